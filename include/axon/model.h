@@ -1,0 +1,105 @@
+/* axon/model.h - neuron models: a registry of const ops tables by name.
+ *
+ * A model instance (ax_neurons) is a struct-of-arrays block of n neurons
+ * owned by one thread, all sharing one parameter set except for the
+ * per-neuron parameters a model exposes through param_array() (E_L and I_e
+ * at least, so calibration can sweep resting potentials in one run).
+ * create() precomputes every propagator for the resolution h; update() then
+ * only multiplies, adds and counts: no allocation, no exp(), no MPI, no I/O.
+ * Nothing here knows about ranks, threads or devices.
+ *
+ * Timing convention (NEST, ../shared/reference/nest/README.md): update()
+ * advances the block from t to t+h. in[r][i] holds the summed weights of the
+ * spikes that arrive in this step at receptor r of neuron i; i_ext[i] the
+ * current (pA) that arrives in this step from current devices (NEST's
+ * `currents` ring buffer; it acts from the next step on, as in NEST). The
+ * model clears nothing: the caller owns and clears the input arrays.
+ */
+#ifndef AXON_MODEL_H
+#define AXON_MODEL_H
+
+#include <stdint.h>
+
+#include "axon/error.h"
+
+#define AX_MAX_RECEPTORS 2
+
+typedef enum ax_param_kind {
+    AX_PARAM_REAL = 0,
+    AX_PARAM_BOOL,    /* stored 0/1 */
+    AX_PARAM_CHOICE,  /* stored as the index into `choices` */
+} ax_param_kind;
+
+typedef struct ax_param_desc {
+    const char *name;     /* NEST name: "tau_m" */
+    const char *unit;     /* "ms", "mV", "pA", "pF", "nS", "" */
+    double def;           /* NEST default */
+    ax_param_kind kind;
+    const char *choices;  /* AX_PARAM_CHOICE: "threshold|subtract"; else NULL */
+    int allow_inf;        /* 1 if +inf is meaningful (tau_m: inf = no leak) */
+    const char *doc;      /* one line for docs/spec.md and --help */
+} ax_param_desc;
+
+/* One thread's block of neurons of one model. Opaque; each model defines it. */
+typedef struct ax_neurons ax_neurons;
+
+typedef struct ax_model_ops {
+    const char *name;           /* "iaf_psc_delta" */
+    const char *doc;            /* one line */
+    int n_params;
+    const ax_param_desc *params;
+    int n_state;                /* recordable / initialisable per-neuron variables */
+    const char *const *state_names; /* "V_m", "I_syn_ex", ... */
+    int n_receptors;            /* 1: one port (psc_delta); 2: 0 = excitatory, 1 = inhibitory */
+    const char *weight_unit;    /* "mV", "pA" or "nS" */
+
+    /* Check a full parameter vector (p[i] belongs to params[i]); the message
+     * names the broken rule with the values ("V_reset must be < V_th (got -50 >= -55)"). */
+    ax_status (*validate)(const double *p, ax_error *err);
+
+    /* Allocate n >= 0 neurons with parameters p for resolution h (ms), state
+     * at rest (V_m = E_L, currents 0, not refractory). */
+    ax_status (*create)(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err);
+
+    /* Free; NULL-safe. */
+    void (*destroy)(ax_neurons *nr);
+
+    /* Per-neuron array of state variable `var` (index into state_names), in
+     * the variable's unit (V_m in mV, absolute). Writable: set initial state
+     * through it. NULL if var is out of range. */
+    double *(*state)(ax_neurons *nr, int var);
+
+    /* Per-neuron array of parameter `param` (index into params) if the model
+     * keeps it per neuron (E_L, I_e at least), else NULL. After writing into
+     * it call sync() so derived per-neuron quantities follow. */
+    double *(*param_array)(ax_neurons *nr, int param);
+    void (*sync)(ax_neurons *nr);
+
+    /* Advance one step (see timing convention above). in has n_receptors
+     * arrays of n doubles; i_ext may be NULL (no current devices). Writes the
+     * indices of the neurons that spiked at the end of this step into
+     * spiked[] (room for n) and returns how many. */
+    int64_t (*update)(ax_neurons *nr, const double *const *in, const double *i_ext,
+                      int64_t *spiked);
+} ax_model_ops;
+
+/* The registry (src/models/registry.c). Unknown name -> NULL. */
+const ax_model_ops *ax_model_find(const char *name);
+int ax_model_count(void);
+const ax_model_ops *ax_model_at(int i);
+
+/* Index of a parameter / state variable by name, -1 if absent. */
+int ax_model_param_index(const ax_model_ops *m, const char *name);
+int ax_model_state_index(const ax_model_ops *m, const char *name);
+
+/* Fill p[0..n_params-1] with the model's defaults. Can't fail. */
+void ax_model_defaults(const ax_model_ops *m, double *p);
+
+/* The known name closest to `name` (edit distance) among the model's
+ * parameters, for "did you mean" hints; NULL if nothing is close. */
+const char *ax_model_suggest_param(const ax_model_ops *m, const char *name);
+
+/* Comma-separated list of registered model names (static buffer). */
+const char *ax_model_names(void);
+
+#endif

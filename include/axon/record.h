@@ -1,0 +1,87 @@
+/* axon/record.h - collective parallel HDF5 output in a SONATA-compatible layout.
+ *
+ * Layout (DESIGN.md §5, docs/output.md):
+ *   /spikes/<pop>/node_ids   uint64, id within the population
+ *   /spikes/<pop>/timestamps float64, ms      (attrs: units, sorting)
+ *   /report/<pop>/<var>/data [n_times, n_recorded] float32 (float64 on request)
+ *   /report/<pop>/mapping/node_ids, /report/<pop>/mapping/time = [t0, t1, dt]
+ *   /report/<pop>/data       hard link to the first variable's data (SONATA)
+ *   /axon/populations        compound (name, model, n); /axon attrs: metadata
+ * The file is created as "<path>.partial" and renamed to <path> by rank 0
+ * after every rank closed it, so a killed run leaves no file under the final
+ * name. Every function below is COLLECTIVE over the communicator given to
+ * ax_rec_create: all ranks call it, in the same order, with their own local
+ * data (possibly none). An error on any rank is returned on every rank (the
+ * status is reduced), so no rank is left waiting.
+ */
+#ifndef AXON_RECORD_H
+#define AXON_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mpi.h>
+
+#include "axon/error.h"
+
+typedef struct ax_recorder_s *ax_recorder;
+
+/* Create "<path>.partial". Refuses if <path> exists and !force (AX_EIO, with
+ * "use --force to overwrite"); refuses an unwritable directory. */
+ax_status ax_rec_create(const char *path, int force, MPI_Comm comm, ax_recorder *out,
+                        ax_error *err);
+
+/* Declare a population whose spikes are recorded; returns its handle id. */
+ax_status ax_rec_spikes_declare(ax_recorder r, const char *pop, int *id, ax_error *err);
+
+/* Append this rank's spikes (any order) to the population's datasets. */
+ax_status ax_rec_spikes_append(ax_recorder r, int id, size_t n, const uint64_t *node_ids,
+                               const double *times_ms, ax_error *err);
+
+/* Declare a trace report: n_vars variables of the n_local neurons this rank
+ * records (node ids within the population), sampled at t_start + k*dt.
+ * Columns are laid out rank after rank; mapping/node_ids says which is which. */
+ax_status ax_rec_report_declare(ax_recorder r, const char *pop, int n_vars,
+                                const char *const *vars, size_t n_local,
+                                const uint64_t *node_ids, double t_start, double dt,
+                                int precision_double, int *id, ax_error *err);
+
+/* Append n_times rows: data[(v * n_times + k) * n_local + j] = variable v at
+ * time row k of local neuron j. */
+ax_status ax_rec_report_append(ax_recorder r, int id, size_t n_times, const double *data,
+                               ax_error *err);
+
+/* Run metadata written under /axon. */
+typedef struct ax_run_meta {
+    const char *version;
+    const char *spec_path;
+    const char *spec_text;
+    uint64_t seed;
+    int ranks, threads;
+    double resolution, t_sim;               /* ms */
+    double t_build, t_simulate;             /* s */
+    double t_update, t_deliver, t_communicate; /* s, max over ranks */
+    int n_pops;
+    const char *const *pop_names;
+    const char *const *pop_models;
+    const int64_t *pop_sizes;
+    const int64_t *pop_spikes;              /* total spikes per population (all ranks) */
+    int64_t n_synapses;
+} ax_run_meta;
+
+ax_status ax_rec_write_meta(ax_recorder r, const ax_run_meta *meta, ax_error *err);
+
+/* Close and rename to the final path. NULLs the handle. */
+ax_status ax_rec_close(ax_recorder *r, ax_error *err);
+
+/* Close on error and delete the partial file; NULL-safe; never fails.
+ * Collective like the rest. */
+void ax_rec_abort(ax_recorder *r);
+
+/* `axon info FILE`: print populations, neurons, spikes, rate and ISI CV per
+ * population, traces and run metadata as a table. Not collective (serial HDF5
+ * access from one process). */
+ax_status ax_rec_info(const char *path, FILE *out, ax_error *err);
+
+#endif

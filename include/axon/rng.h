@@ -1,0 +1,65 @@
+/* axon/rng.h - counter-based random streams (Random123 Philox4x32-10).
+ *
+ * A stream is identified by (seed, kind, a, id): the seed is the Philox key,
+ * (kind, a, id) fill the upper counter words and the lowest word counts
+ * draws. Streams are cheap to (re)open, need no shared state, and the same
+ * (seed, kind, a, id) gives the same numbers on every rank and thread: this
+ * is what makes networks identical for any decomposition. Keep `a` < 2^24.
+ */
+#ifndef AXON_RNG_H
+#define AXON_RNG_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "axon/spec.h"
+
+/* What a stream is for (upper byte of counter word 1). */
+typedef enum ax_rng_kind {
+    AX_RNG_CONN = 1,     /* connection rule draws, a = projection, id = target (or source) gid */
+    AX_RNG_WEIGHT = 2,   /* a = projection, id = target gid */
+    AX_RNG_DELAY = 3,    /* a = projection, id = target gid */
+    AX_RNG_INIT = 4,     /* initial state, a = population * 256 + variable, id = gid */
+    AX_RNG_POISSON = 5,  /* a = device, id = target gid; draws counted by step */
+    AX_RNG_CONN_SPLIT = 6, /* decomposition-independent count splits (fixed_total_number) */
+    AX_RNG_USER = 7,     /* sampling, sweeps: a = task kind, id = task id */
+} ax_rng_kind;
+
+typedef struct ax_rng {
+    uint32_t key[2];
+    uint32_t ctr[4];
+    uint32_t buf[4];
+    int left;           /* unused words in buf */
+} ax_rng;
+
+/* Open a stream. Can't fail. */
+void ax_rng_open(ax_rng *r, uint64_t seed, ax_rng_kind kind, uint32_t a, uint64_t id);
+
+/* Skip to draw block `block` of the stream (each block = 4 words). */
+void ax_rng_seek(ax_rng *r, uint64_t block);
+
+uint32_t ax_rng_u32(ax_rng *r);
+uint64_t ax_rng_u64(ax_rng *r);
+/* Uniform on (0, 1) with 53 random bits; never 0 or 1. */
+double ax_rng_uniform(ax_rng *r);
+/* Uniform integer in [0, n), unbiased; n >= 1. */
+uint64_t ax_rng_below(ax_rng *r, uint64_t n);
+double ax_rng_normal(ax_rng *r);                    /* standard normal */
+uint64_t ax_rng_binomial(ax_rng *r, double p, uint64_t n);
+uint64_t ax_rng_poisson(ax_rng *r, double mu);
+
+/* One value of a spec distribution (normal_clipped redraws until inside). */
+double ax_rng_dist(ax_rng *r, const ax_dist *d);
+
+/* Stateless block: the 4 words of Philox(key = seed, ctr = {c0, c1, c2, c3}).
+ * For per-(target, step) draws without keeping stream state. */
+void ax_philox4(uint64_t seed, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t out[4]);
+
+/* A gsl_rng whose state is an ax_rng, so every gsl_ran_* distribution can
+ * draw from a counter-based stream. ax_rng_of_gsl() gives the state to
+ * re-open it in place (no allocation per stream). */
+extern const gsl_rng_type *ax_gsl_rng_philox;
+ax_rng *ax_rng_of_gsl(gsl_rng *g);
+
+#endif

@@ -1,0 +1,186 @@
+/* axon/spec.h - the network specification: what a YAML/JSON file describes.
+ *
+ * ax_spec is plain data, filled and fully validated by ax_spec_load() before
+ * anything else is allocated (DESIGN.md §2.1): once a spec loads, building
+ * and running it cannot fail on account of its content (only on resources).
+ * Every rank parses the same file. Units as NEST: ms, mV, pA, pF, nS, Hz.
+ * Global neuron ids (gid) are 0..n_total-1, populations contiguous in file
+ * order; devices are not neurons and have no gid.
+ */
+#ifndef AXON_SPEC_H
+#define AXON_SPEC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "axon/error.h"
+
+#define AX_NAME_MAX 64
+
+/* Where an item was written in the spec file (1-based; 0 = unknown). */
+typedef struct ax_loc { int line, col; } ax_loc;
+
+/* A scalar that is either constant or drawn per item from a distribution. */
+typedef enum ax_dist_kind {
+    AX_DIST_CONST = 0,
+    AX_DIST_UNIFORM,        /* low, high */
+    AX_DIST_NORMAL,         /* mean, std */
+    AX_DIST_NORMAL_CLIPPED, /* mean, std, low, high (redrawn until inside, as NEST) */
+} ax_dist_kind;
+
+typedef struct ax_dist {
+    ax_dist_kind kind;
+    double value;     /* AX_DIST_CONST */
+    double low, high; /* UNIFORM, NORMAL_CLIPPED (+-inf when not given) */
+    double mean, std; /* NORMAL, NORMAL_CLIPPED */
+    ax_loc loc;
+} ax_dist;
+
+/* One model parameter given in the spec; value already checked against the
+ * model's parameter table (booleans 0/1, choices as their index). */
+typedef struct ax_param_value {
+    char name[32];
+    double value;
+    ax_loc loc;
+} ax_param_value;
+
+/* Initial value of one state variable (e.g. V_m), constant or distributed. */
+typedef struct ax_init_value {
+    char name[32];
+    ax_dist dist;
+} ax_init_value;
+
+typedef struct ax_pop_spec {
+    char name[AX_NAME_MAX];
+    char model[32];      /* a name registered in axon/model.h */
+    int64_t n;           /* > 0 */
+    int64_t first_gid;   /* filled by the loader: sum of n of earlier populations */
+    int n_params;        /* only the parameters the spec sets; others are model defaults */
+    ax_param_value *params;
+    int n_init;
+    ax_init_value *init;
+    ax_loc loc;
+} ax_pop_spec;
+
+typedef enum ax_rule {
+    AX_RULE_ALL_TO_ALL = 0,
+    AX_RULE_ONE_TO_ONE,
+    AX_RULE_FIXED_INDEGREE,     /* k sources per target */
+    AX_RULE_FIXED_OUTDEGREE,    /* k targets per source */
+    AX_RULE_FIXED_TOTAL_NUMBER, /* k synapses in all */
+    AX_RULE_PAIRWISE_BERNOULLI, /* p per pair */
+} ax_rule;
+
+typedef enum ax_receptor {
+    AX_RECEPTOR_AUTO = 0, /* by weight sign where the model has ex/in ports (NEST) */
+    AX_RECEPTOR_EXCITATORY,
+    AX_RECEPTOR_INHIBITORY,
+} ax_receptor;
+
+typedef struct ax_proj_spec {
+    int src, tgt;          /* population indices */
+    ax_rule rule;
+    int64_t k;             /* indegree / outdegree / total number */
+    double p;              /* pairwise_bernoulli probability */
+    int allow_autapses;    /* default 1 (NEST) */
+    int allow_multapses;   /* default 1 (NEST) */
+    ax_receptor receptor;
+    ax_dist weight;        /* model's weight unit: mV (psc_delta), pA (psc_*), nS (cond_*) */
+    ax_dist delay;         /* ms; every value a multiple of the resolution, >= resolution */
+    ax_loc loc;
+} ax_proj_spec;
+
+typedef enum ax_dev_kind {
+    AX_DEV_POISSON = 0,  /* rate (Hz), start/stop (ms), weight, delay */
+    AX_DEV_DC,           /* amplitude (pA), start/stop (ms) */
+    AX_DEV_SPIKE_GEN,    /* spike_times (ms, sorted, >0, on the grid), weight, delay */
+    AX_DEV_SPIKE_REC,    /* records the spikes of its targets */
+    AX_DEV_MULTIMETER,   /* records state variables of its targets every interval */
+} ax_dev_kind;
+
+/* A contiguous range of one population, ids within the population. */
+typedef struct ax_dev_target {
+    int pop;
+    int64_t first, count;
+} ax_dev_target;
+
+typedef struct ax_dev_spec {
+    char name[AX_NAME_MAX];
+    ax_dev_kind kind;
+    int n_targets;           /* generators: targets; recorders: sources */
+    ax_dev_target *targets;
+    double rate;             /* Hz (poisson) */
+    double amplitude;        /* pA (dc) */
+    double start, stop;      /* ms; active window (start, stop] as NEST; stop = +inf default */
+    double weight;           /* poisson / spike_generator, model units */
+    double delay;            /* ms, poisson / spike_generator (default = resolution) */
+    ax_receptor receptor;
+    int64_t n_times;         /* spike_generator */
+    double *spike_times;     /* ms, sorted non-decreasing, > 0, multiples of resolution */
+    int n_record;            /* multimeter */
+    char (*record_from)[32]; /* state variable names, checked against the model */
+    double interval;         /* ms, multiple of resolution (multimeter; default resolution) */
+    int precision_double;    /* multimeter: float64 traces (default float32) */
+    ax_loc loc;
+} ax_dev_spec;
+
+typedef struct ax_sim_spec {
+    double resolution;    /* ms, > 0 (default 0.1) */
+    double t_sim;         /* ms, >= 0 (required) */
+    uint64_t seed;        /* default 12345 */
+    int threads;          /* per rank; 0 = from OMP_NUM_THREADS (default) */
+    char output[4096];    /* HDF5 output path ("" = none unless -o) */
+    double flush_interval;/* ms of model time between collective flushes (default 500) */
+} ax_sim_spec;
+
+typedef struct ax_spec {
+    char *path;           /* as given */
+    char *text;           /* the file's full text (stored in output metadata) */
+    ax_sim_spec sim;
+    int n_pops;
+    ax_pop_spec *pops;
+    int n_proj;
+    ax_proj_spec *proj;
+    int n_dev;
+    ax_dev_spec *dev;
+    int64_t n_total;      /* neurons in all populations */
+} ax_spec;
+
+/* Read, parse (YAML or JSON) and validate a spec file. On error, *out is
+ * NULL and err holds "file:line:col: what is wrong; what is allowed". */
+ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err);
+
+/* The same from text in memory (name is used in messages). Used by tests and
+ * the fuzzer. */
+ax_status ax_spec_parse(const char *text, size_t len, const char *name,
+                        ax_spec **out, ax_error *err);
+
+/* Free a spec; NULL-safe, NULLs the handle. */
+void ax_spec_destroy(ax_spec **spec);
+
+/* Index of a population by name, -1 if absent. */
+int ax_spec_find_pop(const ax_spec *spec, const char *name);
+
+/* Value of a population's parameter: the spec's if set, else the model
+ * default. Returns AX_EINPUT for a name the model does not have. */
+ax_status ax_spec_param(const ax_spec *spec, int pop, const char *name, double *value,
+                        ax_error *err);
+
+/* Expected number of synapses of a projection (exact for deterministic rules,
+ * the mean for pairwise_bernoulli). */
+double ax_spec_expected_synapses(const ax_spec *spec, int proj);
+
+/* min and max delay over projections and devices, in steps (>= 1). */
+void ax_spec_delay_range(const ax_spec *spec, int64_t *min_steps, int64_t *max_steps);
+
+/* Print `axon check`'s summary: neurons per population, expected synapses per
+ * projection and in all, delay range in steps, estimated memory per rank for
+ * `ranks` ranks. */
+void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out);
+
+/* Estimated peak memory per rank in bytes for `ranks` ranks (neurons, synapses
+ * at 8 B + row overhead, ring buffers, recording buffers). Also used by the
+ * memory guard before building. */
+double ax_spec_estimate_bytes_per_rank(const ax_spec *spec, int ranks);
+
+#endif

@@ -1,0 +1,66 @@
+#!/bin/sh
+# setup.sh - one idempotent step from a fresh Debian 12 machine to a built axon.
+#
+#   ./setup.sh            install missing Debian packages, configure, build
+#   ./setup.sh example    ... then run the main example (Brunel, 2 MPI ranks,
+#                         HDF5 output, summary printed)
+#   ./setup.sh test       ... then run every test (make check) and print the
+#                         totals as "N passed, N failed"
+#
+# Packages are installed with apt-get when missing (as root, or through sudo);
+# without either, the script prints the exact command to run and stops.
+# Set AXON_CONFIGURE_FLAGS to pass options to ./configure (CI: --enable-werror).
+set -eu
+cd "$(dirname "$0")"
+
+PKGS="build-essential autoconf automake libtool pkg-config libopenmpi-dev openmpi-bin \
+libhdf5-openmpi-dev hdf5-tools libgsl-dev libcunit1-dev librandom123-dev libfyaml-dev \
+python3 python3-h5py python3-numpy python3-matplotlib"
+
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  if [ "$(id -u)" = 0 ]; then SUDO=""
+  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
+  else
+    echo "setup: not root and no sudo; run as root:" >&2
+    echo "  apt-get update && apt-get install -y$missing" >&2
+    exit 2
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+# Open MPI refuses to run as root without these (containers, CI).
+if [ "$(id -u)" = 0 ]; then
+  OMPI_ALLOW_RUN_AS_ROOT=1; OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+fi
+
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+  autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+fi
+if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
+  ./configure -q CFLAGS="${CFLAGS:--O3 -g}" ${AXON_CONFIGURE_FLAGS:-}
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+make -s -j"$jobs"
+
+case "${1:-build}" in
+  build) echo "setup: built ./axon (try: ./setup.sh example)";;
+  example)
+    out=brunel_small.h5
+    rm -f "$out"
+    OMP_NUM_THREADS=1 mpirun -np 2 --oversubscribe --bind-to none \
+      ./axon run examples/brunel_small.yaml -o "$out" --force
+    ./axon info "$out";;
+  test)
+    rc=0
+    make -s -j"$jobs" check >/dev/null 2>&1 || rc=$?
+    sh tests/summary.sh tests || rc=1
+    exit $rc;;
+  *) echo "usage: ./setup.sh [build|example|test]" >&2; exit 2;;
+esac

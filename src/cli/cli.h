@@ -1,0 +1,24 @@
+/* cli.h - the `axon` subcommands. Each takes its own argv (argv[0] is the
+ * subcommand name), prints its own output and errors, and returns the
+ * process exit status (0 ok, 2 bad input or I/O, 1 internal/not built). */
+#ifndef AXON_CLI_H
+#define AXON_CLI_H
+
+#include "axon/error.h"
+
+int ax_cmd_run(int argc, char **argv);       /* src/cli/run.c */
+int ax_cmd_check(int argc, char **argv);     /* src/cli/check.c */
+int ax_cmd_info(int argc, char **argv);      /* src/cli/info.c */
+int ax_cmd_calibrate(int argc, char **argv); /* src/cli/pending.c until built */
+int ax_cmd_sample(int argc, char **argv);
+int ax_cmd_sweep(int argc, char **argv);
+int ax_cmd_export(int argc, char **argv);
+
+/* Print "axon <cmd>: <status name>: <message>" to stderr and return the exit
+ * status for it. Only CLI code prints errors. */
+int ax_cli_report(const char *cmd, const ax_error *err);
+
+/* 1 if argv[i] is -h or --help. */
+int ax_cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,16 @@
+/* common.c - helpers shared by the subcommands: error reporting, --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int ax_cli_report(const char *cmd, const ax_error *err)
+{
+    fprintf(stderr, "axon %s: %s: %s\n", cmd, ax_status_name(err->code), err->msg);
+    return ax_status_exit_code(err->code);
+}
+
+int ax_cli_is_help(const char *arg)
+{
+    return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}

@@ -1,0 +1,2 @@
+/* placeholder until its module lands */
+typedef int ax_placeholder_connect;
