@@ -1,3 +1,4 @@
 # engine: network build, synapse store, simulation loop, spike exchange, devices
 noinst_LTLIBRARIES += libax_engine.la
-libax_engine_la_SOURCES = src/sim/engine.c
+libax_engine_la_SOURCES = src/sim/engine_impl.h src/sim/engine.c src/sim/devices.c \
+	src/sim/exchange.c src/net/network.c

@@ -1,6 +1,60 @@
-/* axon/engine.h - build and simulate a spec on MPI ranks x OpenMP threads.
- * (Filled in by the engine work; see DESIGN.md §2.) */
+/* axon/engine.h - build a spec on MPI ranks x OpenMP threads and simulate it.
+ *
+ * DESIGN.md §2: the engine partitions neurons round-robin over the R*T
+ * virtual processes, each thread builds the incoming synapses of its own
+ * neurons (stored at the target, grouped by source), and the simulation
+ * advances in slices of one minimum delay with one directed spike exchange
+ * per slice. All functions taking an engine are COLLECTIVE over the
+ * communicator it was built on. The results (spike trains, traces) are
+ * bitwise identical for every R x T (docs/engine.md explains why).
+ */
 #ifndef AXON_ENGINE_H
 #define AXON_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mpi.h>
+
 #include "axon/error.h"
+#include "axon/record.h"
+#include "axon/spec.h"
+
+typedef struct ax_engine_s *ax_engine;
+
+/* What a run measured (identical on every rank after ax_engine_simulate). */
+typedef struct ax_engine_stats {
+    int ranks, threads;
+    int64_t n_neurons;
+    int64_t n_synapses;          /* all ranks */
+    double syn_bytes;            /* bytes of synapse storage, all ranks (rows + synapses) */
+    double t_build;              /* s, max over ranks */
+    double t_simulate;           /* s, max over ranks */
+    double t_update, t_deliver, t_communicate, t_record; /* s, max over ranks (thread 0 / master) */
+    int64_t n_steps;
+    int64_t min_delay, max_delay;/* steps */
+    int64_t *pop_spikes;         /* per population, all ranks (owned by the engine) */
+    int64_t n_spikes;            /* all populations */
+    double peak_rss_max;         /* bytes, max over ranks */
+    double peak_rss_sum;         /* bytes, sum over ranks */
+} ax_engine_stats;
+
+/* Build the network of a validated spec with `threads` OpenMP threads per
+ * rank (>= 1). Collective. On error every rank returns the same status. */
+ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_engine *out,
+                          ax_error *err);
+
+/* Simulate spec->sim.t_sim ms. rec may be NULL (nothing written). progress:
+ * rank 0 prints a progress line to `log` (NULL: none). Collective. */
+ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err);
+
+/* Statistics of the last build/simulate (valid until destroy). */
+const ax_engine_stats *ax_engine_get_stats(ax_engine e);
+
+/* Free everything; NULL-safe; NULLs the handle. Not collective. */
+void ax_engine_destroy(ax_engine *e);
+
+/* Peak resident set size of this process in bytes (getrusage). */
+double ax_peak_rss_bytes(void);
+
 #endif

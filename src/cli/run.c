@@ -1,9 +1,187 @@
-/* run.c - placeholder until its module lands */
+/* run.c - `axon run SPEC [-o out.h5] [--force] [-t T] [--progress]`.
+ *
+ * Every rank loads and validates the same spec (so a bad spec fails on all
+ * ranks identically, before anything is allocated or written), creates the
+ * output collectively as <out>.partial, builds, simulates, writes metadata
+ * and renames the file. Rank 0 prints the summary. Any failure removes the
+ * partial file and exits 2 on every rank.
+ */
+#include <mpi.h>
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "axon/engine.h"
+#include "axon/model.h"
+#include "axon/record.h"
+#include "axon/spec.h"
 #include "cli/cli.h"
+
+typedef struct {
+    const char *spec;
+    const char *output;
+    int force;
+    int threads;
+    int progress; /* -1 auto (terminal), 0 off, 1 on */
+    int quiet;
+} run_opts;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: [mpirun -np R] axon run SPEC [options]\n"
+            "  Simulate the network of SPEC (YAML or JSON, docs/spec.md) on R MPI ranks x T\n"
+            "  OpenMP threads, writing recorded spikes and traces to one HDF5 file.\n\n"
+            "options:\n"
+            "  -o, --output FILE   HDF5 output (overrides simulation.output)\n"
+            "  -f, --force         overwrite an existing output file\n"
+            "  -t, --threads T     threads per rank (default: simulation.threads, else OMP_NUM_THREADS)\n"
+            "      --progress      print a progress line (default: when stderr is a terminal)\n"
+            "      --no-progress   never print progress\n"
+            "  -q, --quiet         no summary\n"
+            "  -h, --help          this help\n");
+}
+
+static int parse(int argc, char **argv, run_opts *o, ax_error *err)
+{
+    *o = (run_opts){.progress = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (ax_cli_is_help(a)) return 1;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) o->output = argv[++i];
+        else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
+        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && i + 1 < argc) {
+            char *end;
+            long t = strtol(argv[++i], &end, 10);
+            if (*end || t < 1 || t > 4096) {
+                AX_FAIL(err, AX_EINPUT, "--threads '%s': expected an integer from 1 to 4096", argv[i]);
+                return -1;
+            }
+            o->threads = (int)t;
+        } else if (!strcmp(a, "--progress")) o->progress = 1;
+        else if (!strcmp(a, "--no-progress")) o->progress = 0;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
+        else if (a[0] == '-' && a[1]) {
+            AX_FAIL(err, AX_EINPUT, "unknown option '%s' (see axon run --help)", a);
+            return -1;
+        } else if (!o->spec) o->spec = a;
+        else {
+            AX_FAIL(err, AX_EINPUT, "more than one spec file ('%s' and '%s')", o->spec, a);
+            return -1;
+        }
+    }
+    if (!o->spec) {
+        AX_FAIL(err, AX_EINPUT, "no spec file given (usage: axon run SPEC [-o out.h5])");
+        return -1;
+    }
+    return 0;
+}
+
+static void summary(const ax_spec *s, const ax_engine_stats *st, const char *out_path,
+                    FILE *out)
+{
+    double t_model = s->sim.t_sim / 1000.0;
+    fprintf(out, "axon %s: %s on %d rank%s x %d thread%s\n", PACKAGE_VERSION, s->path, st->ranks,
+            st->ranks == 1 ? "" : "s", st->threads, st->threads == 1 ? "" : "s");
+    fprintf(out, "  network     %lld neurons, %lld synapses, delays %lld..%lld steps (h = %g ms)\n",
+            (long long)st->n_neurons, (long long)st->n_synapses, (long long)st->min_delay,
+            (long long)st->max_delay, s->sim.resolution);
+    fprintf(out, "  build       %.3f s\n", st->t_build);
+    fprintf(out, "  simulate    %.3f s for %g ms: RTF %.3f (update %.3f, deliver %.3f, "
+                 "communicate %.3f, record %.3f s)\n",
+            st->t_simulate, s->sim.t_sim, t_model > 0 ? st->t_simulate / t_model : 0.0,
+            st->t_update, st->t_deliver, st->t_communicate, st->t_record);
+    fprintf(out, "  spikes      %lld", (long long)st->n_spikes);
+    for (int p = 0; p < s->n_pops; p++)
+        fprintf(out, "%s %s %.2f Hz", p ? "," : ";", s->pops[p].name,
+                t_model > 0 ? st->pop_spikes[p] / (double)s->pops[p].n / t_model : 0.0);
+    fprintf(out, "\n");
+    double ev = 0;
+    fprintf(out, "  memory      synapse store %.2f B/synapse; peak RSS %.1f MiB per rank (max), "
+                 "%.1f MiB total = %.2f B/synapse\n",
+            st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max / 1048576,
+            st->peak_rss_sum / 1048576, st->n_synapses ? st->peak_rss_sum / st->n_synapses : 0.0);
+    (void)ev;
+    fprintf(out, "  output      %s\n", out_path && *out_path ? out_path : "(none)");
+}
+
+static ax_status write_meta(const ax_spec *s, const ax_engine_stats *st, ax_recorder rec,
+                            ax_error *err)
+{
+    const char **names = calloc((size_t)s->n_pops, sizeof *names);
+    const char **models = calloc((size_t)s->n_pops, sizeof *models);
+    int64_t *sizes = calloc((size_t)s->n_pops, sizeof *sizes);
+    ax_status rc = AX_OK;
+    if (!names || !models || !sizes) rc = AX_FAIL(err, AX_ENOMEM, "out of memory for metadata");
+    for (int p = 0; rc == AX_OK && p < s->n_pops; p++) {
+        names[p] = s->pops[p].name;
+        models[p] = s->pops[p].model;
+        sizes[p] = s->pops[p].n;
+    }
+    ax_run_meta m = {
+        .version = PACKAGE_VERSION, .spec_path = s->path, .spec_text = s->text,
+        .seed = s->sim.seed, .ranks = st->ranks, .threads = st->threads,
+        .resolution = s->sim.resolution, .t_sim = s->sim.t_sim, .t_build = st->t_build,
+        .t_simulate = st->t_simulate, .t_update = st->t_update, .t_deliver = st->t_deliver,
+        .t_communicate = st->t_communicate, .n_pops = s->n_pops, .pop_names = names,
+        .pop_models = models, .pop_sizes = sizes, .pop_spikes = st->pop_spikes,
+        .n_synapses = st->n_synapses};
+    /* collective: every rank calls even if its allocation failed (status is reduced) */
+    ax_status w = ax_rec_write_meta(rec, &m, err);
+    if (rc == AX_OK) rc = w;
+    free(names);
+    free(models);
+    free(sizes);
+    return rc;
+}
+
+/* Load, build, simulate, record. Collective over MPI_COMM_WORLD. */
+static ax_status run(const run_opts *o, int rank, ax_error *err)
+{
+    ax_spec *spec = NULL;
+    ax_engine eng = NULL;
+    ax_recorder rec = NULL;
+    AX_TRY(ax_spec_load(o->spec, &spec, err));
+    const char *out = o->output ? o->output : spec->sim.output;
+    int threads = o->threads ? o->threads : spec->sim.threads ? spec->sim.threads : omp_get_max_threads();
+    ax_status st = AX_OK;
+    if (out && *out) st = ax_rec_create(out, o->force, MPI_COMM_WORLD, &rec, err);
+    if (st == AX_OK) st = ax_engine_build(spec, MPI_COMM_WORLD, threads, &eng, err);
+    int show = o->progress == 1 || (o->progress == -1 && isatty(2));
+    if (st == AX_OK) st = ax_engine_simulate(eng, rec, show && rank == 0 ? stderr : NULL, err);
+    if (st == AX_OK && rec) st = write_meta(spec, ax_engine_get_stats(eng), rec, err);
+    if (st == AX_OK && rec) st = ax_rec_close(&rec, err);
+    if (st == AX_OK && rank == 0 && !o->quiet) summary(spec, ax_engine_get_stats(eng), out, stdout);
+    if (st != AX_OK) ax_rec_abort(&rec);
+    ax_engine_destroy(&eng);
+    ax_spec_destroy(&spec);
+    return st;
+}
+
 int ax_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "axon %s: not implemented yet\n", argv[0]);
-    return 1;
+    run_opts o;
+    ax_error err = {0};
+    int p = parse(argc, argv, &o, &err);
+    if (p == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (p < 0) return ax_cli_report("run", &err);
+    int provided, rank = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    ax_status st = provided < MPI_THREAD_FUNNELED
+                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
+                       : run(&o, rank, &err);
+    int rc = 0;
+    if (st != AX_OK) {
+        if (rank == 0) rc = ax_cli_report("run", &err);
+        else rc = ax_status_exit_code(st);
+    }
+    MPI_Finalize();
+    return rc;
 }

@@ -1,2 +1,502 @@
-/* placeholder until its module lands */
-typedef int ax_placeholder_engine;
+/* engine.c - build and simulate (DESIGN.md §2): the min-delay slice loop.
+ *
+ * One OpenMP parallel region spans the whole simulation. Per slice of D
+ * steps each thread (1) delivers the spikes received at the end of the last
+ * slice into its own ring buffers, in (lag, source gid) order and row order,
+ * (2) adds its devices' input, (3) updates its neurons D steps. Then the
+ * master thread exchanges spikes (MPI) and, every flush interval, writes
+ * what the recorders collected, while the other threads wait at a barrier.
+ * Threads write only their own ax_vp: no atomics or locks on the hot path.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "axon/connect.h"
+#include "sim/engine_impl.h"
+
+#define LAG_SHIFT 48
+#define GID_MASK ((UINT64_C(1) << LAG_SHIFT) - 1)
+
+double ax_peak_rss_bytes(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss * 1024.0;
+}
+
+/* Agree on a status across ranks; the first failing rank's message is
+ * broadcast so every rank reports the same text. */
+static ax_status agree(struct ax_engine_s *e, ax_status st, ax_error *err)
+{
+    int mine = st != AX_OK ? e->rank : e->ranks, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, e->comm);
+    if (first == e->ranks) return AX_OK;
+    int code = st;
+    MPI_Bcast(&code, 1, MPI_INT, first, e->comm);
+    MPI_Bcast(err->msg, AX_ERROR_MSG_MAX, MPI_CHAR, first, e->comm);
+    err->code = (ax_status)code;
+    if (first != e->rank || e->ranks > 1) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "rank %d: ", first);
+        if (e->ranks > 1) ax_error_prefix(err, "%s", tmp);
+    }
+    return (ax_status)code;
+}
+
+static void recorded_ranges(struct ax_engine_s *e)
+{
+    const ax_spec *s = e->spec;
+    for (int k = 0; k < s->n_dev; k++) {
+        if (s->dev[k].kind != AX_DEV_SPIKE_REC) continue;
+        for (int t = 0; t < s->dev[k].n_targets; t++) {
+            const ax_dev_target *dt = &s->dev[k].targets[t];
+            int64_t a = dt->first, b = dt->first + dt->count;
+            if (e->pop_recorded[dt->pop]) { /* hull of several ranges */
+                int64_t a0 = e->rec_first[dt->pop], b0 = a0 + e->rec_count[dt->pop];
+                a = a < a0 ? a : a0;
+                b = b > b0 ? b : b0;
+            }
+            e->pop_recorded[dt->pop] = 1;
+            e->rec_first[dt->pop] = a;
+            e->rec_count[dt->pop] = b - a;
+        }
+    }
+}
+
+static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, ax_engine *out,
+                              ax_error *err)
+{
+    struct ax_engine_s *e = calloc(1, sizeof *e);
+    AX_CHECK_ALLOC(e, err, "engine");
+    *out = e;
+    e->spec = spec;
+    e->comm = comm;
+    MPI_Comm_rank(comm, &e->rank);
+    MPI_Comm_size(comm, &e->ranks);
+    e->threads = threads;
+    ax_partition_init(&e->part, e->ranks, threads, e->rank, spec->n_total);
+    e->h = spec->sim.resolution;
+    e->n_steps = (int64_t)llround(spec->sim.t_sim / e->h);
+    /* D: the minimum delay of neuron-to-neuron projections (devices act
+     * locally and do not limit the slice); max over everything. */
+    int64_t dmin = INT64_MAX, dmax = 1, lo, hi;
+    ax_spec_delay_range(spec, &lo, &hi);
+    for (int k = 0; k < spec->n_proj; k++) {
+        const ax_dist *d = &spec->proj[k].delay;
+        double m = d->kind == AX_DIST_CONST ? d->value
+                 : d->kind == AX_DIST_UNIFORM || d->kind == AX_DIST_NORMAL_CLIPPED ? d->low
+                 : e->h;
+        int64_t st = (int64_t)llround(m / e->h);
+        if (st < 1) st = 1;
+        if (st < dmin) dmin = st;
+    }
+    dmax = hi > 1 ? hi : 1;
+    e->D = dmin == INT64_MAX ? (dmax < 10 ? dmax : 10) : dmin;
+    if (e->D < 1) e->D = 1;
+    e->max_delay = dmax > e->D ? dmax : e->D;
+    e->vps = calloc((size_t)threads, sizeof *e->vps);
+    e->pop_recorded = calloc((size_t)spec->n_pops, 1);
+    e->rec_first = calloc((size_t)spec->n_pops, sizeof *e->rec_first);
+    e->rec_count = calloc((size_t)spec->n_pops, sizeof *e->rec_count);
+    e->stats.pop_spikes = calloc((size_t)spec->n_pops, sizeof *e->stats.pop_spikes);
+    AX_CHECK(e->vps && e->pop_recorded && e->rec_first && e->rec_count && e->stats.pop_spikes,
+             err, AX_ENOMEM, "out of memory for the engine");
+    recorded_ranges(e);
+    return AX_OK;
+}
+
+static void build_stats(struct ax_engine_s *e)
+{
+    int64_t nsyn = 0;
+    double bytes = 0;
+    for (int t = 0; t < e->threads; t++) {
+        const ax_vp *v = &e->vps[t];
+        nsyn += v->n_syn;
+        bytes += v->n_syn * (double)sizeof(ax_syn) + v->n_src * 16.0;
+    }
+    MPI_Allreduce(&nsyn, &e->stats.n_synapses, 1, MPI_INT64_T, MPI_SUM, e->comm);
+    MPI_Allreduce(&bytes, &e->stats.syn_bytes, 1, MPI_DOUBLE, MPI_SUM, e->comm);
+    e->stats.ranks = e->ranks;
+    e->stats.threads = e->threads;
+    e->stats.n_neurons = e->spec->n_total;
+    e->stats.n_steps = e->n_steps;
+    e->stats.min_delay = e->D;
+    e->stats.max_delay = e->max_delay;
+}
+
+ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_engine *out,
+                          ax_error *err)
+{
+    *out = NULL;
+    double t0 = MPI_Wtime();
+    ax_engine e = NULL;
+    ax_status st = engine_alloc(spec, comm, threads, &e, err);
+    *out = e;
+    if (st == AX_OK) {
+        #pragma omp parallel num_threads(threads)
+        {
+            int t = omp_get_thread_num();
+            ax_vp *v = &e->vps[t];
+            v->thread = t;
+            v->vp = ax_part_vp_of(&e->part, e->rank, t);
+            v->status = ax_vp_build(e, v, &v->err);
+        }
+        for (int t = 0; t < threads && st == AX_OK; t++)
+            if (e->vps[t].status != AX_OK) {
+                *err = e->vps[t].err;
+                st = e->vps[t].status;
+            }
+    }
+    if (!e) return st;
+    st = agree(e, st, err);
+    if (st == AX_OK) st = agree(e, ax_exchange_setup(e, err), err);
+    if (st != AX_OK) return st;
+    build_stats(e);
+    double dt = MPI_Wtime() - t0;
+    MPI_Allreduce(&dt, &e->stats.t_build, 1, MPI_DOUBLE, MPI_MAX, comm);
+    return AX_OK;
+}
+
+/* ---- simulation ----------------------------------------------------------- */
+
+/* Deliver the received spikes (emitted in steps t_prev + lag) into this
+ * thread's ring buffers. */
+static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
+{
+    const int64_t S = v->n_slots, NL = v->n_local;
+    const uint32_t imask = v->idx_mask, dmask = v->delay_mask;
+    const int ib = v->idx_bits;
+    double *restrict ring = v->ring;
+    for (int64_t k = 0; k < e->n_recv; k++) {
+        uint64_t key = e->recv[k];
+        int64_t row = ax_vp_find_source(v, e->spec, (int64_t)(key & GID_MASK));
+        if (row < 0) continue;
+        int64_t base = (t_prev + (int64_t)(key >> LAG_SHIFT)) % S;
+        const ax_syn *restrict sy = v->syn + v->rows[row];
+        const int64_t len = v->rows[row + 1] - v->rows[row];
+        for (int64_t q = 0; q < len; q++) {
+            uint32_t pk = sy[q].packed;
+            int64_t slot = base + ((pk >> ib) & dmask);
+            slot -= slot >= S ? S : 0;
+            ring[((int64_t)(pk >> 31) * S + slot) * NL + (pk & imask)] += sy[q].w;
+        }
+    }
+}
+
+static int grow_rec(ax_vp *v)
+{
+    int64_t c = v->cap_rec_spk * 2;
+    uint64_t *g = realloc(v->rec_gid, (size_t)c * sizeof *g);
+    if (g) v->rec_gid = g;
+    int64_t *s = realloc(v->rec_step, (size_t)c * sizeof *s);
+    if (s) v->rec_step = s;
+    if (!g || !s) return -1;
+    v->cap_rec_spk = c;
+    return 0;
+}
+
+/* Keep the spikes of block b in step n: exchange keys and recorder buffer. */
+static void collect(const struct ax_engine_s *e, ax_vp *v, const ax_block *b, int64_t n,
+                    int64_t t0, int64_t k)
+{
+    const int64_t V = e->part.n_vp;
+    const int rec = e->pop_recorded[b->pop];
+    const int64_t rf = e->spec->pops[b->pop].first_gid + e->rec_first[b->pop];
+    const int64_t rl = rf + e->rec_count[b->pop];
+    for (int64_t q = 0; q < k; q++) {
+        int64_t gid = b->gid0 + v->spiked[q] * V;
+        v->out[v->n_out++] = ((uint64_t)(n - t0) << LAG_SHIFT) | (uint64_t)gid;
+        if (rec && gid >= rf && gid < rl) {
+            if (v->n_rec_spk == v->cap_rec_spk && grow_rec(v)) {
+                v->status = AX_ENOMEM;
+                continue;
+            }
+            v->rec_gid[v->n_rec_spk] = (uint64_t)gid;
+            v->rec_step[v->n_rec_spk++] = n;
+        }
+    }
+    v->pop_spikes[b->pop] += k;
+}
+
+/* Update all blocks of this thread for steps t0 .. t1-1. */
+static void update_steps(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
+{
+    const int64_t S = v->n_slots, NL = v->n_local;
+    for (int64_t n = t0; n < t1; n++) {
+        int64_t slot = n % S;
+        if (v->n_dc) ax_vp_dc(v, n);
+        for (int bi = 0; bi < v->n_blocks; bi++) {
+            const ax_block *b = &v->blocks[bi];
+            if (b->n == 0) continue;
+            const double *in[AX_MAX_RECEPTORS];
+            for (int r = 0; r < AX_MAX_RECEPTORS; r++)
+                in[r] = v->ring + ((r < v->n_rec ? r : 0) * S + slot) * NL + b->offset;
+            if (v->n_out + b->n > v->cap_out) { /* rare: more spikes than planned */
+                int64_t c = 2 * (v->n_out + b->n);
+                uint64_t *o = realloc(v->out, (size_t)c * sizeof *o);
+                if (!o) { v->status = AX_ENOMEM; return; }
+                v->out = o;
+                v->cap_out = c;
+            }
+            int64_t k = b->ops->update(b->nr, in, b->i_ext, v->spiked);
+            collect(e, v, b, n, t0, k);
+        }
+        for (int r = 0; r < v->n_rec; r++)
+            memset(v->ring + (r * S + slot) * NL, 0, (size_t)NL * sizeof(double));
+        if (v->n_meter) ax_vp_sample(v, n);
+    }
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b; /* (step, gid) */
+    if (x[0] != y[0]) return (x[0] > y[0]) - (x[0] < y[0]);
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Write the recorded spikes of every recorded population (collective). */
+static ax_status flush_spikes(struct ax_engine_s *e, ax_recorder rec, const int *ids,
+                              ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    int64_t n = 0;
+    for (int t = 0; t < e->threads; t++) n += e->vps[t].n_rec_spk;
+    uint64_t *pairs = malloc((size_t)(n ? n : 1) * 2 * sizeof *pairs);
+    uint64_t *ids_buf = malloc((size_t)(n ? n : 1) * sizeof *ids_buf);
+    double *times = malloc((size_t)(n ? n : 1) * sizeof *times);
+    ax_status st = (pairs && ids_buf && times) ? AX_OK
+                 : AX_FAIL(err, AX_ENOMEM, "out of memory flushing spikes");
+    int64_t m = 0;
+    for (int t = 0; st == AX_OK && t < e->threads; t++) {
+        ax_vp *v = &e->vps[t];
+        for (int64_t k = 0; k < v->n_rec_spk; k++, m++) {
+            pairs[2 * m] = (uint64_t)v->rec_step[k];
+            pairs[2 * m + 1] = v->rec_gid[k];
+        }
+        v->n_rec_spk = 0;
+    }
+    /* sorted by (time, gid): the file is the same for every decomposition on one rank */
+    if (st == AX_OK) qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_pair);
+    for (int p = 0; p < s->n_pops; p++) {
+        if (!e->pop_recorded[p]) continue;
+        int64_t c = 0;
+        for (int64_t k = 0; st == AX_OK && k < n; k++) {
+            int64_t gid = (int64_t)pairs[2 * k + 1];
+            if (gid < s->pops[p].first_gid || gid >= s->pops[p].first_gid + s->pops[p].n) continue;
+            ids_buf[c] = (uint64_t)(gid - s->pops[p].first_gid);
+            times[c++] = (double)(pairs[2 * k] + 1) * e->h;
+        }
+        ax_status w = ax_rec_spikes_append(rec, ids[p], (size_t)c, ids_buf, times, err);
+        if (st == AX_OK) st = w;
+    }
+    free(pairs);
+    free(ids_buf);
+    free(times);
+    return st;
+}
+
+/* Multimeter reports: one per (device, population); columns thread after thread. */
+typedef struct {
+    int n;            /* reports */
+    int *id;          /* recorder ids */
+    int *dev, *pop;
+} reports;
+
+static ax_status declare_reports(struct ax_engine_s *e, ax_recorder rec, reports *rp,
+                                 ax_error *err)
+{
+    const ax_vp *v0 = &e->vps[0];
+    rp->n = v0->n_meter;
+    rp->id = calloc((size_t)rp->n + 1, sizeof(int));
+    AX_CHECK_ALLOC(rp->id, err, "report ids");
+    for (int k = 0; k < rp->n; k++) {
+        const ax_meter *m0 = &v0->meter[k];
+        const ax_dev_spec *d = &e->spec->dev[m0->dev];
+        int64_t n = 0;
+        for (int t = 0; t < e->threads; t++) n += e->vps[t].meter[k].n;
+        uint64_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+        const char **vars = malloc((size_t)d->n_record * sizeof *vars);
+        AX_CHECK(ids && vars, err, AX_ENOMEM, "out of memory declaring reports");
+        n = 0;
+        for (int t = 0; t < e->threads; t++)
+            for (int64_t j = 0; j < e->vps[t].meter[k].n; j++) ids[n++] = e->vps[t].meter[k].node_id[j];
+        for (int q = 0; q < d->n_record; q++) vars[q] = d->record_from[q];
+        double dt = (double)m0->interval * e->h;
+        ax_status st = ax_rec_report_declare(rec, e->spec->pops[m0->pop].name, d->n_record, vars,
+                                             (size_t)n, ids, dt, dt, d->precision_double,
+                                             &rp->id[k], err);
+        free(ids);
+        free(vars);
+        AX_TRY(st);
+    }
+    return AX_OK;
+}
+
+static ax_status flush_reports(struct ax_engine_s *e, ax_recorder rec, const reports *rp,
+                               ax_error *err)
+{
+    ax_status st = AX_OK;
+    for (int k = 0; k < rp->n; k++) {
+        int64_t rows = e->vps[0].meter[k].rows, n = 0;
+        int nv = e->vps[0].meter[k].n_vars;
+        for (int t = 0; t < e->threads; t++) n += e->vps[t].meter[k].n;
+        int64_t cells = rows * nv * n;
+        double *data = malloc((size_t)(cells > 0 ? cells : 1) * sizeof *data);
+        if (!data && st == AX_OK) st = AX_FAIL(err, AX_ENOMEM, "out of memory flushing traces");
+        int64_t col = 0;
+        for (int t = 0; data && t < e->threads; t++) {
+            ax_meter *m = &e->vps[t].meter[k];
+            for (int64_t r = 0; r < rows; r++)
+                for (int q = 0; q < nv; q++)
+                    for (int64_t j = 0; j < m->n; j++)
+                        data[((int64_t)q * rows + r) * n + col + j] = m->buf[(r * nv + q) * m->n + j];
+            col += m->n;
+        }
+        for (int t = 0; t < e->threads; t++) e->vps[t].meter[k].rows = 0;
+        ax_status w = ax_rec_report_append(rec, rp->id[k], data ? (size_t)rows : 0, data, err);
+        if (st == AX_OK) st = w;
+        free(data);
+    }
+    return st;
+}
+
+static void progress_line(const struct ax_engine_s *e, FILE *out, int64_t done, double t_start,
+                          double *t_last)
+{
+    double now = MPI_Wtime();
+    if (!out || e->rank != 0 || (now - *t_last < 1.0 && done < e->n_steps)) return;
+    *t_last = now;
+    double model = done * e->h;
+    fprintf(out, "\r[%3.0f%%] %10.1f ms  RTF %.3f ", 100.0 * done / (double)(e->n_steps ? e->n_steps : 1),
+            model, model > 0 ? (now - t_start) / (model / 1000.0) : 0.0);
+    if (done >= e->n_steps) fputc('\n', out);
+    fflush(out);
+}
+
+typedef struct {
+    ax_recorder rec;
+    int *spk_ids;
+    reports rp;
+    FILE *progress;
+    int64_t flush_steps;
+    double t_comm, t_rec;
+} sim_ctx;
+
+/* The master's work between slices: exchange, flush, progress. Returns the
+ * agreed status (collective). */
+static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end, int last,
+                                double t_start, double *t_last, ax_error *err)
+{
+    ax_status st = AX_OK;
+    for (int t = 0; t < e->threads; t++)
+        if (e->vps[t].status != AX_OK && st == AX_OK)
+            st = AX_FAIL(err, e->vps[t].status, "out of memory on thread %d during simulation", t);
+    double a = MPI_Wtime();
+    if (st == AX_OK) st = ax_exchange_slice(e, err);
+    double b = MPI_Wtime();
+    c->t_comm += b - a;
+    if (c->rec && (last || t_end % c->flush_steps == 0)) {
+        ax_status w = flush_spikes(e, c->rec, c->spk_ids, err);
+        if (st == AX_OK) st = w;
+        w = flush_reports(e, c->rec, &c->rp, err);
+        if (st == AX_OK) st = w;
+    }
+    c->t_rec += MPI_Wtime() - b;
+    progress_line(e, c->progress, t_end, t_start, t_last);
+    return agree(e, st, err);
+}
+
+static ax_status sim_setup(struct ax_engine_s *e, sim_ctx *c, ax_error *err)
+{
+    c->flush_steps = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
+    if (c->flush_steps < e->D) c->flush_steps = e->D;
+    c->spk_ids = calloc((size_t)e->spec->n_pops, sizeof(int));
+    AX_CHECK_ALLOC(c->spk_ids, err, "recorder ids");
+    if (!c->rec) return AX_OK;
+    for (int p = 0; p < e->spec->n_pops; p++)
+        if (e->pop_recorded[p])
+            AX_TRY(ax_rec_spikes_declare(c->rec, e->spec->pops[p].name, &c->spk_ids[p], err));
+    return declare_reports(e, c->rec, &c->rp, err);
+}
+
+static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim)
+{
+    ax_engine_stats *s = &e->stats;
+    double loc[5] = {t_sim, e->vps[0].t_update, e->vps[0].t_deliver, c->t_comm, c->t_rec};
+    double mx[5];
+    MPI_Allreduce(loc, mx, 5, MPI_DOUBLE, MPI_MAX, e->comm);
+    s->t_simulate = mx[0];
+    s->t_update = mx[1];
+    s->t_deliver = mx[2];
+    s->t_communicate = mx[3];
+    s->t_record = mx[4];
+    int np = e->spec->n_pops;
+    int64_t *cnt = calloc((size_t)np, sizeof *cnt);
+    for (int t = 0; cnt && t < e->threads; t++)
+        for (int p = 0; p < np; p++) cnt[p] += e->vps[t].pop_spikes[p];
+    if (cnt) MPI_Allreduce(cnt, s->pop_spikes, np, MPI_INT64_T, MPI_SUM, e->comm);
+    free(cnt);
+    s->n_spikes = 0;
+    for (int p = 0; p < np; p++) s->n_spikes += s->pop_spikes[p];
+    double rss = ax_peak_rss_bytes();
+    MPI_Allreduce(&rss, &s->peak_rss_max, 1, MPI_DOUBLE, MPI_MAX, e->comm);
+    MPI_Allreduce(&rss, &s->peak_rss_sum, 1, MPI_DOUBLE, MPI_SUM, e->comm);
+}
+
+ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err)
+{
+    sim_ctx c = {.rec = rec, .progress = progress};
+    ax_status st = agree(e, sim_setup(e, &c, err), err);
+    double t_start = MPI_Wtime(), t_last = t_start;
+    int64_t n_slices = (e->n_steps + e->D - 1) / e->D;
+    volatile int stop = st != AX_OK;
+    #pragma omp parallel num_threads(e->threads)
+    {
+        ax_vp *v = &e->vps[omp_get_thread_num()];
+        for (int64_t sl = 0; sl < n_slices && !stop; sl++) {
+            int64_t t0 = sl * e->D, t1 = t0 + e->D < e->n_steps ? t0 + e->D : e->n_steps;
+            double a = omp_get_wtime();
+            if (sl > 0) deliver(e, v, t0 - e->D);
+            ax_vp_inject(e, v, t0);
+            double b = omp_get_wtime();
+            update_steps(e, v, t0, t1);
+            v->t_deliver += b - a;
+            v->t_update += omp_get_wtime() - b;
+            #pragma omp barrier
+            #pragma omp master
+            {
+                if (between_slices(e, &c, t1, sl == n_slices - 1, t_start, &t_last, err) != AX_OK)
+                    stop = 1;
+            }
+            #pragma omp barrier
+        }
+    }
+    if (st == AX_OK && stop) st = err->code ? err->code : AX_EINTERNAL;
+    sim_stats(e, &c, MPI_Wtime() - t_start);
+    free(c.spk_ids);
+    free(c.rp.id);
+    return st;
+}
+
+const ax_engine_stats *ax_engine_get_stats(ax_engine e)
+{
+    return &e->stats;
+}
+
+void ax_engine_destroy(ax_engine *ep)
+{
+    if (!ep || !*ep) return;
+    struct ax_engine_s *e = *ep;
+    for (int t = 0; e->vps && t < e->threads; t++) ax_vp_free(&e->vps[t], e->spec->n_pops);
+    free(e->vps);
+    ax_exchange_free(e);
+    free(e->pop_recorded);
+    free(e->rec_first);
+    free(e->rec_count);
+    free(e->stats.pop_spikes);
+    free(e);
+    *ep = NULL;
+}

@@ -1,0 +1,308 @@
+/* network.c - one thread's share of the network: neuron blocks and the
+ * synapse store (DESIGN.md §2.3).
+ *
+ * Synapses live at the target's thread, grouped by source: a sorted array of
+ * the distinct sources with local targets, row offsets, and 8-byte synapses
+ * (packed target index / delay / receptor + float32 weight). Construction runs
+ * the connection rules twice: pass A records only the source of each synapse
+ * (4 bytes each, radix-sorted to find the distinct sources and row lengths),
+ * pass B regenerates the same synapses (the rules are deterministic) and
+ * places them into their rows. Peak build memory is therefore ~8 B/synapse
+ * besides the final store, and no array of size N (all neurons) is ever made.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axon/connect.h"
+#include "axon/rng.h"
+#include "sim/engine_impl.h"
+
+/* Index of the population holding gid (populations are contiguous). */
+static int pop_of(const ax_spec *s, int64_t gid)
+{
+    int lo = 0, hi = s->n_pops - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (s->pops[mid].first_gid <= gid) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
+int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid)
+{
+    const ax_block *b = &v->blocks[pop];
+    return b->offset + (gid - b->gid0) / p->n_vp;
+}
+
+int64_t ax_vp_find_source(const ax_vp *v, const ax_spec *s, int64_t gid)
+{
+    int p = pop_of(s, gid);
+    int64_t lo = v->seg[p], hi = v->seg[p + 1];
+    if (v->dense[p]) return lo + (gid - s->pops[p].first_gid);
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (v->src_gid[mid] < gid) lo = mid + 1;
+        else hi = mid;
+    }
+    return (lo < v->seg[p + 1] && v->src_gid[lo] == gid) ? lo : -1;
+}
+
+static int bits_for(uint64_t x)
+{
+    int b = 1;
+    while (b < 63 && (x >> b)) b++;
+    return b;
+}
+
+/* Set initial state values (constant or drawn per gid, identical for any
+ * decomposition). */
+static void init_state(const ax_spec *s, const ax_partition *part, const ax_pop_spec *ps,
+                       int pop, ax_block *b)
+{
+    for (int k = 0; k < ps->n_init; k++) {
+        int var = ax_model_state_index(b->ops, ps->init[k].name);
+        double *x = b->ops->state(b->nr, var);
+        if (!x) continue; /* validated by the spec loader */
+        const ax_dist *d = &ps->init[k].dist;
+        for (int64_t j = 0; j < b->n; j++) {
+            if (d->kind == AX_DIST_CONST) {
+                x[j] = d->value;
+                continue;
+            }
+            ax_rng r;
+            ax_rng_open(&r, s->sim.seed, AX_RNG_INIT, (uint32_t)(pop * 256 + var),
+                        (uint64_t)(b->gid0 + j * part->n_vp));
+            x[j] = ax_rng_dist(&r, d);
+        }
+    }
+}
+
+static ax_status make_blocks(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    v->n_blocks = s->n_pops;
+    v->blocks = calloc((size_t)s->n_pops, sizeof *v->blocks);
+    AX_CHECK_ALLOC(v->blocks, err, "neuron blocks");
+    int64_t off = 0;
+    for (int p = 0; p < s->n_pops; p++) {
+        const ax_pop_spec *ps = &s->pops[p];
+        ax_block *b = &v->blocks[p];
+        b->pop = p;
+        b->ops = ax_model_find(ps->model);
+        AX_CHECK(b->ops, err, AX_EINTERNAL, "model '%s' vanished", ps->model);
+        b->n = ax_part_count_owned(&e->part, v->vp, ps->first_gid, ps->n);
+        b->gid0 = ax_part_first_owned(&e->part, v->vp, ps->first_gid);
+        b->offset = off;
+        off += b->n;
+        double par[64];
+        AX_CHECK(b->ops->n_params <= 64, err, AX_EINTERNAL, "too many parameters");
+        ax_model_defaults(b->ops, par);
+        for (int k = 0; k < ps->n_params; k++)
+            par[ax_model_param_index(b->ops, ps->params[k].name)] = ps->params[k].value;
+        AX_TRY(b->ops->create(par, e->h, b->n, &b->nr, err));
+        init_state(s, &e->part, ps, p, b);
+        if (b->ops->n_receptors > v->n_rec) v->n_rec = b->ops->n_receptors;
+    }
+    v->n_local = off;
+    return AX_OK;
+}
+
+/* ---- pass A: sources only ---------------------------------------------- */
+
+typedef struct {
+    uint32_t *src;
+    int64_t n, cap;
+    int32_t max_delay;
+} count_ctx;
+
+static ax_status sink_count(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
+                            ax_error *err)
+{
+    (void)tgt; (void)w; (void)r;
+    count_ctx *c = ctx;
+    if (c->n == c->cap) {
+        int64_t cap = c->cap ? 2 * c->cap : 1 << 16;
+        uint32_t *x = realloc(c->src, (size_t)cap * sizeof *x);
+        AX_CHECK_ALLOC(x, err, "synapse sources during build");
+        c->src = x;
+        c->cap = cap;
+    }
+    c->src[c->n++] = (uint32_t)src;
+    if (d > c->max_delay) c->max_delay = d;
+    return AX_OK;
+}
+
+/* Stable LSD radix sort of 32-bit keys, 2 passes of 16 bits. */
+static ax_status radix_sort_u32(uint32_t *a, int64_t n, ax_error *err)
+{
+    uint32_t *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
+    int64_t *cnt = malloc(65537 * sizeof *cnt);
+    if (!tmp || !cnt) {
+        free(tmp);
+        free(cnt);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory sorting synapse sources");
+    }
+    for (int shift = 0; shift < 32; shift += 16) {
+        memset(cnt, 0, 65537 * sizeof *cnt);
+        for (int64_t i = 0; i < n; i++) cnt[((a[i] >> shift) & 0xFFFF) + 1]++;
+        for (int k = 0; k < 65536; k++) cnt[k + 1] += cnt[k];
+        for (int64_t i = 0; i < n; i++) tmp[cnt[(a[i] >> shift) & 0xFFFF]++] = a[i];
+        memcpy(a, tmp, (size_t)n * sizeof *a);
+    }
+    free(tmp);
+    free(cnt);
+    return AX_OK;
+}
+
+/* Distinct sources, row offsets and per-population segments from the
+ * sorted source list. */
+static ax_status make_rows(const ax_spec *s, ax_vp *v, const uint32_t *src, int64_t n,
+                           ax_error *err)
+{
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (i == 0 || src[i] != src[i - 1]) k++;
+    v->n_src = k;
+    v->n_syn = n;
+    v->src_gid = malloc((size_t)(k > 0 ? k : 1) * sizeof *v->src_gid);
+    v->rows = malloc((size_t)(k + 1) * sizeof *v->rows);
+    v->seg = calloc((size_t)s->n_pops + 1, sizeof *v->seg);
+    v->dense = calloc((size_t)s->n_pops, 1);
+    AX_CHECK(v->src_gid && v->rows && v->seg && v->dense, err, AX_ENOMEM,
+             "out of memory for %lld synapse rows", (long long)k);
+    k = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i == 0 || src[i] != src[i - 1]) {
+            v->src_gid[k] = src[i];
+            v->rows[k++] = i;
+        }
+    }
+    v->rows[k] = n;
+    int p = 0;
+    for (int64_t i = 0; i <= k; i++) {
+        while (p < s->n_pops && (i == k || v->src_gid[i] >= s->pops[p].first_gid + s->pops[p].n))
+            v->seg[++p] = i;
+    }
+    for (p = 0; p < s->n_pops; p++) v->dense[p] = (v->seg[p + 1] - v->seg[p] == s->pops[p].n);
+    return AX_OK;
+}
+
+/* ---- pass B: place synapses --------------------------------------------- */
+
+typedef struct {
+    ax_vp *v;
+    const ax_spec *spec;
+    const ax_partition *part;
+    int tgt_pop;
+    int64_t *cursor;
+} place_ctx;
+
+static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
+                            ax_error *err)
+{
+    place_ctx *c = ctx;
+    ax_vp *v = c->v;
+    int64_t row = ax_vp_find_source(v, c->spec, src);
+    AX_CHECK(row >= 0, err, AX_EINTERNAL, "connection rule not deterministic (source %lld)",
+             (long long)src);
+    int64_t idx = ax_vp_local_index(v, c->part, c->tgt_pop, tgt);
+    ax_syn *sy = &v->syn[c->cursor[row]++];
+    sy->packed = ((uint32_t)r << 31) | ((uint32_t)d << v->idx_bits) | (uint32_t)idx;
+    sy->w = (float)w;
+    return AX_OK;
+}
+
+static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, void *ctx,
+                           place_ctx *pc, ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    for (int k = 0; k < s->n_proj; k++) {
+        int tgt = s->proj[k].tgt;
+        if (pc) pc->tgt_pop = tgt;
+        AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
+                                     sink, ctx, err));
+    }
+    return AX_OK;
+}
+
+static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    AX_CHECK(e->part.n_total <= (int64_t)UINT32_MAX, err, AX_EINPUT,
+             "%lld neurons: this version stores source ids in 32 bits (at most %u neurons)",
+             (long long)e->part.n_total, UINT32_MAX);
+    count_ctx cc = {0};
+    ax_status st = run_rules(e, v, sink_count, &cc, NULL, err);
+    if (st == AX_OK) st = radix_sort_u32(cc.src, cc.n, err);
+    if (st == AX_OK) st = make_rows(e->spec, v, cc.src, cc.n, err);
+    free(cc.src);
+    AX_TRY(st);
+
+    int delay_bits = bits_for((uint64_t)e->max_delay);
+    v->idx_bits = bits_for((uint64_t)(v->n_local > 1 ? v->n_local - 1 : 1));
+    AX_CHECK(v->idx_bits + delay_bits <= 31, err, AX_EINPUT,
+             "%lld neurons per thread with delays up to %lld steps do not fit the 8-byte synapse "
+             "(31 bits for index and delay); use more ranks or threads",
+             (long long)v->n_local, (long long)e->max_delay);
+    v->idx_mask = (1u << v->idx_bits) - 1;
+    v->delay_mask = (1u << delay_bits) - 1;
+
+    v->syn = malloc((size_t)(v->n_syn > 0 ? v->n_syn : 1) * sizeof *v->syn);
+    int64_t *cursor = malloc((size_t)(v->n_src > 0 ? v->n_src : 1) * sizeof *cursor);
+    if (!v->syn || !cursor) {
+        free(cursor);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory for %lld synapses (%.1f MiB)",
+                       (long long)v->n_syn, v->n_syn * 8.0 / 1048576);
+    }
+    memcpy(cursor, v->rows, (size_t)v->n_src * sizeof *cursor);
+    place_ctx pc = {.v = v, .spec = e->spec, .part = &e->part, .cursor = cursor};
+    st = run_rules(e, v, sink_place, &pc, &pc, err);
+    free(cursor);
+    return st;
+}
+
+static ax_status make_buffers(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    if (v->n_rec < 1) v->n_rec = 1;
+    v->n_slots = e->max_delay + e->D;
+    size_t n = (size_t)v->n_rec * (size_t)v->n_slots * (size_t)(v->n_local > 0 ? v->n_local : 1);
+    v->ring = calloc(n, sizeof *v->ring); /* first touch by this thread */
+    v->spiked = malloc((size_t)(v->n_local > 0 ? v->n_local : 1) * sizeof *v->spiked);
+    v->cap_out = v->n_local + 1024;
+    v->out = malloc((size_t)v->cap_out * sizeof *v->out);
+    v->pop_spikes = calloc((size_t)e->spec->n_pops, sizeof *v->pop_spikes);
+    AX_CHECK(v->ring && v->spiked && v->out && v->pop_spikes, err, AX_ENOMEM,
+             "out of memory for ring buffers (%.1f MiB)", n * 8.0 / 1048576);
+    return AX_OK;
+}
+
+ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    AX_TRY(make_blocks(e, v, err));
+    AX_TRY(build_synapses(e, v, err));
+    AX_TRY(make_buffers(e, v, err));
+    return ax_vp_devices(e, v, err);
+}
+
+void ax_vp_free(ax_vp *v, int n_pops)
+{
+    (void)n_pops;
+    if (v->blocks)
+        for (int b = 0; b < v->n_blocks; b++) {
+            if (v->blocks[b].ops && v->blocks[b].nr) v->blocks[b].ops->destroy(v->blocks[b].nr);
+            free(v->blocks[b].i_ext);
+        }
+    free(v->blocks);
+    free(v->src_gid);
+    free(v->rows);
+    free(v->syn);
+    free(v->seg);
+    free(v->dense);
+    free(v->ring);
+    free(v->out);
+    free(v->spiked);
+    free(v->pop_spikes);
+    ax_vp_devices_free(v);
+    memset(v, 0, sizeof *v);
+}

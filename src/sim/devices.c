@@ -1,0 +1,328 @@
+/* devices.c - stimulation and recording devices of one thread (DESIGN.md §4).
+ *
+ * Generators act only on the thread that owns their targets: no device is a
+ * neuron and none needs communication. poisson_generator draws one Poisson
+ * count per (target, arrival step) from a stateless Philox block keyed by
+ * (seed, device, target gid, step / 4), so input is identical for every
+ * decomposition; counts come from a precomputed inverse-CDF table with a
+ * guide table (O(1) expected per draw, no exp() in the loop). The table uses
+ * 32-bit uniforms: each probability is exact to 2^-32.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axon/connect.h"
+#include "axon/rng.h"
+#include "sim/engine_impl.h"
+
+/* Owned targets of a device: local indices (and gids). */
+static ax_status owned_targets(struct ax_engine_s *e, ax_vp *v, const ax_dev_spec *d,
+                               int64_t **idx_out, uint64_t **gid_out, int64_t *n_out,
+                               ax_error *err)
+{
+    int64_t n = 0;
+    for (int t = 0; t < d->n_targets; t++) {
+        const ax_dev_target *dt = &d->targets[t];
+        n += ax_part_count_owned(&e->part, v->vp, e->spec->pops[dt->pop].first_gid + dt->first,
+                                 dt->count);
+    }
+    int64_t *idx = malloc((size_t)(n ? n : 1) * sizeof *idx);
+    uint64_t *gid = gid_out ? malloc((size_t)(n ? n : 1) * sizeof *gid) : NULL;
+    if (!idx || (gid_out && !gid)) {
+        free(idx);
+        free(gid);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory for device '%s'", d->name);
+    }
+    int64_t k = 0;
+    for (int t = 0; t < d->n_targets; t++) {
+        const ax_dev_target *dt = &d->targets[t];
+        int64_t first = e->spec->pops[dt->pop].first_gid + dt->first;
+        int64_t g = ax_part_first_owned(&e->part, v->vp, first);
+        for (; g < first + dt->count; g += e->part.n_vp, k++) {
+            idx[k] = ax_vp_local_index(v, &e->part, dt->pop, g);
+            if (gid) gid[k] = (uint64_t)g;
+        }
+    }
+    *idx_out = idx;
+    if (gid_out) *gid_out = gid;
+    *n_out = n;
+    return AX_OK;
+}
+
+static int port(const struct ax_engine_s *e, const ax_dev_spec *d, double w)
+{
+    const ax_model_ops *m = ax_model_find(e->spec->pops[d->targets[0].pop].model);
+    if (!m || m->n_receptors < 2) return 0;
+    if (d->receptor == AX_RECEPTOR_EXCITATORY) return 0;
+    if (d->receptor == AX_RECEPTOR_INHIBITORY) return 1;
+    return w < 0;
+}
+
+/* Emission step window [on0, on1) for the activity interval (start, stop]:
+ * a spike emitted in step e carries the stamp (e+1) h. */
+static void window(double start, double stop, double h, int64_t *on0, int64_t *on1)
+{
+    *on0 = (int64_t)floor(start / h + 1e-9);
+    *on1 = isinf(stop) ? INT64_MAX / 4 : (int64_t)floor(stop / h + 1e-9);
+}
+
+static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
+{
+    /* Table until the tail mass is below 2^-33 (well below the 32-bit grid). */
+    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
+    AX_CHECK(mu <= 1e6, err, AX_EINPUT,
+             "poisson_generator mean %.3g spikes per step is too large; reduce rate or resolution", mu);
+    p->cdf = malloc((size_t)(kmax + 1) * sizeof *p->cdf);
+    AX_CHECK_ALLOC(p->cdf, err, "poisson table");
+    double logpk = -mu, cum = 0.0; /* log P(X = k), in logs so large mu does not underflow */
+    int k = 0;
+    for (; k < kmax; k++) {
+        cum += exp(logpk);
+        double c = floor(cum * 4294967296.0);
+        p->cdf[k] = c >= 4294967295.0 ? 0xFFFFFFFFu : (uint32_t)c;
+        if (p->cdf[k] == 0xFFFFFFFFu) break;
+        logpk += log(mu) - log((double)(k + 1));
+    }
+    if (k == kmax) k--;
+    p->cdf[k] = 0xFFFFFFFFu; /* the remaining tail (< 2^-32) folds into the last count */
+    p->n_cdf = k + 1;
+    p->n_guide = p->n_cdf < 16 ? 16 : p->n_cdf;
+    p->guide = malloc((size_t)p->n_guide * sizeof *p->guide);
+    AX_CHECK_ALLOC(p->guide, err, "poisson guide table");
+    int j = 0;
+    for (int g = 0; g < p->n_guide; g++) {
+        uint64_t lo = ((uint64_t)g << 32) / (uint64_t)p->n_guide;
+        while (j < p->n_cdf - 1 && (uint64_t)p->cdf[j] <= lo) j++;
+        p->guide[g] = j;
+    }
+    return AX_OK;
+}
+
+static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error *err)
+{
+    const ax_dev_spec *d = &e->spec->dev[dv];
+    ax_poisson *p = &v->poisson[v->n_poisson++];
+    p->dev = dv;
+    p->w = d->weight;
+    p->receptor = port(e, d, d->weight);
+    p->delay = ax_delay_steps(d->delay, e->h);
+    window(d->start, d->stop, e->h, &p->on0, &p->on1);
+    AX_TRY(owned_targets(e, v, d, &p->idx, &p->gid, &p->n, err));
+    return poisson_table(p, d->rate * e->h / 1000.0, err);
+}
+
+static ax_status setup_spikegen(struct ax_engine_s *e, ax_vp *v, int dv, ax_error *err)
+{
+    const ax_dev_spec *d = &e->spec->dev[dv];
+    ax_spikegen *g = &v->spikegen[v->n_spikegen++];
+    g->w = d->weight;
+    g->receptor = port(e, d, d->weight);
+    g->delay = ax_delay_steps(d->delay, e->h);
+    g->n_steps = d->n_times;
+    g->step = malloc((size_t)(d->n_times ? d->n_times : 1) * sizeof *g->step);
+    AX_CHECK_ALLOC(g->step, err, "spike_generator times");
+    for (int64_t k = 0; k < d->n_times; k++)
+        g->step[k] = (int64_t)llround(d->spike_times[k] / e->h) - 1;
+    return owned_targets(e, v, d, &g->idx, NULL, &g->n, err);
+}
+
+static ax_status setup_dc(struct ax_engine_s *e, ax_vp *v, int dv, ax_error *err)
+{
+    const ax_dev_spec *d = &e->spec->dev[dv];
+    ax_dc *c = &v->dc[v->n_dc++];
+    c->amp = d->amplitude;
+    /* A current emitted in step e arrives one step later (delay = h, as NEST's default). */
+    window(d->start, d->stop, e->h, &c->on0, &c->on1);
+    c->on0 += 1;
+    c->on1 += 1;
+    AX_TRY(owned_targets(e, v, d, &c->idx, NULL, &c->n, err));
+    for (int b = 0; b < v->n_blocks; b++) {
+        ax_block *bl = &v->blocks[b];
+        if (bl->i_ext) continue;
+        for (int t = 0; t < d->n_targets; t++)
+            if (d->targets[t].pop == b && bl->n > 0) {
+                bl->i_ext = calloc((size_t)bl->n, sizeof *bl->i_ext);
+                AX_CHECK_ALLOC(bl->i_ext, err, "dc input");
+                break;
+            }
+    }
+    return AX_OK;
+}
+
+static ax_status setup_meter(struct ax_engine_s *e, ax_vp *v, int dv, int t, ax_error *err)
+{
+    const ax_dev_spec *d = &e->spec->dev[dv];
+    const ax_dev_target *dt = &d->targets[t];
+    ax_block *bl = &v->blocks[dt->pop];
+    ax_meter *m = &v->meter[v->n_meter++];
+    m->dev = dv;
+    m->pop = dt->pop;
+    m->blk = dt->pop;
+    m->n_vars = d->n_record;
+    m->interval = ax_delay_steps(d->interval, e->h);
+    int64_t first = e->spec->pops[dt->pop].first_gid + dt->first;
+    m->n = ax_part_count_owned(&e->part, v->vp, first, dt->count);
+    m->node_id = malloc((size_t)(m->n ? m->n : 1) * sizeof *m->node_id);
+    m->sidx = malloc((size_t)(m->n ? m->n : 1) * sizeof *m->sidx);
+    m->ptr = malloc((size_t)(m->n_vars ? m->n_vars : 1) * sizeof *m->ptr);
+    AX_CHECK(m->node_id && m->sidx && m->ptr, err, AX_ENOMEM, "out of memory for multimeter");
+    int64_t g = ax_part_first_owned(&e->part, v->vp, first);
+    for (int64_t j = 0; j < m->n; j++, g += e->part.n_vp) {
+        m->node_id[j] = (uint64_t)(g - e->spec->pops[dt->pop].first_gid);
+        m->sidx[j] = (g - bl->gid0) / e->part.n_vp;
+    }
+    for (int k = 0; k < m->n_vars; k++)
+        m->ptr[k] = bl->ops->state(bl->nr, ax_model_state_index(bl->ops, d->record_from[k]));
+    int64_t flush = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
+    m->cap_rows = flush / m->interval + 2;
+    m->buf = malloc((size_t)(m->cap_rows * m->n_vars * (m->n ? m->n : 1)) * sizeof *m->buf);
+    AX_CHECK_ALLOC(m->buf, err, "multimeter buffer");
+    return AX_OK;
+}
+
+ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    int np = 0, ng = 0, nd = 0, nm = 0;
+    for (int k = 0; k < s->n_dev; k++) {
+        switch (s->dev[k].kind) {
+        case AX_DEV_POISSON: np++; break;
+        case AX_DEV_SPIKE_GEN: ng++; break;
+        case AX_DEV_DC: nd++; break;
+        case AX_DEV_MULTIMETER: nm += s->dev[k].n_targets; break;
+        default: break;
+        }
+    }
+    v->poisson = calloc((size_t)np + 1, sizeof *v->poisson);
+    v->spikegen = calloc((size_t)ng + 1, sizeof *v->spikegen);
+    v->dc = calloc((size_t)nd + 1, sizeof *v->dc);
+    v->meter = calloc((size_t)nm + 1, sizeof *v->meter);
+    v->cap_rec_spk = 4096;
+    v->rec_gid = malloc((size_t)v->cap_rec_spk * sizeof *v->rec_gid);
+    v->rec_step = malloc((size_t)v->cap_rec_spk * sizeof *v->rec_step);
+    AX_CHECK(v->poisson && v->spikegen && v->dc && v->meter && v->rec_gid && v->rec_step, err,
+             AX_ENOMEM, "out of memory for devices");
+    for (int k = 0; k < s->n_dev; k++) {
+        switch (s->dev[k].kind) {
+        case AX_DEV_POISSON: AX_TRY(setup_poisson(e, v, k, err)); break;
+        case AX_DEV_SPIKE_GEN: AX_TRY(setup_spikegen(e, v, k, err)); break;
+        case AX_DEV_DC: AX_TRY(setup_dc(e, v, k, err)); break;
+        case AX_DEV_MULTIMETER:
+            for (int t = 0; t < s->dev[k].n_targets; t++) AX_TRY(setup_meter(e, v, k, t, err));
+            break;
+        default: break;
+        }
+    }
+    return AX_OK;
+}
+
+/* Count for one uniform word by guided inverse-CDF search. */
+static inline int poisson_count(const ax_poisson *p, uint32_t u)
+{
+    int k = p->guide[((uint64_t)u * (uint64_t)p->n_guide) >> 32];
+    while (u >= p->cdf[k]) k++;
+    return k;
+}
+
+/* Add this slice's Poisson input (arrival steps t0 .. t0+D-1) to the ring. */
+static void inject_poisson(struct ax_engine_s *e, ax_vp *v, const ax_poisson *p, int64_t t0,
+                           int64_t t1)
+{
+    double *ring = v->ring + (size_t)p->receptor * v->n_slots * v->n_local;
+    uint64_t seed = e->spec->sim.seed;
+    uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
+    int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
+    int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
+    for (int64_t j = 0; j < p->n; j++) {
+        uint32_t u[4];
+        uint64_t g = p->gid[j];
+        int64_t blk = -1;
+        for (int64_t n = a0; n < a1; n++) {
+            if ((n >> 2) != blk) {
+                blk = n >> 2;
+                ax_philox4(seed, (uint32_t)blk, c1, (uint32_t)g, (uint32_t)(g >> 32), u);
+            }
+            int k = poisson_count(p, u[n & 3]);
+            if (k) ring[(size_t)(n % v->n_slots) * v->n_local + p->idx[j]] += k * p->w;
+        }
+    }
+}
+
+static void inject_spikegen(ax_vp *v, ax_spikegen *g, int64_t t1)
+{
+    double *ring = v->ring + (size_t)g->receptor * v->n_slots * v->n_local;
+    while (g->next < g->n_steps && g->step[g->next] + g->delay < t1) {
+        int64_t slot = (g->step[g->next] + g->delay) % v->n_slots;
+        for (int64_t j = 0; j < g->n; j++) ring[(size_t)slot * v->n_local + g->idx[j]] += g->w;
+        g->next++;
+    }
+}
+
+void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0)
+{
+    int64_t t1 = t0 + e->D;
+    for (int k = 0; k < v->n_poisson; k++) inject_poisson(e, v, &v->poisson[k], t0, t1);
+    for (int k = 0; k < v->n_spikegen; k++) inject_spikegen(v, &v->spikegen[k], t1);
+}
+
+/* Recompute dc input where a device switches on or off at step n. */
+void ax_vp_dc(ax_vp *v, int64_t n)
+{
+    int change = 0;
+    for (int k = 0; k < v->n_dc; k++) change |= (n == v->dc[k].on0 || n == v->dc[k].on1);
+    if (!change) return;
+    for (int b = 0; b < v->n_blocks; b++)
+        if (v->blocks[b].i_ext) memset(v->blocks[b].i_ext, 0, (size_t)v->blocks[b].n * sizeof(double));
+    for (int k = 0; k < v->n_dc; k++) {
+        const ax_dc *c = &v->dc[k];
+        if (n < c->on0 || n >= c->on1) continue;
+        for (int64_t j = 0; j < c->n; j++) {
+            /* find the block of local index idx */
+            int64_t i = c->idx[j];
+            int b = 0;
+            while (b + 1 < v->n_blocks && v->blocks[b + 1].offset <= i) b++;
+            v->blocks[b].i_ext[i - v->blocks[b].offset] += c->amp;
+        }
+    }
+}
+
+/* Multimeter samples after the update of step n (row at t = (n+1) h). */
+void ax_vp_sample(ax_vp *v, int64_t n)
+{
+    for (int k = 0; k < v->n_meter; k++) {
+        ax_meter *m = &v->meter[k];
+        if ((n + 1) % m->interval != 0 || m->rows >= m->cap_rows) continue;
+        double *row = m->buf + (size_t)m->rows * m->n_vars * m->n;
+        for (int q = 0; q < m->n_vars; q++)
+            for (int64_t j = 0; j < m->n; j++) row[q * m->n + j] = m->ptr[q][m->sidx[j]];
+        m->rows++;
+    }
+}
+
+void ax_vp_devices_free(ax_vp *v)
+{
+    for (int k = 0; k < v->n_poisson; k++) {
+        free(v->poisson[k].idx);
+        free(v->poisson[k].gid);
+        free(v->poisson[k].cdf);
+        free(v->poisson[k].guide);
+    }
+    for (int k = 0; k < v->n_spikegen; k++) {
+        free(v->spikegen[k].step);
+        free(v->spikegen[k].idx);
+    }
+    for (int k = 0; k < v->n_dc; k++) free(v->dc[k].idx);
+    for (int k = 0; k < v->n_meter; k++) {
+        free(v->meter[k].node_id);
+        free(v->meter[k].sidx);
+        free(v->meter[k].ptr);
+        free(v->meter[k].buf);
+    }
+    free(v->poisson);
+    free(v->spikegen);
+    free(v->dc);
+    free(v->meter);
+    free(v->rec_gid);
+    free(v->rec_step);
+}

@@ -1,0 +1,174 @@
+/* engine_impl.h - the engine's private data: one ax_vp per OpenMP thread.
+ *
+ * Invariants:
+ * - A thread reads and writes only its own ax_vp (first-touched by it),
+ *   except the shared receive buffer, which is read-only while threads run.
+ * - Local neuron index i in [0, n_local): blocks (one per population) are
+ *   contiguous, in population order; within a block, ascending gid.
+ * - Synapses: rows[k]..rows[k+1] of syn[] belong to src_gid[k] (sorted
+ *   ascending); within a row, synapses keep connection-creation order.
+ * - Ring buffer slot of step n is n mod n_slots; a slot is zeroed right after
+ *   the step that consumed it.
+ */
+#ifndef AXON_ENGINE_IMPL_H
+#define AXON_ENGINE_IMPL_H
+
+#include <stdint.h>
+
+#include "axon/engine.h"
+#include "axon/model.h"
+#include "axon/partition.h"
+
+/* A static synapse: 8 bytes. packed = receptor (top bit) | delay steps |
+ * target local index (low idx_bits). */
+typedef struct ax_syn {
+    uint32_t packed;
+    float w;
+} ax_syn;
+
+typedef struct ax_block {
+    int pop;
+    const ax_model_ops *ops;
+    ax_neurons *nr;
+    int64_t n;       /* neurons of pop in this VP */
+    int64_t gid0;    /* first owned gid (stride n_vp) */
+    int64_t offset;  /* local index of the first */
+    double *i_ext;   /* current devices' input (pA), NULL if none targets this block */
+} ax_block;
+
+/* A poisson_generator's targets in this VP and its sampling table. */
+typedef struct ax_poisson {
+    int dev;
+    double w;
+    int receptor;
+    int64_t delay;      /* steps */
+    int64_t n;          /* targets */
+    int64_t *idx;       /* local indices */
+    uint64_t *gid;      /* their gids (stream keys) */
+    uint32_t *cdf;      /* cdf[k] = floor(P(X <= k) * 2^32), k < n_cdf */
+    int n_cdf;
+    int32_t *guide;     /* guide[j]: first k with cdf[k] > j * 2^32 / n_guide */
+    int n_guide;
+    int64_t on0, on1;   /* active for emission steps e with on0 <= e < on1 */
+} ax_poisson;
+
+/* A spike_generator's emission steps and its targets here. */
+typedef struct ax_spikegen {
+    int64_t n_steps;
+    int64_t *step;      /* emission steps (stamp/h - 1), sorted; repeats = multiplicity */
+    int64_t next;       /* first not yet emitted */
+    int64_t n;          /* targets */
+    int64_t *idx;
+    double w;
+    int receptor;
+    int64_t delay;
+} ax_spikegen;
+
+/* A dc_generator's targets here. */
+typedef struct ax_dc {
+    double amp;
+    int64_t on0, on1;   /* active for arrival steps on0 <= n < on1 */
+    int64_t n;
+    int64_t *idx;
+} ax_dc;
+
+/* Multimeter samples of this thread. */
+typedef struct ax_meter {
+    int dev, pop, n_vars;
+    int64_t interval;   /* steps */
+    int64_t n;          /* recorded neurons here */
+    uint64_t *node_id;  /* within population */
+    double **ptr;       /* [v * n + j] -> state array base; index sidx[j] */
+    int64_t *sidx;      /* index within its block's arrays */
+    int blk;
+    double *buf;        /* [row][v][j] */
+    int64_t rows, cap_rows;
+} ax_meter;
+
+typedef struct ax_vp {
+    int64_t vp;
+    int thread;
+    int64_t n_local;
+    int n_blocks;
+    ax_block *blocks;
+
+    /* synapse store */
+    int64_t n_src, n_syn;
+    int64_t *src_gid;     /* [n_src] */
+    int64_t *rows;        /* [n_src + 1] */
+    ax_syn *syn;          /* [n_syn] */
+    int64_t *seg;         /* [n_pops + 1]: src_gid index range of each source population */
+    uint8_t *dense;       /* [n_pops]: all neurons of the population present */
+    int idx_bits;
+    uint32_t idx_mask, delay_mask;
+
+    /* ring buffers [receptor][slot][n_local] */
+    int n_rec;
+    int64_t n_slots;
+    double *ring;
+
+    /* spikes emitted in the current slice: key = lag << 48 | gid */
+    uint64_t *out;
+    int64_t n_out, cap_out;
+    int64_t *spiked;      /* scratch for update() */
+
+    /* devices */
+    int n_poisson, n_spikegen, n_dc, n_meter;
+    ax_poisson *poisson;
+    ax_spikegen *spikegen;
+    ax_dc *dc;
+    ax_meter *meter;
+
+    /* spike recording: gid and step of recorded spikes since the last flush */
+    uint64_t *rec_gid;
+    int64_t *rec_step;
+    int64_t n_rec_spk, cap_rec_spk;
+
+    int64_t *pop_spikes;  /* [n_pops] */
+    double t_update, t_deliver;
+    ax_status status;     /* first failure inside the parallel region */
+    ax_error err;
+} ax_vp;
+
+struct ax_engine_s {
+    const ax_spec *spec;
+    MPI_Comm comm;
+    int rank, ranks, threads;
+    ax_partition part;
+    double h;
+    int64_t D, max_delay, n_steps;
+    uint8_t *pop_recorded;    /* [n_pops]: a spike_recorder covers (part of) it */
+    int64_t *rec_first, *rec_count; /* recorded id range per population (union) */
+    ax_vp *vps;               /* [threads] */
+
+    /* exchange */
+    int64_t *tr_start;        /* [n_rank_local + 1]: target ranks of local neurons (CSR) */
+    int32_t *tr_rank;
+    int64_t n_rank_local;     /* neurons on this rank */
+    int64_t *rank_gid;        /* [n_rank_local]: their gids, ascending */
+    uint64_t *send, *recv;
+    int64_t cap_send, cap_recv, n_recv;
+    int *scount, *sdispl, *rcount, *rdispl;
+
+    ax_engine_stats stats;
+};
+
+/* network.c */
+ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+void ax_vp_free(ax_vp *v, int n_pops);
+int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid);
+int64_t ax_vp_find_source(const ax_vp *v, const ax_spec *s, int64_t gid);
+
+/* devices.c */
+ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0);
+void ax_vp_dc(ax_vp *v, int64_t n);
+void ax_vp_sample(ax_vp *v, int64_t n);
+void ax_vp_devices_free(ax_vp *v);
+
+/* exchange.c */
+ax_status ax_exchange_setup(struct ax_engine_s *e, ax_error *err);
+ax_status ax_exchange_slice(struct ax_engine_s *e, ax_error *err);
+void ax_exchange_free(struct ax_engine_s *e);
+
+#endif
