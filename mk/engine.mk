@@ -2,3 +2,5 @@
 noinst_LTLIBRARIES += libax_engine.la
 libax_engine_la_SOURCES = src/sim/engine_impl.h src/sim/engine.c src/sim/devices.c \
 	src/sim/exchange.c src/net/network.c
+TESTS += tests/test_decomposition.sh
+EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
