@@ -3,3 +3,9 @@ noinst_LTLIBRARIES += libax_models.la
 libax_models_la_SOURCES = src/models/model_impl.h src/models/registry.c src/models/common.c \
 	src/models/propagators.c src/models/iaf_psc_delta.c src/models/iaf_psc_exp.c \
 	src/models/iaf_psc_alpha.c src/models/iaf_cond_exp.c
+
+check_PROGRAMS += tests/test_models
+tests_test_models_SOURCES = tests/test_models.c
+tests_test_models_LDADD = libax_models.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
+tests_test_models_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+TESTS += tests/test_models
