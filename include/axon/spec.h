@@ -183,4 +183,16 @@ void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out);
  * memory guard before building. */
 double ax_spec_estimate_bytes_per_rank(const ax_spec *spec, int ranks);
 
+/* Memory guard (additive, spec module): AX_ENOMEM, "needs an estimated X GiB
+ * per rank on R ranks; this machine has Y GiB", when the estimate for `ranks`
+ * ranks exceeds the physical memory one rank can have (machine memory divided
+ * by the ranks on this node). ax_spec_load/parse run it with
+ * ax_spec_env_ranks(). Can be called again with the real communicator size. */
+ax_status ax_spec_check_memory(const ax_spec *spec, int ranks, ax_error *err);
+
+/* Ranks the guard in ax_spec_load assumes: $AXON_NP if set (`axon check --np`
+ * sets it), else the launcher's OMPI_COMM_WORLD_SIZE / PMI_SIZE /
+ * SLURM_NTASKS, else 1. */
+int ax_spec_env_ranks(void);
+
 #endif

@@ -1,0 +1,102 @@
+/* spec_internal.h - private to io/spec_*.c: the YAML node tree the loader
+ * walks, and the helpers every section parser shares.
+ *
+ * The tree is built from libfyaml's event stream (spec_yaml.c) rather than
+ * from fy_document because the event marks give a line and column for every
+ * node, mappings and sequences included, and because building the mapping
+ * ourselves lets duplicate keys be reported with both positions.
+ * Invariants: every node carries a 1-based line/col; a mapping's keys are
+ * scalars and pairwise distinct; nodes live in the doc's arena and are freed
+ * together (aliases share nodes).
+ */
+#ifndef AX_SPEC_INTERNAL_H
+#define AX_SPEC_INTERNAL_H
+
+#include <stddef.h>
+
+#include "axon/model.h"
+#include "axon/spec.h"
+
+typedef enum ax_yn_kind { AX_YN_SCALAR = 0, AX_YN_MAP, AX_YN_SEQ } ax_yn_kind;
+
+typedef struct ax_yn {
+    ax_yn_kind kind;
+    int line, col;        /* 1-based */
+    char *str;            /* scalar text, NUL-terminated */
+    int quoted;           /* scalar was quoted (a string, never a number) */
+    int n;                /* map: pairs; seq: items */
+    struct ax_yn **keys;  /* map: n scalar keys */
+    struct ax_yn **items; /* map: n values; seq: n items */
+} ax_yn;
+
+typedef struct ax_ydoc {
+    ax_yn *root;          /* NULL for an empty document */
+    void **arena;         /* every allocation, freed by ax_ydoc_free */
+    size_t n_arena, cap_arena;
+} ax_ydoc;
+
+/* Parse YAML or JSON text into a node tree. Syntax errors, multiple
+ * documents, non-scalar keys, duplicate keys and unknown aliases are
+ * AX_EINPUT with "name:line:col: ...". */
+ax_status ax_ydoc_read(const char *text, size_t len, const char *name, ax_ydoc *doc,
+                       ax_error *err);
+void ax_ydoc_free(ax_ydoc *doc);
+
+/* Loader context shared by the section parsers. */
+typedef struct ax_sctx {
+    const char *name; /* file name for messages */
+    ax_spec *spec;
+    ax_error *err;
+} ax_sctx;
+
+/* Record "name:line:col: <msg>" at node n (n may be NULL: no position). */
+ax_status ax_spec_fail(ax_sctx *c, const ax_yn *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+ax_loc ax_yn_loc(const ax_yn *n);
+const char *ax_yn_kind_name(const ax_yn *n);
+
+/* Value of key in map n, NULL if absent. */
+ax_yn *ax_yn_get(const ax_yn *map, const char *key);
+
+/* Fail on any key of map not in the NULL-terminated list `allowed`;
+ * `what` names the mapping in the message ("a projection"). */
+ax_status ax_spec_keys(ax_sctx *c, const ax_yn *map, const char *what,
+                       const char *const *allowed);
+
+/* Require n to be a mapping / sequence / string scalar. */
+ax_status ax_spec_need_map(ax_sctx *c, const ax_yn *n, const char *what);
+ax_status ax_spec_need_seq(ax_sctx *c, const ax_yn *n, const char *what);
+ax_status ax_spec_string(ax_sctx *c, const ax_yn *n, const char *what, char *buf,
+                         size_t size);
+
+/* A finite number (allow_inf: +inf accepted as .inf, "inf", "Infinity"). */
+ax_status ax_spec_number(ax_sctx *c, const ax_yn *n, const char *what, int allow_inf,
+                         double *out);
+ax_status ax_spec_int(ax_sctx *c, const ax_yn *n, const char *what, int64_t lo,
+                      int64_t *out);
+ax_status ax_spec_bool(ax_sctx *c, const ax_yn *n, const char *what, int *out);
+
+/* A constant or {distribution: ...}. */
+ax_status ax_spec_dist(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);
+
+/* Time on the resolution grid: steps = t / h exactly (within 1e-9 relative),
+ * else AX_EINPUT saying so (never rounded silently). */
+ax_status ax_spec_on_grid(ax_sctx *c, const ax_yn *n, const char *what, double t,
+                          double h, int64_t *steps);
+
+/* Delay (constant or distribution) >= h and on the grid, bounded above. */
+ax_status ax_spec_delay(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);
+
+/* Name of a population; "x is a device" or "unknown population" otherwise. */
+ax_status ax_spec_pop_ref(ax_sctx *c, const ax_yn *n, const ax_yn *devices, int *pop);
+
+/* A population or device name: letters, digits, '_', '-'; < AX_NAME_MAX. */
+ax_status ax_spec_check_name(ax_sctx *c, const ax_yn *key, const char *what);
+
+/* Sections (spec_parse.c, spec_net.c). */
+ax_status ax_spec_parse_projections(ax_sctx *c, const ax_yn *seq, const ax_yn *devices);
+ax_status ax_spec_parse_devices(ax_sctx *c, const ax_yn *map);
+
+
+#endif

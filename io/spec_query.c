@@ -1,0 +1,317 @@
+/* spec_query.c - questions asked of a loaded spec: lookups, expected synapse
+ * counts, the delay range, the per-rank memory estimate and guard, and the
+ * summary `axon check` prints.
+ *
+ * The memory model mirrors what the engine stores (DESIGN.md §2.3): 8 B per
+ * synapse (float weight + packed uint32 target/delay/receptor), a ~16 B row
+ * header per distinct source per thread, per neuron 8 B per state variable +
+ * 32 B plus ring buffers of (max_delay + min_delay) steps per receptor, spike
+ * and recording buffers, and a fixed 64 MiB of MPI/HDF5 runtime. Nothing here
+ * depends on N beyond what one rank holds, as in the engine.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/spec_internal.h"
+
+#define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
+#define AX_SPEC_ROW_BYTES 16.0
+#define AX_SPEC_SYN_BYTES 8.0
+#define AX_SPEC_REC_RATE_HZ 50.0 /* assumed rate for sizing spike recording buffers */
+
+int ax_spec_find_pop(const ax_spec *spec, const char *name)
+{
+    for (int i = 0; spec && i < spec->n_pops; i++)
+        if (!strcmp(spec->pops[i].name, name)) return i;
+    return -1;
+}
+
+ax_status ax_spec_param(const ax_spec *spec, int pop, const char *name, double *value,
+                        ax_error *err)
+{
+    AX_CHECK(pop >= 0 && pop < spec->n_pops, err, AX_EINPUT, "no population #%d", pop);
+    const ax_pop_spec *p = &spec->pops[pop];
+    const ax_model_ops *m = ax_model_find(p->model);
+    AX_CHECK(m, err, AX_EINPUT, "unknown model '%s'", p->model);
+    int idx = ax_model_param_index(m, name);
+    AX_CHECK(idx >= 0, err, AX_EINPUT, "model %s has no parameter '%s'", m->name, name);
+    for (int i = 0; i < p->n_params; i++)
+        if (!strcmp(p->params[i].name, name)) {
+            *value = p->params[i].value;
+            return AX_OK;
+        }
+    *value = m->params[idx].def;
+    return AX_OK;
+}
+
+double ax_spec_expected_synapses(const ax_spec *spec, int proj)
+{
+    const ax_proj_spec *p = &spec->proj[proj];
+    double ns = (double)spec->pops[p->src].n, nt = (double)spec->pops[p->tgt].n;
+    double diag = (p->src == p->tgt && !p->allow_autapses) ? ns : 0.0;
+    switch (p->rule) {
+    case AX_RULE_ALL_TO_ALL: return ns * nt - diag;
+    case AX_RULE_ONE_TO_ONE: return diag > 0 ? 0.0 : ns;
+    case AX_RULE_FIXED_INDEGREE: return (double)p->k * nt;
+    case AX_RULE_FIXED_OUTDEGREE: return (double)p->k * ns;
+    case AX_RULE_FIXED_TOTAL_NUMBER: return (double)p->k;
+    case AX_RULE_PAIRWISE_BERNOULLI: return p->p * (ns * nt - diag);
+    }
+    return 0.0;
+}
+
+static int64_t to_steps(double t, double h)
+{
+    int64_t s = (int64_t)llround(t / h);
+    return s < 1 ? 1 : s;
+}
+
+void ax_spec_delay_range(const ax_spec *spec, int64_t *min_steps, int64_t *max_steps)
+{
+    double h = spec->sim.resolution;
+    int64_t lo = INT64_MAX, hi = 0;
+    for (int i = 0; i < spec->n_proj; i++) {
+        const ax_dist *d = &spec->proj[i].delay;
+        int64_t a = to_steps(d->kind == AX_DIST_CONST ? d->value : d->low, h);
+        int64_t b = to_steps(d->kind == AX_DIST_CONST ? d->value : d->high, h);
+        lo = a < lo ? a : lo;
+        hi = b > hi ? b : hi;
+    }
+    for (int i = 0; i < spec->n_dev; i++) {
+        const ax_dev_spec *d = &spec->dev[i];
+        if (d->kind != AX_DEV_POISSON && d->kind != AX_DEV_SPIKE_GEN) continue;
+        int64_t s = to_steps(d->delay, h);
+        lo = s < lo ? s : lo;
+        hi = s > hi ? s : hi;
+    }
+    if (hi == 0) lo = hi = 1;
+    *min_steps = lo;
+    *max_steps = hi;
+}
+
+/* Threads per rank the run will use: the spec's, else OMP_NUM_THREADS, else 1. */
+static int spec_threads(const ax_spec *spec)
+{
+    if (spec->sim.threads > 0) return spec->sim.threads;
+    const char *e = getenv("OMP_NUM_THREADS");
+    int t = e ? atoi(e) : 0;
+    return t > 0 ? t : 1;
+}
+
+/* Bytes one rank holds for the synapses of projection i. */
+static double proj_bytes(const ax_spec *spec, int i, int ranks)
+{
+    double vps = (double)ranks * spec_threads(spec);
+    double syn = ax_spec_expected_synapses(spec, i);
+    double ns = (double)spec->pops[spec->proj[i].src].n;
+    double rows_per_thread = fmin(ns, syn / vps);
+    return AX_SPEC_SYN_BYTES * syn / ranks +
+           AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec);
+}
+
+static double local_n(int64_t n, int ranks)
+{
+    return ceil((double)n / ranks);
+}
+
+/* Neurons: state, ring buffers, spike send/receive buffers, target-rank lists. */
+static double neuron_bytes(const ax_spec *spec, int ranks)
+{
+    int64_t dmin, dmax;
+    ax_spec_delay_range(spec, &dmin, &dmax);
+    double out = 0.0;
+    for (int i = 0; i < spec->n_pops; i++) {
+        const ax_model_ops *m = ax_model_find(spec->pops[i].model);
+        int n_state = m ? m->n_state : 4, n_rec = m ? m->n_receptors : 2;
+        double ring = (double)(dmax + dmin) * n_rec * 8.0;
+        double fanout = 0.0;
+        for (int j = 0; j < spec->n_proj; j++)
+            if (spec->proj[j].src == i)
+                fanout += ax_spec_expected_synapses(spec, j) / (double)spec->pops[i].n;
+        double per = 8.0 * n_state + 32.0 + ring + 2 * 16.0 + 8.0 + 4.0 * fmin(ranks, fanout);
+        out += local_n(spec->pops[i].n, ranks) * per;
+    }
+    return out;
+}
+
+/* Recording buffers between flushes and generator data. */
+static double device_bytes(const ax_spec *spec, int ranks)
+{
+    double out = 0.0, flush_s = spec->sim.flush_interval / 1000.0;
+    for (int i = 0; i < spec->n_dev; i++) {
+        const ax_dev_spec *d = &spec->dev[i];
+        double n = 0.0;
+        for (int j = 0; j < d->n_targets; j++) n += local_n(d->targets[j].count, ranks);
+        if (d->kind == AX_DEV_SPIKE_REC) out += n * AX_SPEC_REC_RATE_HZ * flush_s * 16.0;
+        if (d->kind == AX_DEV_MULTIMETER)
+            out += n * d->n_record * ceil(spec->sim.flush_interval / d->interval) *
+                   (d->precision_double ? 8.0 : 4.0);
+        if (d->kind == AX_DEV_POISSON || d->kind == AX_DEV_DC) out += n * 8.0;
+        if (d->kind == AX_DEV_SPIKE_GEN) out += (double)d->n_times * 8.0 + n * 8.0;
+    }
+    return out;
+}
+
+double ax_spec_estimate_bytes_per_rank(const ax_spec *spec, int ranks)
+{
+    if (ranks < 1) ranks = 1;
+    double syn = 0.0;
+    for (int i = 0; i < spec->n_proj; i++) syn += proj_bytes(spec, i, ranks);
+    return AX_SPEC_RUNTIME_BYTES + syn + neuron_bytes(spec, ranks) + device_bytes(spec, ranks);
+}
+
+/* A positive integer from the first set variable among names, else 0. */
+static int env_int(const char *const *names)
+{
+    for (int i = 0; names[i]; i++) {
+        const char *v = getenv(names[i]);
+        if (v && atoi(v) > 0) return atoi(v);
+    }
+    return 0;
+}
+
+int ax_spec_env_ranks(void)
+{
+    static const char *const names[] = {"AXON_NP", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                                        "PMIX_SIZE", "SLURM_NTASKS", NULL};
+    int r = env_int(names);
+    return r > 0 ? r : 1;
+}
+
+/* Ranks sharing this node's memory (launcher environment), at least 1. */
+static int env_local_ranks(int ranks)
+{
+    static const char *const names[] = {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+                                        "SLURM_NTASKS_PER_NODE", NULL};
+    int r = env_int(names);
+    if (r <= 0) r = 1;
+    return r < ranks ? r : ranks;
+}
+
+ax_status ax_spec_check_memory(const ax_spec *spec, int ranks, ax_error *err)
+{
+    if (ranks < 1) ranks = 1;
+    double need = ax_spec_estimate_bytes_per_rank(spec, ranks);
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psize <= 0) return AX_OK; /* unknown: cannot judge */
+    double have = (double)pages * (double)psize / env_local_ranks(ranks);
+    if (need <= have) return AX_OK;
+    const double gib = 1024.0 * 1024.0 * 1024.0;
+    int big = 0;
+    for (int i = 1; i < spec->n_pops; i++)
+        if (spec->pops[i].n > spec->pops[big].n) big = i;
+    const ax_pop_spec *p = &spec->pops[big];
+    double more = ceil(ranks * need / have);
+    return AX_FAIL(err, AX_ENOMEM,
+                   "%s:%d:%d: the network does not fit: %lld neurons (largest population "
+                   "'%s', n = %lld) need an estimated %.3g GiB per rank on %d rank(s), but "
+                   "only %.3g GiB of memory is available per rank; use about %.0f or more "
+                   "ranks (mpirun -np), or a smaller network",
+                   spec->path, p->loc.line, p->loc.col, (long long)spec->n_total,
+                   p->name, (long long)p->n, need / gib, ranks, have / gib, more);
+}
+
+static const char *rule_name(ax_rule r)
+{
+    static const char *const names[] = {"all_to_all", "one_to_one", "fixed_indegree",
+                                        "fixed_outdegree", "fixed_total_number",
+                                        "pairwise_bernoulli"};
+    return (int)r >= 0 && (int)r < 6 ? names[r] : "?";
+}
+
+static const char *dev_model(ax_dev_kind k)
+{
+    static const char *const names[] = {"poisson_generator", "dc_generator",
+                                        "spike_generator", "spike_recorder", "multimeter"};
+    return (int)k >= 0 && (int)k < 5 ? names[k] : "?";
+}
+
+/* "1.23 MiB" style. */
+static const char *human_bytes(double b, char *buf, size_t size)
+{
+    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (b >= 1024.0 && u < 5) {
+        b /= 1024.0;
+        u++;
+    }
+    snprintf(buf, size, "%.4g %s", b, unit[u]);
+    return buf;
+}
+
+static void print_pops(const ax_spec *spec, FILE *out)
+{
+    fprintf(out, "populations: %d, %lld neurons\n", spec->n_pops, (long long)spec->n_total);
+    fprintf(out, "  %-16s %-16s %14s %14s\n", "name", "model", "n", "first_gid");
+    for (int i = 0; i < spec->n_pops; i++)
+        fprintf(out, "  %-16s %-16s %14lld %14lld\n", spec->pops[i].name, spec->pops[i].model,
+                (long long)spec->pops[i].n, (long long)spec->pops[i].first_gid);
+}
+
+static void print_proj(const ax_spec *spec, int ranks, FILE *out)
+{
+    double total = 0.0;
+    char b[32];
+    fprintf(out, "projections: %d\n", spec->n_proj);
+    if (spec->n_proj)
+        fprintf(out, "  %-3s %-24s %-28s %16s %14s\n", "#", "source -> target", "rule",
+                "synapses", "bytes/rank");
+    for (int i = 0; i < spec->n_proj; i++) {
+        const ax_proj_spec *p = &spec->proj[i];
+        char st[160], rule[64];
+        snprintf(st, sizeof st, "%s -> %s", spec->pops[p->src].name, spec->pops[p->tgt].name);
+        if (p->rule == AX_RULE_PAIRWISE_BERNOULLI)
+            snprintf(rule, sizeof rule, "%s p=%g", rule_name(p->rule), p->p);
+        else if (p->rule >= AX_RULE_FIXED_INDEGREE)
+            snprintf(rule, sizeof rule, "%s %lld", rule_name(p->rule), (long long)p->k);
+        else
+            snprintf(rule, sizeof rule, "%s", rule_name(p->rule));
+        double syn = ax_spec_expected_synapses(spec, i);
+        total += syn;
+        fprintf(out, "  %-3d %-24s %-28s %16.0f %14s\n", i, st, rule, syn,
+                human_bytes(proj_bytes(spec, i, ranks), b, sizeof b));
+    }
+    fprintf(out, "total synapses: %.0f%s\n", total,
+            spec->n_proj ? " (expected; pairwise_bernoulli counts are means)" : "");
+}
+
+static void print_devices(const ax_spec *spec, FILE *out)
+{
+    fprintf(out, "devices: %d\n", spec->n_dev);
+    for (int i = 0; i < spec->n_dev; i++) {
+        const ax_dev_spec *d = &spec->dev[i];
+        double n = 0;
+        for (int j = 0; j < d->n_targets; j++) n += (double)d->targets[j].count;
+        fprintf(out, "  %-16s %-18s %s %.0f neurons of", d->name, dev_model(d->kind),
+                d->kind >= AX_DEV_SPIKE_REC ? "<-" : "->", n);
+        for (int j = 0; j < d->n_targets; j++)
+            fprintf(out, "%s %s", j ? "," : "", spec->pops[d->targets[j].pop].name);
+        fputc('\n', out);
+    }
+}
+
+void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out)
+{
+    if (ranks < 1) ranks = 1;
+    const ax_sim_spec *s = &spec->sim;
+    fprintf(out, "spec: %s\n", spec->path);
+    fprintf(out, "simulation: resolution %g ms, t_sim %g ms (%lld steps), seed %llu, "
+                 "threads %d%s, output %s\n",
+            s->resolution, s->t_sim, (long long)llround(s->t_sim / s->resolution),
+            (unsigned long long)s->seed, s->threads, s->threads ? "" : " (OMP_NUM_THREADS)",
+            s->output[0] ? s->output : "(none; give -o)");
+    print_pops(spec, out);
+    print_proj(spec, ranks, out);
+    int64_t lo, hi;
+    ax_spec_delay_range(spec, &lo, &hi);
+    fprintf(out, "delays: min %lld steps (%g ms), max %lld steps (%g ms)\n", (long long)lo,
+            (double)lo * s->resolution, (long long)hi, (double)hi * s->resolution);
+    print_devices(spec, out);
+    char b[32];
+    fprintf(out, "estimated memory per rank: %s on %d rank(s) x %d thread(s)\n",
+            human_bytes(ax_spec_estimate_bytes_per_rank(spec, ranks), b, sizeof b), ranks,
+            spec_threads(spec));
+}

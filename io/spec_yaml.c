@@ -1,0 +1,295 @@
+/* spec_yaml.c - YAML/JSON text to an ax_yn tree with positions.
+ *
+ * One libfyaml parser reads both YAML and JSON (JSON is YAML 1.2 flow
+ * syntax). We consume its event stream and build the tree ourselves: events
+ * carry start marks, so every node (mappings and sequences too) knows its
+ * line and column, and duplicate keys are caught here with both positions.
+ * libfyaml's diagnostics are collected, never printed: the first one becomes
+ * the error message. Anchors/aliases are resolved by sharing the node.
+ * Invariant: every allocation goes into doc->arena; ax_ydoc_free frees all.
+ */
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/spec_internal.h"
+
+typedef struct anchor {
+    char *name;
+    ax_yn *node;
+} anchor;
+
+typedef struct builder {
+    struct fy_parser *fyp;
+    struct fy_diag *diag;
+    ax_ydoc *doc;
+    const char *name;
+    ax_error *err;
+    anchor *anchors;
+    int n_anchors, cap_anchors;
+} builder;
+
+/* Allocate zeroed memory owned by the doc; NULL on failure. */
+static void *arena_alloc(ax_ydoc *doc, size_t size)
+{
+    if (doc->n_arena == doc->cap_arena) {
+        size_t cap = doc->cap_arena ? 2 * doc->cap_arena : 64;
+        void **a = realloc(doc->arena, cap * sizeof *a);
+        if (!a) return NULL;
+        doc->arena = a;
+        doc->cap_arena = cap;
+    }
+    void *p = calloc(1, size ? size : 1);
+    if (p) doc->arena[doc->n_arena++] = p;
+    return p;
+}
+
+void ax_ydoc_free(ax_ydoc *doc)
+{
+    if (!doc) return;
+    for (size_t i = 0; i < doc->n_arena; i++) free(doc->arena[i]);
+    free(doc->arena);
+    memset(doc, 0, sizeof *doc);
+}
+
+/* The first collected libfyaml diagnostic as our error (syntax errors). */
+static ax_status syntax_error(builder *b)
+{
+    void *it = NULL;
+    struct fy_diag_error *de;
+    while ((de = fy_diag_errors_iterate(b->diag, &it)) != NULL) {
+        if (de->type < FYET_ERROR) continue;
+        return AX_FAIL(b->err, AX_EINPUT,
+                       "%s:%d:%d: YAML/JSON syntax error: %s; fix the syntax (check "
+                       "indentation, brackets, quotes and commas)",
+                       b->name, de->line, de->column, de->msg ? de->msg : "invalid input");
+    }
+    return AX_FAIL(b->err, AX_EINPUT, "%s: YAML/JSON syntax error; fix the syntax", b->name);
+}
+
+static ax_status fail_at(builder *b, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static ax_status fail_at(builder *b, int line, int col, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return AX_FAIL(b->err, AX_EINPUT, "%s:%d:%d: %s", b->name, line, col, msg);
+}
+
+/* Next event or a syntax error. */
+static ax_status next_event(builder *b, struct fy_event **out)
+{
+    *out = fy_parser_parse(b->fyp);
+    if (!*out || fy_parser_get_stream_error(b->fyp)) {
+        if (*out) fy_parser_event_free(b->fyp, *out);
+        *out = NULL;
+        return syntax_error(b);
+    }
+    return AX_OK;
+}
+
+static char *arena_strdup(ax_ydoc *doc, const char *s, size_t len)
+{
+    char *p = arena_alloc(doc, len + 1);
+    if (p) memcpy(p, s, len);
+    return p;
+}
+
+static ax_status remember_anchor(builder *b, struct fy_token *tok, ax_yn *node)
+{
+    if (!tok) return AX_OK;
+    size_t len;
+    const char *s = fy_token_get_text(tok, &len);
+    if (b->n_anchors == b->cap_anchors) {
+        int cap = b->cap_anchors ? 2 * b->cap_anchors : 8;
+        anchor *a = realloc(b->anchors, (size_t)cap * sizeof *a);
+        AX_CHECK_ALLOC(a, b->err, "YAML anchors");
+        b->anchors = a;
+        b->cap_anchors = cap;
+    }
+    char *name = arena_strdup(b->doc, s ? s : "", s ? len : 0);
+    AX_CHECK_ALLOC(name, b->err, "YAML anchor");
+    b->anchors[b->n_anchors++] = (anchor){name, node};
+    return AX_OK;
+}
+
+/* Append child to a collection being built (keys: 1 for a mapping key). */
+static ax_status push(builder *b, ax_yn *coll, ax_yn ***arr, int *cap, ax_yn *child)
+{
+    if (coll->n == *cap) {
+        int nc = *cap ? 2 * *cap : 8;
+        ax_yn **a = arena_alloc(b->doc, (size_t)nc * sizeof *a);
+        AX_CHECK_ALLOC(a, b->err, "YAML node list");
+        if (*cap) memcpy(a, *arr, (size_t)coll->n * sizeof *a);
+        *arr = a;
+        *cap = nc;
+    }
+    (*arr)[coll->n] = child;
+    return AX_OK;
+}
+
+static ax_status build_node(builder *b, struct fy_event *ev, ax_yn **out);
+
+/* Build a mapping's pairs until MAPPING_END. */
+static ax_status build_map(builder *b, ax_yn *map)
+{
+    int cap_k = 0, cap_v = 0;
+    for (;;) {
+        struct fy_event *ev;
+        AX_TRY(next_event(b, &ev));
+        if (ev->type == FYET_MAPPING_END) {
+            fy_parser_event_free(b->fyp, ev);
+            return AX_OK;
+        }
+        ax_yn *key = NULL, *val = NULL;
+        ax_status s = build_node(b, ev, &key);
+        if (s == AX_OK && key->kind != AX_YN_SCALAR)
+            s = fail_at(b, key->line, key->col,
+                        "a mapping key must be a plain name, not a %s",
+                        key->kind == AX_YN_MAP ? "mapping" : "sequence");
+        for (int i = 0; s == AX_OK && i < map->n; i++)
+            if (!strcmp(map->keys[i]->str, key->str))
+                s = fail_at(b, key->line, key->col,
+                            "duplicate key '%s' (first given at line %d, column %d); "
+                            "each name may appear only once in a mapping",
+                            key->str, map->keys[i]->line, map->keys[i]->col);
+        AX_TRY(s);
+        AX_TRY(next_event(b, &ev));
+        AX_TRY(build_node(b, ev, &val));
+        AX_TRY(push(b, map, &map->keys, &cap_k, key));
+        AX_TRY(push(b, map, &map->items, &cap_v, val));
+        map->n++;
+    }
+}
+
+static ax_status build_seq(builder *b, ax_yn *seq)
+{
+    int cap = 0;
+    for (;;) {
+        struct fy_event *ev;
+        AX_TRY(next_event(b, &ev));
+        if (ev->type == FYET_SEQUENCE_END) {
+            fy_parser_event_free(b->fyp, ev);
+            return AX_OK;
+        }
+        ax_yn *item = NULL;
+        AX_TRY(build_node(b, ev, &item));
+        AX_TRY(push(b, seq, &seq->items, &cap, item));
+        seq->n++;
+    }
+}
+
+static ax_status build_alias(builder *b, struct fy_event *ev, int line, int col, ax_yn **out)
+{
+    size_t len;
+    const char *s = fy_token_get_text(ev->alias.anchor, &len);
+    for (int i = b->n_anchors - 1; i >= 0; i--)
+        if (s && strlen(b->anchors[i].name) == len && !memcmp(b->anchors[i].name, s, len)) {
+            *out = b->anchors[i].node;
+            return AX_OK;
+        }
+    return fail_at(b, line, col, "unknown alias '*%.*s'; define the anchor '&%.*s' first",
+                   (int)len, s ? s : "", (int)len, s ? s : "");
+}
+
+/* Build the node that starts with event ev (consumes ev). */
+static ax_status build_node(builder *b, struct fy_event *ev, ax_yn **out)
+{
+    const struct fy_mark *m = fy_event_start_mark(ev);
+    int line = m ? m->line + 1 : 0, col = m ? m->column + 1 : 0;
+    enum fy_event_type type = ev->type;
+    ax_status s = AX_OK;
+    if (type == FYET_ALIAS) {
+        s = build_alias(b, ev, line, col, out);
+        fy_parser_event_free(b->fyp, ev);
+        return s;
+    }
+    ax_yn *n = arena_alloc(b->doc, sizeof *n);
+    if (!n) {
+        fy_parser_event_free(b->fyp, ev);
+        return AX_FAIL(b->err, AX_ENOMEM, "out of memory reading %s", b->name);
+    }
+    n->line = line;
+    n->col = col;
+    *out = n;
+    if (type == FYET_SCALAR) {
+        size_t len;
+        const char *t = fy_token_get_text(ev->scalar.value, &len);
+        n->kind = AX_YN_SCALAR;
+        n->quoted = fy_token_scalar_style(ev->scalar.value) != FYSS_PLAIN;
+        n->str = arena_strdup(b->doc, t ? t : "", t ? len : 0);
+        if (!n->str) s = AX_FAIL(b->err, AX_ENOMEM, "out of memory reading %s", b->name);
+        if (s == AX_OK) s = remember_anchor(b, ev->scalar.anchor, n);
+        fy_parser_event_free(b->fyp, ev);
+        return s;
+    }
+    if (type == FYET_MAPPING_START || type == FYET_SEQUENCE_START) {
+        n->kind = type == FYET_MAPPING_START ? AX_YN_MAP : AX_YN_SEQ;
+        struct fy_token *anc = type == FYET_MAPPING_START ? ev->mapping_start.anchor
+                                                          : ev->sequence_start.anchor;
+        s = remember_anchor(b, anc, n);
+        fy_parser_event_free(b->fyp, ev);
+        AX_TRY(s);
+        return n->kind == AX_YN_MAP ? build_map(b, n) : build_seq(b, n);
+    }
+    fy_parser_event_free(b->fyp, ev);
+    return fail_at(b, line, col, "unexpected YAML structure");
+}
+
+/* Skip STREAM_START, DOCUMENT_START; build the root; expect one document. */
+static ax_status build_doc(builder *b)
+{
+    struct fy_event *ev;
+    AX_TRY(next_event(b, &ev));
+    fy_parser_event_free(b->fyp, ev); /* STREAM_START */
+    AX_TRY(next_event(b, &ev));
+    if (ev->type == FYET_STREAM_END) {
+        fy_parser_event_free(b->fyp, ev);
+        return AX_OK; /* empty: root stays NULL */
+    }
+    fy_parser_event_free(b->fyp, ev); /* DOCUMENT_START */
+    AX_TRY(next_event(b, &ev));
+    AX_TRY(build_node(b, ev, &b->doc->root));
+    AX_TRY(next_event(b, &ev));
+    fy_parser_event_free(b->fyp, ev); /* DOCUMENT_END */
+    AX_TRY(next_event(b, &ev));
+    const struct fy_mark *m = fy_event_start_mark(ev);
+    int line = m ? m->line + 1 : 0, col = m ? m->column + 1 : 0;
+    int more = ev->type != FYET_STREAM_END;
+    fy_parser_event_free(b->fyp, ev);
+    if (more)
+        return fail_at(b, line, col,
+                       "a second YAML document ('---'); a spec is one document");
+    return AX_OK;
+}
+
+ax_status ax_ydoc_read(const char *text, size_t len, const char *name, ax_ydoc *doc,
+                       ax_error *err)
+{
+    memset(doc, 0, sizeof *doc);
+    builder b = {.doc = doc, .name = name, .err = err};
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    b.diag = fy_diag_create(&dcfg);
+    AX_CHECK_ALLOC(b.diag, err, "YAML diagnostics");
+    fy_diag_set_collect_errors(b.diag, true);
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG, .diag = b.diag};
+    ax_status s = AX_OK;
+    b.fyp = fy_parser_create(&cfg);
+    if (!b.fyp) s = AX_FAIL(err, AX_ENOMEM, "out of memory creating the YAML parser");
+    if (s == AX_OK && fy_parser_set_string(b.fyp, text, len) != 0)
+        s = AX_FAIL(err, AX_EINTERNAL, "libfyaml refused the input of %s", name);
+    if (s == AX_OK) s = build_doc(&b);
+    if (b.fyp) fy_parser_destroy(b.fyp);
+    fy_diag_destroy(b.diag);
+    free(b.anchors);
+    if (s != AX_OK) ax_ydoc_free(doc);
+    return s;
+}
