@@ -1,2 +1,329 @@
-/* placeholder until its module lands */
-typedef int ax_placeholder_h5_record;
+/* h5_record.c - the recorder's life (create, close, abort) and spike output.
+ *
+ * State machine: create -> {spikes_declare, report_declare, *_append,
+ * write_meta}* -> close | abort. Every step is collective over r->comm and
+ * ends in ax_h5_sync, so an error on one rank is an error on all and no rank
+ * waits in a collective another skipped.
+ *
+ * The file lives as "<path>.partial" until ax_rec_close: after every rank has
+ * closed it, rank 0 moves it to <path> (link+unlink, which refuses to replace
+ * a file that appeared meanwhile, or rename when --force). A killed run thus
+ * never leaves a file under the final name; ax_rec_abort deletes the partial.
+ *
+ * Spikes are appended unsorted (sorting = none): each append extends
+ * /spikes/<pop>/{node_ids,timestamps} by the global count and each rank writes
+ * its slice at its MPI_Exscan offset. Sorting at close would need a parallel
+ * sort of the whole file, so it is left to readers (axon info, axon-plot).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/h5_internal.h"
+
+/* Rank 0: may we write <path>? Creates an empty <path>.partial to prove the
+ * directory is writable (access(2) says yes to root on a read-only dir). */
+static ax_status check_target(const char *path, const char *partial, int force, ax_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        AX_CHECK(force, err, AX_EIO, "%s exists; use --force to overwrite or choose another -o",
+                 path);
+        AX_CHECK(!S_ISDIR(st.st_mode), err, AX_EIO,
+                 "%s is a directory; choose an output file name with -o", path);
+    }
+    int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    AX_CHECK(fd >= 0, err, AX_EIO,
+             "cannot create %s: %s; check that its directory exists and is writable",
+             partial, strerror(errno));
+    close(fd);
+    return AX_OK;
+}
+
+/* Create the file collectively and its top-level groups and root attrs. */
+static ax_status open_file(ax_recorder r, ax_error *err)
+{
+    ax_status st = AX_OK;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, r->comm, MPI_INFO_NULL) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0)
+        st = AX_H5_FAIL(err, r->partial, "setting up MPI-IO file access");
+    if (!st) {
+        r->file = H5Fcreate(r->partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (r->file < 0) st = AX_H5_FAIL(err, r->partial, "creating the file");
+    }
+    ax_h5_close_obj(&fapl);
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+
+    /* /axon stores large attributes (the spec text) densely: no 64 KiB limit. */
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl < 0 || H5Pset_attr_phase_change(gcpl, 0, 0) < 0)
+        st = AX_H5_FAIL(err, r->partial, "setting up group properties");
+    if (!st) {
+        r->g_spikes = H5Gcreate2(r->file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        r->g_report = H5Gcreate2(r->file, "report", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        r->g_axon = H5Gcreate2(r->file, "axon", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+        if (r->g_spikes < 0 || r->g_report < 0 || r->g_axon < 0)
+            st = AX_H5_FAIL(err, r->partial, "creating /spikes, /report and /axon");
+    }
+    ax_h5_close_obj(&gcpl);
+    unsigned magic = AX_H5_SONATA_MAGIC;
+    unsigned version[2] = {AX_H5_SONATA_VERSION_MAJOR, AX_H5_SONATA_VERSION_MINOR};
+    if (!st) st = ax_h5_attr_num(r->file, "magic", H5T_NATIVE_UINT, 1, &magic, err, r->partial);
+    if (!st)
+        st = ax_h5_attr_num(r->file, "version", H5T_NATIVE_UINT, 2, version, err, r->partial);
+    r->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (!st && (r->dxpl < 0 || H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_COLLECTIVE) < 0))
+        st = AX_H5_FAIL(err, r->partial, "setting up collective transfers");
+    return ax_h5_sync(r->comm, st, err);
+}
+
+/* Free the handle's memory (HDF5 objects must already be closed). */
+static void free_recorder(ax_recorder r)
+{
+    for (int i = 0; i < r->n_spikes; i++) free(r->spikes[i].pop);
+    for (int i = 0; i < r->n_reports; i++) ax_h5_report_release(&r->reports[i]);
+    free(r->spikes);
+    free(r->reports);
+    free(r->path);
+    free(r->partial);
+    if (r->comm != MPI_COMM_NULL) MPI_Comm_free(&r->comm);
+    free(r);
+}
+
+/* Close every HDF5 object and the file; returns the H5Fclose status. */
+static herr_t close_objects(ax_recorder r)
+{
+    for (int i = 0; i < r->n_spikes; i++) {
+        ax_h5_close_obj(&r->spikes[i].ids);
+        ax_h5_close_obj(&r->spikes[i].times);
+        ax_h5_close_obj(&r->spikes[i].grp);
+    }
+    for (int i = 0; i < r->n_reports; i++) {
+        ax_h5_report *rep = &r->reports[i];
+        for (int v = 0; rep->data && v < rep->n_vars; v++) ax_h5_close_obj(&rep->data[v]);
+        ax_h5_close_obj(&rep->time);
+        ax_h5_close_obj(&rep->grp);
+    }
+    ax_h5_close_obj(&r->g_spikes);
+    ax_h5_close_obj(&r->g_report);
+    ax_h5_close_obj(&r->g_axon);
+    ax_h5_close_obj(&r->dxpl);
+    herr_t rc = 0;
+    if (r->file >= 0) rc = H5Fclose(r->file);
+    r->file = -1;
+    return rc;
+}
+
+ax_status ax_rec_create(const char *path, int force, MPI_Comm comm, ax_recorder *out,
+                        ax_error *err)
+{
+    *out = NULL;
+    ax_h5_quiet();
+    ax_status st = AX_OK;
+    ax_recorder r = calloc(1, sizeof *r);
+    if (r) {
+        r->comm = MPI_COMM_NULL;
+        r->file = r->g_spikes = r->g_report = r->g_axon = r->dxpl = -1;
+        r->force = force;
+        r->path = ax_h5_strdup(path ? path : "");
+        r->partial = malloc(strlen(r->path ? r->path : "") + sizeof ".partial");
+        if (r->partial) sprintf(r->partial, "%s.partial", r->path);
+    }
+    if (!r || !r->path || !r->partial) st = AX_FAIL(err, AX_ENOMEM, "out of memory opening output");
+    else if (!path || !path[0]) st = AX_FAIL(err, AX_EINPUT, "output file name is empty");
+    else if (MPI_Comm_dup(comm, &r->comm) != MPI_SUCCESS)
+        st = AX_FAIL(err, AX_EMPI, "MPI_Comm_dup failed opening %s", path);
+    else {
+        MPI_Comm_rank(r->comm, &r->rank);
+        MPI_Comm_size(r->comm, &r->size);
+        if (r->rank == 0) st = check_target(r->path, r->partial, force, err);
+    }
+    st = ax_h5_sync(comm, st, err);
+    if (!st) st = open_file(r, err);
+    if (st) {
+        if (r && r->comm != MPI_COMM_NULL) {
+            ax_rec_abort(&r);
+        } else if (r) {
+            free_recorder(r);
+        }
+        return st;
+    }
+    *out = r;
+    return AX_OK;
+}
+
+/* Rank 0, after every rank closed the file: move the partial into place. */
+static ax_status publish(ax_recorder r, ax_error *err)
+{
+    if (r->force) {
+        AX_CHECK(rename(r->partial, r->path) == 0, err, AX_EIO,
+                 "cannot rename %s to %s: %s (the results are in %s)", r->partial, r->path,
+                 strerror(errno), r->partial);
+        return AX_OK;
+    }
+    /* link() fails with EEXIST instead of replacing a file that appeared. */
+    if (link(r->partial, r->path) == 0) {
+        unlink(r->partial);
+        return AX_OK;
+    }
+    int e = errno;
+    AX_CHECK(e != EEXIST, err, AX_EIO,
+             "%s appeared while writing; results left in %s (use --force to overwrite)",
+             r->path, r->partial);
+    /* A file system without hard links: fall back to a checked rename. */
+    struct stat s;
+    AX_CHECK(stat(r->path, &s) != 0, err, AX_EIO,
+             "%s appeared while writing; results left in %s (use --force to overwrite)",
+             r->path, r->partial);
+    AX_CHECK(rename(r->partial, r->path) == 0, err, AX_EIO,
+             "cannot rename %s to %s: %s (the results are in %s)", r->partial, r->path,
+             strerror(errno), r->partial);
+    return AX_OK;
+}
+
+ax_status ax_rec_close(ax_recorder *rp, ax_error *err)
+{
+    ax_recorder r = *rp;
+    if (!r) return AX_OK;
+    *rp = NULL;
+    ax_status st = AX_OK;
+    if (close_objects(r) < 0) st = AX_H5_FAIL(err, r->partial, "closing the file");
+    st = ax_h5_sync(r->comm, st, err); /* also the barrier before the rename */
+    if (st) {
+        MPI_Barrier(r->comm);
+        if (r->rank == 0) unlink(r->partial);
+        free_recorder(r);
+        return st;
+    }
+    if (r->rank == 0) st = publish(r, err);
+    st = ax_h5_sync(r->comm, st, err);
+    free_recorder(r);
+    return st;
+}
+
+void ax_rec_abort(ax_recorder *rp)
+{
+    ax_recorder r = *rp;
+    if (!r) return;
+    *rp = NULL;
+    close_objects(r);
+    MPI_Barrier(r->comm);
+    if (r->rank == 0) unlink(r->partial);
+    free_recorder(r);
+}
+
+/* Create a 1-D chunked, extendible dataset of the given type. */
+static hid_t create_extendible(hid_t loc, const char *name, hid_t type)
+{
+    hsize_t dim = 0, maxdim = H5S_UNLIMITED, chunk = AX_H5_SPIKE_CHUNK;
+    hid_t s = H5Screate_simple(1, &dim, &maxdim), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    if (s >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0)
+        d = H5Dcreate2(loc, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ax_h5_close_obj(&s);
+    ax_h5_close_obj(&dcpl);
+    return d;
+}
+
+/* The SONATA `sorting` enum (libsonata reads it as an int8 enum). */
+static hid_t sorting_type(void)
+{
+    hid_t t = H5Tenum_create(H5T_NATIVE_SCHAR);
+    signed char v;
+    if (t < 0) return -1;
+    v = 0, H5Tenum_insert(t, "none", &v);
+    v = 1, H5Tenum_insert(t, "by_id", &v);
+    v = 2, H5Tenum_insert(t, "by_time", &v);
+    return t;
+}
+
+/* Create /spikes/<pop> with its datasets and attributes. */
+static ax_status create_spike_group(ax_recorder r, ax_h5_spikes *s, ax_error *err)
+{
+    s->grp = H5Gcreate2(r->g_spikes, s->pop, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (s->grp >= 0) s->ids = create_extendible(s->grp, "node_ids", H5T_STD_U64LE);
+    if (s->ids >= 0) s->times = create_extendible(s->grp, "timestamps", H5T_IEEE_F64LE);
+    if (s->times < 0) return AX_H5_FAIL(err, r->partial, "creating /spikes/<pop> datasets");
+    AX_TRY(ax_h5_attr_str(s->times, "units", "ms", err, r->partial));
+    hid_t t = sorting_type();
+    signed char none = 0;
+    ax_status st = t < 0 ? AX_H5_FAIL(err, r->partial, "creating the sorting enum")
+                         : ax_h5_attr_num(s->grp, "sorting", t, 1, &none, err, r->partial);
+    ax_h5_close_obj(&t);
+    return st;
+}
+
+ax_status ax_rec_spikes_declare(ax_recorder r, const char *pop, int *id, ax_error *err)
+{
+    static const char *const reserved[] = {NULL};
+    ax_status st = ax_h5_check_name("spike population", pop, reserved, err);
+    for (int i = 0; !st && i < r->n_spikes; i++)
+        if (!strcmp(r->spikes[i].pop, pop))
+            st = AX_FAIL(err, AX_EINPUT, "spikes of population '%s' declared twice", pop);
+    ax_h5_spikes *grown = st ? NULL : realloc(r->spikes, (r->n_spikes + 1) * sizeof *grown);
+    if (!st && !grown) st = AX_FAIL(err, AX_ENOMEM, "out of memory declaring spikes");
+    if (grown) r->spikes = grown;
+    ax_h5_spikes *s = grown ? &r->spikes[r->n_spikes] : NULL;
+    if (s) {
+        *s = (ax_h5_spikes){.pop = ax_h5_strdup(pop), .grp = -1, .ids = -1, .times = -1};
+        if (!s->pop) st = AX_FAIL(err, AX_ENOMEM, "out of memory declaring spikes");
+        else r->n_spikes++;
+    }
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+    st = create_spike_group(r, s, err);
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+    *id = r->n_spikes - 1;
+    return AX_OK;
+}
+
+/* Extend a 1-D dataset to `total` and write this rank's n values at off. */
+static ax_status write_slice(ax_recorder r, hid_t d, hid_t mtype, uint64_t total, uint64_t off,
+                             size_t n, const void *buf, const char *what, ax_error *err)
+{
+    hsize_t dim = total, start = off, count = n, mdim = n ? n : 1;
+    herr_t rc = H5Dset_extent(d, &dim);
+    hid_t fs = rc >= 0 ? H5Dget_space(d) : -1, ms = H5Screate_simple(1, &mdim, NULL);
+    if (fs >= 0 && ms >= 0) {
+        if (n) rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
+        else rc = (H5Sselect_none(fs) < 0 || H5Sselect_none(ms) < 0) ? -1 : 0;
+        static const double dummy = 0;
+        if (rc >= 0) rc = H5Dwrite(d, mtype, ms, fs, r->dxpl, n ? buf : &dummy);
+    } else {
+        rc = -1;
+    }
+    ax_h5_close_obj(&fs);
+    ax_h5_close_obj(&ms);
+    return rc < 0 ? AX_H5_FAIL(err, r->partial, what) : AX_OK;
+}
+
+ax_status ax_rec_spikes_append(ax_recorder r, int id, size_t n, const uint64_t *node_ids,
+                               const double *times_ms, ax_error *err)
+{
+    ax_status st = AX_OK;
+    if (id < 0 || id >= r->n_spikes)
+        st = AX_FAIL(err, AX_EINTERNAL, "spike append: no spike population %d", id);
+    else if (n && (!node_ids || !times_ms))
+        st = AX_FAIL(err, AX_EINTERNAL, "spike append: %zu spikes but no data", n);
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+    unsigned long long mine = n, off = 0, total = 0;
+    if (MPI_Exscan(&mine, &off, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, r->comm) != MPI_SUCCESS ||
+        MPI_Allreduce(&mine, &total, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, r->comm) != MPI_SUCCESS)
+        return AX_FAIL(err, AX_EMPI, "MPI_Exscan/MPI_Allreduce failed appending spikes");
+    if (r->rank == 0) off = 0; /* MPI_Exscan leaves rank 0's result undefined */
+    if (total == 0) return AX_OK;
+    ax_h5_spikes *s = &r->spikes[id];
+    uint64_t base = s->n_total, end = s->n_total + total;
+    st = write_slice(r, s->ids, H5T_NATIVE_UINT64, end, base + off, n, node_ids,
+                     "writing /spikes/<pop>/node_ids", err);
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+    st = write_slice(r, s->times, H5T_NATIVE_DOUBLE, end, base + off, n, times_ms,
+                     "writing /spikes/<pop>/timestamps", err);
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+    s->n_total = end;
+    return AX_OK;
+}
