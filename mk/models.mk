@@ -9,3 +9,7 @@ tests_test_models_SOURCES = tests/test_models.c
 tests_test_models_LDADD = libax_models.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
 tests_test_models_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_models
+
+noinst_PROGRAMS += bench_models
+bench_models_SOURCES = benchmarks/bench_models.c
+bench_models_LDADD = libax_models.la libax_core.la $(AX_EXT_LIBS)
