@@ -49,7 +49,7 @@ def main(a, b):
         for k in ra:
             (ia, da), (ib, db) = ra[k], rb[k]
             if not (np.array_equal(ia, ib) and da.shape == db.shape
-                    and np.array_equal(da.view(np.uint8), db.view(np.uint8))):
+                    and np.array_equal(np.ascontiguousarray(da).view(np.uint8), np.ascontiguousarray(db).view(np.uint8))):
                 print(f"{k}: traces differ")
                 return 1
         n = sum(len(v[0]) for v in sa.values())

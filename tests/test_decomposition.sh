@@ -15,11 +15,11 @@ for rt in 1x1 1x2 2x1 2x2 3x1; do
   fi
 done
 [ $fail = 0 ] || exit 1
-n=$(python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sum(len(f['spikes'][p]['timestamps']) for p in f['spikes']))" "$dir/1x1.h5")
+n=$("${PYTHON:-python3}" -c "import h5py,sys; f=h5py.File(sys.argv[1]); print(sum(len(f['spikes'][p]['timestamps']) for p in f['spikes']))" "$dir/1x1.h5")
 echo "1x1: $n spikes"
 [ "$n" -gt 1000 ] || { echo "FAIL: too few spikes ($n) for a meaningful comparison"; exit 1; }
 for rt in 1x2 2x1 2x2 3x1; do
   printf '%s vs 1x1: ' "$rt"
-  python3 "$top_srcdir/tests/compare_h5.py" "$dir/1x1.h5" "$dir/$rt.h5" || fail=1
+  "${PYTHON:-python3}" "$top_srcdir/tests/compare_h5.py" "$dir/1x1.h5" "$dir/$rt.h5" || fail=1
 done
 exit $fail

@@ -27,6 +27,7 @@ typedef struct {
     int threads;
     int progress; /* -1 auto (terminal), 0 off, 1 on */
     int quiet;
+    const char *stats_json; /* rank 0 writes the measured figures as JSON */
 } run_opts;
 
 static void usage(FILE *out)
@@ -42,6 +43,7 @@ static void usage(FILE *out)
             "      --progress      print a progress line (default: when stderr is a terminal)\n"
             "      --no-progress   never print progress\n"
             "  -q, --quiet         no summary\n"
+            "      --stats-json F  write the measured figures (timings, RTF, spikes, memory) as JSON\n"
             "  -h, --help          this help\n");
 }
 
@@ -64,6 +66,7 @@ static int parse(int argc, char **argv, run_opts *o, ax_error *err)
         } else if (!strcmp(a, "--progress")) o->progress = 1;
         else if (!strcmp(a, "--no-progress")) o->progress = 0;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
+        else if (!strcmp(a, "--stats-json") && i + 1 < argc) o->stats_json = argv[++i];
         else if (a[0] == '-' && a[1]) {
             AX_FAIL(err, AX_EINPUT, "unknown option '%s' (see axon run --help)", a);
             return -1;
@@ -138,6 +141,31 @@ static ax_status write_meta(const ax_spec *s, const ax_engine_stats *st, ax_reco
     return rc;
 }
 
+/* The run's figures as one JSON object (benchmarks/run reads it). */
+static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const char *path,
+                            ax_error *err)
+{
+    FILE *f = fopen(path, "w");
+    AX_CHECK(f, err, AX_EIO, "%s: cannot write stats (%m)", path);
+    double tm = s->sim.t_sim / 1000.0;
+    fprintf(f, "{\"spec\": \"%s\", \"ranks\": %d, \"threads\": %d, \"neurons\": %lld, "
+               "\"synapses\": %lld, \"t_model_s\": %g, \"build_s\": %.6f, \"simulate_s\": %.6f, "
+               "\"rtf\": %.6f, \"update_s\": %.6f, \"deliver_s\": %.6f, \"communicate_s\": %.6f, "
+               "\"record_s\": %.6f, \"spikes\": %lld, \"syn_store_bytes_per_synapse\": %.4f, "
+               "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, \"rates_hz\": {",
+            s->path, st->ranks, st->threads, (long long)st->n_neurons, (long long)st->n_synapses,
+            tm, st->t_build, st->t_simulate, tm > 0 ? st->t_simulate / tm : 0.0, st->t_update,
+            st->t_deliver, st->t_communicate, st->t_record, (long long)st->n_spikes,
+            st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max,
+            st->peak_rss_sum);
+    for (int p = 0; p < s->n_pops; p++)
+        fprintf(f, "%s\"%s\": %.6f", p ? ", " : "", s->pops[p].name,
+                tm > 0 ? st->pop_spikes[p] / (double)s->pops[p].n / tm : 0.0);
+    fprintf(f, "}}\n");
+    AX_CHECK(fclose(f) == 0, err, AX_EIO, "%s: write failed", path);
+    return AX_OK;
+}
+
 /* Load, build, simulate, record. Collective over MPI_COMM_WORLD. */
 static ax_status run(const run_opts *o, int rank, ax_error *err)
 {
@@ -155,6 +183,8 @@ static ax_status run(const run_opts *o, int rank, ax_error *err)
     if (st == AX_OK && rec) st = write_meta(spec, ax_engine_get_stats(eng), rec, err);
     if (st == AX_OK && rec) st = ax_rec_close(&rec, err);
     if (st == AX_OK && rank == 0 && !o->quiet) summary(spec, ax_engine_get_stats(eng), out, stdout);
+    if (st == AX_OK && rank == 0 && o->stats_json)
+        st = stats_json(spec, ax_engine_get_stats(eng), o->stats_json, err);
     if (st != AX_OK) ax_rec_abort(&rec);
     ax_engine_destroy(&eng);
     ax_spec_destroy(&spec);
