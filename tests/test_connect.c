@@ -506,6 +506,47 @@ static void test_decomposition(void)
     check_decomposition(AX_RULE_FIXED_TOTAL_NUMBER, 1, 1, 999, 0, 0, 1);
 }
 
+/* The engine calls the rule from T threads at once, one VP each: run 1x4
+ * concurrently (OpenMP) and compare with the serial 1x1 network. */
+static void test_concurrent_threads(void)
+{
+    enum { T = 4 };
+    const int64_t sz[] = {300, 200};
+    net n;
+    net_init(&n, 2, sz, 1, 0, AX_RULE_FIXED_TOTAL_NUMBER);
+    n.proj.k = 5000;
+    n.proj.weight = (ax_dist){.kind = AX_DIST_NORMAL, .mean = 1.0, .std = 0.5};
+    edges ref = build_ok(&n, 1, 1);
+    edges per[T];
+    int status[T];
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+    for (int t = 0; t < T; t++) {
+        ax_partition part;
+        ax_error err = {0};
+        ax_partition_init(&part, 1, T, 0, n.spec.n_total);
+        memset(&per[t], 0, sizeof per[t]);
+        per[t].vp = ax_part_vp_of(&part, 0, t);
+        per[t].n_vp = T;
+        per[t].last_tgt = -1;
+        status[t] = ax_connect_projection(&n.spec, 0, &part, per[t].vp, 2, collect, &per[t], &err);
+    }
+    edges all = {.n_vp = 1, .last_tgt = -1};
+    for (int t = 0; t < T; t++) {
+        CU_ASSERT_EQUAL(status[t], AX_OK);
+        CU_ASSERT_EQUAL(per[t].bad_owner, 0);
+        for (int64_t i = 0; i < per[t].n; i++) {
+            ax_error err = {0};
+            edge e = per[t].e[i];
+            collect(&all, e.src, e.tgt, e.w, e.d, e.rec, &err);
+        }
+        free(per[t].e);
+    }
+    if (all.n) qsort(all.e, (size_t)all.n, sizeof *all.e, by_tgt_then_seq);
+    CU_ASSERT(same_edges(&ref, &all));
+    free(all.e);
+    free(ref.e);
+}
+
 /* A sink error stops the rule and comes back unchanged. */
 static ax_status failing_sink(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int rec,
                               ax_error *err)
@@ -587,6 +628,7 @@ int main(void)
     CU_add_test(s, "fixed_total_number", test_fixed_total_number);
     CU_add_test(s, "weights, delays, receptors", test_weights_delays);
     CU_add_test(s, "decomposition independence", test_decomposition);
+    CU_add_test(s, "concurrent threads", test_concurrent_threads);
     CU_add_test(s, "sink error stops the rule", test_sink_error);
     CU_add_test(s, "throughput (printed)", test_throughput);
     CU_basic_set_mode(CU_BRM_VERBOSE);
