@@ -4,3 +4,5 @@ libax_engine_la_SOURCES = src/sim/engine_impl.h src/sim/engine.c src/sim/devices
 	src/sim/exchange.c src/net/network.c
 TESTS += tests/test_decomposition.sh
 EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
+TESTS += tests/test_brunel_stats.sh
+EXTRA_DIST += tests/test_brunel_stats.sh
