@@ -66,8 +66,9 @@ struct ax_recorder_s {
 };
 
 /* Collective: agree on a status. Every rank passes its local status; if any
- * failed, every rank gets the status and message of the lowest failing rank
- * in err (prefixed "rank R: " when that rank is not 0). Returns it. */
+ * failed, every rank (the failing one too) gets the status and message of
+ * the lowest failing rank in err, prefixed "rank R: " when R is not 0.
+ * Returns that status. */
 ax_status ax_h5_sync(MPI_Comm comm, ax_status local, ax_error *err);
 
 /* Record an HDF5 failure as AX_EIO: "<file>: <what>: <innermost HDF5

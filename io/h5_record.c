@@ -195,8 +195,8 @@ ax_status ax_rec_close(ax_recorder *rp, ax_error *err)
     if (close_objects(r) < 0) st = AX_H5_FAIL(err, r->partial, "closing the file");
     st = ax_h5_sync(r->comm, st, err); /* also the barrier before the rename */
     if (st) {
-        MPI_Barrier(r->comm);
         if (r->rank == 0) unlink(r->partial);
+        MPI_Barrier(r->comm);
         free_recorder(r);
         return st;
     }
@@ -214,6 +214,7 @@ void ax_rec_abort(ax_recorder *rp)
     close_objects(r);
     MPI_Barrier(r->comm);
     if (r->rank == 0) unlink(r->partial);
+    MPI_Barrier(r->comm); /* on return the partial is gone for every rank */
     free_recorder(r);
 }
 

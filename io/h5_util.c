@@ -33,12 +33,11 @@ ax_status ax_h5_sync(MPI_Comm comm, ax_status local, ax_error *err)
     }
     if (MPI_Bcast(&m, (int)sizeof m, MPI_BYTE, first, comm) != MPI_SUCCESS)
         return AX_FAIL(err, AX_EMPI, "MPI_Bcast failed while sharing an output error");
-    if (rank != first) {
-        if (first != 0)
-            AX_FAIL(err, (ax_status)m.code, "rank %d: %s", first, m.msg);
-        else
-            AX_FAIL(err, (ax_status)m.code, "%s", m.msg);
-    }
+    /* The same message on every rank, the failing one included. */
+    if (first != 0)
+        AX_FAIL(err, (ax_status)m.code, "rank %d: %s", first, m.msg);
+    else if (rank != first)
+        AX_FAIL(err, (ax_status)m.code, "%s", m.msg);
     return (ax_status)m.code;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,6 +143,41 @@ static void param_list(const ax_model_ops *m, char *buf, size_t size)
     }
 }
 
+/* The value the model's message is about: of the given parameters, the one
+ * named first in msg ("V_reset must be < V_th" blames V_reset); else the
+ * params mapping itself. */
+static const ax_yn *blamed_value(const ax_yn *params, const char *msg)
+{
+    const ax_yn *best = params;
+    const char *best_at = NULL;
+    for (int i = 0; i < params->n; i++) {
+        const char *k = params->keys[i]->str;
+        size_t len = strlen(k);
+        for (const char *at = strstr(msg, k); at; at = strstr(at + 1, k)) {
+            int word = (at == msg || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0');
+            if (word && (!best_at || at < best_at)) {
+                best_at = at;
+                best = params->items[i];
+            }
+            if (word) break;
+        }
+    }
+    return best;
+}
+
+/* A close parameter name for a typo: the registry's suggestion, else a
+ * parameter that the name is a prefix of or that differs only in case. */
+static const char *suggest(const ax_model_ops *m, const char *name)
+{
+    const char *near = ax_model_suggest_param(m, name);
+    for (int i = 0; !near && i < m->n_params; i++) {
+        const char *p = m->params[i].name;
+        if (!strcasecmp(p, name) || (strlen(name) >= 2 && !strncmp(p, name, strlen(name))))
+            near = p;
+    }
+    return near;
+}
+
 /* params: {name: value}; then the model's own validate() on the full set. */
 static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
                               const ax_yn *n)
@@ -158,7 +194,7 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
         if (idx < 0) {
             char list[1024];
             param_list(m, list, sizeof list);
-            const char *near = ax_model_suggest_param(m, k->str);
+            const char *near = suggest(m, k->str);
             if (near)
                 return ax_spec_fail(c, k, "unknown parameter '%s' for model %s; did you mean "
                                           "'%s'? (parameters: %s)", k->str, m->name, near, list);
@@ -176,7 +212,8 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
     ax_error e;
     ax_error_clear(&e);
     if (m->validate && m->validate(full, &e) != AX_OK)
-        return ax_spec_fail(c, n, "population '%s' (%s): %s", p->name, m->name, e.msg);
+        return ax_spec_fail(c, blamed_value(n, e.msg), "population '%s': %s", p->name,
+                            e.msg);
     /* The refractory period becomes a step count: it must be on the grid. */
     int idx = ax_model_param_index(m, "t_ref");
     const ax_yn *v = ax_yn_get(n, "t_ref");
