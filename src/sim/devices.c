@@ -109,6 +109,8 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     p->delay = ax_delay_steps(d->delay, e->h);
     window(d->start, d->stop, e->h, &p->on0, &p->on1);
     AX_TRY(owned_targets(e, v, d, &p->idx, &p->gid, &p->n, err));
+    p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * sizeof *p->u);
+    AX_CHECK_ALLOC(p->u, err, "poisson draws");
     return poisson_table(p, d->rate * e->h / 1000.0, err);
 }
 
@@ -225,26 +227,59 @@ static inline int poisson_count(const ax_poisson *p, uint32_t u)
     return k;
 }
 
-/* Add this slice's Poisson input (arrival steps t0 .. t0+D-1) to the ring. */
+/* Philox4x32-10 blocks for many targets at once: counter {c0, c1, gid lo,
+ * gid hi}, key = seed; u[w * n + j] = word w of target j. The same function
+ * as ax_philox4 (tests/test_engine checks it), written over arrays so the
+ * compiler vectorises the rounds across targets. */
+static void philox_many(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *restrict gid,
+                        int64_t n, uint32_t *restrict u)
+{
+    const uint32_t s0 = (uint32_t)seed, s1 = (uint32_t)(seed >> 32);
+    #pragma omp simd
+    for (int64_t j = 0; j < n; j++) {
+        uint32_t x0 = c0, x1 = c1, x2 = (uint32_t)gid[j], x3 = (uint32_t)(gid[j] >> 32);
+        uint32_t k0 = s0, k1 = s1;
+        for (int r = 0; r < 10; r++) {
+            uint64_t p0 = (uint64_t)0xD2511F53u * x0, p1 = (uint64_t)0xCD9E8D57u * x2;
+            uint32_t y0 = (uint32_t)(p1 >> 32) ^ x1 ^ k0, y2 = (uint32_t)(p0 >> 32) ^ x3 ^ k1;
+            x1 = (uint32_t)p1;
+            x3 = (uint32_t)p0;
+            x0 = y0;
+            x2 = y2;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        u[j] = x0;
+        u[n + j] = x1;
+        u[2 * n + j] = x2;
+        u[3 * n + j] = x3;
+    }
+}
+
+void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
+                             int64_t n, uint32_t *u)
+{
+    philox_many(seed, c0, c1, gid, n, u);
+}
+
+/* Add this slice's Poisson input (arrival steps t0 .. t1-1) to the ring: one
+ * Philox block per target per 4 steps, one table lookup per draw. */
 static void inject_poisson(struct ax_engine_s *e, ax_vp *v, const ax_poisson *p, int64_t t0,
                            int64_t t1)
 {
     double *ring = v->ring + (size_t)p->receptor * v->n_slots * v->n_local;
-    uint64_t seed = e->spec->sim.seed;
-    uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
-    int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
-    int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
-    for (int64_t j = 0; j < p->n; j++) {
-        uint32_t u[4];
-        uint64_t g = p->gid[j];
-        int64_t blk = -1;
-        for (int64_t n = a0; n < a1; n++) {
-            if ((n >> 2) != blk) {
-                blk = n >> 2;
-                ax_philox4(seed, (uint32_t)blk, c1, (uint32_t)g, (uint32_t)(g >> 32), u);
-            }
-            int k = poisson_count(p, u[n & 3]);
-            if (k) ring[(size_t)(n % v->n_slots) * v->n_local + p->idx[j]] += k * p->w;
+    const uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
+    const int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
+    const int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
+    const int64_t *restrict idx = p->idx;
+    const double w = p->w;
+    for (int64_t blk = a0 >> 2; blk <= (a1 - 1) >> 2 && a0 < a1; blk++) {
+        philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
+        int64_t n0 = blk * 4 > a0 ? blk * 4 : a0, n1 = blk * 4 + 4 < a1 ? blk * 4 + 4 : a1;
+        for (int64_t n = n0; n < n1; n++) {
+            double *restrict slot = ring + (size_t)(n % v->n_slots) * v->n_local;
+            const uint32_t *restrict us = p->u + (n & 3) * p->n;
+            for (int64_t j = 0; j < p->n; j++) slot[idx[j]] += poisson_count(p, us[j]) * w;
         }
     }
 }
@@ -307,6 +342,7 @@ void ax_vp_devices_free(ax_vp *v)
         free(v->poisson[k].gid);
         free(v->poisson[k].cdf);
         free(v->poisson[k].guide);
+        free(v->poisson[k].u);
     }
     for (int k = 0; k < v->n_spikegen; k++) {
         free(v->spikegen[k].step);

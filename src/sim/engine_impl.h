@@ -45,6 +45,7 @@ typedef struct ax_poisson {
     int64_t n;          /* targets */
     int64_t *idx;       /* local indices */
     uint64_t *gid;      /* their gids (stream keys) */
+    uint32_t *u;        /* scratch: 4 Philox words per target */
     uint32_t *cdf;      /* cdf[k] = floor(P(X <= k) * 2^32), k < n_cdf */
     int n_cdf;
     int32_t *guide;     /* guide[j]: first k with cdf[k] > j * 2^32 / n_guide */
@@ -165,6 +166,9 @@ void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0);
 void ax_vp_dc(ax_vp *v, int64_t n);
 void ax_vp_sample(ax_vp *v, int64_t n);
 void ax_vp_devices_free(ax_vp *v);
+/* The vectorised Philox of devices.c, exposed so a test can compare it with ax_philox4. */
+void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
+                             int64_t n, uint32_t *u);
 
 /* exchange.c */
 ax_status ax_exchange_setup(struct ax_engine_s *e, ax_error *err);
