@@ -2,3 +2,11 @@
 noinst_LTLIBRARIES += libax_spec.la
 libax_spec_la_SOURCES = io/spec_internal.h io/spec_yaml.c io/spec_values.c io/spec_parse.c \
 	io/spec_net.c io/spec_query.c
+
+check_PROGRAMS += tests/test_spec
+tests_test_spec_SOURCES = tests/test_spec.c
+tests_test_spec_LDADD = libax_spec.la libax_models.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
+tests_test_spec_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+TESTS += tests/test_spec tests/test_bad_specs.sh tests/test_examples.sh
+dist_check_SCRIPTS += tests/test_bad_specs.sh tests/test_examples.sh
+EXTRA_DIST += tests/test_spec.c
