@@ -29,7 +29,7 @@
 /* Elements per chunk of the spike datasets (512 KiB of uint64/float64). */
 #define AX_H5_SPIKE_CHUNK 65536
 /* Target bytes per chunk of a trace dataset. */
-#define AX_H5_TRACE_CHUNK_BYTES (1u << 20)
+#define AX_H5_TRACE_CHUNK_BYTES (1u << 18)
 
 typedef struct ax_h5_spikes {
     char *pop;
