@@ -6,3 +6,5 @@ TESTS += tests/test_decomposition.sh
 EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
 TESTS += tests/test_brunel_stats.sh
 EXTRA_DIST += tests/test_brunel_stats.sh
+TESTS += tests/test_e2e_reference.py
+EXTRA_DIST += tests/test_e2e_reference.py

@@ -257,6 +257,17 @@ static int cmp_pair(const void *a, const void *b)
     return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
+/* Time stamp (ms) of the end of step n, computed as NEST does: an integer
+ * number of tics (1000 per ms) times 0.001, so recorded times are the same
+ * doubles NEST writes (e.g. 109.3, not 1093 * 0.1 = 109.30000000000001). */
+static double stamp_ms(const struct ax_engine_s *e, int64_t steps)
+{
+    double tics = e->h * 1000.0;
+    if (fabs(tics - nearbyint(tics)) < 1e-9 * tics)
+        return (double)(steps * (int64_t)nearbyint(tics)) * (1.0 / 1000.0);
+    return (double)steps * e->h;
+}
+
 /* Write the recorded spikes of every recorded population (collective). */
 static ax_status flush_spikes(struct ax_engine_s *e, ax_recorder rec, const int *ids,
                               ax_error *err)
@@ -287,7 +298,7 @@ static ax_status flush_spikes(struct ax_engine_s *e, ax_recorder rec, const int 
             int64_t gid = (int64_t)pairs[2 * k + 1];
             if (gid < s->pops[p].first_gid || gid >= s->pops[p].first_gid + s->pops[p].n) continue;
             ids_buf[c] = (uint64_t)(gid - s->pops[p].first_gid);
-            times[c++] = (double)(pairs[2 * k] + 1) * e->h;
+            times[c++] = stamp_ms(e, (int64_t)pairs[2 * k] + 1);
         }
         ax_status w = ax_rec_spikes_append(rec, ids[p], (size_t)c, ids_buf, times, err);
         if (st == AX_OK) st = w;
