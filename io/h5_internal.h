@@ -63,6 +63,7 @@ struct ax_recorder_s {
     ax_h5_spikes *spikes;
     ax_h5_report *reports;
     int meta_written;
+    int made_partial; /* rank 0 created <path>.partial (so may delete it) */
 };
 
 /* Collective: agree on a status. Every rank passes its local status; if any

@@ -142,15 +142,17 @@ ax_status ax_rec_create(const char *path, int force, MPI_Comm comm, ax_recorder 
         MPI_Comm_rank(r->comm, &r->rank);
         MPI_Comm_size(r->comm, &r->size);
         if (r->rank == 0) st = check_target(r->path, r->partial, force, err);
+        r->made_partial = r->rank == 0 && !st;
     }
     st = ax_h5_sync(comm, st, err);
     if (!st) st = open_file(r, err);
-    if (st) {
-        if (r && r->comm != MPI_COMM_NULL) {
-            ax_rec_abort(&r);
-        } else if (r) {
-            free_recorder(r);
-        }
+    if (st) { /* every rank gets here (st is agreed): clean up collectively */
+        if (r) close_objects(r);
+        MPI_Barrier(comm);
+        int rank = 0;
+        MPI_Comm_rank(comm, &rank);
+        if (rank == 0 && r && r->made_partial) unlink(r->partial); /* not another run's */
+        if (r) free_recorder(r);
         return st;
     }
     *out = r;
