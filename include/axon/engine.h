@@ -48,6 +48,23 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
  * rank 0 prints a progress line to `log` (NULL: none). Collective. */
 ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err);
 
+/* Set a per-neuron parameter of population `pop` for the neurons this rank
+ * owns: values[i] belongs to the neuron with id i within the population (the
+ * array covers the whole population; every rank passes the same). Only for
+ * parameters the model keeps per neuron (param_array: E_L, I_e); otherwise
+ * AX_EINPUT. Call between build and simulate. Not collective. */
+ax_status ax_engine_set_param(ax_engine e, int pop, const char *name, const double *values,
+                              ax_error *err);
+
+/* Receives this rank's spikes of recorded populations (those a
+ * spike_recorder covers) at every flush: n spikes as gids and step indices
+ * (the spike is stamped (step + 1) * h), sorted by (step, gid). Called on the
+ * master thread of every rank at the same points of the run, so it may use
+ * collectives. */
+typedef ax_status (*ax_spike_sink)(void *ctx, int64_t n, const uint64_t *gid,
+                                   const int64_t *step, ax_error *err);
+void ax_engine_set_spike_sink(ax_engine e, ax_spike_sink fn, void *ctx);
+
 /* Statistics of the last build/simulate (valid until destroy). */
 const ax_engine_stats *ax_engine_get_stats(ax_engine e);
 

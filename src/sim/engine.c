@@ -291,7 +291,18 @@ static ax_status flush_spikes(struct ax_engine_s *e, ax_recorder rec, const int 
     }
     /* sorted by (time, gid): the file is the same for every decomposition on one rank */
     if (st == AX_OK) qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_pair);
-    for (int p = 0; p < s->n_pops; p++) {
+    if (e->sink && st == AX_OK) {
+        int64_t *steps = malloc((size_t)(n ? n : 1) * sizeof *steps);
+        for (int64_t k = 0; steps && k < n; k++) {
+            steps[k] = (int64_t)pairs[2 * k];
+            ids_buf[k] = pairs[2 * k + 1];
+        }
+        ax_status w = steps ? e->sink(e->sink_ctx, n, ids_buf, steps, err)
+                            : AX_FAIL(err, AX_ENOMEM, "out of memory passing spikes");
+        if (st == AX_OK) st = w;
+        free(steps);
+    }
+    for (int p = 0; rec && p < s->n_pops; p++) {
         if (!e->pop_recorded[p]) continue;
         int64_t c = 0;
         for (int64_t k = 0; st == AX_OK && k < n; k++) {
@@ -409,10 +420,10 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
     if (st == AX_OK) st = ax_exchange_slice(e, err);
     double b = MPI_Wtime();
     c->t_comm += b - a;
-    if (c->rec && (last || t_end % c->flush_steps == 0)) {
+    if ((c->rec || e->sink) && (last || t_end % c->flush_steps == 0)) {
         ax_status w = flush_spikes(e, c->rec, c->spk_ids, err);
         if (st == AX_OK) st = w;
-        w = flush_reports(e, c->rec, &c->rp, err);
+        if (c->rec) w = flush_reports(e, c->rec, &c->rp, err);
         if (st == AX_OK) st = w;
     }
     c->t_rec += MPI_Wtime() - b;
@@ -490,6 +501,31 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
     free(c.spk_ids);
     free(c.rp.id);
     return st;
+}
+
+ax_status ax_engine_set_param(ax_engine e, int pop, const char *name, const double *values,
+                              ax_error *err)
+{
+    AX_CHECK(pop >= 0 && pop < e->spec->n_pops, err, AX_EINPUT, "no population %d", pop);
+    const ax_model_ops *m = e->vps[0].blocks[pop].ops;
+    int k = ax_model_param_index(m, name);
+    AX_CHECK(k >= 0, err, AX_EINPUT, "model %s has no parameter '%s'", m->name, name);
+    for (int t = 0; t < e->threads; t++) {
+        ax_block *b = &e->vps[t].blocks[pop];
+        double *x = b->n ? b->ops->param_array(b->nr, k) : NULL;
+        AX_CHECK(x || b->n == 0, err, AX_EINPUT,
+                 "model %s keeps '%s' per population, not per neuron", m->name, name);
+        int64_t first = e->spec->pops[pop].first_gid;
+        for (int64_t j = 0; j < b->n; j++) x[j] = values[b->gid0 + j * e->part.n_vp - first];
+        if (b->n && b->ops->sync) b->ops->sync(b->nr);
+    }
+    return AX_OK;
+}
+
+void ax_engine_set_spike_sink(ax_engine e, ax_spike_sink fn, void *ctx)
+{
+    e->sink = fn;
+    e->sink_ctx = ctx;
 }
 
 const ax_engine_stats *ax_engine_get_stats(ax_engine e)

@@ -151,6 +151,9 @@ struct ax_engine_s {
     int64_t cap_send, cap_recv, n_recv;
     int *scount, *sdispl, *rcount, *rdispl;
 
+    ax_spike_sink sink;       /* optional in-memory consumer of recorded spikes */
+    void *sink_ctx;
+
     ax_engine_stats stats;
 };
 
