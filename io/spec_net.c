@@ -362,12 +362,14 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         for (int j = 0; j < d->n_targets; j++) {
             const ax_pop_spec *p = &c->spec->pops[d->targets[j].pop];
             const ax_model_ops *m = ax_model_find(p->model);
-            if (ax_model_state_index(m, name) < 0)
-                return ax_spec_fail(c, n->items[i], "'%s' is not a state variable of %s "
-                                    "(%s); it has: %s%s%s", name, p->name, m->name,
-                                    m->n_state > 0 ? m->state_names[0] : "",
-                                    m->n_state > 1 ? ", " : "",
-                                    m->n_state > 1 ? m->state_names[1] : "");
+            if (ax_model_state_index(m, name) >= 0) continue;
+            char list[256] = "";
+            for (int k = 0; k < m->n_state; k++) {
+                if (k) strncat(list, ", ", sizeof list - strlen(list) - 1);
+                strncat(list, m->state_names[k], sizeof list - strlen(list) - 1);
+            }
+            return ax_spec_fail(c, n->items[i], "'%s' is not a state variable of %s (%s); "
+                                "it has: %s", name, p->name, m->name, list);
         }
     }
     double h = c->spec->sim.resolution;
