@@ -15,16 +15,6 @@ static int pending(int argc, char **argv, const char *what)
     return 1;
 }
 
-int ax_cmd_calibrate(int argc, char **argv)
-{
-    return pending(argc, argv, "calibrate a LIF sampler: docs/sampling.md, issue 7");
-}
-
-int ax_cmd_sample(int argc, char **argv)
-{
-    return pending(argc, argv, "sample from a Boltzmann machine of LIF samplers: issue 7");
-}
-
 int ax_cmd_sweep(int argc, char **argv)
 {
     return pending(argc, argv, "MPI task farm of calibrations: issue 8");

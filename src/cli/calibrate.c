@@ -1,0 +1,176 @@
+/* calibrate.c - `axon calibrate SAMPLER.yaml -o cal.json [options]`.
+ *
+ * Every rank reads the sampler file; the sweeps run on all ranks x threads
+ * (one engine run per sweep); rank 0 writes the sbs-compatible JSON and an
+ * HDF5 copy with the raw samples, and prints the fit. Exit 2 on bad input.
+ */
+#include <math.h>
+#include <mpi.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "axon/sampling.h"
+#include "cli/cli.h"
+
+typedef struct cal_opts {
+    const char *file, *out, *h5;
+    int threads, quiet, progress;
+    double duration, burn_in;
+    int samples, no_prescan, have_range;
+    double v_min, v_max;
+    long long seed;
+    const char *fit;
+} cal_opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: [mpirun -np R] axon calibrate SAMPLER.yaml -o cal.json [options]\n"
+            "  Calibrate a LIF sampler (docs/sampling.md): pre-scan of v_rest for the sloped\n"
+            "  window, final sweep of independent samplers in one run, logistic and erf fits.\n\n"
+            "options:\n"
+            "  -o, --output FILE   calibration JSON (sbs layout + \"axon\" extras; required)\n"
+            "      --h5 FILE       HDF5 copy with the raw samples (default: FILE with .h5)\n"
+            "  -t, --threads T     threads per rank (default OMP_NUM_THREADS)\n"
+            "      --duration MS   override calibration.duration\n"
+            "      --burn-in MS    override calibration.burn_in\n"
+            "      --samples N     override calibration.num_samples\n"
+            "      --seed S        override calibration.seed\n"
+            "      --fit KIND      logistic (default, as sbs) or erf\n"
+            "      --range LO HI   skip the pre-scan, sweep v_rest over [LO, HI] mV\n"
+            "      --progress      print progress (default when stderr is a terminal)\n"
+            "  -q, --quiet         no summary\n"
+            "  -h, --help          this help\n");
+}
+
+static int num(const char *s, double *v)
+{
+    char *e;
+    *v = strtod(s, &e);
+    return *s && !*e && isfinite(*v);
+}
+
+static int parse(int argc, char **argv, cal_opts *o, ax_error *err)
+{
+    *o = (cal_opts){.progress = -1, .seed = -1, .burn_in = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+        int more = i + 1 < argc;
+        if (ax_cli_is_help(a)) return 1;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
+        else if (!strcmp(a, "--h5") && more) o->h5 = argv[++i];
+        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && num(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
+        else if (!strcmp(a, "--duration") && more && num(argv[i + 1], &v) && v > 0) o->duration = v, i++;
+        else if (!strcmp(a, "--burn-in") && more && num(argv[i + 1], &v) && v >= 0) o->burn_in = v, i++;
+        else if (!strcmp(a, "--samples") && more && num(argv[i + 1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v, i++;
+        else if (!strcmp(a, "--seed") && more && num(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
+        else if (!strcmp(a, "--fit") && more) o->fit = argv[++i];
+        else if (!strcmp(a, "--range") && i + 2 < argc && num(argv[i + 1], &o->v_min) && num(argv[i + 2], &o->v_max) && o->v_max > o->v_min) o->have_range = 1, i += 2;
+        else if (!strcmp(a, "--progress")) o->progress = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
+        else if (a[0] == '-' && a[1]) {
+            AX_FAIL(err, AX_EINPUT, "bad option or value '%s' (see axon calibrate --help)", a);
+            return -1;
+        } else if (!o->file) o->file = a;
+        else {
+            AX_FAIL(err, AX_EINPUT, "more than one sampler file ('%s' and '%s')", o->file, a);
+            return -1;
+        }
+    }
+    if (!o->file || !o->out) {
+        AX_FAIL(err, AX_EINPUT, "need a sampler file and -o cal.json (usage: axon calibrate "
+                                "SAMPLER.yaml -o cal.json)");
+        return -1;
+    }
+    if (o->fit && strcmp(o->fit, "logistic") && strcmp(o->fit, "erf")) {
+        AX_FAIL(err, AX_EINPUT, "--fit must be logistic or erf (got '%s')", o->fit);
+        return -1;
+    }
+    return 0;
+}
+
+static void apply(const cal_opts *o, ax_calib_opts *c)
+{
+    if (o->duration > 0) c->duration = o->duration;
+    if (o->burn_in >= 0) c->burn_in = o->burn_in;
+    if (o->samples) c->num_samples = o->samples;
+    if (o->seed >= 0) c->seed = (uint64_t)o->seed;
+    if (o->fit) c->fit = strcmp(o->fit, "erf") ? AX_FIT_LOGISTIC : AX_FIT_ERF;
+    if (o->have_range) c->prescan = 0, c->v_min = o->v_min, c->v_max = o->v_max;
+}
+
+static void summary(const ax_calibration *c, const char *json, const char *h5)
+{
+    double u, sd, g, te;
+    ax_free_membrane(&c->s, c->v_p05, &u, &sd, &g, &te);
+    double scale = c->s.kind == AX_SAMPLER_COND ? c->s.g_L / g : 1.0;
+    printf("calibration of %s: %d points in [%.4f, %.4f] mV, %g ms each (+%g ms burn-in), dt %g ms\n",
+           c->s.kind == AX_SAMPLER_COND ? "IF_cond_exp" : "IF_curr_exp", c->n, c->v_rest_min,
+           c->v_rest_max, c->o.duration, c->o.burn_in, c->o.dt);
+    printf("  logistic  alpha = %.4f +- %.4f mV  v_p05 = %.4f +- %.4f mV  RMS residual %.5f (%d points)\n",
+           c->logistic.alpha, c->logistic.alpha_se, c->logistic.v_p05, c->logistic.v_p05_se,
+           c->logistic.rms, c->logistic.n_points);
+    printf("  erf       sigma = %.4f mV (alpha equiv %.4f)  v_p05 = %.4f +- %.4f mV  RMS residual %.5f\n",
+           c->erf.sigma, c->erf.alpha, c->erf.v_p05, c->erf.v_p05_se, c->erf.rms);
+    printf("  used      %s: alpha = %.4f mV, v_p05 = %.4f mV\n",
+           c->o.fit == AX_FIT_ERF ? "erf" : "logistic", c->alpha, c->v_p05);
+    printf("  theory    free-membrane std %.4f mV, alpha_theo %.4f mV (membrane space); fitted alpha "
+           "x g_L/g_tot = %.4f mV\n", sd, 0.25 * sqrt(2 * M_PI) * sd, c->alpha * scale);
+    double cores = (double)c->ranks * c->threads, tot = c->wall_prescan + c->wall_final;
+    printf("  time      pre-scan %.2f s (%d rounds), final sweep %.2f s on %d x %d; %.2f "
+           "calibrations per hour per core\n", c->wall_prescan, c->prescan_rounds, c->wall_final,
+           c->ranks, c->threads, tot > 0 ? 3600.0 / (tot * cores) : 0.0);
+    printf("  output    %s, %s\n", json, h5);
+}
+
+static ax_status run(const cal_opts *o, int rank, ax_error *err)
+{
+    ax_sampler s;
+    ax_calib_opts co;
+    AX_TRY(ax_sampler_load(o->file, &s, &co, err));
+    apply(o, &co);
+    int threads = o->threads ? o->threads : omp_get_max_threads();
+    int show = o->progress == 1 || (o->progress == -1 && isatty(2));
+    FILE *prog = show && rank == 0 ? stderr : NULL;
+    ax_calibration cal;
+    ax_status st = ax_calibrate(&s, &co, MPI_COMM_WORLD, threads, prog, &cal, err);
+    char h5[4096];
+    if (o->h5) snprintf(h5, sizeof h5, "%s", o->h5);
+    else {
+        snprintf(h5, sizeof h5, "%s", o->out);
+        char *dot = strrchr(h5, '.');
+        if (dot && !strchr(dot, '/')) *dot = '\0';
+        strncat(h5, ".h5", sizeof h5 - strlen(h5) - 1);
+    }
+    if (st == AX_OK && rank == 0) st = ax_calib_write_json(&cal, o->out, err);
+    if (st == AX_OK && rank == 0) st = ax_calib_write_h5(&cal, h5, err);
+    if (st == AX_OK && rank == 0 && !o->quiet) summary(&cal, o->out, h5);
+    ax_calibration_free(&cal);
+    return st;
+}
+
+int ax_cmd_calibrate(int argc, char **argv)
+{
+    cal_opts o;
+    ax_error err = {0};
+    int p = parse(argc, argv, &o, &err);
+    if (p == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (p < 0) return ax_cli_report("calibrate", &err);
+    int provided, rank = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    ax_status st = provided < MPI_THREAD_FUNNELED
+                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
+                       : run(&o, rank, &err);
+    int rc = 0;
+    if (st != AX_OK) rc = rank == 0 ? ax_cli_report("calibrate", &err) : ax_status_exit_code(st);
+    MPI_Finalize();
+    return rc;
+}

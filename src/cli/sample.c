@@ -1,0 +1,161 @@
+/* sample.c - `axon sample BM.yaml -o out.h5 [options]`.
+ *
+ * Every rank reads the BM file (weights, biases, calibrations); the network
+ * runs on all ranks x threads; rank 0 gathers the spikes, computes the
+ * distributions and DKL convergence, writes the HDF5 output and prints a
+ * summary. Warnings (zeroed diagonal, symmetrised W) go to stderr.
+ */
+#include <math.h>
+#include <mpi.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "axon/sampling.h"
+#include "cli/cli.h"
+
+typedef struct smp_opts {
+    const char *file, *out;
+    int threads, force, quiet, progress;
+    double duration;
+    long long seed;
+} smp_opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: [mpirun -np R] axon sample BM.yaml -o out.h5 [options]\n"
+            "  Sample from a Boltzmann machine of calibrated LIF samplers (docs/sampling.md):\n"
+            "  sampled vs theoretical joint (n <= 20), marginals, pairwise <z_i z_j>, DKL vs time.\n\n"
+            "options:\n"
+            "  -o, --output FILE   HDF5 output (required)\n"
+            "  -f, --force         overwrite an existing output\n"
+            "  -t, --threads T     threads per rank (default OMP_NUM_THREADS)\n"
+            "      --duration MS   override simulation.duration\n"
+            "      --seed S        override simulation.seed\n"
+            "      --progress      print progress (default when stderr is a terminal)\n"
+            "  -q, --quiet         no summary\n"
+            "  -h, --help          this help\n");
+}
+
+static int num(const char *s, double *v)
+{
+    char *e;
+    *v = strtod(s, &e);
+    return *s && !*e && isfinite(*v);
+}
+
+static int parse(int argc, char **argv, smp_opts *o, ax_error *err)
+{
+    *o = (smp_opts){.progress = -1, .seed = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+        int more = i + 1 < argc;
+        if (ax_cli_is_help(a)) return 1;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
+        else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
+        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && num(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
+        else if (!strcmp(a, "--duration") && more && num(argv[i + 1], &v) && v > 0) o->duration = v, i++;
+        else if (!strcmp(a, "--seed") && more && num(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
+        else if (!strcmp(a, "--progress")) o->progress = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
+        else if (a[0] == '-' && a[1]) {
+            AX_FAIL(err, AX_EINPUT, "bad option or value '%s' (see axon sample --help)", a);
+            return -1;
+        } else if (!o->file) o->file = a;
+        else {
+            AX_FAIL(err, AX_EINPUT, "more than one BM file ('%s' and '%s')", o->file, a);
+            return -1;
+        }
+    }
+    if (!o->file || !o->out) {
+        AX_FAIL(err, AX_EINPUT, "need a BM file and -o out.h5 (usage: axon sample BM.yaml -o out.h5)");
+        return -1;
+    }
+    return 0;
+}
+
+static void summary(const ax_bm *bm, const ax_bm_result *r, const char *out)
+{
+    printf("Boltzmann machine: %d samplers, %g ms (+%g ms burn-in), dt %g ms, %lld spikes, %.2f s\n",
+           bm->n, bm->duration, bm->burn_in, bm->dt, (long long)r->n_spikes_total, r->wall);
+    printf("  %-12s %-14s %-14s %s\n", "t (ms)", "DKL joint", "DKL marginals", "missing mass");
+    for (int k = 0; k < r->n_checkpoints; k++)
+        printf("  %-12g %-14.6g %-14.6g %.3g\n", r->t_check[k], r->dkl_joint[k], r->dkl_marg[k],
+               r->missing[k]);
+    printf("  unit  p_sim    p_theo\n");
+    for (int i = 0; i < bm->n && i < 32; i++)
+        printf("  %-5d %-8.4f %.4f\n", i, r->marg_sim[i], r->marg_theo[i]);
+    printf("  output %s\n", out);
+}
+
+static void adjust(const smp_opts *o, ax_bm *bm)
+{
+    if (o->seed >= 0) bm->seed = (uint64_t)o->seed;
+    if (o->duration > 0) {
+        /* keep the checkpoints below the new duration, end with it */
+        int k = 0;
+        for (int i = 0; i < bm->n_checkpoints - 1; i++)
+            if (bm->checkpoints[i] < o->duration) bm->checkpoints[k++] = bm->checkpoints[i];
+        bm->checkpoints[k++] = o->duration;
+        bm->n_checkpoints = k;
+        bm->duration = o->duration;
+    }
+}
+
+static ax_status run(const smp_opts *o, int rank, ax_error *err)
+{
+    ax_bm bm;
+    AX_TRY(ax_bm_load(o->file, &bm, err));
+    adjust(o, &bm);
+    if (rank == 0 && bm.diag_warning)
+        fprintf(stderr, "axon sample: warning: nonzero diagonal of W set to 0 (no self-coupling)\n");
+    if (rank == 0 && bm.asym_warning)
+        fprintf(stderr, "axon sample: warning: W was not symmetric; replaced by (W + W^T)/2\n");
+    int threads = o->threads ? o->threads : omp_get_max_threads();
+    int show = o->progress == 1 || (o->progress == -1 && isatty(2));
+    ax_bm_result r;
+    ax_status st = AX_OK;
+    if (rank == 0 && !o->force && access(o->out, F_OK) == 0)
+        st = AX_FAIL(err, AX_EIO, "%s exists; use --force to overwrite it", o->out);
+    MPI_Bcast(&st, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (st != AX_OK) {
+        ax_bm_free(&bm);
+        if (rank != 0) AX_FAIL(err, st, "rank 0 refused the output file");
+        return st;
+    }
+    st = ax_bm_run(&bm, MPI_COMM_WORLD, threads, show && rank == 0 ? stderr : NULL, &r, err);
+    if (st == AX_OK && rank == 0) st = ax_bm_write_h5(&bm, &r, o->out, 1, err);
+    if (st == AX_OK && rank == 0 && !o->quiet) summary(&bm, &r, o->out);
+    ax_bm_result_free(&r);
+    ax_bm_free(&bm);
+    return st;
+}
+
+int ax_cmd_sample(int argc, char **argv)
+{
+    smp_opts o;
+    ax_error err = {0};
+    int p = parse(argc, argv, &o, &err);
+    if (p == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (p < 0) return ax_cli_report("sample", &err);
+    int provided, rank = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    ax_status st = provided < MPI_THREAD_FUNNELED
+                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
+                       : run(&o, rank, &err);
+    int rc = 0;
+    if (st != AX_OK) {
+        if (rank == 0) rc = ax_cli_report("sample", &err);
+        else rc = ax_status_exit_code(st);
+    }
+    MPI_Finalize();
+    return rc;
+}

@@ -1,0 +1,336 @@
+/* calibration.c - the activation function of a LIF sampler, as sbs
+ * measures it: sweep the resting potential over independent copies of the
+ * sampler (one engine run, one neuron per sweep point, private Poisson
+ * background), p_on = n_spikes * t_ref / duration after burn-in, then fit
+ * a logistic (sbs) and a Gaussian CDF with GSL's nonlinear least squares.
+ *
+ * Pre-scan (sbs's `_do_pre_calibration`): scan [v_min, v_max] in steps of
+ * dv for pre_duration ms; shift the window up (down) by its width while no
+ * point is above p_max (below p_min); then narrow it to the points just
+ * outside the valid ones (p_min < p < p_max); with fewer than min_points
+ * valid points rescan the narrowed window ten times finer. The final sweep
+ * is linspace(v_min, v_max, num_samples).
+ * Invariant: every rank returns the same numbers (counts are reduced).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
+
+#include "axon/engine.h"
+#include "sampling/sampling_impl.h"
+
+typedef struct sweep_ctx {
+    int64_t burn_steps; /* spikes stamped after burn_in: step + 1 > burn_steps */
+    int64_t *count;
+    int n;
+} sweep_ctx;
+
+static ax_status count_sink(void *ctx, int64_t n, const uint64_t *gid, const int64_t *step,
+                            ax_error *err)
+{
+    (void)err;
+    sweep_ctx *c = ctx;
+    for (int64_t k = 0; k < n; k++)
+        if (step[k] + 1 > c->burn_steps && gid[k] < (uint64_t)c->n) c->count[gid[k]]++;
+    return AX_OK;
+}
+
+ax_status ax_calib_sweep(const ax_sampler *s, const double *v_rest, int n, double dt,
+                         double duration, double burn_in, uint64_t seed, MPI_Comm comm,
+                         int threads, FILE *progress, int64_t *n_spikes, ax_error *err)
+{
+    AX_CHECK(n > 0, err, AX_EINPUT, "calibration sweep needs at least one point");
+    char text[256];
+    snprintf(text, sizeof text, "calibration sweep: %d %s samplers, %g + %g ms at dt %g ms", n,
+             ax_sampler_model(s), burn_in, duration, dt);
+    ax_samp_net net;
+    ax_engine eng = NULL;
+    sweep_ctx c = {.burn_steps = llround(burn_in / dt), .n = n};
+    c.count = calloc((size_t)n, sizeof *c.count);
+    ax_status st = c.count ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory for spike counts");
+    ax_status st2 = ax_samp_net_init(&net, dt, burn_in + duration, seed, text, err);
+    if (st == AX_OK) st = st2;
+    if (st == AX_OK) st = ax_samp_net_add_pop(&net, s, n, v_rest[0], err);
+    /* The background's delay does not change its statistics (independent,
+     * stationary); 10 steps lets the engine take 10-step slices. */
+    if (st == AX_OK) st = ax_samp_net_finish(&net, 10 * dt, err);
+    /* every rank reaches build (collective) with the same status */
+    if (st == AX_OK) st = ax_engine_build(&net.spec, comm, threads, &eng, err);
+    if (st == AX_OK) st = ax_engine_set_param(eng, 0, "E_L", v_rest, err);
+    if (st == AX_OK) {
+        ax_engine_set_spike_sink(eng, count_sink, &c);
+        st = ax_engine_simulate(eng, NULL, progress, err);
+    }
+    if (st == AX_OK)
+        MPI_Allreduce(c.count, n_spikes, n, MPI_INT64_T, MPI_SUM, comm);
+    ax_engine_destroy(&eng);
+    ax_samp_net_free(&net);
+    free(c.count);
+    return st;
+}
+
+/* ---- fits ---- */
+
+typedef struct fit_data {
+    ax_fit_kind kind;
+    const double *v, *p;
+    size_t n;
+} fit_data;
+
+/* Model value and its derivatives by (x0, s): logistic s = alpha, erf s = sigma. */
+static void model(ax_fit_kind kind, double v, double x0, double s, double *f, double *d0,
+                  double *ds)
+{
+    double u = (v - x0) / s;
+    if (kind == AX_FIT_LOGISTIC) {
+        double e = exp(-u), y = 1.0 / (1.0 + e);
+        *f = y;
+        *d0 = -y * (1 - y) / s;
+        *ds = -y * (1 - y) * u / s;
+    } else {
+        double g = exp(-0.5 * u * u) / sqrt(2 * M_PI);
+        *f = 0.5 * erfc(-u / M_SQRT2);
+        *d0 = -g / s;
+        *ds = -g * u / s;
+    }
+}
+
+static int fit_f(const gsl_vector *x, void *data, gsl_vector *f)
+{
+    const fit_data *d = data;
+    double x0 = gsl_vector_get(x, 0), s = gsl_vector_get(x, 1), y, a, b;
+    for (size_t i = 0; i < d->n; i++) {
+        model(d->kind, d->v[i], x0, s, &y, &a, &b);
+        gsl_vector_set(f, i, y - d->p[i]);
+    }
+    return GSL_SUCCESS;
+}
+
+static int fit_df(const gsl_vector *x, void *data, gsl_matrix *J)
+{
+    const fit_data *d = data;
+    double x0 = gsl_vector_get(x, 0), s = gsl_vector_get(x, 1), y, a, b;
+    for (size_t i = 0; i < d->n; i++) {
+        model(d->kind, d->v[i], x0, s, &y, &a, &b);
+        gsl_matrix_set(J, i, 0, a);
+        gsl_matrix_set(J, i, 1, b);
+    }
+    return GSL_SUCCESS;
+}
+
+/* Starting point: where p crosses 0.5 and the spread of the fitted range. */
+static void initial_guess(const double *v, const double *p, size_t n, double *x0, double *s)
+{
+    *x0 = 0.5 * (v[0] + v[n - 1]);
+    for (size_t i = 1; i < n; i++)
+        if ((p[i - 1] - 0.5) * (p[i] - 0.5) <= 0 && p[i] != p[i - 1]) {
+            *x0 = v[i - 1] + (0.5 - p[i - 1]) * (v[i] - v[i - 1]) / (p[i] - p[i - 1]);
+            break;
+        }
+    *s = fabs(v[n - 1] - v[0]) / 6.0;
+    if (!(*s > 0)) *s = 1.0;
+}
+
+static ax_status solve(fit_data *d, ax_fit *out, ax_error *err)
+{
+    const gsl_multifit_nlinear_type *T = gsl_multifit_nlinear_trust;
+    gsl_multifit_nlinear_parameters prm = gsl_multifit_nlinear_default_parameters();
+    gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(T, &prm, d->n, 2);
+    gsl_matrix *cov = gsl_matrix_alloc(2, 2);
+    AX_CHECK(w && cov, err, AX_ENOMEM, "out of memory for the fit");
+    gsl_multifit_nlinear_fdf fdf = {.f = fit_f, .df = fit_df, .n = d->n, .p = 2, .params = d};
+    double x0, s;
+    initial_guess(d->v, d->p, d->n, &x0, &s);
+    gsl_vector_view xv = gsl_vector_view_array((double[]){x0, s}, 2);
+    int info = 0;
+    int rc = gsl_multifit_nlinear_init(&xv.vector, &fdf, w);
+    if (rc == GSL_SUCCESS) rc = gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, NULL, NULL,
+                                                            &info, w);
+    ax_status st = AX_OK;
+    if (rc != GSL_SUCCESS && rc != GSL_EMAXITER)
+        st = AX_FAIL(err, AX_EINPUT, "activation fit failed: %s", gsl_strerror(rc));
+    if (st == AX_OK) {
+        const gsl_vector *x = gsl_multifit_nlinear_position(w);
+        const gsl_vector *f = gsl_multifit_nlinear_residual(w);
+        double chi2;
+        gsl_blas_ddot(f, f, &chi2);
+        gsl_multifit_nlinear_covar(gsl_multifit_nlinear_jac(w), 0.0, cov);
+        double scale = d->n > 2 ? chi2 / (double)(d->n - 2) : 0.0;
+        out->v_p05 = gsl_vector_get(x, 0);
+        double sc = fabs(gsl_vector_get(x, 1));
+        out->v_p05_se = sqrt(gsl_matrix_get(cov, 0, 0) * scale);
+        double sc_se = sqrt(gsl_matrix_get(cov, 1, 1) * scale);
+        double k = d->kind == AX_FIT_ERF ? sqrt(2 * M_PI) / 4.0 : 1.0;
+        out->sigma = d->kind == AX_FIT_ERF ? sc : 0.0;
+        out->alpha = k * sc;
+        out->alpha_se = k * sc_se;
+        out->rms = sqrt(chi2 / (double)d->n);
+        out->n_points = (int)d->n;
+        out->iterations = (int)gsl_multifit_nlinear_niter(w);
+    }
+    gsl_multifit_nlinear_free(w);
+    gsl_matrix_free(cov);
+    return st;
+}
+
+ax_status ax_calib_fit(ax_fit_kind kind, const double *v, const double *p, int n, double p_min,
+                       double p_max, ax_fit *out, ax_error *err)
+{
+    gsl_set_error_handler_off();
+    memset(out, 0, sizeof *out);
+    double *vv = malloc((size_t)(n > 0 ? n : 1) * sizeof *vv);
+    double *pp = malloc((size_t)(n > 0 ? n : 1) * sizeof *pp);
+    if (!vv || !pp) {
+        free(vv);
+        free(pp);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory for the fit");
+    }
+    size_t m = 0;
+    for (int i = 0; i < n; i++)
+        if (p[i] > p_min && p[i] < p_max) {
+            vv[m] = v[i];
+            pp[m++] = p[i];
+        }
+    ax_status st = m >= 3 ? AX_OK
+                 : AX_FAIL(err, AX_EINPUT, "only %zu of %d points have %g < p_on < %g; need at "
+                                           "least 3 to fit (widen v_rest_min..v_rest_max or use "
+                                           "the pre-scan)", m, n, p_min, p_max);
+    fit_data d = {kind, vv, pp, m};
+    if (st == AX_OK) st = solve(&d, out, err);
+    free(vv);
+    free(pp);
+    return st;
+}
+
+/* ---- pre-scan and the full calibration ---- */
+
+static ax_status sweep_p(const ax_sampler *s, const ax_calib_opts *o, const double *v, int n,
+                         double duration, MPI_Comm comm, int threads, FILE *progress,
+                         double *p, int64_t *cnt, ax_error *err)
+{
+    AX_TRY(ax_calib_sweep(s, v, n, o->dt, duration, o->burn_in, o->seed, comm, threads, progress,
+                          cnt, err));
+    for (int i = 0; i < n; i++) p[i] = (double)cnt[i] * s->t_ref / duration;
+    return AX_OK;
+}
+
+/* One pre-scan round over [lo, hi] step dv. Returns 1 when the window is
+ * final, 0 to scan again (lo, hi, dv updated). */
+static ax_status prescan_round(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm comm,
+                               int threads, FILE *progress, double *lo, double *hi, double *dv,
+                               int *done, ax_error *err)
+{
+    int n = (int)floor((*hi - *lo) / *dv + 1e-9) + 1;
+    AX_CHECK(n >= 2 && n <= 100000, err, AX_EINPUT, "pre-scan: %d points in [%g, %g] step %g",
+             n, *lo, *hi, *dv);
+    double *v = malloc((size_t)n * sizeof *v), *p = malloc((size_t)n * sizeof *p);
+    int64_t *c = malloc((size_t)n * sizeof *c);
+    ax_status st = v && p && c ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory for the pre-scan");
+    for (int i = 0; st == AX_OK && i < n; i++) v[i] = *lo + i * *dv;
+    if (st == AX_OK) st = sweep_p(s, o, v, n, o->pre_duration, comm, threads, NULL, p, c, err);
+    *done = 0;
+    if (st == AX_OK) {
+        int above = 0, below = 0, first = -1, last = -1, valid = 0;
+        for (int i = 0; i < n; i++) {
+            above |= p[i] > o->p_max;
+            below |= p[i] < o->p_min;
+            if (p[i] > o->p_min && p[i] < o->p_max) {
+                if (first < 0) first = i;
+                last = i;
+                valid++;
+            }
+        }
+        double w = *hi - *lo;
+        if (progress)
+            fprintf(progress, "pre-scan [%.3f, %.3f] mV step %.4g: %d points in (%g, %g)\n", *lo,
+                    *hi, *dv, valid, o->p_min, o->p_max);
+        if (!above) *lo += w, *hi += w;
+        else if (!below) *lo -= w, *hi -= w;
+        else if (valid == 0) {
+            /* the whole slope sits between two points: bracket it */
+            int a = 0;
+            while (a + 1 < n && p[a + 1] <= o->p_min) a++;
+            *lo = v[a];
+            *hi = v[a + 1 < n ? a + 1 : a];
+            *dv = (*hi - *lo) / (10.0 * o->min_points);
+        } else {
+            *lo = v[first > 0 ? first - 1 : 0];
+            *hi = v[last + 1 < n ? last + 1 : n - 1];
+            if (valid >= o->min_points) *done = 1;
+            else *dv = (*hi - *lo) / (10.0 * o->min_points);
+        }
+    }
+    free(v);
+    free(p);
+    free(c);
+    return st;
+}
+
+static ax_status prescan(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm comm, int threads,
+                         FILE *progress, ax_calibration *cal, ax_error *err)
+{
+    double lo = o->v_min, hi = o->v_max, dv = o->dv;
+    int done = 0;
+    for (int r = 0; r < o->max_search_steps && !done; r++) {
+        AX_TRY(prescan_round(s, o, comm, threads, progress, &lo, &hi, &dv, &done, err));
+        cal->prescan_rounds = r + 1;
+    }
+    AX_CHECK(done, err, AX_EINPUT,
+             "pre-scan found no sloped window in %d steps (last [%g, %g] mV); check the "
+             "background and parameters, or give v_rest_min/v_rest_max with prescan: false",
+             o->max_search_steps, lo, hi);
+    cal->v_rest_min = lo;
+    cal->v_rest_max = hi;
+    return AX_OK;
+}
+
+void ax_calibration_free(ax_calibration *c)
+{
+    if (!c) return;
+    free(c->v_rest);
+    free(c->p_on);
+    free(c->n_spikes);
+    c->v_rest = c->p_on = NULL;
+    c->n_spikes = NULL;
+}
+
+ax_status ax_calibrate(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm comm, int threads,
+                       FILE *progress, ax_calibration *cal, ax_error *err)
+{
+    memset(cal, 0, sizeof *cal);
+    cal->s = *s;
+    cal->o = *o;
+    MPI_Comm_size(comm, &cal->ranks);
+    cal->threads = threads;
+    AX_TRY(ax_sampler_validate(s, err));
+    double t0 = MPI_Wtime();
+    if (o->prescan) AX_TRY(prescan(s, o, comm, threads, progress, cal, err));
+    else cal->v_rest_min = o->v_min, cal->v_rest_max = o->v_max;
+    double t1 = MPI_Wtime();
+    int n = o->num_samples;
+    cal->n = n;
+    cal->v_rest = malloc((size_t)n * sizeof *cal->v_rest);
+    cal->p_on = malloc((size_t)n * sizeof *cal->p_on);
+    cal->n_spikes = malloc((size_t)n * sizeof *cal->n_spikes);
+    AX_CHECK(cal->v_rest && cal->p_on && cal->n_spikes, err, AX_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        cal->v_rest[i] = cal->v_rest_min + (cal->v_rest_max - cal->v_rest_min) * i / (n - 1.0);
+    if (progress)
+        fprintf(progress, "final sweep: %d points in [%.3f, %.3f] mV, %g ms each (+%g burn-in)\n",
+                n, cal->v_rest_min, cal->v_rest_max, o->duration, o->burn_in);
+    AX_TRY(sweep_p(s, o, cal->v_rest, n, o->duration, comm, threads, progress, cal->p_on,
+                   cal->n_spikes, err));
+    cal->wall_prescan = t1 - t0;
+    cal->wall_final = MPI_Wtime() - t1;
+    AX_TRY(ax_calib_fit(AX_FIT_LOGISTIC, cal->v_rest, cal->p_on, n, o->p_min, o->p_max,
+                        &cal->logistic, err));
+    AX_TRY(ax_calib_fit(AX_FIT_ERF, cal->v_rest, cal->p_on, n, o->p_min, o->p_max, &cal->erf, err));
+    const ax_fit *f = o->fit == AX_FIT_ERF ? &cal->erf : &cal->logistic;
+    cal->alpha = f->alpha;
+    cal->v_p05 = f->v_p05;
+    return AX_OK;
+}

@@ -1,0 +1,46 @@
+/* sampling_impl.h - private to src/sampling and io/calib_io.c: file
+ * reading, the YAML helpers reused from the spec loader (io/spec_internal.h),
+ * and the in-memory network specs the sampling runs hand to the engine.
+ *
+ * Invariant: every ax_spec built here satisfies what ax_spec_load would
+ * require (grid-aligned delays >= h, V_reset < V_th, positive sizes), so the
+ * engine never sees a spec the validator would have refused.
+ */
+#ifndef AX_SAMPLING_IMPL_H
+#define AX_SAMPLING_IMPL_H
+
+#include "axon/sampling.h"
+#include "axon/spec.h"
+#include "io/spec_internal.h"
+
+/* Read a whole file into a NUL-terminated buffer (free()). AX_EIO on failure. */
+ax_status ax_samp_read_file(const char *path, char **text, size_t *len, ax_error *err);
+
+/* Parse a `sampler:` mapping (model, params, background) into s. */
+ax_status ax_samp_parse_sampler(ax_sctx *c, const ax_yn *map, ax_sampler *s);
+/* Parse a `calibration:` options mapping into o (fields not given keep their value). */
+ax_status ax_samp_parse_opts(ax_sctx *c, const ax_yn *map, ax_calib_opts *o);
+
+/* Builder of an in-memory spec: populations of samplers and Poisson background. */
+typedef struct ax_samp_net {
+    ax_spec spec;
+    ax_sampler *bg;  /* per population: whose background it gets */
+    int cap_pops, cap_proj;
+} ax_samp_net;
+
+/* Start a spec with resolution dt, t_sim, seed; description in text. */
+ax_status ax_samp_net_init(ax_samp_net *n, double dt, double t_sim, uint64_t seed,
+                           const char *text, ax_error *err);
+/* Append a population of `count` samplers with resting potential E_L. */
+ax_status ax_samp_net_add_pop(ax_samp_net *n, const ax_sampler *s, int64_t count, double E_L,
+                              ax_error *err);
+/* Append a one_to_one projection src -> tgt with constant weight and delay. */
+ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, double delay,
+                               ax_error *err);
+/* Background (two Poisson generators per distinct background, delay
+ * `delay`) onto every population, each with its sampler's rates and
+ * weights, and one spike recorder over every population. Call last. */
+ax_status ax_samp_net_finish(ax_samp_net *n, double delay, ax_error *err);
+void ax_samp_net_free(ax_samp_net *n);
+
+#endif
