@@ -208,12 +208,22 @@ ax_status ax_rec_close(ax_recorder *rp, ax_error *err)
     return st;
 }
 
+static int h5_broken;
+
+int ax_rec_needs_abort(void)
+{
+    return h5_broken;
+}
+
 void ax_rec_abort(ax_recorder *rp)
 {
     ax_recorder r = *rp;
     if (!r) return;
     *rp = NULL;
-    close_objects(r);
+    /* A failed close (disk full) leaves HDF5 1.10 holding a half-closed file
+     * that its MPI_Finalize hook (and H5close) would close again and crash
+     * on: remember it so the caller ends with MPI_Abort instead. */
+    if (close_objects(r) < 0) h5_broken = 1;
     MPI_Barrier(r->comm);
     if (r->rank == 0) unlink(r->partial);
     MPI_Barrier(r->comm); /* on return the partial is gone for every rank */
@@ -321,11 +331,12 @@ ax_status ax_rec_spikes_append(ax_recorder r, int id, size_t n, const uint64_t *
     if (total == 0) return AX_OK;
     ax_h5_spikes *s = &r->spikes[id];
     uint64_t base = s->n_total, end = s->n_total + total;
-    st = write_slice(r, s->ids, H5T_NATIVE_UINT64, end, base + off, n, node_ids,
-                     "writing /spikes/<pop>/node_ids", err);
+    char what[256];
+    snprintf(what, sizeof what, "writing /spikes/%s/node_ids", s->pop);
+    st = write_slice(r, s->ids, H5T_NATIVE_UINT64, end, base + off, n, node_ids, what, err);
     AX_TRY(ax_h5_sync(r->comm, st, err));
-    st = write_slice(r, s->times, H5T_NATIVE_DOUBLE, end, base + off, n, times_ms,
-                     "writing /spikes/<pop>/timestamps", err);
+    snprintf(what, sizeof what, "writing /spikes/%s/timestamps", s->pop);
+    st = write_slice(r, s->times, H5T_NATIVE_DOUBLE, end, base + off, n, times_ms, what, err);
     AX_TRY(ax_h5_sync(r->comm, st, err));
     s->n_total = end;
     return AX_OK;

@@ -5,6 +5,7 @@
  * HDF5's automatic error printing is switched off (ax_h5_quiet): library code
  * never prints, and the innermost HDF5 message is folded into ax_error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +55,19 @@ ax_status ax_h5_fail(ax_error *err, const char *file, int line, const char *h5fi
                      const char *what)
 {
     char desc[512] = "";
+    int e = errno; /* MPI-IO leaves the system's reason here (ENOSPC, EDQUOT, EFBIG) */
     hid_t stack = H5Eget_current_stack();
     if (stack >= 0) {
         H5Ewalk2(stack, H5E_WALK_UPWARD, walk_cb, desc);
         H5Eclose_stack(stack);
     }
-    return ax_error_set(err, AX_EIO, file, line, "%s: %s failed%s%s", h5file, what,
-                        desc[0] ? ": HDF5: " : "", desc);
+    const char *sys = "";
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+        sys = e == ENOSPC ? " (no space left on device: free disk space or choose another -o)"
+            : e == EDQUOT ? " (disk quota exceeded: free space or choose another -o)"
+                          : " (file too large for this file system or ulimit -f)";
+    return ax_error_set(err, AX_EIO, file, line, "%s: %s failed%s%s%s", h5file, what,
+                        desc[0] ? ": HDF5: " : "", desc, sys);
 }
 
 void ax_h5_quiet(void)

@@ -8,3 +8,5 @@ TESTS += tests/test_brunel_stats.sh
 EXTRA_DIST += tests/test_brunel_stats.sh
 TESTS += tests/test_e2e_reference.py
 EXTRA_DIST += tests/test_e2e_reference.py
+TESTS += tests/test_e2e_record.sh
+EXTRA_DIST += tests/test_e2e_record.sh

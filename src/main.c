@@ -1,4 +1,5 @@
 /* main.c - the `axon` command: dispatch to a subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* A file that hits the size limit (ulimit -f, quota) must fail the write
+     * with EFBIG and give a clear error on every rank, not kill one rank with
+     * SIGXFSZ and leave the others waiting in a collective. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -79,6 +79,11 @@ ax_status ax_rec_close(ax_recorder *r, ax_error *err);
  * Collective like the rest. */
 void ax_rec_abort(ax_recorder *r);
 
+/* 1 if a file could not be closed (e.g. on a full disk): HDF5 1.10 would
+ * then crash inside MPI_Finalize, so the caller must end the job with
+ * MPI_Abort (after reporting the error) instead of finalizing. */
+int ax_rec_needs_abort(void);
+
 /* `axon info FILE`: print populations, neurons, spikes, rate and ISI CV per
  * population, traces and run metadata as a table. Not collective (serial HDF5
  * access from one process). */

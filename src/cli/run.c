@@ -212,6 +212,11 @@ int ax_cmd_run(int argc, char **argv)
         if (rank == 0) rc = ax_cli_report("run", &err);
         else rc = ax_status_exit_code(st);
     }
+    if (ax_rec_needs_abort()) { /* the partial file is already removed */
+        fflush(NULL);
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_Abort(MPI_COMM_WORLD, rc ? rc : 2);
+    }
     MPI_Finalize();
     return rc;
 }
