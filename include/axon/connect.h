@@ -35,6 +35,13 @@ ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partitio
                                 int64_t vp, int n_receptors, ax_edge_sink sink, void *ctx,
                                 ax_error *err);
 
+/* The same synapses in the same order, but only their sources are real:
+ * weight 0, delay 1, receptor 0, and no weight/delay draws (they come from
+ * separate streams, so skipping them changes nothing else). The engine's
+ * first build pass uses it to size the synapse rows cheaply. */
+ax_status ax_connect_sources(const ax_spec *spec, int proj, const ax_partition *part,
+                             int64_t vp, ax_edge_sink sink, void *ctx, ax_error *err);
+
 /* Delay (ms) -> steps for resolution h, exact for multiples of h within
  * 1e-9 relative; returns -1 if the delay is not a multiple of h. */
 int64_t ax_delay_steps(double delay_ms, double h);

@@ -40,6 +40,7 @@ typedef struct conn {
     double w;               /* constant weight */
     int32_t d;              /* constant delay, steps */
     int rec_fixed;          /* receptor port, or -1: by weight sign */
+    int sources_only;       /* skip weight/delay draws (their streams are separate) */
     ax_edge_sink sink;
     void *ctx;
 } conn;
@@ -78,6 +79,7 @@ static void tstreams_open(const conn *c, tstreams *ts, int64_t tgt)
  * target's streams when they are distributed. */
 static inline ax_status emit(const conn *c, tstreams *ts, int64_t src, int64_t tgt, ax_error *err)
 {
+    if (c->sources_only) return c->sink(c->ctx, src, tgt, 0.0, 1, 0, err);
     double w = c->w_const ? c->w : ax_rng_dist(&ts->w, &c->ps->weight);
     int32_t d = c->d_const ? c->d : grid_delay(ax_rng_dist(&ts->d, &c->ps->delay), c->h);
     int rec = c->rec_fixed >= 0 ? c->rec_fixed : (w < 0.0);
@@ -391,14 +393,15 @@ static ax_status conn_init(conn *c, const ax_spec *spec, int proj, const ax_part
     return AX_OK;
 }
 
-ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partition *part,
-                                int64_t vp, int n_receptors, ax_edge_sink sink, void *ctx,
-                                ax_error *err)
+static ax_status connect(const ax_spec *spec, int proj, const ax_partition *part, int64_t vp,
+                         int n_receptors, int sources_only, ax_edge_sink sink, void *ctx,
+                         ax_error *err)
 {
     conn c;
     AX_TRY(conn_init(&c, spec, proj, part, vp, n_receptors, err));
     c.sink = sink;
     c.ctx = ctx;
+    c.sources_only = sources_only;
     switch (c.ps->rule) {
     case AX_RULE_ALL_TO_ALL: return rule_all_to_all(&c, err);
     case AX_RULE_ONE_TO_ONE: return rule_one_to_one(&c, err);
@@ -408,4 +411,17 @@ ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partitio
     case AX_RULE_PAIRWISE_BERNOULLI: return rule_pairwise_bernoulli(&c, err);
     }
     return AX_FAIL(err, AX_EINTERNAL, "unknown connection rule %d", (int)c.ps->rule);
+}
+
+ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partition *part,
+                                int64_t vp, int n_receptors, ax_edge_sink sink, void *ctx,
+                                ax_error *err)
+{
+    return connect(spec, proj, part, vp, n_receptors, 0, sink, ctx, err);
+}
+
+ax_status ax_connect_sources(const ax_spec *spec, int proj, const ax_partition *part,
+                             int64_t vp, ax_edge_sink sink, void *ctx, ax_error *err)
+{
+    return connect(spec, proj, part, vp, 1, 1, sink, ctx, err);
 }

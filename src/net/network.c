@@ -114,13 +114,12 @@ static ax_status make_blocks(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 typedef struct {
     uint32_t *src;
     int64_t n, cap;
-    int32_t max_delay;
 } count_ctx;
 
 static ax_status sink_count(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
                             ax_error *err)
 {
-    (void)tgt; (void)w; (void)r;
+    (void)tgt; (void)w; (void)d; (void)r;
     count_ctx *c = ctx;
     if (c->n == c->cap) {
         int64_t cap = c->cap ? 2 * c->cap : 1 << 16;
@@ -130,7 +129,6 @@ static ax_status sink_count(void *ctx, int64_t src, int64_t tgt, double w, int32
         c->cap = cap;
     }
     c->src[c->n++] = (uint32_t)src;
-    if (d > c->max_delay) c->max_delay = d;
     return AX_OK;
 }
 
@@ -220,9 +218,13 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
     const ax_spec *s = e->spec;
     for (int k = 0; k < s->n_proj; k++) {
         int tgt = s->proj[k].tgt;
-        if (pc) pc->tgt_pop = tgt;
-        AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
-                                     sink, ctx, err));
+        if (pc) {
+            pc->tgt_pop = tgt;
+            AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
+                                         sink, ctx, err));
+        } else {
+            AX_TRY(ax_connect_sources(s, k, &e->part, v->vp, sink, ctx, err));
+        }
     }
     return AX_OK;
 }
