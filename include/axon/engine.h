@@ -31,6 +31,7 @@ typedef struct ax_engine_stats {
     double t_build;              /* s, max over ranks */
     double t_simulate;           /* s, max over ranks */
     double t_update, t_deliver, t_communicate, t_record; /* s, max over ranks (thread 0 / master) */
+    double t_devices;            /* s, generator input (Poisson draws), thread 0, max over ranks */
     int64_t n_steps;
     int64_t min_delay, max_delay;/* steps */
     int64_t *pop_spikes;         /* per population, all ranks (owned by the engine) */

@@ -447,9 +447,11 @@ static ax_status sim_setup(struct ax_engine_s *e, sim_ctx *c, ax_error *err)
 static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim)
 {
     ax_engine_stats *s = &e->stats;
-    double loc[5] = {t_sim, e->vps[0].t_update, e->vps[0].t_deliver, c->t_comm, c->t_rec};
-    double mx[5];
-    MPI_Allreduce(loc, mx, 5, MPI_DOUBLE, MPI_MAX, e->comm);
+    double loc[6] = {t_sim, e->vps[0].t_update, e->vps[0].t_deliver, c->t_comm, c->t_rec,
+                     e->vps[0].t_devices};
+    double mx[6];
+    MPI_Allreduce(loc, mx, 6, MPI_DOUBLE, MPI_MAX, e->comm);
+    s->t_devices = mx[5];
     s->t_simulate = mx[0];
     s->t_update = mx[1];
     s->t_deliver = mx[2];
@@ -482,10 +484,12 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
             int64_t t0 = sl * e->D, t1 = t0 + e->D < e->n_steps ? t0 + e->D : e->n_steps;
             double a = omp_get_wtime();
             if (sl > 0) deliver(e, v, t0 - e->D);
+            double a2 = omp_get_wtime();
             ax_vp_inject(e, v, t0);
             double b = omp_get_wtime();
             update_steps(e, v, t0, t1);
-            v->t_deliver += b - a;
+            v->t_deliver += a2 - a;
+            v->t_devices += b - a2;
             v->t_update += omp_get_wtime() - b;
             #pragma omp barrier
             #pragma omp master

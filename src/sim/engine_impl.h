@@ -46,6 +46,8 @@ typedef struct ax_poisson {
     int64_t *idx;       /* local indices */
     uint64_t *gid;      /* their gids (stream keys) */
     uint32_t *u;        /* scratch: 4 Philox words per target */
+    uint32_t *cnt;      /* scratch: counts of one step */
+    int contiguous;     /* idx[j] == idx[0] + j: add without scatter */
     uint32_t *cdf;      /* cdf[k] = floor(P(X <= k) * 2^32), k < n_cdf */
     int n_cdf;
     int32_t *guide;     /* guide[j]: first k with cdf[k] > j * 2^32 / n_guide */
@@ -126,7 +128,7 @@ typedef struct ax_vp {
     int64_t n_rec_spk, cap_rec_spk;
 
     int64_t *pop_spikes;  /* [n_pops] */
-    double t_update, t_deliver;
+    double t_update, t_deliver, t_devices;
     ax_status status;     /* first failure inside the parallel region */
     ax_error err;
 } ax_vp;
