@@ -44,7 +44,10 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt con
   autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
 if [ ! -f Makefile ] || [ configure -nt Makefile ]; then
-  ./configure -q CFLAGS="${CFLAGS:--O3 -g}" ${AXON_CONFIGURE_FLAGS:-}
+  # -march=native: the Philox and Poisson loops vectorise 4-8 wide (AVX2/AVX-512)
+  # instead of 2 (SSE2); results are bitwise the same. Build on the machine
+  # (or node type) that runs it.
+  ./configure -q CFLAGS="${CFLAGS:--O3 -g -march=native}" ${AXON_CONFIGURE_FLAGS:-}
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs"
