@@ -10,3 +10,6 @@ TESTS += tests/test_e2e_reference.py
 EXTRA_DIST += tests/test_e2e_reference.py
 TESTS += tests/test_e2e_record.sh
 EXTRA_DIST += tests/test_e2e_record.sh
+noinst_PROGRAMS += benchmarks/bench_floor
+benchmarks_bench_floor_SOURCES = benchmarks/bench_floor.c
+EXTRA_DIST += benchmarks/run benchmarks/gen_brunel.py benchmarks/gen_microcircuit.py

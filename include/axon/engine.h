@@ -36,6 +36,7 @@ typedef struct ax_engine_stats {
     int64_t min_delay, max_delay;/* steps */
     int64_t *pop_spikes;         /* per population, all ranks (owned by the engine) */
     int64_t n_spikes;            /* all populations */
+    int64_t n_events;            /* synaptic events delivered, all ranks */
     double peak_rss_max;         /* bytes, max over ranks */
     double peak_rss_sum;         /* bytes, sum over ranks */
 } ax_engine_stats;

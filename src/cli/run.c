@@ -97,6 +97,10 @@ static void summary(const ax_spec *s, const ax_engine_stats *st, const char *out
                  "communicate %.3f, record %.3f s)\n",
             st->t_simulate, s->sim.t_sim, t_model > 0 ? st->t_simulate / t_model : 0.0,
             st->t_update, st->t_deliver, st->t_devices, st->t_communicate, st->t_record);
+    fprintf(out, "  events      %lld synaptic events delivered: %.3g per second of simulate, "
+                 "%.2f ns each incl. everything\n",
+            (long long)st->n_events, st->t_simulate > 0 ? st->n_events / st->t_simulate : 0.0,
+            st->n_events ? st->t_simulate * 1e9 / st->n_events : 0.0);
     fprintf(out, "  spikes      %lld", (long long)st->n_spikes);
     for (int p = 0; p < s->n_pops; p++)
         fprintf(out, "%s %s %.2f Hz", p ? "," : ";", s->pops[p].name,
@@ -151,11 +155,12 @@ static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const c
     fprintf(f, "{\"spec\": \"%s\", \"ranks\": %d, \"threads\": %d, \"neurons\": %lld, "
                "\"synapses\": %lld, \"t_model_s\": %g, \"build_s\": %.6f, \"simulate_s\": %.6f, "
                "\"rtf\": %.6f, \"update_s\": %.6f, \"deliver_s\": %.6f, \"devices_s\": %.6f, \"communicate_s\": %.6f, "
-               "\"record_s\": %.6f, \"spikes\": %lld, \"syn_store_bytes_per_synapse\": %.4f, "
+               "\"record_s\": %.6f, \"spikes\": %lld, \"events\": %lld, \"syn_store_bytes_per_synapse\": %.4f, "
                "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, \"rates_hz\": {",
             s->path, st->ranks, st->threads, (long long)st->n_neurons, (long long)st->n_synapses,
             tm, st->t_build, st->t_simulate, tm > 0 ? st->t_simulate / tm : 0.0, st->t_update,
             st->t_deliver, st->t_devices, st->t_communicate, st->t_record, (long long)st->n_spikes,
+            (long long)st->n_events,
             st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max,
             st->peak_rss_sum);
     for (int p = 0; p < s->n_pops; p++)

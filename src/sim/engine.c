@@ -177,6 +177,7 @@ static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
         int64_t base = (t_prev + (int64_t)(key >> LAG_SHIFT)) % S;
         const ax_syn *restrict sy = v->syn + v->rows[row];
         const int64_t len = v->rows[row + 1] - v->rows[row];
+        v->n_events += len;
         for (int64_t q = 0; q < len; q++) {
             uint32_t pk = sy[q].packed;
             int64_t slot = base + ((pk >> ib) & dmask);
@@ -462,6 +463,9 @@ static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim)
     for (int t = 0; cnt && t < e->threads; t++)
         for (int p = 0; p < np; p++) cnt[p] += e->vps[t].pop_spikes[p];
     if (cnt) MPI_Allreduce(cnt, s->pop_spikes, np, MPI_INT64_T, MPI_SUM, e->comm);
+    int64_t ev = 0;
+    for (int t = 0; t < e->threads; t++) ev += e->vps[t].n_events;
+    MPI_Allreduce(&ev, &s->n_events, 1, MPI_INT64_T, MPI_SUM, e->comm);
     free(cnt);
     s->n_spikes = 0;
     for (int p = 0; p < np; p++) s->n_spikes += s->pop_spikes[p];

@@ -129,6 +129,7 @@ typedef struct ax_vp {
 
     int64_t *pop_spikes;  /* [n_pops] */
     double t_update, t_deliver, t_devices;
+    int64_t n_events;     /* synaptic events delivered (row lengths of delivered spikes) */
     ax_status status;     /* first failure inside the parallel region */
     ax_error err;
 } ax_vp;
