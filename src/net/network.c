@@ -212,6 +212,39 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
     return AX_OK;
 }
 
+/* Sort every row by its packed key (receptor, delay, target), stably.
+ * Delivery then writes one ring slot after the other, in target order,
+ * instead of scattering over all slots; and because the sort is stable, the
+ * synapses that hit the same ring cell keep their creation order, so every
+ * input sum, hence every result, is bitwise what it was unsorted. */
+static ax_status sort_rows(ax_vp *v, int key_bits, ax_error *err)
+{
+    int64_t maxlen = 0;
+    for (int64_t k = 0; k < v->n_src; k++)
+        if (v->rows[k + 1] - v->rows[k] > maxlen) maxlen = v->rows[k + 1] - v->rows[k];
+    ax_syn *tmp = malloc((size_t)(maxlen ? maxlen : 1) * sizeof *tmp);
+    AX_CHECK_ALLOC(tmp, err, "row sort buffer");
+    int passes = (key_bits + 7) / 8;
+    for (int64_t k = 0; k < v->n_src; k++) {
+        ax_syn *a = v->syn + v->rows[k], *src = a, *dst = tmp;
+        int64_t len = v->rows[k + 1] - v->rows[k];
+        if (len < 2) continue;
+        for (int p = 0; p < passes; p++) {
+            int64_t cnt[257] = {0};
+            int sh = 8 * p;
+            for (int64_t i = 0; i < len; i++) cnt[((src[i].packed >> sh) & 0xFF) + 1]++;
+            for (int b = 0; b < 256; b++) cnt[b + 1] += cnt[b];
+            for (int64_t i = 0; i < len; i++) dst[cnt[(src[i].packed >> sh) & 0xFF]++] = src[i];
+            ax_syn *t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != a) memcpy(a, src, (size_t)len * sizeof *a);
+    }
+    free(tmp);
+    return AX_OK;
+}
+
 static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, void *ctx,
                            place_ctx *pc, ax_error *err)
 {
@@ -261,7 +294,12 @@ static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     place_ctx pc = {.v = v, .spec = e->spec, .part = &e->part, .cursor = cursor};
     st = run_rules(e, v, sink_place, &pc, &pc, err);
     free(cursor);
-    return st;
+    AX_TRY(st);
+    /* the receptor bit is bit 31; sort on it only where some synapse uses it */
+    int key_bits = v->idx_bits + delay_bits;
+    for (int64_t i = 0; i < v->n_syn && key_bits < 32; i++)
+        if (v->syn[i].packed >> 31) key_bits = 32;
+    return sort_rows(v, key_bits, err);
 }
 
 static ax_status make_buffers(struct ax_engine_s *e, ax_vp *v, ax_error *err)
