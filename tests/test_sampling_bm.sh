@@ -44,4 +44,5 @@ out=$("$AXON" sample tests/sampling_renew.yaml -o tests/sampling_renew.h5 -f 2>&
 [ ! -e tests/sampling_renew.h5 ] || fail "renewing wrote an output"
 rm -f tests/sampling_renew.yaml tests/sampler_tutorial.yaml
 echo "$fails failures"
+[ "$fails" -eq 0 ] && rm -f tests/sampling_bm1.h5 tests/sampling_bm4.h5
 [ "$fails" -eq 0 ]

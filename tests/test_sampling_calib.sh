@@ -67,4 +67,5 @@ printf '%s\n' "$out" | grep -q "sampling_bad.yaml:3:.*bogus" || fail "no file:li
 rm -f tests/sampling_bad.yaml
 "$AXON" calibrate --help | grep -q "usage: \[mpirun -np R\] axon calibrate" || fail "--help"
 echo "$fails failures"
+[ "$fails" -eq 0 ] && rm -f tests/sampling_cal.json tests/sampling_cal.h5 tests/sampling_c1.json tests/sampling_c1.h5 tests/sampling_c1b.json tests/sampling_c1b.h5 tests/sampling_c4.json tests/sampling_c4.h5
 [ "$fails" -eq 0 ]

@@ -25,4 +25,5 @@ f = h5py.File(sys.argv[1], "r"); t = list(f["convergence/t"][:]); d = f["converg
 for x in (1e3, 1e4, 1e5): print("DKL(theo||sim) at %g ms: %.4f" % (x, d[t.index(x)]))
 assert d[t.index(1e5)] <= 0.03 and d[t.index(1e3)] > d[t.index(1e4)]
 PY
+[ "$fails" -eq 0 ] && rm -f tests/sampling_full.json tests/sampling_full.h5 tests/sampling_bm_full.h5
 [ "$fails" -eq 0 ]
