@@ -268,10 +268,42 @@ static ax_status build_doc(builder *b)
     return AX_OK;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..avail), 0 if invalid (overlong
+ * forms, surrogates and code points above U+10FFFF are invalid). */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+    if (s[0] < 0x80) return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4 || n > avail) return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0))) return 0;
+    if (n == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))) return 0;
+    return n;
+}
+
+/* YAML and JSON text is UTF-8; refuse anything else before libfyaml sees it:
+ * libfyaml 0.7.12 loops forever on some invalid bytes (e.g. "%\xde"). */
+static ax_status check_utf8(const char *text, size_t len, const char *name, ax_error *err)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int line = 1, col = 1;
+    for (size_t i = 0; i < len; col++) {
+        size_t n = utf8_len(s + i, len - i);
+        if (n == 0)
+            return AX_FAIL(err, AX_EINPUT, "%s:%d:%d: byte 0x%02x is not valid UTF-8; a spec "
+                                           "must be UTF-8 text", name, line, col, s[i]);
+        if (s[i] == '\n') line++, col = 0;
+        i += n;
+    }
+    return AX_OK;
+}
+
 ax_status ax_ydoc_read(const char *text, size_t len, const char *name, ax_ydoc *doc,
                        ax_error *err)
 {
     memset(doc, 0, sizeof *doc);
+    AX_TRY(check_utf8(text, len, name, err));
     builder b = {.doc = doc, .name = name, .err = err};
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
