@@ -19,8 +19,3 @@ int ax_cmd_sweep(int argc, char **argv)
 {
     return pending(argc, argv, "MPI task farm of calibrations: issue 8");
 }
-
-int ax_cmd_export(int argc, char **argv)
-{
-    return pending(argc, argv, "export to SpiNNaker, Dynap-SE2, NIR: issue 9");
-}

@@ -1,0 +1,18 @@
+# export (owner: export work): SpiNNaker / Dynap-SE2 / NIR export, NIR import,
+# hardware placement (docs/export.md)
+noinst_LTLIBRARIES += libax_export.la
+libax_export_la_SOURCES = io/export_internal.h partition/hw_net.c partition/hw_partition.c \
+	partition/hw_quant.c partition/hw_export.c io/export_spinnaker.c io/export_dynapse.c \
+	io/export_nir.c io/nir_read.c
+pkginclude_HEADERS += include/axon/export.h
+
+AX_EXPORT_LIBS = libax_export.la libax_engine.la libax_h5.la libax_connect.la \
+	libax_spec.la libax_models.la libax_core.la
+
+check_PROGRAMS += tests/test_export
+tests_test_export_SOURCES = tests/test_export.c
+tests_test_export_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
+tests_test_export_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+TESTS += tests/test_export tests/test_export_cli.sh
+dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_export_files.py
+CLEANFILES += tests/export_*.nir

@@ -1,0 +1,55 @@
+/* hw_export.c - ax_export: build the explicit synapse lists once, run the
+ * target's exporter into the caller's directory and write report.txt.
+ * Invariant: nothing is printed; on error the directory may hold partial
+ * files, which is why the CLI writes into DIR.partial and renames.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/export_internal.h"
+
+void ax_export_defaults(ax_export_opts *o, ax_hw_target target)
+{
+    *o = (ax_export_opts){.target = target, .spinn_version = 5, .max_rel_error = 0.01};
+}
+
+void ax_export_result_free(ax_export_result *res)
+{
+    free(res->report);
+    free(res->sim_spec_yaml);
+    free(res->sim_notes);
+    *res = (ax_export_result){0};
+}
+
+ax_status ax_export(const ax_spec *spec, const ax_export_opts *o, const char *dir,
+                    ax_export_result *res, ax_error *err)
+{
+    *res = (ax_export_result){0};
+    ax_hw_net *net = NULL;
+    AX_TRY(ax_hw_net_build(spec, &net, err));
+    ax_sbuf report = {0}, approx = {0};
+    ax_status st;
+    switch (o->target) {
+    case AX_HW_SPINNAKER: st = ax_export_spinnaker(spec, net, o, dir, &report, &approx, res, err); break;
+    case AX_HW_DYNAPSE: st = ax_export_dynapse(spec, net, o, dir, &report, &approx, res, err); break;
+    default: st = ax_export_nir(spec, net, o, dir, &report, &approx, err); break;
+    }
+    ax_hw_net_free(&net);
+    if (st == AX_OK) {
+        for (size_t i = 0; i < approx.len; i++) res->n_approx += approx.s[i] == '\n';
+        if (approx.len) ax_sbuf_printf(&report, "approximations taken (--allow-approx): %d\n%s", res->n_approx, approx.s);
+        else ax_sbuf_printf(&report, "approximations: none\n");
+        char path[4200];
+        snprintf(path, sizeof path, "%s/report.txt", dir);
+        FILE *f = fopen(path, "w");
+        if (!f || (report.len && fwrite(report.s, 1, report.len, f) != report.len)) st = AX_FAIL(err, AX_EIO, "%s: cannot write", path);
+        if (f && fclose(f) != 0 && st == AX_OK) st = AX_FAIL(err, AX_EIO, "%s: write failed", path);
+        if (report.oom && st == AX_OK) st = AX_FAIL(err, AX_ENOMEM, "out of memory writing the report");
+    }
+    if (st == AX_OK) res->report = ax_sbuf_take(&report);
+    else ax_export_result_free(res);
+    ax_sbuf_free(&report);
+    ax_sbuf_free(&approx);
+    return st;
+}
