@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 
-static int pending(int argc, char **argv, const char *what)
+__attribute__((unused)) static int pending(int argc, char **argv, const char *what)
 {
     if (argc > 1 && ax_cli_is_help(argv[1])) {
         printf("usage: axon %s ...\n  %s\n  (not built yet in this version of axon)\n", argv[0], what);
@@ -13,9 +13,4 @@ static int pending(int argc, char **argv, const char *what)
     }
     fprintf(stderr, "axon %s: not implemented yet in this version (%s)\n", argv[0], what);
     return 1;
-}
-
-int ax_cmd_sweep(int argc, char **argv)
-{
-    return pending(argc, argv, "MPI task farm of calibrations: issue 8");
 }

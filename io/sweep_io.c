@@ -1,0 +1,514 @@
+/* sweep_io.c - the sweep's journal and its HDF5 results file.
+ *
+ * Journal (private, one file per rank and run, under OUT.journal/): records
+ * appended with one write() each: magic, length, the ax_task_row bytes,
+ * the samples, and an FNV-1a checksum. A record cut by a kill fails the
+ * length or checksum test and is ignored, so a reader (rank 0 at a
+ * checkpoint, or a resumed run) sees exactly the records that landed whole.
+ *
+ * Results file (docs/sweeps.md §3): /sweep (spec text, counts, param
+ * names), /tasks (one dataset per column, one row per task, pending rows
+ * NaN), /samples (CSR: offset[n+1] into v_rest, p_on, n_spikes). It is
+ * always written whole to OUT.tmp, fsync'ed and renamed over OUT, so OUT
+ * is at every moment either the previous or the next complete table.
+ * Serial: one rank writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sampling/sweep_impl.h"
+
+#define J_MAGIC 0x4A535841u /* "AXSJ" */
+
+void ax_task_res_free(ax_task_res *r)
+{
+    if (!r) return;
+    free(r->v_rest);
+    free(r->p_on);
+    free(r->n_spikes);
+    r->v_rest = r->p_on = NULL;
+    r->n_spikes = NULL;
+}
+
+static uint64_t fnv(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+ax_status ax_journal_append(int fd, const ax_task_res *r, ax_error *err)
+{
+    size_t n = r->row.n > 0 && r->p_on ? (size_t)r->row.n : 0;
+    size_t body = sizeof r->row + n * (2 * sizeof(double) + sizeof(int64_t));
+    size_t total = 8 + body + 8;
+    unsigned char *b = malloc(total);
+    AX_CHECK_ALLOC(b, err, "a journal record");
+    uint32_t h[2] = {J_MAGIC, (uint32_t)(body + 8)};
+    memcpy(b, h, 8);
+    unsigned char *p = b + 8;
+    ax_task_row row = r->row;
+    row.n = (int32_t)n;
+    memcpy(p, &row, sizeof row), p += sizeof row;
+    if (n) {
+        memcpy(p, r->v_rest, n * sizeof(double)), p += n * sizeof(double);
+        memcpy(p, r->p_on, n * sizeof(double)), p += n * sizeof(double);
+        memcpy(p, r->n_spikes, n * sizeof(int64_t)), p += n * sizeof(int64_t);
+    }
+    uint64_t c = fnv(b + 8, body);
+    memcpy(p, &c, 8);
+    ssize_t w = write(fd, b, total);
+    free(b);
+    AX_CHECK(w == (ssize_t)total, err, AX_EIO, "journal write failed (%s)",
+             w < 0 ? strerror(errno) : "short write");
+    return AX_OK;
+}
+
+/* Decode one record at b (avail bytes). Returns its size, 0 when torn. */
+static size_t decode(const unsigned char *b, size_t avail, ax_task_res *r)
+{
+    uint32_t h[2];
+    if (avail < 8) return 0;
+    memcpy(h, b, 8);
+    if (h[0] != J_MAGIC || h[1] < sizeof r->row + 8 || h[1] > avail - 8) return 0;
+    size_t body = h[1] - 8;
+    uint64_t c;
+    memcpy(&c, b + 8 + body, 8);
+    if (c != fnv(b + 8, body)) return 0;
+    memset(r, 0, sizeof *r);
+    memcpy(&r->row, b + 8, sizeof r->row);
+    size_t n = r->row.n > 0 ? (size_t)r->row.n : 0;
+    if (body != sizeof r->row + n * 24) return 0;
+    if (n) {
+        r->v_rest = malloc(n * sizeof(double));
+        r->p_on = malloc(n * sizeof(double));
+        r->n_spikes = malloc(n * sizeof(int64_t));
+        if (!r->v_rest || !r->p_on || !r->n_spikes) {
+            ax_task_res_free(r);
+            return 0;
+        }
+        const unsigned char *p = b + 8 + sizeof r->row;
+        memcpy(r->v_rest, p, n * 8);
+        memcpy(r->p_on, p + n * 8, n * 8);
+        memcpy(r->n_spikes, p + 2 * n * 8, n * 8);
+    }
+    return 8 + h[1];
+}
+
+ax_status ax_journal_read(const char *path, int64_t *offset, ax_journal_fn fn, void *ctx,
+                          ax_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    AX_CHECK(fd >= 0, err, AX_EIO, "%s: cannot read the journal (%s)", path, strerror(errno));
+    struct stat st;
+    fstat(fd, &st);
+    size_t avail = st.st_size > *offset ? (size_t)(st.st_size - *offset) : 0;
+    unsigned char *b = avail ? malloc(avail) : NULL;
+    ssize_t got = 0;
+    if (b) got = pread(fd, b, avail, *offset);
+    close(fd);
+    AX_CHECK(!avail || (b && got == (ssize_t)avail), err, AX_EIO, "%s: journal read failed", path);
+    size_t pos = 0, k;
+    ax_task_res r;
+    while ((k = decode(b + pos, avail - pos, &r)) > 0) {
+        fn(ctx, &r);
+        pos += k;
+    }
+    free(b);
+    *offset += (int64_t)pos;
+    return AX_OK;
+}
+
+/* ---- table ---- */
+
+ax_status ax_sweep_table_init(ax_sweep_table *t, int64_t n, ax_error *err)
+{
+    t->n = n;
+    t->res = calloc((size_t)(n > 0 ? n : 1), sizeof *t->res);
+    AX_CHECK_ALLOC(t->res, err, "the results table");
+    for (int64_t i = 0; i < n; i++) t->res[i].row.id = i;
+    return AX_OK;
+}
+
+void ax_sweep_table_free(ax_sweep_table *t)
+{
+    for (int64_t i = 0; t->res && i < t->n; i++) ax_task_res_free(&t->res[i]);
+    free(t->res);
+    t->res = NULL;
+    t->n = 0;
+}
+
+void ax_sweep_table_put(ax_sweep_table *t, ax_task_res *r)
+{
+    int64_t id = r->row.id;
+    if (id < 0 || id >= t->n || t->res[id].row.status != AX_TASK_PENDING ||
+        r->row.status == AX_TASK_PENDING) {
+        ax_task_res_free(r);
+        return;
+    }
+    t->res[id] = *r;
+}
+
+/* ---- HDF5: one dataset per row field ---- */
+
+typedef enum { C_D, C_I32, C_I64, C_U64 } ctype;
+typedef struct col {
+    const char *name;
+    ctype t;
+    size_t off;
+} col;
+
+#define R(f) offsetof(ax_task_row, f)
+static const col COLS[] = {
+    {"id", C_I64, R(id)}, {"status", C_I32, R(status)}, {"seed", C_U64, R(seed)},
+    {"alpha", C_D, R(alpha)}, {"v_p05", C_D, R(v_p05)},
+    {"logistic_alpha", C_D, R(logistic.alpha)}, {"logistic_alpha_se", C_D, R(logistic.alpha_se)},
+    {"logistic_v_p05", C_D, R(logistic.v_p05)}, {"logistic_v_p05_se", C_D, R(logistic.v_p05_se)},
+    {"logistic_rms_residual", C_D, R(logistic.rms)}, {"logistic_n_points", C_I32, R(logistic.n_points)},
+    {"erf_alpha", C_D, R(erf.alpha)}, {"erf_alpha_se", C_D, R(erf.alpha_se)},
+    {"erf_sigma", C_D, R(erf.sigma)}, {"erf_v_p05", C_D, R(erf.v_p05)},
+    {"erf_v_p05_se", C_D, R(erf.v_p05_se)}, {"erf_rms_residual", C_D, R(erf.rms)},
+    {"erf_n_points", C_I32, R(erf.n_points)},
+    {"v_rest_min", C_D, R(v_rest_min)}, {"v_rest_max", C_D, R(v_rest_max)},
+    {"prescan_rounds", C_I32, R(prescan_rounds)}, {"runtime_s", C_D, R(runtime)},
+    {"n_samples", C_I32, R(n)},
+    {"model_kind", C_I32, R(s.kind)}, {"C_m", C_D, R(s.C_m)}, {"g_L", C_D, R(s.g_L)},
+    {"E_L", C_D, R(s.E_L)}, {"V_th", C_D, R(s.V_th)}, {"V_reset", C_D, R(s.V_reset)},
+    {"t_ref", C_D, R(s.t_ref)}, {"E_ex", C_D, R(s.E_ex)}, {"E_in", C_D, R(s.E_in)},
+    {"tau_syn_ex", C_D, R(s.tau_syn_ex)}, {"tau_syn_in", C_D, R(s.tau_syn_in)},
+    {"I_e", C_D, R(s.I_e)}, {"rate_ex", C_D, R(s.rate_ex)}, {"w_ex", C_D, R(s.w_ex)},
+    {"rate_in", C_D, R(s.rate_in)}, {"w_in", C_D, R(s.w_in)},
+    {"dt", C_D, R(o.dt)}, {"duration", C_D, R(o.duration)}, {"burn_in", C_D, R(o.burn_in)},
+    {"num_samples", C_I32, R(o.num_samples)}, {"fit_kind", C_I32, R(o.fit)},
+    {"prescan", C_I32, R(o.prescan)}, {"p_min", C_D, R(o.p_min)}, {"p_max", C_D, R(o.p_max)},
+    {"v_min", C_D, R(o.v_min)}, {"v_max", C_D, R(o.v_max)}, {"dv", C_D, R(o.dv)},
+    {"pre_duration", C_D, R(o.pre_duration)},
+};
+#undef R
+#define N_COLS (sizeof COLS / sizeof COLS[0])
+
+static hid_t h5type(ctype t)
+{
+    return t == C_D ? H5T_NATIVE_DOUBLE : t == C_I32 ? H5T_NATIVE_INT32
+         : t == C_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
+}
+
+static int put(hid_t g, const char *name, hid_t type, int rank, const hsize_t *dims,
+               const void *data)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    return ok;
+}
+
+static int attr_str(hid_t loc, const char *name, const char *v)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(v) + 1);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && H5Awrite(a, t, v) >= 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return ok;
+}
+
+static int attr_i64(hid_t loc, const char *name, int64_t v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, H5T_NATIVE_INT64, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    return ok;
+}
+
+/* Fixed-length strings, `width` bytes each. */
+static int put_strs(hid_t g, const char *name, const char *buf, hsize_t n, size_t width)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, width);
+    int ok = put(g, name, t, 1, &n, buf);
+    H5Tclose(t);
+    return ok;
+}
+
+static int write_cols(hid_t g, const ax_sweep_table *t)
+{
+    hsize_t n = (hsize_t)t->n;
+    unsigned char *buf = malloc((size_t)(n ? n : 1) * 8);
+    int ok = buf != NULL;
+    for (size_t c = 0; ok && c < N_COLS; c++) {
+        size_t w = COLS[c].t == C_I32 ? 4 : 8;
+        for (hsize_t i = 0; i < n; i++) {
+            const ax_task_row *r = &t->res[i].row;
+            if (r->status == AX_TASK_PENDING && COLS[c].t == C_D && strcmp(COLS[c].name, "id"))
+                memcpy(buf + i * w, &(double){NAN}, w);
+            else memcpy(buf + i * w, (const unsigned char *)r + COLS[c].off, w);
+        }
+        ok = put(g, COLS[c].name, h5type(COLS[c].t), 1, &n, buf);
+    }
+    free(buf);
+    char *msg = calloc((size_t)(n ? n : 1), AX_SWEEP_MSG);
+    ok = ok && msg;
+    for (hsize_t i = 0; ok && i < n; i++) memcpy(msg + i * AX_SWEEP_MSG, t->res[i].row.msg, AX_SWEEP_MSG);
+    ok = ok && put_strs(g, "error", msg, n, AX_SWEEP_MSG);
+    free(msg);
+    return ok;
+}
+
+static int write_params(hid_t g, const ax_sweep sw, int64_t n)
+{
+    int P = ax_sweep_n_params(sw);
+    hsize_t d[2] = {(hsize_t)n, (hsize_t)P};
+    double *v = malloc((size_t)(n * P + 1) * sizeof *v);
+    char *names = calloc((size_t)P + 1, 128);
+    if (!v || !names) {
+        free(v), free(names);
+        return 0;
+    }
+    for (int64_t i = 0; i < n; i++) ax_sweep_task_params(sw, i, v + i * P);
+    for (int k = 0; k < P; k++) snprintf(names + 128 * k, 128, "%s", ax_sweep_param_name(sw, k));
+    int ok = put(g, "params", H5T_NATIVE_DOUBLE, 2, d, v) &&
+             put_strs(g, "param_names", names, (hsize_t)P, 128);
+    free(v), free(names);
+    return ok;
+}
+
+static int write_samples(hid_t g, const ax_sweep_table *t)
+{
+    int64_t *off = malloc((size_t)(t->n + 1) * sizeof *off);
+    if (!off) return 0;
+    off[0] = 0;
+    for (int64_t i = 0; i < t->n; i++)
+        off[i + 1] = off[i] + (t->res[i].p_on ? t->res[i].row.n : 0);
+    hsize_t m = (hsize_t)off[t->n], no = (hsize_t)t->n + 1;
+    double *v = malloc((size_t)(m + 1) * sizeof *v), *p = malloc((size_t)(m + 1) * sizeof *p);
+    int64_t *c = malloc((size_t)(m + 1) * sizeof *c);
+    int ok = v && p && c;
+    for (int64_t i = 0; ok && i < t->n; i++) {
+        size_t k = (size_t)(off[i + 1] - off[i]);
+        if (!k) continue;
+        memcpy(v + off[i], t->res[i].v_rest, k * sizeof *v);
+        memcpy(p + off[i], t->res[i].p_on, k * sizeof *p);
+        memcpy(c + off[i], t->res[i].n_spikes, k * sizeof *c);
+    }
+    ok = ok && put(g, "offset", H5T_NATIVE_INT64, 1, &no, off) &&
+         put(g, "v_rest", H5T_NATIVE_DOUBLE, 1, &m, v) && put(g, "p_on", H5T_NATIVE_DOUBLE, 1, &m, p) &&
+         put(g, "n_spikes", H5T_NATIVE_INT64, 1, &m, c);
+    free(off), free(v), free(p), free(c);
+    return ok;
+}
+
+static int write_meta(hid_t f, const ax_sweep sw, const ax_sweep_table *t, int complete)
+{
+    hid_t g = H5Gcreate2(f, "sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return 0;
+    int64_t cnt[3] = {0, 0, 0};
+    for (int64_t i = 0; i < t->n; i++) cnt[t->res[i].row.status]++;
+    int ok = attr_str(g, "spec", ax_sweep_text(sw)) && attr_str(g, "version", PACKAGE_VERSION) &&
+             attr_str(g, "task", "calibrate") && attr_i64(g, "n_tasks", t->n) &&
+             attr_i64(g, "n_pending", cnt[0]) && attr_i64(g, "n_ok", cnt[1]) &&
+             attr_i64(g, "n_failed", cnt[2]) && attr_i64(g, "complete", complete) &&
+             attr_str(g, "status_codes", "0 pending, 1 ok, 2 failed") &&
+             attr_str(g, "seed_rule", "task seed = splitmix64(calibration.seed + 0x9E3779B97F4A7C15 * (id + 1))");
+    H5Gclose(g);
+    return ok;
+}
+
+static ax_status sync_path(const char *path, ax_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    AX_CHECK(fd >= 0, err, AX_EIO, "%s: cannot reopen (%s)", path, strerror(errno));
+    int rc = fsync(fd);
+    close(fd);
+    AX_CHECK(rc == 0, err, AX_EIO, "%s: fsync failed (%s)", path, strerror(errno));
+    return AX_OK;
+}
+
+ax_status ax_sweep_write_h5(const ax_sweep sw, const ax_sweep_table *t, const char *path,
+                            int complete, ax_error *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    AX_CHECK(f >= 0, err, AX_EIO, "%s: cannot create the results file", tmp);
+    hid_t g = H5Gcreate2(f, "tasks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t s = H5Gcreate2(f, "samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = g >= 0 && s >= 0 && write_meta(f, sw, t, complete) && write_cols(g, t) &&
+             write_params(g, sw, t->n) && write_samples(s, t);
+    if (g >= 0) H5Gclose(g);
+    if (s >= 0) H5Gclose(s);
+    ok = H5Fclose(f) >= 0 && ok;
+    if (!ok) unlink(tmp);
+    AX_CHECK(ok, err, AX_EIO, "%s: writing the results table failed (disk full?)", tmp);
+    AX_TRY(sync_path(tmp, err));
+    AX_CHECK(rename(tmp, path) == 0, err, AX_EIO, "%s: rename to %s failed (%s)", tmp, path,
+             strerror(errno));
+    return AX_OK;
+}
+
+/* ---- reading ---- */
+
+static int get(hid_t g, const char *name, hid_t type, void *buf, hsize_t want)
+{
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0) return 0;
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    int ok = n == (hssize_t)want && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+    H5Sclose(sp);
+    H5Dclose(d);
+    return ok;
+}
+
+static char *read_attr_str(hid_t loc, const char *name)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return NULL;
+    hid_t t = H5Aget_type(a);
+    size_t n = H5Tget_size(t);
+    char *s = calloc(n + 1, 1);
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, n);
+    if (s && H5Aread(a, mt, s) < 0) free(s), s = NULL;
+    H5Tclose(mt);
+    H5Tclose(t);
+    H5Aclose(a);
+    return s;
+}
+
+static int read_rows(hid_t g, ax_sweep_table *t)
+{
+    hsize_t n = (hsize_t)t->n;
+    unsigned char *buf = malloc((size_t)(n ? n : 1) * AX_SWEEP_MSG);
+    int ok = buf != NULL;
+    for (size_t c = 0; ok && c < N_COLS; c++) {
+        size_t w = COLS[c].t == C_I32 ? 4 : 8;
+        ok = get(g, COLS[c].name, h5type(COLS[c].t), buf, n);
+        for (hsize_t i = 0; ok && i < n; i++)
+            memcpy((unsigned char *)&t->res[i].row + COLS[c].off, buf + i * w, w);
+    }
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, AX_SWEEP_MSG);
+    ok = ok && get(g, "error", st, buf, n);
+    H5Tclose(st);
+    for (hsize_t i = 0; ok && i < n; i++) {
+        memcpy(t->res[i].row.msg, buf + i * AX_SWEEP_MSG, AX_SWEEP_MSG);
+        t->res[i].row.msg[AX_SWEEP_MSG - 1] = '\0';
+    }
+    free(buf);
+    return ok;
+}
+
+static int read_samples(hid_t g, ax_sweep_table *t)
+{
+    int64_t *off = malloc((size_t)(t->n + 1) * sizeof *off);
+    if (!off || !get(g, "offset", H5T_NATIVE_INT64, off, (hsize_t)t->n + 1)) {
+        free(off);
+        return 0;
+    }
+    hsize_t m = (hsize_t)off[t->n];
+    double *v = malloc((size_t)(m + 1) * 8), *p = malloc((size_t)(m + 1) * 8);
+    int64_t *c = malloc((size_t)(m + 1) * 8);
+    int ok = v && p && c && get(g, "v_rest", H5T_NATIVE_DOUBLE, v, m) &&
+             get(g, "p_on", H5T_NATIVE_DOUBLE, p, m) && get(g, "n_spikes", H5T_NATIVE_INT64, c, m);
+    for (int64_t i = 0; ok && i < t->n; i++) {
+        size_t k = (size_t)(off[i + 1] - off[i]);
+        ax_task_res *r = &t->res[i];
+        if (!k) continue;
+        r->v_rest = malloc(k * 8), r->p_on = malloc(k * 8), r->n_spikes = malloc(k * 8);
+        ok = r->v_rest && r->p_on && r->n_spikes;
+        if (!ok) break;
+        memcpy(r->v_rest, v + off[i], k * 8);
+        memcpy(r->p_on, p + off[i], k * 8);
+        memcpy(r->n_spikes, c + off[i], k * 8);
+    }
+    free(off), free(v), free(p), free(c);
+    return ok;
+}
+
+/* Whole file into t (initialised here); *spec gets the stored sweep text. */
+static ax_status read_file(const char *path, ax_sweep_table *t, char **spec, ax_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    AX_CHECK(f >= 0, err, AX_EIO, "%s: cannot open as HDF5", path);
+    hid_t sg = H5Gopen2(f, "sweep", H5P_DEFAULT);
+    hid_t tg = H5Gopen2(f, "tasks", H5P_DEFAULT), pg = H5Gopen2(f, "samples", H5P_DEFAULT);
+    int64_t n = -1;
+    ax_status st = AX_OK;
+    if (sg >= 0) {
+        hid_t a = H5Aopen(sg, "n_tasks", H5P_DEFAULT);
+        if (a >= 0) H5Aread(a, H5T_NATIVE_INT64, &n), H5Aclose(a);
+        *spec = read_attr_str(sg, "spec");
+    }
+    if (sg < 0 || tg < 0 || pg < 0 || n < 0 || !*spec)
+        st = AX_FAIL(err, AX_EINPUT, "%s: not an axon sweep results file", path);
+    if (st == AX_OK) st = ax_sweep_table_init(t, n, err);
+    if (st == AX_OK && !(read_rows(tg, t) && read_samples(pg, t)))
+        st = AX_FAIL(err, AX_EIO, "%s: the results table cannot be read", path);
+    if (sg >= 0) H5Gclose(sg);
+    if (tg >= 0) H5Gclose(tg);
+    if (pg >= 0) H5Gclose(pg);
+    H5Fclose(f);
+    return st;
+}
+
+ax_status ax_sweep_read_h5(const ax_sweep sw, const char *path, ax_sweep_table *t, ax_error *err)
+{
+    ax_sweep_table old = {0};
+    char *spec = NULL;
+    ax_status st = read_file(path, &old, &spec, err);
+    if (st == AX_OK && (strcmp(spec, ax_sweep_text(sw)) || old.n != t->n))
+        st = AX_FAIL(err, AX_EINPUT, "%s was written by a different sweep file; resume needs the "
+                                     "same file (or use --force to start over)", path);
+    for (int64_t i = 0; st == AX_OK && i < old.n; i++) {
+        ax_task_res r = old.res[i];
+        memset(&old.res[i], 0, sizeof r);
+        ax_sweep_table_put(t, &r);
+    }
+    free(spec);
+    ax_sweep_table_free(&old);
+    return st;
+}
+
+ax_status ax_sweep_export(const char *h5, int64_t task, const char *json, ax_error *err)
+{
+    ax_sweep_table t = {0};
+    char *spec = NULL;
+    ax_status st = read_file(h5, &t, &spec, err);
+    free(spec);
+    if (st == AX_OK && (task < 0 || task >= t.n))
+        st = AX_FAIL(err, AX_EINPUT, "%s: task %lld out of range (0..%lld)", h5, (long long)task,
+                     (long long)t.n - 1);
+    const ax_task_res *r = st == AX_OK ? &t.res[task] : NULL;
+    if (st == AX_OK && r->row.status != AX_TASK_OK)
+        st = AX_FAIL(err, AX_EINPUT, "%s: task %lld has no calibration (%s%s%s)", h5,
+                     (long long)task, r->row.status == AX_TASK_PENDING ? "pending" : "failed",
+                     r->row.msg[0] ? ": " : "", r->row.msg);
+    if (st == AX_OK) {
+        ax_calibration c = {.s = r->row.s, .o = r->row.o, .v_rest_min = r->row.v_rest_min,
+                            .v_rest_max = r->row.v_rest_max, .n = r->p_on ? r->row.n : 0,
+                            .v_rest = r->v_rest, .p_on = r->p_on, .n_spikes = r->n_spikes,
+                            .logistic = r->row.logistic, .erf = r->row.erf, .alpha = r->row.alpha,
+                            .v_p05 = r->row.v_p05, .wall_final = r->row.runtime, .ranks = 1,
+                            .threads = 1, .prescan_rounds = r->row.prescan_rounds};
+        st = ax_calib_write_json(&c, json, err);
+    }
+    ax_sweep_table_free(&t);
+    return st;
+}
