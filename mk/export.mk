@@ -15,4 +15,5 @@ tests_test_export_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
 tests_test_export_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_export tests/test_export_cli.sh
 dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_export_files.py
+EXTRA_DIST += tests/test_export.c
 CLEANFILES += tests/export_*.nir
