@@ -507,6 +507,7 @@ ax_status ax_sweep_export(const char *h5, int64_t task, const char *json, ax_err
                             .logistic = r->row.logistic, .erf = r->row.erf, .alpha = r->row.alpha,
                             .v_p05 = r->row.v_p05, .wall_final = r->row.runtime, .ranks = 1,
                             .threads = 1, .prescan_rounds = r->row.prescan_rounds};
+        c.o.seed = r->row.seed; /* the task's own stream (o.seed is not a column) */
         st = ax_calib_write_json(&c, json, err);
     }
     ax_sweep_table_free(&t);

@@ -150,6 +150,7 @@ static ax_status parse_axis(ax_sweep sw, ax_sctx *c, const ax_yn *k, const ax_yn
             double f = n > 1 ? (double)i / (double)(n - 1) : 0.0;
             x[i] = geo ? exp(log(lo) + f * (log(hi) - log(lo))) : lo + f * (hi - lo);
         }
+        x[0] = lo; /* endpoints exact, not through exp(log()) */
         if (n > 1) x[n - 1] = hi;
     } else {
         return ax_spec_fail(c, v, "axis '%s': a list of numbers, {linspace: [start, stop, count]} "
