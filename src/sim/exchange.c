@@ -185,7 +185,8 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, ax_error *err)
     if (MPI_Alltoallv(e->send, e->scount, e->sdispl, MPI_UINT64_T, e->recv, e->rcount,
                       e->rdispl, MPI_UINT64_T, e->comm) != MPI_SUCCESS)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoallv of spikes failed");
-    qsort(e->recv, (size_t)e->n_recv, sizeof *e->recv, cmp_u64);
+    /* recv is NULL until a spike arrives; qsort(NULL, 0) is undefined (UBSan) */
+    if (e->n_recv > 1) qsort(e->recv, (size_t)e->n_recv, sizeof *e->recv, cmp_u64);
     return AX_OK;
 }
 
