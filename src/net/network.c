@@ -135,6 +135,7 @@ static ax_status sink_count(void *ctx, int64_t src, int64_t tgt, double w, int32
 /* Stable LSD radix sort of 32-bit keys, 2 passes of 16 bits. */
 static ax_status radix_sort_u32(uint32_t *a, int64_t n, ax_error *err)
 {
+    if (n <= 1) return AX_OK; /* a may be NULL when n == 0: memcpy(NULL, ., 0) is UB */
     uint32_t *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
     int64_t *cnt = malloc(65537 * sizeof *cnt);
     if (!tmp || !cnt) {
