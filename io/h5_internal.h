@@ -64,6 +64,8 @@ struct ax_recorder_s {
     ax_h5_report *reports;
     int meta_written;
     int made_partial; /* rank 0 created <path>.partial (so may delete it) */
+    const void *prefix; /* rank 0: output image of the run before a restart, or NULL */
+    uint64_t prefix_len;
 };
 
 /* Collective: agree on a status. Every rank passes its local status; if any
@@ -103,5 +105,8 @@ char *ax_h5_strdup(const char *s);
 
 /* Trace dataset/report internals (io/h5_report.c), used by close/abort. */
 void ax_h5_report_release(ax_h5_report *rep);
+
+/* h5_merge.c: see ax_rec_set_prefix (serial, rank 0). */
+ax_status ax_h5_merge_prefix(const char *partial, const void *image, uint64_t len, ax_error *err);
 
 #endif

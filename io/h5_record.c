@@ -202,10 +202,29 @@ ax_status ax_rec_close(ax_recorder *rp, ax_error *err)
         free_recorder(r);
         return st;
     }
-    if (r->rank == 0) st = publish(r, err);
+    if (r->rank == 0 && r->prefix) st = ax_h5_merge_prefix(r->partial, r->prefix, r->prefix_len, err);
+    if (r->rank == 0 && !st) st = publish(r, err);
     st = ax_h5_sync(r->comm, st, err);
     free_recorder(r);
     return st;
+}
+
+void ax_rec_set_prefix(ax_recorder r, const void *image, uint64_t len)
+{
+    r->prefix = image;
+    r->prefix_len = len;
+}
+
+ax_status ax_rec_flush(ax_recorder r, ax_error *err)
+{
+    ax_status st = H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0
+                       ? AX_H5_FAIL(err, r->partial, "flushing the file") : AX_OK;
+    return ax_h5_sync(r->comm, st, err);
+}
+
+const char *ax_rec_partial_path(ax_recorder r)
+{
+    return r->partial;
 }
 
 static int h5_broken;

@@ -1,7 +1,7 @@
 # engine: network build, synapse store, simulation loop, spike exchange, devices
 noinst_LTLIBRARIES += libax_engine.la
 libax_engine_la_SOURCES = src/sim/engine_impl.h src/sim/engine.c src/sim/devices.c \
-	src/sim/exchange.c src/net/network.c
+	src/sim/exchange.c src/sim/checkpoint.c src/net/network.c
 TESTS += tests/test_decomposition.sh
 EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
 TESTS += tests/test_brunel_stats.sh
@@ -13,3 +13,5 @@ EXTRA_DIST += tests/test_e2e_record.sh
 noinst_PROGRAMS += benchmarks/bench_floor
 benchmarks_bench_floor_SOURCES = benchmarks/bench_floor.c
 EXTRA_DIST += benchmarks/run benchmarks/gen_brunel.py benchmarks/gen_microcircuit.py
+TESTS += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
+EXTRA_DIST += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh

@@ -57,6 +57,7 @@ const char *ax_status_name(ax_status s)
     case AX_EMPI: return "MPI error";
     case AX_EINTERNAL: return "internal error";
     case AX_ENOTIMPL: return "not implemented";
+    case AX_ESTOPPED: return "stopped";
     }
     return "unknown error";
 }
@@ -66,6 +67,7 @@ int ax_status_exit_code(ax_status s)
     switch (s) {
     case AX_OK: return 0;
     case AX_EINPUT: case AX_EIO: case AX_ENOMEM: case AX_EMPI: return 2;
+    case AX_ESTOPPED: return 3; /* not finished, but resumable: a checkpoint was written */
     default: return 1;
     }
 }

@@ -67,6 +67,28 @@ typedef ax_status (*ax_spike_sink)(void *ctx, int64_t n, const uint64_t *gid,
                                    const int64_t *step, ax_error *err);
 void ax_engine_set_spike_sink(ax_engine e, ax_spike_sink fn, void *ctx);
 
+/* Checkpoints (docs/reliability.md): every `every_ms` of model time (0:
+ * never, rounded up to whole min-delay slices) write DIR/ckpt_<t>ms.h5; and
+ * when *stop becomes non-zero on any rank (a SIGTERM/SIGUSR1 handler sets
+ * it), every rank finishes the slice, writes a checkpoint and simulate
+ * returns AX_ESTOPPED. stop may be NULL. Call before simulate. */
+void ax_engine_set_checkpoints(ax_engine e, double every_ms, const char *dir,
+                               volatile int *stop);
+
+/* Continue from a checkpoint of the same spec, on any ranks x threads:
+ * restores neuron states, ring buffers and generator positions; simulate
+ * then runs from the checkpoint's time. On rank 0 *image receives the
+ * output recorded before the checkpoint (free() it; pass it to
+ * ax_rec_set_prefix). Collective; between build and simulate. */
+ax_status ax_engine_restore(ax_engine e, const char *path, void **image, uint64_t *len,
+                            ax_error *err);
+
+/* Path of the last checkpoint written ("" if none). */
+const char *ax_engine_last_checkpoint(ax_engine e);
+
+/* FNV-1a hash of the spec text (checkpoints must match their spec). */
+uint64_t ax_spec_hash(const ax_spec *s);
+
 /* Statistics of the last build/simulate (valid until destroy). */
 const ax_engine_stats *ax_engine_get_stats(ax_engine e);
 

@@ -18,7 +18,8 @@ typedef enum ax_status {
     AX_ENOMEM = 4,    /* allocation failed or would not fit */
     AX_EMPI = 5,      /* MPI failure, or another rank failed */
     AX_EINTERNAL = 6, /* a bug in axon */
-    AX_ENOTIMPL = 7   /* a feature that is not built yet (said plainly) */
+    AX_ENOTIMPL = 7,  /* a feature that is not built yet (said plainly) */
+    AX_ESTOPPED = 8   /* stopped on request (SIGTERM/SIGUSR1) after writing a checkpoint */
 } ax_status;
 
 #define AX_ERROR_MSG_MAX 2048
@@ -48,7 +49,8 @@ void ax_error_clear(ax_error *err);
 const char *ax_status_name(ax_status s);
 
 /* Exit status for a status: 0 for AX_OK, 2 for everything a user can fix,
- * 1 for internal errors and unimplemented features. */
+ * 3 for a run stopped by a signal after writing a checkpoint, 1 for internal
+ * errors and unimplemented features. */
 int ax_status_exit_code(ax_status s);
 
 #define AX_FAIL(err, code, ...) ax_error_set((err), (code), __FILE__, __LINE__, __VA_ARGS__)

@@ -81,6 +81,15 @@ typedef struct ax_model_ops {
      * spiked[] (room for n) and returns how many. */
     int64_t (*update)(ax_neurons *nr, const double *const *in, const double *i_ext,
                       int64_t *spiked);
+
+    /* Checkpoints: the complete dynamic state (state variables, refractory
+     * counters, pending current input, carried step sizes) as n_ckpt doubles
+     * per neuron, so a run can stop and continue bitwise. ckpt_save writes
+     * out[k * n + j] for neuron j; ckpt_load reads the same layout. NULL (and
+     * n_ckpt 0): the model cannot be checkpointed yet. */
+    int n_ckpt;
+    void (*ckpt_save)(const ax_neurons *nr, double *out);
+    void (*ckpt_load)(ax_neurons *nr, const double *in);
 } ax_model_ops;
 
 /* The registry (src/models/registry.c). Unknown name -> NULL. */

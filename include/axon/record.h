@@ -72,6 +72,21 @@ typedef struct ax_run_meta {
 
 ax_status ax_rec_write_meta(ax_recorder r, const ax_run_meta *meta, ax_error *err);
 
+/* Flush everything written so far to disk, so the partial file is a
+ * consistent HDF5 file (checkpoints copy it). Collective. */
+ax_status ax_rec_flush(ax_recorder r, ax_error *err);
+
+/* Path of the file being written ("<path>.partial"). */
+const char *ax_rec_partial_path(ax_recorder r);
+
+/* Put the recorded data of an earlier part of the run (an output file
+ * image taken at a checkpoint, `image` bytes on rank 0) in front of what
+ * this file holds: spikes are concatenated, trace rows prepended (columns
+ * matched by node id), mapping/time spans both. Serial on rank 0 after the
+ * file was closed and before it is renamed; called by ax_rec_close when
+ * ax_rec_set_prefix was used. */
+void ax_rec_set_prefix(ax_recorder r, const void *image, uint64_t len);
+
 /* Close and rename to the final path. NULLs the handle. */
 ax_status ax_rec_close(ax_recorder *r, ax_error *err);
 

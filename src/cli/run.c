@@ -6,8 +6,10 @@
  * and renames the file. Rank 0 prints the summary. Any failure removes the
  * partial file and exits 2 on every rank.
  */
+#include <math.h>
 #include <mpi.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,20 @@ typedef struct {
     int progress; /* -1 auto (terminal), 0 off, 1 on */
     int quiet;
     const char *stats_json; /* rank 0 writes the measured figures as JSON */
+    double ckpt_every;      /* ms of model time, 0: no periodic checkpoints */
+    const char *ckpt_dir;
+    const char *restart;    /* checkpoint to continue from */
 } run_opts;
+
+/* Set by SIGTERM/SIGUSR1 (what SLURM sends before the time limit): every
+ * rank finishes the slice, writes a checkpoint and stops (exit 3). */
+static volatile int stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
 
 static void usage(FILE *out)
 {
@@ -44,6 +59,11 @@ static void usage(FILE *out)
             "      --no-progress   never print progress\n"
             "  -q, --quiet         no summary\n"
             "      --stats-json F  write the measured figures (timings, RTF, spikes, memory) as JSON\n"
+            "      --checkpoint-every T   write a checkpoint every T of model time (500ms, 2s, 500)\n"
+            "      --checkpoint-dir DIR   where checkpoints go (default: .); SIGTERM or SIGUSR1\n"
+            "                             make every rank write one and stop (exit 3)\n"
+            "      --restart FILE  continue from a checkpoint of the same spec, on any ranks x\n"
+            "                      threads; the output then holds the whole run\n"
             "  -h, --help          this help\n");
 }
 
@@ -67,6 +87,19 @@ static int parse(int argc, char **argv, run_opts *o, ax_error *err)
         else if (!strcmp(a, "--no-progress")) o->progress = 0;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (!strcmp(a, "--stats-json") && i + 1 < argc) o->stats_json = argv[++i];
+        else if (!strcmp(a, "--checkpoint-dir") && i + 1 < argc) o->ckpt_dir = argv[++i];
+        else if (!strcmp(a, "--restart") && i + 1 < argc) o->restart = argv[++i];
+        else if (!strcmp(a, "--checkpoint-every") && i + 1 < argc) {
+            char *end;
+            double v = strtod(argv[++i], &end);
+            double scale = !strcmp(end, "s") ? 1000.0 : (!*end || !strcmp(end, "ms")) ? 1.0 : -1.0;
+            if (scale < 0 || !(v > 0) || !isfinite(v)) {
+                AX_FAIL(err, AX_EINPUT, "--checkpoint-every '%s': expected a positive model time "
+                        "such as 500ms or 2s", argv[i]);
+                return -1;
+            }
+            o->ckpt_every = v * scale;
+        }
         else if (a[0] == '-' && a[1]) {
             AX_FAIL(err, AX_EINPUT, "unknown option '%s' (see axon run --help)", a);
             return -1;
@@ -181,8 +214,20 @@ static ax_status run(const run_opts *o, int rank, ax_error *err)
     const char *out = o->output ? o->output : spec->sim.output;
     int threads = o->threads ? o->threads : spec->sim.threads ? spec->sim.threads : omp_get_max_threads();
     ax_status st = AX_OK;
-    if (out && *out) st = ax_rec_create(out, o->force, MPI_COMM_WORLD, &rec, err);
+    void *image = NULL;
+    uint64_t image_len = 0;
+    if (o->ckpt_dir && access(o->ckpt_dir, W_OK | X_OK) != 0)
+        st = AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: not a writable directory (%m); create it "
+                     "or choose another", o->ckpt_dir);
+    if (st == AX_OK && out && *out) st = ax_rec_create(out, o->force, MPI_COMM_WORLD, &rec, err);
     if (st == AX_OK) st = ax_engine_build(spec, MPI_COMM_WORLD, threads, &eng, err);
+    if (st == AX_OK && o->restart) st = ax_engine_restore(eng, o->restart, &image, &image_len, err);
+    if (st == AX_OK && rec && image_len) ax_rec_set_prefix(rec, image, image_len);
+    if (st == AX_OK) { /* SIGTERM/SIGUSR1: checkpoint into --checkpoint-dir (or .) and stop */
+        signal(SIGTERM, on_stop_signal);
+        signal(SIGUSR1, on_stop_signal);
+        ax_engine_set_checkpoints(eng, o->ckpt_every, o->ckpt_dir, &stop_requested);
+    }
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     if (st == AX_OK) st = ax_engine_simulate(eng, rec, show && rank == 0 ? stderr : NULL, err);
     if (st == AX_OK && rec) st = write_meta(spec, ax_engine_get_stats(eng), rec, err);
@@ -190,7 +235,9 @@ static ax_status run(const run_opts *o, int rank, ax_error *err)
     if (st == AX_OK && rank == 0 && !o->quiet) summary(spec, ax_engine_get_stats(eng), out, stdout);
     if (st == AX_OK && rank == 0 && o->stats_json)
         st = stats_json(spec, ax_engine_get_stats(eng), o->stats_json, err);
+    if (st == AX_ESTOPPED && rec) ax_rec_abort(&rec); /* the checkpoint holds the output so far */
     if (st != AX_OK) ax_rec_abort(&rec);
+    free(image);
     ax_engine_destroy(&eng);
     ax_spec_destroy(&spec);
     return st;

@@ -97,3 +97,17 @@ void ax_models_take_current(double *y0, int *dirty, const double *i_ext, int64_t
         *dirty = 0;
     }
 }
+
+/* See model_impl.h. */
+void ax_models_ckpt_save(int64_t n, double *const *arr, int n_arr, const int32_t *r, double *out)
+{
+    for (int k = 0; k < n_arr; k++) memcpy(out + (size_t)k * n, arr[k], (size_t)n * sizeof(double));
+    for (int64_t j = 0; j < n; j++) out[(size_t)n_arr * n + j] = r[j];
+}
+
+/* See model_impl.h. */
+void ax_models_ckpt_load(int64_t n, double *const *arr, int n_arr, int32_t *r, const double *in)
+{
+    for (int k = 0; k < n_arr; k++) memcpy(arr[k], in + (size_t)k * n, (size_t)n * sizeof(double));
+    for (int64_t j = 0; j < n; j++) r[j] = (int32_t)in[(size_t)n_arr * n + j];
+}

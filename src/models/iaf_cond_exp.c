@@ -363,6 +363,22 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
+/* Checkpoint: V, gex, gin, y0, hstep, refractory counter (see model.h). */
+static void ckpt_save(const ax_neurons *nr, double *out)
+{
+    const cond_block *b = (const cond_block *)nr;
+    double *const a[] = {b->V, b->gex, b->gin, b->y0, b->hstep};
+    ax_models_ckpt_save(b->n, a, 5, b->r, out);
+}
+
+static void ckpt_load(ax_neurons *nr, const double *in)
+{
+    cond_block *b = (cond_block *)nr;
+    double *const a[] = {b->V, b->gex, b->gin, b->y0, b->hstep};
+    ax_models_ckpt_load(b->n, a, 5, b->r, in);
+    b->y0_dirty = 1; /* y0 may hold a restored current */
+}
+
 const ax_model_ops ax_model_iaf_cond_exp = {
     .name = "iaf_cond_exp",
     .doc = "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
@@ -379,4 +395,7 @@ const ax_model_ops ax_model_iaf_cond_exp = {
     .param_array = param_array,
     .sync = sync,
     .update = update,
+    .n_ckpt = 6,
+    .ckpt_save = ckpt_save,
+    .ckpt_load = ckpt_load,
 };

@@ -208,6 +208,22 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
+/* Checkpoint: V, Iex, Iin, dIex, dIin, y0, refractory counter (see model.h). */
+static void ckpt_save(const ax_neurons *nr, double *out)
+{
+    const alpha_block *b = (const alpha_block *)nr;
+    double *const a[] = {b->V, b->Iex, b->Iin, b->dIex, b->dIin, b->y0};
+    ax_models_ckpt_save(b->n, a, 6, b->r, out);
+}
+
+static void ckpt_load(ax_neurons *nr, const double *in)
+{
+    alpha_block *b = (alpha_block *)nr;
+    double *const a[] = {b->V, b->Iex, b->Iin, b->dIex, b->dIin, b->y0};
+    ax_models_ckpt_load(b->n, a, 6, b->r, in);
+    b->y0_dirty = 1; /* y0 may hold a restored current */
+}
+
 const ax_model_ops ax_model_iaf_psc_alpha = {
     .name = "iaf_psc_alpha",
     .doc = "leaky integrate-and-fire, alpha-shaped current synapses, exact integration",
@@ -224,4 +240,7 @@ const ax_model_ops ax_model_iaf_psc_alpha = {
     .param_array = param_array,
     .sync = sync,
     .update = update,
+    .n_ckpt = 7,
+    .ckpt_save = ckpt_save,
+    .ckpt_load = ckpt_load,
 };

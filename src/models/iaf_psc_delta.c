@@ -188,6 +188,22 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
+/* Checkpoint: V, y0, refr_buf, refractory counter (see model.h). */
+static void ckpt_save(const ax_neurons *nr, double *out)
+{
+    const delta_block *b = (const delta_block *)nr;
+    double *const a[] = {b->V, b->y0, b->refr_buf};
+    ax_models_ckpt_save(b->n, a, 3, b->r, out);
+}
+
+static void ckpt_load(ax_neurons *nr, const double *in)
+{
+    delta_block *b = (delta_block *)nr;
+    double *const a[] = {b->V, b->y0, b->refr_buf};
+    ax_models_ckpt_load(b->n, a, 3, b->r, in);
+    b->y0_dirty = 1; /* y0 may hold a restored current */
+}
+
 const ax_model_ops ax_model_iaf_psc_delta = {
     .name = "iaf_psc_delta",
     .doc = "leaky integrate-and-fire, delta synapses (voltage jumps), exact integration",
@@ -204,4 +220,7 @@ const ax_model_ops ax_model_iaf_psc_delta = {
     .param_array = param_array,
     .sync = sync,
     .update = update,
+    .n_ckpt = 4,
+    .ckpt_save = ckpt_save,
+    .ckpt_load = ckpt_load,
 };

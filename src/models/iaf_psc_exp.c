@@ -179,6 +179,22 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
+/* Checkpoint: V, Iex, Iin, y0, refractory counter (see model.h). */
+static void ckpt_save(const ax_neurons *nr, double *out)
+{
+    const exp_block *b = (const exp_block *)nr;
+    double *const a[] = {b->V, b->Iex, b->Iin, b->y0};
+    ax_models_ckpt_save(b->n, a, 4, b->r, out);
+}
+
+static void ckpt_load(ax_neurons *nr, const double *in)
+{
+    exp_block *b = (exp_block *)nr;
+    double *const a[] = {b->V, b->Iex, b->Iin, b->y0};
+    ax_models_ckpt_load(b->n, a, 4, b->r, in);
+    b->y0_dirty = 1; /* y0 may hold a restored current */
+}
+
 const ax_model_ops ax_model_iaf_psc_exp = {
     .name = "iaf_psc_exp",
     .doc = "leaky integrate-and-fire, exponential current synapses, exact integration",
@@ -195,4 +211,7 @@ const ax_model_ops ax_model_iaf_psc_exp = {
     .param_array = param_array,
     .sync = sync,
     .update = update,
+    .n_ckpt = 5,
+    .ckpt_save = ckpt_save,
+    .ckpt_load = ckpt_load,
 };

@@ -43,6 +43,11 @@ double *ax_models_alloc_arrays(int64_t n, int count, double **arr[]);
  * (*dirty says whether y0 may hold non-zeros). Can't fail. */
 void ax_models_take_current(double *y0, int *dirty, const double *i_ext, int64_t n);
 
+/* Checkpoint layout shared by the models: the n_arr double arrays, then the
+ * refractory counter as a double (exact), each n values. Can't fail. */
+void ax_models_ckpt_save(int64_t n, double *const *arr, int n_arr, const int32_t *r, double *out);
+void ax_models_ckpt_load(int64_t n, double *const *arr, int n_arr, int32_t *r, const double *in);
+
 /* Exact-integration helpers, accurate to a few ulp for every x including 0:
  *   phi1(x) = (1 - e^-x) / x          = int_0^1 e^{-x u} du
  *   phi2(x) = (1 - e^-x (1 + x)) / x^2 = int_0^1 u e^{-x u} du */

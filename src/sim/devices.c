@@ -340,7 +340,8 @@ void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0)
 /* Recompute dc input where a device switches on or off at step n. */
 void ax_vp_dc(ax_vp *v, int64_t n)
 {
-    int change = 0;
+    int change = v->dc_force;
+    v->dc_force = 0;
     for (int k = 0; k < v->n_dc; k++) change |= (n == v->dc[k].on0 || n == v->dc[k].on1);
     if (!change) return;
     for (int b = 0; b < v->n_blocks; b++)

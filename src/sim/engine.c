@@ -27,13 +27,31 @@ double ax_peak_rss_bytes(void)
     return (double)ru.ru_maxrss * 1024.0;
 }
 
+/* Fault injection for the reliability tests (docs/reliability.md):
+ * AXON_FAULT=phase[:rank] makes `rank` (default 1) fail in `phase` (build,
+ * simulate, record) as a real error would, so tests can check that one
+ * rank's failure ends every rank with one clear message, without a hang. */
+static ax_status fault(const struct ax_engine_s *e, const char *phase, ax_error *err)
+{
+    const char *f = getenv("AXON_FAULT");
+    if (!f) return AX_OK;
+    size_t n = strlen(phase);
+    if (strncmp(f, phase, n) != 0 || (f[n] != '\0' && f[n] != ':')) return AX_OK;
+    int rank = f[n] == ':' ? atoi(f + n + 1) : 1;
+    if (rank != e->rank) return AX_OK;
+    return AX_FAIL(err, AX_EIO, "injected fault in phase '%s' (AXON_FAULT=%s)", phase, f);
+}
+
 /* Agree on a status across ranks; the first failing rank's message is
  * broadcast so every rank reports the same text. */
-static ax_status agree(struct ax_engine_s *e, ax_status st, ax_error *err)
+static ax_status agree_from(struct ax_engine_s *e, ax_status st, int secondary, ax_error *err)
 {
-    int mine = st != AX_OK ? e->rank : e->ranks, first;
+    /* the lowest rank with an error of its own wins over ranks that only
+     * noticed another's failure (secondary) */
+    int mine = st == AX_OK ? 2 * e->ranks : secondary ? e->ranks + e->rank : e->rank, first;
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, e->comm);
-    if (first == e->ranks) return AX_OK;
+    if (first == 2 * e->ranks) return AX_OK;
+    if (first >= e->ranks) first -= e->ranks;
     int code = st;
     MPI_Bcast(&code, 1, MPI_INT, first, e->comm);
     MPI_Bcast(err->msg, AX_ERROR_MSG_MAX, MPI_CHAR, first, e->comm);
@@ -44,6 +62,11 @@ static ax_status agree(struct ax_engine_s *e, ax_status st, ax_error *err)
         if (e->ranks > 1) ax_error_prefix(err, "%s", tmp);
     }
     return (ax_status)code;
+}
+
+static ax_status agree(struct ax_engine_s *e, ax_status st, ax_error *err)
+{
+    return agree_from(e, st, 0, err);
 }
 
 static void recorded_ranges(struct ax_engine_s *e)
@@ -151,6 +174,7 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
             }
     }
     if (!e) return st;
+    if (st == AX_OK) st = fault(e, "build", err);
     st = agree(e, st, err);
     if (st == AX_OK) st = agree(e, ax_exchange_setup(e, err), err);
     if (st != AX_OK) return st;
@@ -348,9 +372,10 @@ static ax_status declare_reports(struct ax_engine_s *e, ax_recorder rec, reports
             for (int64_t j = 0; j < e->vps[t].meter[k].n; j++) ids[n++] = e->vps[t].meter[k].node_id[j];
         for (int q = 0; q < d->n_record; q++) vars[q] = d->record_from[q];
         double dt = (double)m0->interval * e->h;
+        int64_t first_row = (e->t_begin / m0->interval + 1) * m0->interval; /* in steps */
         ax_status st = ax_rec_report_declare(rec, e->spec->pops[m0->pop].name, d->n_record, vars,
-                                             (size_t)n, ids, dt, dt, d->precision_double,
-                                             &rp->id[k], err);
+                                             (size_t)n, ids, (double)first_row * e->h, dt,
+                                             d->precision_double, &rp->id[k], err);
         free(ids);
         free(vars);
         AX_TRY(st);
@@ -410,6 +435,8 @@ typedef struct {
 
 /* The master's work between slices: exchange, flush, progress. Returns the
  * agreed status (collective). */
+static ax_status checkpoint_now(struct ax_engine_s *e, sim_ctx *c, int64_t t, ax_error *err);
+
 static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end, int last,
                                 double t_start, double *t_last, ax_error *err)
 {
@@ -417,19 +444,73 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
     for (int t = 0; t < e->threads; t++)
         if (e->vps[t].status != AX_OK && st == AX_OK)
             st = AX_FAIL(err, e->vps[t].status, "out of memory on thread %d during simulation", t);
+    if (st == AX_OK && t_end >= e->n_steps / 2 && t_end - e->D < e->n_steps / 2)
+        st = fault(e, "simulate", err); /* once, half way */
     double a = MPI_Wtime();
-    if (st == AX_OK) st = ax_exchange_slice(e, err);
+    ax_status x = ax_exchange_slice(e, st != AX_OK, err);
+    int secondary = st == AX_OK && x != AX_OK; /* we only learnt that another rank failed */
+    if (st == AX_OK) st = x;
     double b = MPI_Wtime();
     c->t_comm += b - a;
     if ((c->rec || e->sink) && (last || t_end % c->flush_steps == 0)) {
-        ax_status w = flush_spikes(e, c->rec, c->spk_ids, err);
+        ax_status w = fault(e, "record", err);
+        if (st == AX_OK) st = w;
+        w = flush_spikes(e, c->rec, c->spk_ids, err);
         if (st == AX_OK) st = w;
         if (c->rec) w = flush_reports(e, c->rec, &c->rp, err);
         if (st == AX_OK) st = w;
     }
     c->t_rec += MPI_Wtime() - b;
     progress_line(e, c->progress, t_end, t_start, t_last);
-    return agree(e, st, err);
+    st = agree_from(e, st, secondary, err);
+    int sig = e->stop && *e->stop, any = 0;
+    MPI_Allreduce(&sig, &any, 1, MPI_INT, MPI_MAX, e->comm);
+    int due = e->ckpt_steps > 0 && t_end % e->ckpt_steps == 0 && !last;
+    if (st == AX_OK && (due || (any && !last))) {
+        st = agree(e, checkpoint_now(e, c, t_end, err), err);
+        if (st == AX_OK && any)
+            st = AX_FAIL(err, AX_ESTOPPED, "stopped on a signal at t = %g ms; checkpoint %s; "
+                         "continue with: axon run %s --restart %s", t_end * e->h, e->last_ckpt,
+                         e->spec->path, e->last_ckpt);
+    }
+    return st;
+}
+
+/* Deliver the last slice's spikes now (the master, for every thread: the
+ * others wait at the barrier), flush all recorders and write DIR/ckpt_<t>ms.h5
+ * with the output file's image. Collective. */
+static ax_status checkpoint_now(struct ax_engine_s *e, sim_ctx *c, int64_t t, ax_error *err)
+{
+    for (int th = 0; th < e->threads; th++) deliver(e, &e->vps[th], t - e->D);
+    e->n_recv = 0;
+    ax_status st = AX_OK;
+    void *image = NULL;
+    uint64_t len = 0;
+    if (c->rec || e->sink) st = flush_spikes(e, c->rec, c->spk_ids, err);
+    if (c->rec) {
+        ax_status w = flush_reports(e, c->rec, &c->rp, err);
+        if (st == AX_OK) st = w;
+        w = ax_rec_flush(c->rec, err);
+        if (st == AX_OK) st = w;
+        if (st == AX_OK && e->rank == 0) {
+            FILE *f = fopen(ax_rec_partial_path(c->rec), "rb");
+            if (f && fseek(f, 0, SEEK_END) == 0) {
+                long n = ftell(f);
+                image = n > 0 ? malloc((size_t)n) : NULL;
+                rewind(f);
+                if (image && fread(image, 1, (size_t)n, f) == (size_t)n) len = (uint64_t)n;
+            }
+            if (f) fclose(f);
+            if (!len) st = AX_FAIL(err, AX_EIO, "%s: cannot read the output for the checkpoint",
+                                   ax_rec_partial_path(c->rec));
+        }
+    }
+    st = agree(e, st, err);
+    snprintf(e->last_ckpt, sizeof e->last_ckpt, "%s/ckpt_%.10gms.h5",
+             e->ckpt_dir && *e->ckpt_dir ? e->ckpt_dir : ".", t * e->h);
+    if (st == AX_OK) st = ax_engine_checkpoint_write(e, e->last_ckpt, t, image, len, err);
+    free(image);
+    return st;
 }
 
 static ax_status sim_setup(struct ax_engine_s *e, sim_ctx *c, ax_error *err)
@@ -479,12 +560,12 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
     sim_ctx c = {.rec = rec, .progress = progress};
     ax_status st = agree(e, sim_setup(e, &c, err), err);
     double t_start = MPI_Wtime(), t_last = t_start;
-    int64_t n_slices = (e->n_steps + e->D - 1) / e->D;
+    int64_t n_slices = (e->n_steps + e->D - 1) / e->D, sl0 = e->t_begin / e->D;
     volatile int stop = st != AX_OK;
     #pragma omp parallel num_threads(e->threads)
     {
         ax_vp *v = &e->vps[omp_get_thread_num()];
-        for (int64_t sl = 0; sl < n_slices && !stop; sl++) {
+        for (int64_t sl = sl0; sl < n_slices && !stop; sl++) {
             int64_t t0 = sl * e->D, t1 = t0 + e->D < e->n_steps ? t0 + e->D : e->n_steps;
             double a = omp_get_wtime();
             if (sl > 0) deliver(e, v, t0 - e->D);
@@ -534,6 +615,42 @@ void ax_engine_set_spike_sink(ax_engine e, ax_spike_sink fn, void *ctx)
 {
     e->sink = fn;
     e->sink_ctx = ctx;
+}
+
+void ax_engine_set_checkpoints(ax_engine e, double every_ms, const char *dir,
+                               volatile int *stop)
+{
+    int64_t steps = every_ms > 0 ? (int64_t)ceil(every_ms / e->h - 1e-9) : 0;
+    e->ckpt_steps = steps > 0 ? (steps + e->D - 1) / e->D * e->D : 0;
+    e->ckpt_dir = dir;
+    e->stop = stop;
+}
+
+const char *ax_engine_last_checkpoint(ax_engine e)
+{
+    return e->last_ckpt;
+}
+
+ax_status ax_engine_restore(ax_engine e, const char *path, void **image, uint64_t *len,
+                            ax_error *err)
+{
+    int64_t t = 0;
+    ax_status st = agree(e, ax_engine_checkpoint_read(e, path, &t, image, len, err), err);
+    if (st != AX_OK) {
+        free(*image);
+        *image = NULL;
+        return st;
+    }
+    e->t_begin = t;
+    for (int th = 0; th < e->threads; th++) { /* generators continue where they were */
+        ax_vp *v = &e->vps[th];
+        v->dc_force = 1;
+        for (int k = 0; k < v->n_spikegen; k++) {
+            ax_spikegen *g = &v->spikegen[k];
+            while (g->next < g->n_steps && g->step[g->next] + g->delay < t) g->next++;
+        }
+    }
+    return AX_OK;
 }
 
 const ax_engine_stats *ax_engine_get_stats(ax_engine e)

@@ -128,6 +128,7 @@ typedef struct ax_vp {
     int64_t n_rec_spk, cap_rec_spk;
 
     int64_t *pop_spikes;  /* [n_pops] */
+    int dc_force;         /* recompute dc input at the next step (after a restore) */
     double t_update, t_deliver, t_devices;
     int64_t n_events;     /* synaptic events delivered (row lengths of delivered spikes) */
     ax_status status;     /* first failure inside the parallel region */
@@ -154,6 +155,11 @@ struct ax_engine_s {
     int64_t cap_send, cap_recv, n_recv;
     int *scount, *sdispl, *rcount, *rdispl;
 
+    int64_t t_begin;          /* first step simulated (a restored checkpoint's time) */
+    int64_t ckpt_steps;       /* checkpoint interval in steps (multiple of D), 0: none */
+    const char *ckpt_dir;
+    volatile int *stop;       /* set by a signal handler: checkpoint and stop */
+    char last_ckpt[4096];
     ax_spike_sink sink;       /* optional in-memory consumer of recorded spikes */
     void *sink_ctx;
 
@@ -176,9 +182,17 @@ void ax_vp_devices_free(ax_vp *v);
 void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
                              int64_t n, uint32_t *u);
 
+/* checkpoint.c */
+ax_status ax_engine_checkpoint_write(struct ax_engine_s *e, const char *path, int64_t t,
+                                     const void *image, uint64_t image_len, ax_error *err);
+ax_status ax_engine_checkpoint_read(struct ax_engine_s *e, const char *path, int64_t *t,
+                                    void **image, uint64_t *image_len, ax_error *err);
+
 /* exchange.c */
 ax_status ax_exchange_setup(struct ax_engine_s *e, ax_error *err);
-ax_status ax_exchange_slice(struct ax_engine_s *e, ax_error *err);
+/* One exchange; a rank that already failed passes failed = 1 and still takes
+ * part (it sends -1 counts), so no rank waits in a collective. */
+ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, ax_error *err);
 void ax_exchange_free(struct ax_engine_s *e);
 
 #endif

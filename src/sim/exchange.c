@@ -140,8 +140,15 @@ static ax_status ensure(uint64_t **buf, int64_t *cap, int64_t n, ax_error *err)
     return AX_OK;
 }
 
-ax_status ax_exchange_slice(struct ax_engine_s *e, ax_error *err)
+ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, ax_error *err)
 {
+    if (failed) { /* take part in the count exchange with -1: every rank learns of it here */
+        for (int r = 0; r < e->ranks; r++) e->scount[r] = -1;
+        MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm);
+        e->n_recv = 0;
+        for (int t = 0; t < e->threads; t++) e->vps[t].n_out = 0;
+        return AX_OK; /* the caller's own error stands */
+    }
     memset(e->scount, 0, (size_t)e->ranks * sizeof(int));
     int64_t off = 0;
     /* Count per destination. The rank-local index of a spike's sender is
@@ -179,6 +186,11 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, ax_error *err)
     }
     if (MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm) != MPI_SUCCESS)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoall of spike counts failed");
+    for (int r = 0; r < e->ranks; r++)
+        if (e->rcount[r] < 0) { /* rank r failed: skip the Alltoallv with everyone */
+            e->n_recv = 0;
+            return AX_FAIL(err, AX_EMPI, "rank %d failed during the simulation", r);
+        }
     for (int r = 0; r < e->ranks; r++) e->rdispl[r + 1] = e->rdispl[r] + e->rcount[r];
     e->n_recv = e->rdispl[e->ranks];
     AX_TRY(ensure(&e->recv, &e->cap_recv, e->n_recv, err));
