@@ -61,9 +61,23 @@ case "${1:-build}" in
       ./axon run examples/brunel_small.yaml -o "$out" --force
     ./axon info "$out";;
   test)
+    # make check (unit, MPI and end-to-end tests), then the reliability
+    # stages (fuzzing, ASan+UBSan make check, valgrind; tests/reliability.sh;
+    # AXON_QUICK=1 skips them), then one line with the totals of both.
     rc=0
     make -s -j"$jobs" check >/dev/null 2>&1 || rc=$?
-    sh tests/summary.sh tests || rc=1
+    sh tests/summary.sh tests > tests/summary.txt 2>&1 || rc=1
+    cat tests/summary.txt
+    set -- $(tail -n 1 tests/summary.txt)
+    pass=$1 fail=$3
+    if [ -z "${AXON_QUICK:-}" ]; then
+      sh tests/reliability.sh > tests/reliability.txt 2>&1 || rc=1
+      cat tests/reliability.txt
+      pass=$((pass + $(grep '^reliability: [a-z]*: PASS' tests/reliability.txt | sort -u | wc -l)))
+      fail=$((fail + $(grep '^reliability: [a-z]*: FAIL' tests/reliability.txt | sort -u | wc -l)))
+    fi
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ] || rc=1
     exit $rc;;
   *) echo "usage: ./setup.sh [build|example|test]" >&2; exit 2;;
 esac

@@ -24,6 +24,10 @@ sed 's/t_sim: 1000.0/t_sim: 200.0/' "$SRC/examples/brunel_small.yaml" > "$T/b.ya
 "$AXON" export --target nir "$T/b.yaml" -o "$T/nir" --force > /dev/null || fail "--force"
 # a .nir file is accepted as input and exports again
 "$AXON" export --target nir "$T/nir/network.nir" -o "$T/nir2" > /dev/null || fail "nir input"
+# axon run simulates a .nir file directly, with the spikes of the spec it came from
+"$AXON" run "$T/b.yaml" -t 1 -q -o "$T/from_spec.h5" || fail "run spec"
+"$AXON" run "$T/nir/network.nir" -t 1 -q -o "$T/from_nir.h5" || fail "axon run network.nir"
+"$PY" "$SRC/tests/compare_h5.py" "$T/from_spec.h5" "$T/from_nir.h5" > /dev/null || fail "run of .nir differs from the spec's run"
 
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/sp" --simulate > "$T/sp.log" || { cat "$T/sp.log"; fail "spinnaker export"; }
 grep -q "max 0.000977" "$T/sp/report.txt" || fail "computed quantisation error missing"

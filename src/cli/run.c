@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "axon/engine.h"
+#include "axon/export.h"
 #include "axon/model.h"
 #include "axon/record.h"
 #include "axon/spec.h"
@@ -49,7 +50,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: [mpirun -np R] axon run SPEC [options]\n"
-            "  Simulate the network of SPEC (YAML or JSON, docs/spec.md) on R MPI ranks x T\n"
+            "  Simulate the network of SPEC (YAML or JSON, docs/spec.md; or a NIR graph,\n"
+            "  file.nir, docs/export.md) on R MPI ranks x T\n"
             "  OpenMP threads, writing recorded spikes and traces to one HDF5 file.\n\n"
             "options:\n"
             "  -o, --output FILE   HDF5 output (overrides simulation.output)\n"
@@ -210,7 +212,11 @@ static ax_status run(const run_opts *o, int rank, ax_error *err)
     ax_spec *spec = NULL;
     ax_engine eng = NULL;
     ax_recorder rec = NULL;
-    AX_TRY(ax_spec_load(o->spec, &spec, err));
+    size_t pl = strlen(o->spec);
+    if (pl > 4 && !strcmp(o->spec + pl - 4, ".nir")) /* a NIR graph (docs/export.md) */
+        AX_TRY(ax_nir_load(o->spec, &spec, err));
+    else
+        AX_TRY(ax_spec_load(o->spec, &spec, err));
     const char *out = o->output ? o->output : spec->sim.output;
     int threads = o->threads ? o->threads : spec->sim.threads ? spec->sim.threads : omp_get_max_threads();
     ax_status st = AX_OK;
