@@ -447,28 +447,33 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
     if (st == AX_OK && t_end >= e->n_steps / 2 && t_end - e->D < e->n_steps / 2)
         st = fault(e, "simulate", err); /* once, half way */
     double a = MPI_Wtime();
-    ax_status x = ax_exchange_slice(e, st != AX_OK, err);
+    int stop = e->stop && *e->stop;
+    ax_status x = ax_exchange_slice(e, st != AX_OK, &stop, err);
     int secondary = st == AX_OK && x != AX_OK; /* we only learnt that another rank failed */
     if (st == AX_OK) st = x;
     double b = MPI_Wtime();
     c->t_comm += b - a;
-    if ((c->rec || e->sink) && (last || t_end % c->flush_steps == 0)) {
-        ax_status w = fault(e, "record", err);
+    /* From here every rank knows whether any rank failed (the exchange told
+     * it) and flushes agree inside the recorder, so the reduction that picks
+     * the message runs only after a failure, on every rank alike. */
+    int flushed = 0;
+    if (st == AX_OK && (c->rec || e->sink) && (last || t_end % c->flush_steps == 0)) {
+        /* collective writes: every rank calls all of them, then one agreement */
+        flushed = 1;
+        st = fault(e, "record", err);
+        ax_status w = flush_spikes(e, c->rec, c->spk_ids, err);
         if (st == AX_OK) st = w;
-        w = flush_spikes(e, c->rec, c->spk_ids, err);
-        if (st == AX_OK) st = w;
-        if (c->rec) w = flush_reports(e, c->rec, &c->rp, err);
+        w = c->rec ? flush_reports(e, c->rec, &c->rp, err) : AX_OK;
         if (st == AX_OK) st = w;
     }
     c->t_rec += MPI_Wtime() - b;
     progress_line(e, c->progress, t_end, t_start, t_last);
-    st = agree_from(e, st, secondary, err);
-    int sig = e->stop && *e->stop, any = 0;
-    MPI_Allreduce(&sig, &any, 1, MPI_INT, MPI_MAX, e->comm);
+    if (flushed || st != AX_OK) st = agree_from(e, st, secondary, err);
+    if (st != AX_OK) return st;
     int due = e->ckpt_steps > 0 && t_end % e->ckpt_steps == 0 && !last;
-    if (st == AX_OK && (due || (any && !last))) {
+    if (due || (stop && !last)) {
         st = agree(e, checkpoint_now(e, c, t_end, err), err);
-        if (st == AX_OK && any)
+        if (st == AX_OK && stop)
             st = AX_FAIL(err, AX_ESTOPPED, "stopped on a signal at t = %g ms; checkpoint %s; "
                          "continue with: axon run %s --restart %s", t_end * e->h, e->last_ckpt,
                          e->spec->path, e->last_ckpt);

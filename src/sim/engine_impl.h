@@ -191,8 +191,9 @@ ax_status ax_engine_checkpoint_read(struct ax_engine_s *e, const char *path, int
 /* exchange.c */
 ax_status ax_exchange_setup(struct ax_engine_s *e, ax_error *err);
 /* One exchange; a rank that already failed passes failed = 1 and still takes
- * part (it sends -1 counts), so no rank waits in a collective. */
-ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, ax_error *err);
+ * part (it sends -1 counts), so no rank waits in a collective. *stop: in,
+ * this rank's stop request; out, whether any rank requested a stop. */
+ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_error *err);
 void ax_exchange_free(struct ax_engine_s *e);
 
 #endif

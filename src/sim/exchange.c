@@ -140,7 +140,7 @@ static ax_status ensure(uint64_t **buf, int64_t *cap, int64_t n, ax_error *err)
     return AX_OK;
 }
 
-ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, ax_error *err)
+ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_error *err)
 {
     if (failed) { /* take part in the count exchange with -1: every rank learns of it here */
         for (int r = 0; r < e->ranks; r++) e->scount[r] = -1;
@@ -184,6 +184,9 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, ax_error *err)
         off += v->n_local;
         v->n_out = 0;
     }
+    /* counts travel as 2 * count + stop-request bit: a signal on any rank
+     * reaches every rank in this collective, with no extra reduction */
+    for (int r = 0; r < e->ranks; r++) e->scount[r] = 2 * e->scount[r] + (*stop != 0);
     if (MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm) != MPI_SUCCESS)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoall of spike counts failed");
     for (int r = 0; r < e->ranks; r++)
@@ -191,6 +194,11 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, ax_error *err)
             e->n_recv = 0;
             return AX_FAIL(err, AX_EMPI, "rank %d failed during the simulation", r);
         }
+    for (int r = 0; r < e->ranks; r++) {
+        *stop |= e->rcount[r] & 1;
+        e->rcount[r] >>= 1;
+        e->scount[r] >>= 1;
+    }
     for (int r = 0; r < e->ranks; r++) e->rdispl[r + 1] = e->rdispl[r] + e->rcount[r];
     e->n_recv = e->rdispl[e->ranks];
     AX_TRY(ensure(&e->recv, &e->cap_recv, e->n_recv, err));
