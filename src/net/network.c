@@ -121,8 +121,8 @@ static ax_status sink_count(void *ctx, int64_t src, int64_t tgt, double w, int32
 {
     (void)tgt; (void)w; (void)d; (void)r;
     count_ctx *c = ctx;
-    if (c->n == c->cap) {
-        int64_t cap = c->cap ? 2 * c->cap : 1 << 16;
+    if (c->n == c->cap) { /* rare: presized from the expected count (expected_local) */
+        int64_t cap = c->cap ? c->cap + c->cap / 4 + 4096 : 1 << 16;
         uint32_t *x = realloc(c->src, (size_t)cap * sizeof *x);
         AX_CHECK_ALLOC(x, err, "synapse sources during build");
         c->src = x;
@@ -213,39 +213,6 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
     return AX_OK;
 }
 
-/* Sort every row by its packed key (receptor, delay, target), stably.
- * Delivery then writes one ring slot after the other, in target order,
- * instead of scattering over all slots; and because the sort is stable, the
- * synapses that hit the same ring cell keep their creation order, so every
- * input sum, hence every result, is bitwise what it was unsorted. */
-static ax_status sort_rows(ax_vp *v, int key_bits, ax_error *err)
-{
-    int64_t maxlen = 0;
-    for (int64_t k = 0; k < v->n_src; k++)
-        if (v->rows[k + 1] - v->rows[k] > maxlen) maxlen = v->rows[k + 1] - v->rows[k];
-    ax_syn *tmp = malloc((size_t)(maxlen ? maxlen : 1) * sizeof *tmp);
-    AX_CHECK_ALLOC(tmp, err, "row sort buffer");
-    int passes = (key_bits + 7) / 8;
-    for (int64_t k = 0; k < v->n_src; k++) {
-        ax_syn *a = v->syn + v->rows[k], *src = a, *dst = tmp;
-        int64_t len = v->rows[k + 1] - v->rows[k];
-        if (len < 2) continue;
-        for (int p = 0; p < passes; p++) {
-            int64_t cnt[257] = {0};
-            int sh = 8 * p;
-            for (int64_t i = 0; i < len; i++) cnt[((src[i].packed >> sh) & 0xFF) + 1]++;
-            for (int b = 0; b < 256; b++) cnt[b + 1] += cnt[b];
-            for (int64_t i = 0; i < len; i++) dst[cnt[(src[i].packed >> sh) & 0xFF]++] = src[i];
-            ax_syn *t = src;
-            src = dst;
-            dst = t;
-        }
-        if (src != a) memcpy(a, src, (size_t)len * sizeof *a);
-    }
-    free(tmp);
-    return AX_OK;
-}
-
 static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, void *ctx,
                            place_ctx *pc, ax_error *err)
 {
@@ -263,12 +230,30 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
     return AX_OK;
 }
 
+/* Synapses this VP expects (exact for deterministic rules, the mean plus a
+ * margin for random ones), so pass A allocates once instead of growing by
+ * doubling, which would put up to 2x the array on the peak memory. */
+static int64_t expected_local(const struct ax_engine_s *e, const ax_vp *v)
+{
+    double n = 0;
+    for (int k = 0; k < e->spec->n_proj; k++) {
+        const ax_pop_spec *t = &e->spec->pops[e->spec->proj[k].tgt];
+        double share = (double)v->blocks[e->spec->proj[k].tgt].n / (double)t->n;
+        n += ax_spec_expected_synapses(e->spec, k) * share;
+    }
+    return (int64_t)(n * 1.01 + 6.0 * sqrt(n) + 1024.0);
+}
+
 static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     AX_CHECK(e->part.n_total <= (int64_t)UINT32_MAX, err, AX_EINPUT,
              "%lld neurons: this version stores source ids in 32 bits (at most %u neurons)",
              (long long)e->part.n_total, UINT32_MAX);
     count_ctx cc = {0};
+    cc.cap = expected_local(e, v);
+    cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
+    AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
+             (long long)cc.cap);
     ax_status st = run_rules(e, v, sink_count, &cc, NULL, err);
     if (st == AX_OK) st = radix_sort_u32(cc.src, cc.n, err);
     if (st == AX_OK) st = make_rows(e->spec, v, cc.src, cc.n, err);
@@ -295,12 +280,7 @@ static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     place_ctx pc = {.v = v, .spec = e->spec, .part = &e->part, .cursor = cursor};
     st = run_rules(e, v, sink_place, &pc, &pc, err);
     free(cursor);
-    AX_TRY(st);
-    /* the receptor bit is bit 31; sort on it only where some synapse uses it */
-    int key_bits = v->idx_bits + delay_bits;
-    for (int64_t i = 0; i < v->n_syn && key_bits < 32; i++)
-        if (v->syn[i].packed >> 31) key_bits = 32;
-    return sort_rows(v, key_bits, err);
+    return st;
 }
 
 static ax_status make_buffers(struct ax_engine_s *e, ax_vp *v, ax_error *err)
