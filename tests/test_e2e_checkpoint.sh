@@ -31,6 +31,19 @@ for rt in 1x1 2x2; do
   else say FAIL "restart on $rt differs from the uninterrupted 2x1 run"; fi
 done
 
+# The case: Brunel-small, 1 s, checkpoint at 300 ms, restarts on 1x1 and 2x2.
+small="$top_srcdir/examples/brunel_small.yaml"
+mkdir "$dir/cs"
+run 2 1 "$small" -o "$dir/small_full.h5" || say FAIL "brunel_small 2x1"
+run 2 1 "$small" -o "$dir/small_ck.h5" --checkpoint-every 300ms --checkpoint-dir "$dir/cs" || say FAIL "brunel_small checkpointing"
+for rt in 1x1 2x2; do
+  r=${rt%x*}; t=${rt#*x}
+  if run "$r" "$t" "$small" -o "$dir/small_$rt.h5" --restart "$dir/cs/ckpt_300ms.h5" &&
+     out=$("$PYTHON" "$top_srcdir/tests/compare_h5.py" "$dir/small_full.h5" "$dir/small_$rt.h5"); then
+    say PASS "brunel_small restart at 300 ms on $rt: $out"
+  else say FAIL "brunel_small restart at 300 ms on $rt differs"; fi
+done
+
 # SIGTERM: a 60 s model-time run signalled mid-way, each rank on its own (as
 # SLURM signals job steps; a SIGTERM to mpirun would abort the whole job).
 # (shorter under sanitizers, which run it ~20x slower: tests/reliability.sh)
