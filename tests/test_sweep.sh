@@ -87,5 +87,5 @@ PY
 "$AXON" sweep export tests/sweep_bad.h5 --task 1 -o tests/sweep_cal.json 2>/dev/null
 [ $? -eq 2 ] || fail "export of a failed task did not exit 2"
 
-[ $fails -eq 0 ] && rm -rf tests/sweep_1.h5 tests/sweep_3.h5 tests/sweep_bad.h5 tests/sweep_cal.json tests/sweep_check.out
+[ $fails -eq 0 ] && rm -rf tests/sweep_1.h5 tests/sweep_3.h5 tests/sweep_bad.h5 tests/sweep_cal.json tests/sweep_check.out tests/sweep_err.out
 exit $((fails > 0))
