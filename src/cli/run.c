@@ -141,12 +141,10 @@ static void summary(const ax_spec *s, const ax_engine_stats *st, const char *out
         fprintf(out, "%s %s %.2f Hz", p ? "," : ";", s->pops[p].name,
                 t_model > 0 ? st->pop_spikes[p] / (double)s->pops[p].n / t_model : 0.0);
     fprintf(out, "\n");
-    double ev = 0;
     fprintf(out, "  memory      synapse store %.2f B/synapse; peak RSS %.1f MiB per rank (max), "
                  "%.1f MiB total = %.2f B/synapse\n",
             st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max / 1048576,
             st->peak_rss_sum / 1048576, st->n_synapses ? st->peak_rss_sum / st->n_synapses : 0.0);
-    (void)ev;
     fprintf(out, "  output      %s\n", out_path && *out_path ? out_path : "(none)");
 }
 

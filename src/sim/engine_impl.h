@@ -150,7 +150,6 @@ struct ax_engine_s {
     int64_t *tr_start;        /* [n_rank_local + 1]: target ranks of local neurons (CSR) */
     int32_t *tr_rank;
     int64_t n_rank_local;     /* neurons on this rank */
-    int64_t *rank_gid;        /* [n_rank_local]: their gids, ascending */
     uint64_t *send, *recv;
     int64_t cap_send, cap_recv, n_recv;
     int *scount, *sdispl, *rcount, *rdispl;

@@ -214,7 +214,6 @@ void ax_exchange_free(struct ax_engine_s *e)
 {
     free(e->tr_start);
     free(e->tr_rank);
-    free(e->rank_gid);
     free(e->send);
     free(e->recv);
     free(e->scount);
