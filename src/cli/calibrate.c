@@ -46,13 +46,6 @@ static void usage(FILE *f)
             "  -h, --help          this help\n");
 }
 
-static int num(const char *s, double *v)
-{
-    char *e;
-    *v = strtod(s, &e);
-    return *s && !*e && isfinite(*v);
-}
-
 static int parse(int argc, char **argv, cal_opts *o, ax_error *err)
 {
     *o = (cal_opts){.progress = -1, .seed = -1, .burn_in = -1};
@@ -63,13 +56,13 @@ static int parse(int argc, char **argv, cal_opts *o, ax_error *err)
         if (ax_cli_is_help(a)) return 1;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
         else if (!strcmp(a, "--h5") && more) o->h5 = argv[++i];
-        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && num(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
-        else if (!strcmp(a, "--duration") && more && num(argv[i + 1], &v) && v > 0) o->duration = v, i++;
-        else if (!strcmp(a, "--burn-in") && more && num(argv[i + 1], &v) && v >= 0) o->burn_in = v, i++;
-        else if (!strcmp(a, "--samples") && more && num(argv[i + 1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v, i++;
-        else if (!strcmp(a, "--seed") && more && num(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
+        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
+        else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
+        else if (!strcmp(a, "--burn-in") && more && ax_cli_number(argv[i + 1], &v) && v >= 0) o->burn_in = v, i++;
+        else if (!strcmp(a, "--samples") && more && ax_cli_number(argv[i + 1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v, i++;
+        else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
         else if (!strcmp(a, "--fit") && more) o->fit = argv[++i];
-        else if (!strcmp(a, "--range") && i + 2 < argc && num(argv[i + 1], &o->v_min) && num(argv[i + 2], &o->v_max) && o->v_max > o->v_min) o->have_range = 1, i += 2;
+        else if (!strcmp(a, "--range") && i + 2 < argc && ax_cli_number(argv[i + 1], &o->v_min) && ax_cli_number(argv[i + 2], &o->v_max) && o->v_max > o->v_min) o->have_range = 1, i += 2;
         else if (!strcmp(a, "--progress")) o->progress = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (a[0] == '-' && a[1]) {

@@ -18,6 +18,9 @@ int ax_cmd_export(int argc, char **argv);
  * status for it. Only CLI code prints errors. */
 int ax_cli_report(const char *cmd, const ax_error *err);
 
+/* 1 if s is a whole finite number (stored in *v), else 0. */
+int ax_cli_number(const char *s, double *v);
+
 /* 1 if argv[i] is -h or --help. */
 int ax_cli_is_help(const char *arg);
 

@@ -1,5 +1,7 @@
 /* common.c - helpers shared by the subcommands: error reporting, --help. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -13,4 +15,11 @@ int ax_cli_report(const char *cmd, const ax_error *err)
 int ax_cli_is_help(const char *arg)
 {
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int ax_cli_number(const char *s, double *v)
+{
+    char *e;
+    *v = strtod(s, &e);
+    return *s && !*e && isfinite(*v);
 }

@@ -40,13 +40,6 @@ static void usage(FILE *f)
             "  -h, --help          this help\n");
 }
 
-static int num(const char *s, double *v)
-{
-    char *e;
-    *v = strtod(s, &e);
-    return *s && !*e && isfinite(*v);
-}
-
 static int parse(int argc, char **argv, smp_opts *o, ax_error *err)
 {
     *o = (smp_opts){.progress = -1, .seed = -1};
@@ -57,9 +50,9 @@ static int parse(int argc, char **argv, smp_opts *o, ax_error *err)
         if (ax_cli_is_help(a)) return 1;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
         else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
-        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && num(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
-        else if (!strcmp(a, "--duration") && more && num(argv[i + 1], &v) && v > 0) o->duration = v, i++;
-        else if (!strcmp(a, "--seed") && more && num(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
+        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
+        else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
+        else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
         else if (!strcmp(a, "--progress")) o->progress = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (a[0] == '-' && a[1]) {

@@ -34,13 +34,6 @@ static void usage(FILE *f)
             "  -h, --help            this help\n");
 }
 
-static int num(const char *s, double *v)
-{
-    char *e;
-    *v = strtod(s, &e);
-    return *s && !*e && isfinite(*v);
-}
-
 static int cmd_check(int argc, char **argv)
 {
     ax_error err = {0};
@@ -75,7 +68,7 @@ static int cmd_export(int argc, char **argv)
             return 0;
         }
         if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--task") && i + 1 < argc && num(argv[i + 1], &task) && task >= 0 &&
+        else if (!strcmp(argv[i], "--task") && i + 1 < argc && ax_cli_number(argv[i + 1], &task) && task >= 0 &&
                  task == floor(task)) i++;
         else if (argv[i][0] != '-' && !h5) h5 = argv[i];
         else {
@@ -107,11 +100,11 @@ static int parse(int argc, char **argv, run_args *a, ax_error *err)
         int more = i + 1 < argc;
         if (ax_cli_is_help(s)) return 1;
         if ((!strcmp(s, "-o") || !strcmp(s, "--output")) && more) a->o.out = argv[++i];
-        else if ((!strcmp(s, "-t") || !strcmp(s, "--threads")) && more && num(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) a->o.threads = (int)v, i++;
+        else if ((!strcmp(s, "-t") || !strcmp(s, "--threads")) && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) a->o.threads = (int)v, i++;
         else if (!strcmp(s, "--resume")) a->o.resume = 1;
         else if (!strcmp(s, "--force")) a->o.force = 1;
-        else if (!strcmp(s, "--checkpoint") && more && num(argv[i + 1], &v) && v >= 0) a->o.checkpoint_s = v, i++;
-        else if (!strcmp(s, "--max-chunk") && more && num(argv[i + 1], &v) && v >= 1 && v == floor(v) && v < 1e9) a->o.max_chunk = (int)v, i++;
+        else if (!strcmp(s, "--checkpoint") && more && ax_cli_number(argv[i + 1], &v) && v >= 0) a->o.checkpoint_s = v, i++;
+        else if (!strcmp(s, "--max-chunk") && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v == floor(v) && v < 1e9) a->o.max_chunk = (int)v, i++;
         else if (!strcmp(s, "--progress")) a->progress = 1;
         else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) a->quiet = 1;
         else if (s[0] == '-' && s[1]) {

@@ -18,8 +18,7 @@
 #include "axon/rng.h"
 #include "sim/engine_impl.h"
 
-/* Index of the population holding gid (populations are contiguous). */
-static int pop_of(const ax_spec *s, int64_t gid)
+int ax_pop_of(const ax_spec *s, int64_t gid)
 {
     int lo = 0, hi = s->n_pops - 1;
     while (lo < hi) {
@@ -38,7 +37,7 @@ int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_
 
 int64_t ax_vp_find_source(const ax_vp *v, const ax_spec *s, int64_t gid)
 {
-    int p = pop_of(s, gid);
+    int p = ax_pop_of(s, gid);
     int64_t lo = v->seg[p], hi = v->seg[p + 1];
     if (v->dense[p]) return lo + (gid - s->pops[p].first_gid);
     while (lo < hi) {

@@ -166,6 +166,8 @@ struct ax_engine_s {
 };
 
 /* network.c */
+/* Index of the population holding gid (populations are contiguous; binary search). */
+int ax_pop_of(const ax_spec *s, int64_t gid);
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
 void ax_vp_free(ax_vp *v, int n_pops);
 int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid);

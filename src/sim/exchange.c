@@ -27,10 +27,16 @@ static int64_t rank_index(const struct ax_engine_s *e, int64_t gid, const int64_
 {
     int64_t vp = ax_part_vp(&e->part, gid);
     int t = ax_part_thread_of_vp(&e->part, vp);
-    const ax_vp *v = &e->vps[t];
-    int p = 0;
-    while (p + 1 < e->spec->n_pops && e->spec->pops[p + 1].first_gid <= gid) p++;
-    return thr_off[t] + ax_vp_local_index(v, &e->part, p, gid);
+    return thr_off[t] + ax_vp_local_index(&e->vps[t], &e->part, ax_pop_of(e->spec, gid), gid);
+}
+
+/* Rank-local index of the sender of spike key from thread v, whose neurons
+ * start at rank-local index off. */
+static inline int64_t sender_index(const struct ax_engine_s *e, const ax_vp *v, int64_t off,
+                                   uint64_t key)
+{
+    int64_t gid = (int64_t)(key & GID_MASK);
+    return off + ax_vp_local_index(v, &e->part, ax_pop_of(e->spec, gid), gid);
 }
 
 static ax_status alloc_counts(struct ax_engine_s *e, ax_error *err)
@@ -157,10 +163,7 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
     for (int t = 0; t < e->threads; t++) {
         ax_vp *v = &e->vps[t];
         for (int64_t k = 0; k < v->n_out; k++) {
-            int64_t gid = (int64_t)(v->out[k] & GID_MASK);
-            int p = 0;
-            while (p + 1 < e->spec->n_pops && e->spec->pops[p + 1].first_gid <= gid) p++;
-            int64_t i = off + ax_vp_local_index(v, &e->part, p, gid);
+            int64_t i = sender_index(e, v, off, v->out[k]);
             for (int64_t q = e->tr_start[i]; q < e->tr_start[i + 1]; q++) e->scount[e->tr_rank[q]]++;
             total += e->tr_start[i + 1] - e->tr_start[i];
         }
@@ -174,10 +177,7 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
     for (int t = 0; t < e->threads; t++) {
         ax_vp *v = &e->vps[t];
         for (int64_t k = 0; k < v->n_out; k++) {
-            int64_t gid = (int64_t)(v->out[k] & GID_MASK);
-            int p = 0;
-            while (p + 1 < e->spec->n_pops && e->spec->pops[p + 1].first_gid <= gid) p++;
-            int64_t i = off + ax_vp_local_index(v, &e->part, p, gid);
+            int64_t i = sender_index(e, v, off, v->out[k]);
             for (int64_t q = e->tr_start[i]; q < e->tr_start[i + 1]; q++)
                 e->send[pos[e->tr_rank[q]]++] = v->out[k];
         }
