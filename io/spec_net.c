@@ -17,7 +17,7 @@
 
 static const char *const proj_keys[] = {"source", "target", "rule", "indegree", "outdegree",
                                         "N", "p", "allow_autapses", "allow_multapses",
-                                        "receptor", "weight", "delay", NULL};
+                                        "receptor", "weight", "delay", "synapse", NULL};
 
 static const char *const rule_names[] = {"all_to_all", "one_to_one", "fixed_indegree",
                                          "fixed_outdegree", "fixed_total_number",
@@ -132,6 +132,53 @@ static ax_status check_sizes(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
     return AX_OK;
 }
 
+static const char *const tso_keys[] = {"model", "U", "u", "x", "tau_rec", "tau_fac", NULL};
+
+/* One tsodyks2 parameter in [lo, hi] (hi may be INFINITY). */
+static ax_status tso_param(ax_sctx *c, const ax_yn *map, const char *key, double lo, double hi,
+                           int open_lo, double *out)
+{
+    const ax_yn *v = ax_yn_get(map, key);
+    if (!v) return AX_OK;
+    AX_TRY(ax_spec_number(c, v, key, 0, out));
+    if (*out < lo || *out > hi || (open_lo && *out == lo))
+        return ax_spec_fail(c, v, "tsodyks2_synapse %s = %g must be %s %g%s", key, *out,
+                            open_lo ? ">" : ">=", lo, isinf(hi) ? "" : " and <= 1");
+    return AX_OK;
+}
+
+/* synapse: static_synapse | tsodyks2_synapse | {model: ..., U, u, x,
+ * tau_rec, tau_fac} (NEST's names, ranges and defaults). */
+static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
+{
+    if (!n) return AX_OK;
+    const ax_yn *m = n;
+    if (n->kind == AX_YN_MAP) {
+        AX_TRY(ax_spec_keys(c, n, "synapse", tso_keys));
+        if (!(m = ax_yn_get(n, "model")))
+            return ax_spec_fail(c, n, "synapse: missing 'model' (static_synapse or tsodyks2_synapse)");
+    }
+    char name[64];
+    AX_TRY(ax_spec_string(c, m, "synapse model", name, sizeof name));
+    if (!strcmp(name, "static_synapse") || !strcmp(name, "static")) {
+        if (n->kind == AX_YN_MAP && n->n > 1)
+            return ax_spec_fail(c, n, "static_synapse takes no parameters (U, u, x, tau_rec, "
+                                      "tau_fac belong to tsodyks2_synapse)");
+        return AX_OK;
+    }
+    if (strcmp(name, "tsodyks2_synapse") && strcmp(name, "tsodyks2"))
+        return ax_spec_fail(c, m, "unknown synapse model '%s'; allowed: static_synapse, "
+                                  "tsodyks2_synapse", name);
+    p->syn_model = AX_SYN_TSODYKS2;
+    p->tso = (ax_tso){.U = 0.5, .u = 0.5, .x = 1.0, .tau_rec = 800.0, .tau_fac = 0.0};
+    if (n->kind != AX_YN_MAP) return AX_OK;
+    AX_TRY(tso_param(c, n, "U", 0.0, 1.0, 0, &p->tso.U));
+    AX_TRY(tso_param(c, n, "u", 0.0, 1.0, 0, &p->tso.u));
+    AX_TRY(tso_param(c, n, "x", 0.0, 1.0, 0, &p->tso.x));
+    AX_TRY(tso_param(c, n, "tau_rec", 0.0, INFINITY, 1, &p->tso.tau_rec));
+    return tso_param(c, n, "tau_fac", 0.0, INFINITY, 0, &p->tso.tau_fac);
+}
+
 static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax_proj_spec *p)
 {
     AX_TRY(ax_spec_need_map(c, n, "a projection"));
@@ -158,6 +205,7 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
     p->delay = (ax_dist){.kind = AX_DIST_CONST, .value = h, .low = h, .high = h, .mean = h,
                          .loc = p->loc};
     if ((v = ax_yn_get(n, "delay"))) AX_TRY(ax_spec_delay(c, v, "delay", &p->delay));
+    AX_TRY(parse_synapse(c, ax_yn_get(n, "synapse"), p));
     const ax_pop_spec *t = &c->spec->pops[p->tgt];
     return parse_receptor(c, ax_yn_get(n, "receptor"), ax_model_find(t->model), t->name,
                           &p->weight, &p->receptor);

@@ -15,3 +15,5 @@ benchmarks_bench_floor_SOURCES = benchmarks/bench_floor.c
 EXTRA_DIST += benchmarks/run benchmarks/gen_brunel.py benchmarks/gen_microcircuit.py
 TESTS += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
 EXTRA_DIST += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
+TESTS += tests/test_tsodyks.py
+EXTRA_DIST += tests/test_tsodyks.py

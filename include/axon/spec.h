@@ -77,6 +77,16 @@ typedef enum ax_receptor {
     AX_RECEPTOR_INHIBITORY,
 } ax_receptor;
 
+/* Synapse model of a projection. tsodyks2 is NEST's tsodyks2_synapse
+ * (short-term depression/facilitation, the weight scaled by x*u). */
+typedef enum ax_syn_model { AX_SYN_STATIC = 0, AX_SYN_TSODYKS2 } ax_syn_model;
+
+/* tsodyks2 parameters and initial state (NEST names and defaults: U 0.5,
+ * u 0.5, x 1, tau_rec 800 ms, tau_fac 0 = no facilitation). */
+typedef struct ax_tso {
+    double U, u, x, tau_rec, tau_fac;
+} ax_tso;
+
 typedef struct ax_proj_spec {
     int src, tgt;          /* population indices */
     ax_rule rule;
@@ -87,6 +97,8 @@ typedef struct ax_proj_spec {
     ax_receptor receptor;
     ax_dist weight;        /* model's weight unit: mV (psc_delta), pA (psc_*), nS (cond_*) */
     ax_dist delay;         /* ms; every value a multiple of the resolution, >= resolution */
+    ax_syn_model syn_model; /* default (zero) static */
+    ax_tso tso;            /* syn_model == AX_SYN_TSODYKS2 */
     ax_loc loc;
 } ax_proj_spec;
 

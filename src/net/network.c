@@ -35,17 +35,17 @@ int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_
     return b->offset + (gid - b->gid0) / p->n_vp;
 }
 
-int64_t ax_vp_find_source(const ax_vp *v, const ax_spec *s, int64_t gid)
+int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid)
 {
     int p = ax_pop_of(s, gid);
-    int64_t lo = v->seg[p], hi = v->seg[p + 1];
-    if (v->dense[p]) return lo + (gid - s->pops[p].first_gid);
+    int64_t lo = st->seg[p], hi = st->seg[p + 1];
+    if (st->dense[p]) return lo + (gid - s->pops[p].first_gid);
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (v->src_gid[mid] < gid) lo = mid + 1;
+        if (st->src_gid[mid] < gid) lo = mid + 1;
         else hi = mid;
     }
-    return (lo < v->seg[p + 1] && v->src_gid[lo] == gid) ? lo : -1;
+    return (lo < st->seg[p + 1] && st->src_gid[lo] == gid) ? lo : -1;
 }
 
 static int bits_for(uint64_t x)
@@ -156,34 +156,34 @@ static ax_status radix_sort_u32(uint32_t *a, int64_t n, ax_error *err)
 
 /* Distinct sources, row offsets and per-population segments from the
  * sorted source list. */
-static ax_status make_rows(const ax_spec *s, ax_vp *v, const uint32_t *src, int64_t n,
+static ax_status make_rows(const ax_spec *s, ax_store *st, const uint32_t *src, int64_t n,
                            ax_error *err)
 {
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
         if (i == 0 || src[i] != src[i - 1]) k++;
-    v->n_src = k;
-    v->n_syn = n;
-    v->src_gid = malloc((size_t)(k > 0 ? k : 1) * sizeof *v->src_gid);
-    v->rows = malloc((size_t)(k + 1) * sizeof *v->rows);
-    v->seg = calloc((size_t)s->n_pops + 1, sizeof *v->seg);
-    v->dense = calloc((size_t)s->n_pops, 1);
-    AX_CHECK(v->src_gid && v->rows && v->seg && v->dense, err, AX_ENOMEM,
+    st->n_src = k;
+    st->n_syn = n;
+    st->src_gid = malloc((size_t)(k > 0 ? k : 1) * sizeof *st->src_gid);
+    st->rows = malloc((size_t)(k + 1) * sizeof *st->rows);
+    st->seg = calloc((size_t)s->n_pops + 1, sizeof *st->seg);
+    st->dense = calloc((size_t)s->n_pops, 1);
+    AX_CHECK(st->src_gid && st->rows && st->seg && st->dense, err, AX_ENOMEM,
              "out of memory for %lld synapse rows", (long long)k);
     k = 0;
     for (int64_t i = 0; i < n; i++) {
         if (i == 0 || src[i] != src[i - 1]) {
-            v->src_gid[k] = src[i];
-            v->rows[k++] = i;
+            st->src_gid[k] = src[i];
+            st->rows[k++] = i;
         }
     }
-    v->rows[k] = n;
+    st->rows[k] = n;
     int p = 0;
     for (int64_t i = 0; i <= k; i++) {
-        while (p < s->n_pops && (i == k || v->src_gid[i] >= s->pops[p].first_gid + s->pops[p].n))
-            v->seg[++p] = i;
+        while (p < s->n_pops && (i == k || st->src_gid[i] >= s->pops[p].first_gid + s->pops[p].n))
+            st->seg[++p] = i;
     }
-    for (p = 0; p < s->n_pops; p++) v->dense[p] = (v->seg[p + 1] - v->seg[p] == s->pops[p].n);
+    for (p = 0; p < s->n_pops; p++) st->dense[p] = (st->seg[p + 1] - st->seg[p] == s->pops[p].n);
     return AX_OK;
 }
 
@@ -191,10 +191,12 @@ static ax_status make_rows(const ax_spec *s, ax_vp *v, const uint32_t *src, int6
 
 typedef struct {
     ax_vp *v;
+    ax_store *st;
     const ax_spec *spec;
     const ax_partition *part;
-    int tgt_pop;
+    int tgt_pop, proj;
     int64_t *cursor;
+    int32_t *proj_of;   /* plastic store: projection of each placed synapse, else NULL */
 } place_ctx;
 
 static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
@@ -202,24 +204,31 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
 {
     place_ctx *c = ctx;
     ax_vp *v = c->v;
-    int64_t row = ax_vp_find_source(v, c->spec, src);
+    int64_t row = ax_store_find(c->st, c->spec, src);
     AX_CHECK(row >= 0, err, AX_EINTERNAL, "connection rule not deterministic (source %lld)",
              (long long)src);
     int64_t idx = ax_vp_local_index(v, c->part, c->tgt_pop, tgt);
-    ax_syn *sy = &v->syn[c->cursor[row]++];
+    int64_t pos = c->cursor[row]++;
+    ax_syn *sy = &c->st->syn[pos];
     sy->packed = ((uint32_t)r << 31) | ((uint32_t)d << v->idx_bits) | (uint32_t)idx;
     sy->w = (float)w;
+    if (c->proj_of) c->proj_of[pos] = c->proj;
     return AX_OK;
 }
 
+static int is_plastic(const ax_proj_spec *p) { return p->syn_model != AX_SYN_STATIC; }
+
+/* Run the rules of the projections of one store (plastic or static). */
 static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, void *ctx,
-                           place_ctx *pc, ax_error *err)
+                           place_ctx *pc, int plastic, ax_error *err)
 {
     const ax_spec *s = e->spec;
     for (int k = 0; k < s->n_proj; k++) {
+        if (is_plastic(&s->proj[k]) != plastic) continue;
         int tgt = s->proj[k].tgt;
         if (pc) {
             pc->tgt_pop = tgt;
+            pc->proj = k;
             AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
                                          sink, ctx, err));
         } else {
@@ -232,10 +241,11 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
 /* Synapses this VP expects (exact for deterministic rules, the mean plus a
  * margin for random ones), so pass A allocates once instead of growing by
  * doubling, which would put up to 2x the array on the peak memory. */
-static int64_t expected_local(const struct ax_engine_s *e, const ax_vp *v)
+static int64_t expected_local(const struct ax_engine_s *e, const ax_vp *v, int plastic)
 {
     double n = 0;
     for (int k = 0; k < e->spec->n_proj; k++) {
+        if (is_plastic(&e->spec->proj[k]) != plastic) continue;
         const ax_pop_spec *t = &e->spec->pops[e->spec->proj[k].tgt];
         double share = (double)v->blocks[e->spec->proj[k].tgt].n / (double)t->n;
         n += ax_spec_expected_synapses(e->spec, k) * share;
@@ -243,22 +253,12 @@ static int64_t expected_local(const struct ax_engine_s *e, const ax_vp *v)
     return (int64_t)(n * 1.01 + 6.0 * sqrt(n) + 1024.0);
 }
 
-static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+/* Packing of target index and delay into the synapse's 31 low bits. */
+static ax_status synapse_bits(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     AX_CHECK(e->part.n_total <= (int64_t)UINT32_MAX, err, AX_EINPUT,
              "%lld neurons: this version stores source ids in 32 bits (at most %u neurons)",
              (long long)e->part.n_total, UINT32_MAX);
-    count_ctx cc = {0};
-    cc.cap = expected_local(e, v);
-    cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
-    AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
-             (long long)cc.cap);
-    ax_status st = run_rules(e, v, sink_count, &cc, NULL, err);
-    if (st == AX_OK) st = radix_sort_u32(cc.src, cc.n, err);
-    if (st == AX_OK) st = make_rows(e->spec, v, cc.src, cc.n, err);
-    free(cc.src);
-    AX_TRY(st);
-
     int delay_bits = bits_for((uint64_t)e->max_delay);
     v->idx_bits = bits_for((uint64_t)(v->n_local > 1 ? v->n_local - 1 : 1));
     AX_CHECK(v->idx_bits + delay_bits <= 31, err, AX_EINPUT,
@@ -267,18 +267,86 @@ static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
              (long long)v->n_local, (long long)e->max_delay);
     v->idx_mask = (1u << v->idx_bits) - 1;
     v->delay_mask = (1u << delay_bits) - 1;
+    return AX_OK;
+}
 
-    v->syn = malloc((size_t)(v->n_syn > 0 ? v->n_syn : 1) * sizeof *v->syn);
-    int64_t *cursor = malloc((size_t)(v->n_src > 0 ? v->n_src : 1) * sizeof *cursor);
-    if (!v->syn || !cursor) {
+/* Pass A (sources, rows) and pass B (placement) for one store. */
+static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int plastic,
+                             int32_t **proj_of, ax_error *err)
+{
+    count_ctx cc = {0};
+    cc.cap = expected_local(e, v, plastic);
+    cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
+    AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
+             (long long)cc.cap);
+    ax_status st_ = run_rules(e, v, sink_count, &cc, NULL, plastic, err);
+    if (st_ == AX_OK) st_ = radix_sort_u32(cc.src, cc.n, err);
+    if (st_ == AX_OK) st_ = make_rows(e->spec, st, cc.src, cc.n, err);
+    free(cc.src);
+    AX_TRY(st_);
+
+    size_t ns = (size_t)(st->n_syn > 0 ? st->n_syn : 1);
+    st->syn = malloc(ns * sizeof *st->syn);
+    int64_t *cursor = malloc((size_t)(st->n_src > 0 ? st->n_src : 1) * sizeof *cursor);
+    if (proj_of) *proj_of = malloc(ns * sizeof **proj_of);
+    if (!st->syn || !cursor || (proj_of && !*proj_of)) {
         free(cursor);
         return AX_FAIL(err, AX_ENOMEM, "out of memory for %lld synapses (%.1f MiB)",
-                       (long long)v->n_syn, v->n_syn * 8.0 / 1048576);
+                       (long long)st->n_syn, st->n_syn * 8.0 / 1048576);
     }
-    memcpy(cursor, v->rows, (size_t)v->n_src * sizeof *cursor);
-    place_ctx pc = {.v = v, .spec = e->spec, .part = &e->part, .cursor = cursor};
-    st = run_rules(e, v, sink_place, &pc, &pc, err);
+    memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
+    place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
+                    .proj_of = proj_of ? *proj_of : NULL};
+    st_ = run_rules(e, v, sink_place, &pc, &pc, plastic, err);
     free(cursor);
+    return st_;
+}
+
+/* Split the plastic rows into runs of one projection and set each run's
+ * tsodyks2 state to its projection's initial x, u. */
+static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, ax_error *err)
+{
+    const ax_store *st = &v->pl;
+    ax_tso_rows *t = &v->tso;
+    int64_t n = 0;
+    for (int64_t k = 0; k < st->n_src; k++)
+        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++)
+            n += i == st->rows[k] || proj_of[i] != proj_of[i - 1];
+    t->t_last = calloc((size_t)st->n_src + 1, sizeof *t->t_last);
+    t->run = malloc(((size_t)st->n_src + 1) * sizeof *t->run);
+    t->run_end = malloc((size_t)(n + 1) * sizeof *t->run_end);
+    t->run_proj = malloc((size_t)(n + 1) * sizeof *t->run_proj);
+    t->x = malloc((size_t)(n + 1) * sizeof *t->x);
+    t->u = malloc((size_t)(n + 1) * sizeof *t->u);
+    AX_CHECK(t->t_last && t->run && t->run_end && t->run_proj && t->x && t->u, err, AX_ENOMEM,
+             "out of memory for the state of %lld tsodyks2 runs", (long long)n);
+    n = 0;
+    for (int64_t k = 0; k < st->n_src; k++) {
+        t->run[k] = n;
+        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++) {
+            if (i > st->rows[k] && proj_of[i] == proj_of[i - 1]) continue;
+            if (i > st->rows[k]) t->run_end[n - 1] = i;
+            t->run_proj[n] = proj_of[i];
+            t->x[n] = s->proj[proj_of[i]].tso.x;
+            t->u[n++] = s->proj[proj_of[i]].tso.u;
+        }
+        if (n > t->run[k]) t->run_end[n - 1] = st->rows[k + 1];
+    }
+    t->run[st->n_src] = n;
+    return AX_OK;
+}
+
+static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    AX_TRY(synapse_bits(e, v, err));
+    AX_TRY(build_store(e, v, &v->st, 0, NULL, err));
+    int any = 0;
+    for (int k = 0; k < e->spec->n_proj; k++) any |= is_plastic(&e->spec->proj[k]);
+    if (!any) return AX_OK;
+    int32_t *proj_of = NULL;
+    ax_status st = build_store(e, v, &v->pl, 1, &proj_of, err);
+    if (st == AX_OK) st = make_runs(e->spec, v, proj_of, err);
+    free(proj_of);
     return st;
 }
 
@@ -305,6 +373,15 @@ ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     return ax_vp_devices(e, v, err);
 }
 
+static void store_free(ax_store *st)
+{
+    free(st->src_gid);
+    free(st->rows);
+    free(st->syn);
+    free(st->seg);
+    free(st->dense);
+}
+
 void ax_vp_free(ax_vp *v, int n_pops)
 {
     (void)n_pops;
@@ -314,11 +391,14 @@ void ax_vp_free(ax_vp *v, int n_pops)
             free(v->blocks[b].i_ext);
         }
     free(v->blocks);
-    free(v->src_gid);
-    free(v->rows);
-    free(v->syn);
-    free(v->seg);
-    free(v->dense);
+    store_free(&v->st);
+    store_free(&v->pl);
+    free(v->tso.t_last);
+    free(v->tso.run);
+    free(v->tso.run_end);
+    free(v->tso.run_proj);
+    free(v->tso.x);
+    free(v->tso.u);
     free(v->ring);
     free(v->out);
     free(v->spiked);

@@ -15,6 +15,11 @@
  *             min_delay, seed, pop_spikes (per population, all ranks)
  *   /pop/<name>/state  float64 [n_ckpt][n]
  *   /pop/<name>/ring   float64 [receptors][n_slots][n]
+ *   /tso/<k>/state     float64 [3][n_source_pop]: x, u, t_last (steps) of
+ *                      tsodyks2 projection k per source neuron. The state
+ *                      depends only on the source's spikes (engine_impl.h),
+ *                      so every thread holding it holds the same values:
+ *                      ranks combine theirs with a MAX over -1 = absent.
  */
 #include <hdf5.h>
 #include <stdlib.h>
@@ -144,6 +149,79 @@ static int pop_io(struct ax_engine_s *e, hid_t g, int p, int64_t t, hid_t dxpl, 
     return ok;
 }
 
+/* This rank's tsodyks2 state of projection k per source neuron (n = source
+ * population size), -1 where no thread has the source; buf is [3][n]. */
+static void tso_gather(const struct ax_engine_s *e, int k, int64_t n, double *buf)
+{
+    int64_t first = e->spec->pops[e->spec->proj[k].src].first_gid;
+    for (int64_t i = 0; i < 3 * n; i++) buf[i] = -1.0;
+    for (int th = 0; th < e->threads; th++) {
+        const ax_vp *v = &e->vps[th];
+        for (int64_t row = 0; row < v->pl.n_src; row++)
+            for (int64_t r = v->tso.run[row]; r < v->tso.run[row + 1]; r++) {
+                if (v->tso.run_proj[r] != k) continue;
+                int64_t j = v->pl.src_gid[row] - first;
+                buf[j] = v->tso.x[r];
+                buf[n + j] = v->tso.u[r];
+                buf[2 * n + j] = (double)v->tso.t_last[row];
+            }
+    }
+}
+
+/* Set every thread's runs of projection k from buf ([3][n], as gathered). */
+static void tso_scatter(struct ax_engine_s *e, int k, int64_t n, const double *buf)
+{
+    int64_t first = e->spec->pops[e->spec->proj[k].src].first_gid;
+    for (int th = 0; th < e->threads; th++) {
+        ax_vp *v = &e->vps[th];
+        for (int64_t row = 0; row < v->pl.n_src; row++)
+            for (int64_t r = v->tso.run[row]; r < v->tso.run[row + 1]; r++) {
+                if (v->tso.run_proj[r] != k) continue;
+                int64_t j = v->pl.src_gid[row] - first;
+                v->tso.x[r] = buf[j];
+                v->tso.u[r] = buf[n + j];
+                v->tso.t_last[row] = (int64_t)buf[2 * n + j];
+            }
+    }
+}
+
+/* Write (rank 0, after a MAX over ranks) or read (all ranks) the tsodyks2
+ * state of every plastic projection under group g. Collective. */
+static int tso_io(struct ax_engine_s *e, hid_t g, hid_t dxpl, int write)
+{
+    int ok = 1;
+    for (int k = 0; ok && k < e->spec->n_proj; k++) {
+        const ax_proj_spec *ps = &e->spec->proj[k];
+        if (ps->syn_model != AX_SYN_TSODYKS2) continue;
+        int64_t n = e->spec->pops[ps->src].n;
+        double *buf = malloc((size_t)(3 * n) * sizeof *buf);
+        char name[32];
+        snprintf(name, sizeof name, "%d", k);
+        hsize_t dims[2] = {3, (hsize_t)n};
+        hid_t fs = H5Screate_simple(2, dims, NULL);
+        hid_t d = write ? H5Dcreate2(g, name, H5T_NATIVE_DOUBLE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                        : H5Dopen2(g, name, H5P_DEFAULT);
+        ok = buf && d >= 0;
+        if (ok && write) {
+            tso_gather(e, k, n, buf);
+            MPI_Allreduce(MPI_IN_PLACE, buf, (int)(3 * n), MPI_DOUBLE, MPI_MAX, e->comm);
+            for (int64_t j = 0; j < n; j++)
+                if (buf[j] < 0) buf[j] = ps->tso.x, buf[n + j] = ps->tso.u, buf[2 * n + j] = 0;
+            if (e->rank != 0) H5Sselect_none(fs);
+            hid_t ms = H5Scopy(fs);
+            ok = H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, dxpl, buf) >= 0;
+            H5Sclose(ms);
+        } else if (ok) {
+            ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dxpl, buf) >= 0;
+            if (ok) tso_scatter(e, k, n, buf);
+        }
+        if (d >= 0) H5Dclose(d);
+        H5Sclose(fs);
+        free(buf);
+    }
+    return ok;
+}
+
 static ax_status check_models(const struct ax_engine_s *e, ax_error *err)
 {
     for (int p = 0; p < e->spec->n_pops; p++) {
@@ -199,6 +277,11 @@ ax_status ax_engine_checkpoint_write(struct ax_engine_s *e, const char *path, in
     for (int p = 0; ok && p < np; p++) {
         hid_t g = H5Gcreate2(gp, e->spec->pops[p].name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         ok = g >= 0 && pop_io(e, g, p, t, dxpl, 1);
+        if (g >= 0) H5Gclose(g);
+    }
+    if (ok) {
+        hid_t g = H5Gcreate2(f, "tso", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        ok = g >= 0 && tso_io(e, g, dxpl, 1);
         if (g >= 0) H5Gclose(g);
     }
     if (ok) { /* the recorded output so far, as bytes (rank 0 holds them) */
@@ -260,6 +343,13 @@ ax_status ax_engine_checkpoint_read(struct ax_engine_s *e, const char *path, int
         hid_t g = H5Gopen2(gp, e->spec->pops[p].name, H5P_DEFAULT);
         if (g < 0 || !pop_io(e, g, p, v64[1], dxpl, 0))
             st = h5fail(err, path, "reading a population's state");
+        if (g >= 0) H5Gclose(g);
+    }
+    int plastic = 0;
+    for (int k = 0; k < e->spec->n_proj; k++) plastic |= e->spec->proj[k].syn_model != AX_SYN_STATIC;
+    if (st == AX_OK && plastic) {
+        hid_t g = H5Gopen2(f, "tso", H5P_DEFAULT);
+        if (g < 0 || !tso_io(e, g, dxpl, 0)) st = h5fail(err, path, "reading the tsodyks2 state");
         if (g >= 0) H5Gclose(g);
     }
     *image = NULL;

@@ -137,8 +137,9 @@ static void build_stats(struct ax_engine_s *e)
     double bytes = 0;
     for (int t = 0; t < e->threads; t++) {
         const ax_vp *v = &e->vps[t];
-        nsyn += v->n_syn;
-        bytes += v->n_syn * (double)sizeof(ax_syn) + v->n_src * 16.0;
+        nsyn += v->st.n_syn + v->pl.n_syn;
+        bytes += (v->st.n_syn + v->pl.n_syn) * (double)sizeof(ax_syn) +
+                 (v->st.n_src + v->pl.n_src) * 16.0;
     }
     MPI_Allreduce(&nsyn, &e->stats.n_synapses, 1, MPI_INT64_T, MPI_SUM, e->comm);
     MPI_Allreduce(&bytes, &e->stats.syn_bytes, 1, MPI_DOUBLE, MPI_SUM, e->comm);
@@ -186,28 +187,77 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
 
 /* ---- simulation ----------------------------------------------------------- */
 
-/* Deliver the received spikes (emitted in steps t_prev + lag) into this
- * thread's ring buffers. */
-static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
+/* Time stamp (ms) of the end of step n, computed as NEST does: an integer
+ * number of tics (1000 per ms) times 0.001, so recorded times are the same
+ * doubles NEST writes (e.g. 109.3, not 1093 * 0.1 = 109.30000000000001). */
+static double stamp_ms(const struct ax_engine_s *e, int64_t steps)
+{
+    double tics = e->h * 1000.0;
+    if (fabs(tics - nearbyint(tics)) < 1e-9 * tics)
+        return (double)(steps * (int64_t)nearbyint(tics)) * (1.0 / 1000.0);
+    return (double)steps * e->h;
+}
+
+/* Add one spike's row of synapses, each weight times f, to the ring
+ * buffers from slot base on. */
+static inline void deliver_row(ax_vp *restrict v, const ax_syn *restrict sy, int64_t len,
+                               int64_t base, double f)
 {
     const int64_t S = v->n_slots, NL = v->n_local;
     const uint32_t imask = v->idx_mask, dmask = v->delay_mask;
     const int ib = v->idx_bits;
     double *restrict ring = v->ring;
+    for (int64_t q = 0; q < len; q++) {
+        uint32_t pk = sy[q].packed;
+        int64_t slot = base + ((pk >> ib) & dmask);
+        slot -= slot >= S ? S : 0;
+        ring[((int64_t)(pk >> 31) * S + slot) * NL + (pk & imask)] += f * sy[q].w;
+    }
+}
+
+/* The tsodyks2 synapses of source gid for its spike in step n (NEST's
+ * tsodyks2_synapse::send, in the same order): each run of one projection
+ * sends w * x * u with its current state, then advances x and u over the
+ * interval h since the source's previous spike (stamps in NEST's tics). */
+static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int64_t gid, int64_t n,
+                        int64_t base)
+{
+    const ax_store *st = &v->pl;
+    ax_tso_rows *t = &v->tso;
+    int64_t row = ax_store_find(st, e->spec, gid);
+    if (row < 0) return;
+    double h = stamp_ms(e, n + 1) - stamp_ms(e, t->t_last[row]);
+    t->t_last[row] = n + 1;
+    v->n_events += st->rows[row + 1] - st->rows[row];
+    for (int64_t r = t->run[row]; r < t->run[row + 1]; r++) {
+        const ax_tso *p = &e->spec->proj[t->run_proj[r]].tso;
+        int64_t q0 = r == t->run[row] ? st->rows[row] : t->run_end[r - 1];
+        deliver_row(v, st->syn + q0, t->run_end[r] - q0, base, t->x[r] * t->u[r]);
+        double x_decay = exp(-h / p->tau_rec);
+        double u_decay = p->tau_fac < 1.0e-10 ? 0.0 : exp(-h / p->tau_fac);
+        t->x[r] = 1.0 + (t->x[r] - t->x[r] * t->u[r] - 1.0) * x_decay;
+        t->u[r] = p->U + t->u[r] * (1.0 - p->U) * u_decay;
+    }
+}
+
+/* Deliver the received spikes (emitted in steps t_prev + lag) into this
+ * thread's ring buffers: static rows with weight factor 1, then the
+ * tsodyks2 rows (a branch per spike, not per synapse). */
+static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
+{
+    const int64_t S = v->n_slots;
+    const int plastic = v->pl.n_syn > 0;
     for (int64_t k = 0; k < e->n_recv; k++) {
         uint64_t key = e->recv[k];
-        int64_t row = ax_vp_find_source(v, e->spec, (int64_t)(key & GID_MASK));
-        if (row < 0) continue;
-        int64_t base = (t_prev + (int64_t)(key >> LAG_SHIFT)) % S;
-        const ax_syn *restrict sy = v->syn + v->rows[row];
-        const int64_t len = v->rows[row + 1] - v->rows[row];
-        v->n_events += len;
-        for (int64_t q = 0; q < len; q++) {
-            uint32_t pk = sy[q].packed;
-            int64_t slot = base + ((pk >> ib) & dmask);
-            slot -= slot >= S ? S : 0;
-            ring[((int64_t)(pk >> 31) * S + slot) * NL + (pk & imask)] += sy[q].w;
+        int64_t gid = (int64_t)(key & GID_MASK), n = t_prev + (int64_t)(key >> LAG_SHIFT);
+        int64_t base = n % S;
+        int64_t row = ax_store_find(&v->st, e->spec, gid);
+        if (row >= 0) {
+            const int64_t len = v->st.rows[row + 1] - v->st.rows[row];
+            v->n_events += len;
+            deliver_row(v, v->st.syn + v->st.rows[row], len, base, 1.0);
         }
+        if (plastic) deliver_tso(e, v, gid, n, base);
     }
 }
 
@@ -280,17 +330,6 @@ static int cmp_pair(const void *a, const void *b)
     const uint64_t *x = a, *y = b; /* (step, gid) */
     if (x[0] != y[0]) return (x[0] > y[0]) - (x[0] < y[0]);
     return (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-/* Time stamp (ms) of the end of step n, computed as NEST does: an integer
- * number of tics (1000 per ms) times 0.001, so recorded times are the same
- * doubles NEST writes (e.g. 109.3, not 1093 * 0.1 = 109.30000000000001). */
-static double stamp_ms(const struct ax_engine_s *e, int64_t steps)
-{
-    double tics = e->h * 1000.0;
-    if (fabs(tics - nearbyint(tics)) < 1e-9 * tics)
-        return (double)(steps * (int64_t)nearbyint(tics)) * (1.0 / 1000.0);
-    return (double)steps * e->h;
 }
 
 /* Write the recorded spikes of every recorded population (collective). */

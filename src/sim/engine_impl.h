@@ -5,8 +5,9 @@
  *   except the shared receive buffer, which is read-only while threads run.
  * - Local neuron index i in [0, n_local): blocks (one per population) are
  *   contiguous, in population order; within a block, ascending gid.
- * - Synapses: rows[k]..rows[k+1] of syn[] belong to src_gid[k] (sorted
- *   ascending); within a row, synapses keep connection-creation order.
+ * - Synapses (ax_store): rows[k]..rows[k+1] of syn[] belong to src_gid[k]
+ *   (sorted ascending); within a row, synapses keep connection-creation
+ *   order, so each projection's synapses in a row are contiguous.
  * - Ring buffer slot of step n is n mod n_slots; a slot is zeroed right after
  *   the step that consumed it.
  */
@@ -25,6 +26,31 @@ typedef struct ax_syn {
     uint32_t packed;
     float w;
 } ax_syn;
+
+/* Synapses grouped by source: rows[k]..rows[k+1] of syn[] belong to
+ * src_gid[k] (sorted ascending); seg[p]..seg[p+1] are the rows of source
+ * population p, which are all of its neurons when dense[p]. */
+typedef struct ax_store {
+    int64_t n_src, n_syn;
+    int64_t *src_gid;     /* [n_src] */
+    int64_t *rows;        /* [n_src + 1] */
+    ax_syn *syn;          /* [n_syn] */
+    int64_t *seg;         /* [n_pops + 1] */
+    uint8_t *dense;       /* [n_pops] */
+} ax_store;
+
+/* tsodyks2 state of the plastic store. NEST keeps x, u and t_lastspike per
+ * synapse, but they evolve only with the presynaptic spike train and the
+ * projection's parameters, so all synapses of one source and projection
+ * hold identical values: one state per run (a row's synapses of one
+ * projection, contiguous because rows keep creation order) is exact. */
+typedef struct ax_tso_rows {
+    int64_t *t_last;      /* [n_src]: stamp (steps) of the source's last spike; 0 at start */
+    int64_t *run;         /* [n_src + 1]: runs of row k are run[k]..run[k+1] */
+    int64_t *run_end;     /* [n_runs]: end of the run in syn[] (start = previous end or row start) */
+    int32_t *run_proj;    /* [n_runs]: projection index */
+    double *x, *u;        /* [n_runs] */
+} ax_tso_rows;
 
 typedef struct ax_block {
     int pop;
@@ -95,13 +121,10 @@ typedef struct ax_vp {
     int n_blocks;
     ax_block *blocks;
 
-    /* synapse store */
-    int64_t n_src, n_syn;
-    int64_t *src_gid;     /* [n_src] */
-    int64_t *rows;        /* [n_src + 1] */
-    ax_syn *syn;          /* [n_syn] */
-    int64_t *seg;         /* [n_pops + 1]: src_gid index range of each source population */
-    uint8_t *dense;       /* [n_pops]: all neurons of the population present */
+    /* synapse stores: static synapses, and tsodyks2 synapses with their state */
+    ax_store st;
+    ax_store pl;
+    ax_tso_rows tso;
     int idx_bits;
     uint32_t idx_mask, delay_mask;
 
@@ -171,7 +194,8 @@ int ax_pop_of(const ax_spec *s, int64_t gid);
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
 void ax_vp_free(ax_vp *v, int n_pops);
 int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid);
-int64_t ax_vp_find_source(const ax_vp *v, const ax_spec *s, int64_t gid);
+/* Row of source gid in a store, or -1. */
+int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
 
 /* devices.c */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);

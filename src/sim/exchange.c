@@ -51,17 +51,20 @@ static ax_status alloc_counts(struct ax_engine_s *e, ax_error *err)
     return AX_OK;
 }
 
-/* Sorted distinct sources over all threads of this rank. */
+/* Sorted distinct sources over all threads (both synapse stores) of this rank. */
 static ax_status needed_sources(struct ax_engine_s *e, uint64_t **out, int64_t *n_out,
                                 ax_error *err)
 {
     int64_t n = 0;
-    for (int t = 0; t < e->threads; t++) n += e->vps[t].n_src;
+    for (int t = 0; t < e->threads; t++) n += e->vps[t].st.n_src + e->vps[t].pl.n_src;
     uint64_t *s = malloc((size_t)(n ? n : 1) * sizeof *s);
     AX_CHECK_ALLOC(s, err, "source list");
     n = 0;
-    for (int t = 0; t < e->threads; t++)
-        for (int64_t k = 0; k < e->vps[t].n_src; k++) s[n++] = (uint64_t)e->vps[t].src_gid[k];
+    for (int t = 0; t < e->threads; t++) {
+        const ax_store *st = &e->vps[t].st, *pl = &e->vps[t].pl;
+        for (int64_t k = 0; k < st->n_src; k++) s[n++] = (uint64_t)st->src_gid[k];
+        for (int64_t k = 0; k < pl->n_src; k++) s[n++] = (uint64_t)pl->src_gid[k];
+    }
     qsort(s, (size_t)n, sizeof *s, cmp_u64);
     int64_t m = 0;
     for (int64_t k = 0; k < n; k++)
