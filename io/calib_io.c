@@ -324,7 +324,8 @@ static int bm_groups(hid_t f, const ax_bm *bm, const ax_bm_result *r)
     int ok = g >= 0 && put2(g, "W", n, n, bm->W) && put(g, "b", H5T_NATIVE_DOUBLE, n, bm->b) &&
              put2(g, "w_bio", n, n, r->w_bio) && put(g, "v_rest", H5T_NATIVE_DOUBLE, n, r->v_rest) &&
              attr(g, "duration", bm->duration) && attr(g, "burn_in", bm->burn_in) &&
-             attr(g, "dt", bm->dt) && attr(g, "delay", bm->delay) && attr(g, "seed", (double)bm->seed) &&
+             attr(g, "dt", bm->dt) && attr(g, "delay", bm->delay) &&
+             attr(g, "renewing", bm->renewing) && attr(g, "seed", (double)bm->seed) &&
              attr(g, "wall_s", r->wall);
     double *a = malloc((size_t)n * 2 * sizeof *a);
     ok = ok && a;

@@ -191,11 +191,13 @@ typedef struct ax_bm {
     double *checkpoints;   /* ms after burn-in, increasing, last = duration */
     int diag_warning;      /* 1 if a nonzero diagonal was zeroed */
     int asym_warning;      /* 1 if W was not symmetric and was symmetrised */
+    int renewing;          /* 1: tsodyks2 synapses as sbs's renewing ones (U = u = 1,
+                            * x = 0, tau_rec = the target's tau_syn, no facilitation) */
 } ax_bm;
 
 /* Read a BM file (YAML/JSON): weights, biases, sampler (cal.json path or
  * inline calibration: {sampler file + alpha, v_p05}), duration, burn_in, dt,
- * delay, seed, synapses (static; renewing is AX_ENOTIMPL). */
+ * delay, seed, synapses (static | renewing). */
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err);
 void ax_bm_free(ax_bm *bm);
 

@@ -7,8 +7,8 @@
  * decomposition; the engine makes the spikes themselves bitwise identical
  * for every ranks x threads. Convention: W[i][j] couples pre i to post j,
  * translated with the post-synaptic sampler's calibration (sbs).
- * Synapses are static; `synapses: renewing` (Tsodyks-Markram) is refused
- * with AX_ENOTIMPL because the engine has no such synapse yet.
+ * Synapses are static or, with `synapses: renewing`, sbs's renewing
+ * Tsodyks-Markram synapses (the engine's tsodyks2; bm_run.c).
  */
 #include <libgen.h>
 #include <math.h>
@@ -180,11 +180,8 @@ static ax_status parse_bm(ax_sctx *c, const ax_yn *root, ax_bm *bm)
     if (syn) {
         char s[32];
         AX_TRY(ax_spec_string(c, syn, "synapses", s, sizeof s));
-        if (!strcmp(s, "renewing"))
-            return AX_FAIL(c->err, AX_ENOTIMPL, "%s:%d:%d: synapses: renewing (Tsodyks-Markram, "
-                           "U = 1, tau_rec = tau_syn) is not available yet: the engine has static "
-                           "synapses only; use synapses: static", c->name, syn->line, syn->col);
-        if (strcmp(s, "static"))
+        bm->renewing = !strcmp(s, "renewing");
+        if (!bm->renewing && strcmp(s, "static"))
             return ax_spec_fail(c, syn, "synapses must be static or renewing (got '%s')", s);
     }
     const ax_yn *w = ax_yn_get(m, "weights"), *b = ax_yn_get(m, "biases");

@@ -135,6 +135,18 @@ static ax_status gather_sink(void *ctx, int64_t n, const uint64_t *gid, const in
     return st;
 }
 
+/* sbs's renewing synapse (reference notes §1.7): NEST tsodyks2 with U = u =
+ * 1, x = 0 (so each synapse's first spike has weight 0), no facilitation
+ * and tau_rec = the target's synaptic time constant of the weight's sign.
+ * With U = 1 the amplitude of spike n is w (1 - exp(-dt_n / tau_rec)), so
+ * the residual of the previous PSC plus the new one adds up to w. */
+static void renewing(ax_proj_spec *p, const ax_sampler *target)
+{
+    p->syn_model = AX_SYN_TSODYKS2;
+    p->tso = (ax_tso){.U = 1.0, .u = 1.0, .x = 0.0, .tau_fac = 0.0,
+                      .tau_rec = p->weight.value >= 0 ? target->tau_syn_ex : target->tau_syn_in};
+}
+
 /* Build the network: unit i = population i, E_L from its bias. */
 static ax_status build_net(const ax_bm *bm, ax_samp_net *net, ax_bm_result *r, ax_error *err)
 {
@@ -152,7 +164,9 @@ static ax_status build_net(const ax_bm *bm, ax_samp_net *net, ax_bm_result *r, a
             double W = bm->W[(size_t)i * n + j];
             double w = W != 0 ? ax_weight_theo_to_bio(&bm->cal[j], bm->b[j], W) : 0.0;
             r->w_bio[(size_t)i * n + j] = w;
-            if (w != 0) AX_TRY(ax_samp_net_add_proj(net, i, j, w, bm->delay, err));
+            if (w == 0) continue;
+            AX_TRY(ax_samp_net_add_proj(net, i, j, w, bm->delay, err));
+            if (bm->renewing) renewing(&net->spec.proj[net->spec.n_proj - 1], &bm->cal[j].s);
         }
     return ax_samp_net_finish(net, bm->dt, err);
 }
