@@ -1,7 +1,7 @@
 # sweep (owner: sweep work): calibration sweeps as an MPI task farm,
 # resumable, one HDF5 table (docs/sweeps.md)
 noinst_LTLIBRARIES += libax_sweep.la
-libax_sweep_la_SOURCES = src/sampling/sweep_impl.h src/sampling/sweep_spec.c \
+libax_sweep_la_SOURCES = src/sampling/sweep_impl.h src/sampling/sweep_spec.c src/sampling/sweep_bm.c \
 	src/sampling/sweep_run.c io/sweep_io.c
 pkginclude_HEADERS += include/axon/sweep.h
 

@@ -1,6 +1,7 @@
-/* sweep.c - `axon sweep`: run a calibration sweep as an MPI task farm,
- * `axon sweep check` (task count, cost estimate) and `axon sweep export`
- * (one row as an sbs calibration JSON). docs/sweeps.md.
+/* sweep.c - `axon sweep`: run a sweep (calibrations or Boltzmann-machine
+ * runs) as an MPI task farm, `axon sweep check` (task count, cost
+ * estimate) and `axon sweep export` (one calibration row as an sbs
+ * calibration JSON). docs/sweeps.md.
  * Exit 2 on bad input (spec errors print file:line:col and write nothing).
  */
 #include <math.h>
@@ -20,8 +21,9 @@ static void usage(FILE *f)
             "usage: [mpirun -np R] axon sweep SWEEP.yaml -o OUT.h5 [options]\n"
             "       axon sweep check SWEEP.yaml\n"
             "       axon sweep export OUT.h5 --task N -o cal.json\n"
-            "  Calibrate many samplers (grid axes and/or a table of parameter sets) as an MPI\n"
-            "  task farm with dynamic load balancing; one HDF5 table of results (docs/sweeps.md).\n\n"
+            "  Calibrate many samplers (task: calibrate) or sample many Boltzmann machines\n"
+            "  (task: sample) over grid axes and/or a table of parameter sets, as an MPI task\n"
+            "  farm with dynamic load balancing; one HDF5 table of results (docs/sweeps.md).\n\n"
             "options:\n"
             "  -o, --output FILE     results file (HDF5; required)\n"
             "  -t, --threads T       tasks run in parallel per rank (default OMP_NUM_THREADS)\n"
@@ -45,12 +47,13 @@ static int cmd_check(int argc, char **argv)
     if (ax_sweep_load(argv[2], &sw, &err) != AX_OK) return ax_cli_report("sweep", &err);
     int64_t bad = 0;
     double cs = ax_sweep_estimate(sw, &bad);
-    printf("%s: %lld tasks (calibrate), %d swept parameters", argv[2],
-           (long long)ax_sweep_n_tasks(sw), ax_sweep_n_params(sw));
+    ax_sweep_kind kind = ax_sweep_task_kind(sw);
+    printf("%s: %lld tasks (%s), %d swept parameters", argv[2], (long long)ax_sweep_n_tasks(sw),
+           ax_sweep_kind_name(kind), ax_sweep_n_params(sw));
     for (int k = 0; k < ax_sweep_n_params(sw); k++)
         printf("%s%s", k ? ", " : ": ", ax_sweep_param_name(sw, k));
-    printf("\n  estimate: %.3g core-hours (%.3g core-s; ~40 ns per sampler-step, rough)\n",
-           cs / 3600.0, cs);
+    printf("\n  estimate: %.3g core-hours (%.3g core-s; ~%s ns per sampler-step, rough)\n",
+           cs / 3600.0, cs, kind == AX_SWEEP_SAMPLE ? "60" : "40");
     if (bad) printf("  %lld tasks have invalid parameters: they will be recorded as failed\n",
                     (long long)bad);
     ax_sweep_destroy(&sw);

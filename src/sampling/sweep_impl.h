@@ -1,10 +1,11 @@
 /* sweep_impl.h - private to src/sampling/sweep*.c and io/sweep_io.c: the
  * sweep struct, one task's result row, the journal and the HDF5 table.
  *
- * Invariants: a row is plain data (no pointers) except its samples, so a
- * journal record is the row's bytes plus the samples plus a checksum; the
+ * Invariants: a row is plain data (no pointers) except its arrays, so a
+ * journal record is the row's bytes plus the arrays plus a checksum; the
  * journal is private to one build of axon (same struct layout), the HDF5
- * file is the portable result.
+ * file is the portable result. Every array holds 8-byte elements; the
+ * per-point arrays have row.n entries, the per-checkpoint ones row.nc.
  */
 #ifndef AX_SWEEP_IMPL_H
 #define AX_SWEEP_IMPL_H
@@ -14,16 +15,23 @@
 
 #define AX_SWEEP_MSG 256
 
-/* One column of parameters: a scalar node of the YAML tree whose text is
- * replaced by the task's value before the sampler is parsed. */
+/* One column of parameters. Calibrate: a scalar node of the YAML tree
+ * whose text is replaced by the task's value before the sampler is parsed.
+ * Sample: one of the BM-level parameters (AX_BMP_*). */
 typedef struct ax_sweep_col {
-    char *path;       /* "sampler.params.tau_m" */
-    ax_yn *node;      /* the scalar rewritten per task */
+    char *path;       /* "sampler.params.tau_m" | "weight_scale" */
+    ax_yn *node;      /* calibrate: the scalar rewritten per task */
     char buf[40];     /* its text for the current task */
     int axis;         /* axis index, or -1: a table column */
+    int bm_par;       /* sample: AX_BMP_* */
 } ax_sweep_col;
 
+/* Parameters of a sample task (names in sweep_bm.c). */
+enum { AX_BMP_SEED, AX_BMP_DURATION, AX_BMP_BURN_IN, AX_BMP_DT, AX_BMP_DELAY,
+       AX_BMP_WEIGHT_SCALE, AX_BMP_BIAS_SHIFT, AX_BMP_N };
+
 struct ax_sweep_s {
+    ax_sweep_kind kind;
     char *name, *text;   /* sweep file name and text */
     size_t len;
     ax_ydoc doc, base;   /* the sweep file; the base sampler file (if `base:`) */
@@ -39,15 +47,32 @@ struct ax_sweep_s {
     int64_t n_rows;      /* table rows (1 when no table) */
     double *table;       /* n_rows x n_cols (axis columns unused) */
     int64_t n_grid, n_tasks;
+    ax_bm bm;            /* sample: the base BM (its calibrations own no samples) */
+    int bm_loaded;
+    int delay_given;     /* sample: the base file sets delay (else delay = dt) */
+    int n_cp;            /* sample: the base file's checkpoints (-1: default rule) */
+    double *cp;
     void **own;          /* allocations owned by the sweep (created nodes) */
     int n_own, cap_own;
 };
+
+/* Sample task: the BM it ran and what it measured at the end. */
+typedef struct ax_bm_row {
+    int64_t n_units, n_spikes_total; /* spikes after burn-in, all units */
+    double dt, duration, burn_in, delay; /* ms */
+    double weight_scale, bias_shift;
+    double dkl_joint;        /* nats, at the end; NaN when n_units > 20 */
+    double dkl_marg;         /* nats, sum of Bernoulli DKLs; NaN when n_units > 20 */
+    double missing;          /* theory mass of states never visited; NaN when n_units > 20 */
+} ax_bm_row;
 
 /* Result of one task: what the table row holds. */
 typedef struct ax_task_row {
     int64_t id;
     int32_t status;          /* ax_task_status */
-    int32_t n;               /* samples */
+    int32_t kind;            /* ax_sweep_kind: which arrays follow in a journal record */
+    int32_t n;               /* per-point arrays: calibration samples | BM units */
+    int32_t nc;              /* per-checkpoint arrays (sample) */
     uint64_t seed;           /* the task's own seed */
     ax_sampler s;            /* NEST units */
     ax_calib_opts o;
@@ -55,18 +80,45 @@ typedef struct ax_task_row {
     int32_t prescan_rounds, pad;
     ax_fit logistic, erf;
     double alpha, v_p05;     /* the fit named by o.fit */
+    ax_bm_row bm;            /* sample */
     double runtime;          /* s */
     char msg[AX_SWEEP_MSG];  /* failure reason ("" when OK) */
 } ax_task_row;
 
-/* A row with its samples (v_rest, p_on: n doubles; n_spikes: n ints). */
+/* Arrays of a task (all 8-byte elements, owned, NULL when absent):
+ * per point (row.n): V_REST mV, P_ON (calibrate: p_on; sample: sampled
+ * marginal), N_SPIKES int64, P_THEO (sample: Boltzmann marginal);
+ * per checkpoint (row.nc, sample): T_CHECK ms after burn-in, DKL_JOINT,
+ * DKL_MARG, MISSING. */
+enum { AX_TA_V_REST, AX_TA_P_ON, AX_TA_N_SPIKES, AX_TA_P_THEO, AX_TA_T_CHECK, AX_TA_DKL_JOINT,
+       AX_TA_DKL_MARG, AX_TA_MISSING, AX_TA_N };
+
 typedef struct ax_task_res {
     ax_task_row row;
-    double *v_rest, *p_on;
-    int64_t *n_spikes;
+    void *a[AX_TA_N];
 } ax_task_res;
 
 void ax_task_res_free(ax_task_res *r);
+
+/* rel resolved against the sweep file's directory (absolute paths kept). */
+void ax_sweep_path(const ax_sweep sw, const char *rel, char *out, size_t size);
+
+/* ---- sample tasks (src/sampling/sweep_bm.c) ---- */
+
+/* Index AX_BMP_* of a sample parameter name, -1 if unknown; the list of
+ * names for messages. Can't fail. */
+int ax_sweep_bm_param(const char *name);
+const char *ax_sweep_bm_param_list(void);
+/* Load the base BM file named by node b (relative to the sweep file) into
+ * sw->bm; spec errors (exit 2) when it does not load. */
+ax_status ax_sweep_bm_base(ax_sweep sw, ax_sctx *c, const ax_yn *b);
+/* BM of task id: the base with the task's parameters, its own seed.
+ * info gets the resolved values (even when the task is invalid, as far as
+ * known); *seed the task's seed. AX_EINPUT when invalid (bm left empty). */
+ax_status ax_sweep_bm_build(const ax_sweep sw, int64_t id, ax_bm *bm, ax_bm_row *info,
+                            uint64_t *seed, ax_error *err);
+/* Rough cost of one sample task in core-seconds. Can't fail. */
+double ax_sweep_bm_cost(const ax_bm *bm);
 
 /* ---- journal (io/sweep_io.c) ---- */
 

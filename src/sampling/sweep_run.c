@@ -1,4 +1,5 @@
-/* sweep_run.c - the task farm (docs/sweeps.md §2-4).
+/* sweep_run.c - the task farm (docs/sweeps.md §2-4), for both task kinds:
+ * a calibration (ax_calibrate) or a Boltzmann-machine run (ax_bm_run).
  *
  * Scheduling: one MPI-3 RMA window on rank 0 holds two counters, `next`
  * (index into the list of unfinished tasks) and `done`. A rank whose local
@@ -224,34 +225,79 @@ static int64_t next_task(farm *f, double *t_sched, int64_t *n_fetch)
     return f->todo[f->q_next++];
 }
 
-static void run_task(farm *f, int64_t id, MPI_Comm comm, ax_task_res *r)
+static ax_status run_calibration(farm *f, int64_t id, MPI_Comm comm, ax_task_res *r,
+                                 ax_error *e)
 {
-    memset(r, 0, sizeof *r);
-    r->row.id = id;
-    double t0 = MPI_Wtime();
-    ax_error e = {0};
     ax_sampler s;
     ax_calib_opts o;
-    ax_status st = ax_sweep_task(f->sw, id, &s, &o, &e);
+    ax_status st = ax_sweep_task(f->sw, id, &s, &o, e);
     r->row.s = s, r->row.o = o, r->row.seed = o.seed;
     if (st == AX_OK) {
         ax_calibration cal;
-        st = ax_calibrate(&s, &o, comm, f->eng_threads, NULL, &cal, &e);
+        st = ax_calibrate(&s, &o, comm, f->eng_threads, NULL, &cal, e);
         r->row.n = cal.n;
-        r->v_rest = cal.v_rest, r->p_on = cal.p_on, r->n_spikes = cal.n_spikes;
+        r->a[AX_TA_V_REST] = cal.v_rest, r->a[AX_TA_P_ON] = cal.p_on;
+        r->a[AX_TA_N_SPIKES] = cal.n_spikes;
         r->row.v_rest_min = cal.v_rest_min, r->row.v_rest_max = cal.v_rest_max;
         r->row.prescan_rounds = cal.prescan_rounds;
         r->row.logistic = cal.logistic, r->row.erf = cal.erf;
         r->row.alpha = cal.alpha, r->row.v_p05 = cal.v_p05;
-        if (!cal.p_on || !cal.v_rest || !cal.n_spikes) {
-            ax_calibration_free(&cal);
-            r->v_rest = r->p_on = NULL, r->n_spikes = NULL, r->row.n = 0;
+        if (!cal.p_on || !cal.v_rest || !cal.n_spikes) { /* all or none (they are r's now) */
+            ax_task_res_free(r);
+            r->row.n = 0;
         }
     }
-    if (st != AX_OK) {
-        r->row.alpha = r->row.v_p05 = NAN;
-        snprintf(r->row.msg, sizeof r->row.msg, "%.40s: %.200s", ax_status_name(st), e.msg);
+    if (st != AX_OK) r->row.alpha = r->row.v_p05 = NAN;
+    return st;
+}
+
+/* Move what a BM run measured into the row (the result keeps the rest). */
+static void take_bm(ax_task_res *r, ax_bm_result *res)
+{
+    int n = res->n, nc = res->n_checkpoints;
+    r->row.n = n, r->row.nc = nc;
+    r->row.bm.n_spikes_total = res->n_spikes_total;
+    r->a[AX_TA_V_REST] = res->v_rest, r->a[AX_TA_P_ON] = res->marg_sim;
+    r->a[AX_TA_N_SPIKES] = res->spikes, r->a[AX_TA_P_THEO] = res->marg_theo;
+    r->a[AX_TA_T_CHECK] = res->t_check, r->a[AX_TA_DKL_JOINT] = res->dkl_joint;
+    r->a[AX_TA_DKL_MARG] = res->dkl_marg, r->a[AX_TA_MISSING] = res->missing;
+    res->v_rest = res->marg_sim = res->marg_theo = NULL, res->spikes = NULL;
+    res->t_check = res->dkl_joint = res->dkl_marg = res->missing = NULL;
+    if (!res->joint_theo) { /* n > 20: no exact Boltzmann distribution to compare with */
+        double *pt = r->a[AX_TA_P_THEO], *dm = r->a[AX_TA_DKL_MARG];
+        for (int k = 0; pt && k < n; k++) pt[k] = NAN;
+        for (int k = 0; dm && k < nc; k++) dm[k] = NAN;
     }
+    if (nc > 0 && r->a[AX_TA_DKL_JOINT] && r->a[AX_TA_DKL_MARG] && r->a[AX_TA_MISSING]) {
+        r->row.bm.dkl_joint = ((double *)r->a[AX_TA_DKL_JOINT])[nc - 1];
+        r->row.bm.dkl_marg = ((double *)r->a[AX_TA_DKL_MARG])[nc - 1];
+        r->row.bm.missing = ((double *)r->a[AX_TA_MISSING])[nc - 1];
+    }
+}
+
+static ax_status run_bm(farm *f, int64_t id, MPI_Comm comm, ax_task_res *r, ax_error *e)
+{
+    ax_bm bm;
+    ax_bm_result res = {0};
+    ax_status st = ax_sweep_bm_build(f->sw, id, &bm, &r->row.bm, &r->row.seed, e);
+    if (st == AX_OK) st = ax_bm_run(&bm, comm, f->eng_threads, NULL, &res, e);
+    if (st == AX_OK) take_bm(r, &res);
+    ax_bm_result_free(&res);
+    ax_bm_free(&bm);
+    return st;
+}
+
+static void run_task(farm *f, int64_t id, MPI_Comm comm, ax_task_res *r)
+{
+    memset(r, 0, sizeof *r);
+    r->row.id = id;
+    r->row.kind = ax_sweep_task_kind(f->sw);
+    double t0 = MPI_Wtime();
+    ax_error e = {0};
+    ax_status st = r->row.kind == AX_SWEEP_SAMPLE ? run_bm(f, id, comm, r, &e)
+                                                  : run_calibration(f, id, comm, r, &e);
+    if (st != AX_OK)
+        snprintf(r->row.msg, sizeof r->row.msg, "%.40s: %.200s", ax_status_name(st), e.msg);
     r->row.status = st == AX_OK ? AX_TASK_OK : AX_TASK_FAILED;
     r->row.runtime = MPI_Wtime() - t0;
 }

@@ -1,6 +1,7 @@
-/* sweep_spec.c - the sweep file: a base sampler (inline `sampler:` or a
- * `base:` file), calibration options, axes (lists, linspace, logspace) and
- * a table of parameter sets; and the sampler of each task.
+/* sweep_spec.c - the sweep file: the task kind; for task: calibrate a base
+ * sampler (inline `sampler:` or a `base:` file) and calibration options,
+ * for task: sample a base BM file (sweep_bm.c); axes (lists, linspace,
+ * logspace) and a table of parameter sets; and the sampler of each task.
  *
  * A parameter is a dotted path into the sampler file's tree
  * ("sampler.params.tau_m", "sampler.background.excitatory.rate",
@@ -10,6 +11,8 @@
  * ordinary sampler parser, so units, PyNN/NEST names and validation are
  * exactly `axon calibrate`'s. The nodes are shared: ax_sweep_task holds a
  * lock while it rewrites and parses (microseconds per task).
+ * Sample sweeps name BM-level parameters instead (seed, duration, ...,
+ * sweep_bm.c), applied to a copy of the base BM per task.
  * Task order: id = row * n_grid + g, the last axis varying fastest.
  */
 #include <math.h>
@@ -102,6 +105,14 @@ static ax_status add_col(ax_sweep sw, ax_sctx *c, const ax_yn *k, int axis, int 
     col->axis = axis;
     col->path = own(sw, strdup(k->str));
     AX_CHECK_ALLOC(col->path, c->err, "a parameter name");
+    if (sw->kind == AX_SWEEP_SAMPLE) {
+        col->bm_par = ax_sweep_bm_param(k->str);
+        if (col->bm_par < 0)
+            return ax_spec_fail(c, k, "unknown sample parameter '%s' (%s)", k->str,
+                                ax_sweep_bm_param_list());
+        *idx = sw->n_cols++;
+        return AX_OK;
+    }
     char *tmp = strdup(k->str);
     AX_CHECK_ALLOC(tmp, c->err, "a parameter name");
     char *dot = strchr(tmp, '.');
@@ -204,17 +215,22 @@ static ax_status parse_table(ax_sweep sw, ax_sctx *c, const ax_yn *t)
     return AX_OK;
 }
 
+void ax_sweep_path(const ax_sweep sw, const char *rel, char *path, size_t size)
+{
+    const char *slash = strrchr(sw->name, '/');
+    size_t dl = slash ? (size_t)(slash - sw->name) : 0;
+    if (rel[0] != '/' && slash && dl + 2 < size) {
+        memcpy(path, sw->name, dl);
+        path[dl] = '/';
+        snprintf(path + dl + 1, size - dl - 1, "%s", rel);
+    } else snprintf(path, size, "%s", rel);
+}
+
 static ax_status read_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
 {
     char rel[2048], path[4096 + 2048];
     AX_TRY(ax_spec_string(c, b, "base", rel, sizeof rel));
-    const char *slash = strrchr(sw->name, '/');
-    size_t dl = slash ? (size_t)(slash - sw->name) : 0;
-    if (rel[0] != '/' && slash && dl < 4000) {
-        memcpy(path, sw->name, dl);
-        path[dl] = '/';
-        snprintf(path + dl + 1, sizeof path - dl - 1, "%s", rel);
-    } else snprintf(path, sizeof path, "%s", rel);
+    ax_sweep_path(sw, rel, path, sizeof path);
     char *text;
     size_t len;
     if (ax_samp_read_file(path, &text, &len, c->err) != AX_OK)
@@ -230,27 +246,26 @@ static ax_status read_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
     return AX_OK;
 }
 
-static ax_status parse_root(ax_sweep sw, ax_sctx *c)
+/* Axes and table, and the task count. */
+static ax_status parse_grid(ax_sweep sw, ax_sctx *c, const ax_yn *m)
 {
-    static const char *const top[] = {"sweep", NULL};
-    static const char *const keys[] = {"task", "base", "sampler", "calibration", "axes", "table",
-                                       NULL};
-    AX_TRY(ax_spec_need_map(c, sw->doc.root, "the sweep file"));
-    AX_TRY(ax_spec_keys(c, sw->doc.root, "the sweep file", top));
-    ax_yn *m = ax_yn_get(sw->doc.root, "sweep");
-    if (!m) return ax_spec_fail(c, sw->doc.root, "the sweep file needs a `sweep:` section");
-    AX_TRY(ax_spec_need_map(c, m, "sweep"));
-    AX_TRY(ax_spec_keys(c, m, "sweep", keys));
-    const ax_yn *task = ax_yn_get(m, "task");
-    if (task) {
-        char t[32];
-        AX_TRY(ax_spec_string(c, task, "task", t, sizeof t));
-        if (!strcmp(t, "sample"))
-            return ax_spec_fail(c, task, "task: sample (Boltzmann-machine runs) is not available "
-                                         "in sweeps yet; use task: calibrate");
-        if (strcmp(t, "calibrate"))
-            return ax_spec_fail(c, task, "unknown task '%s' (calibrate)", t);
+    const ax_yn *axes = ax_yn_get(m, "axes"), *table = ax_yn_get(m, "table");
+    sw->n_rows = 1;
+    if (axes) AX_TRY(parse_axes(sw, c, axes));
+    if (table) AX_TRY(parse_table(sw, c, table));
+    sw->n_grid = 1;
+    for (int a = 0; a < sw->n_axes; a++) {
+        if (sw->n_grid > INT64_MAX / 4 / sw->axis_len[a])
+            return ax_spec_fail(c, axes, "the grid has too many points");
+        sw->n_grid *= sw->axis_len[a];
     }
+    sw->n_tasks = sw->n_grid * sw->n_rows;
+    return AX_OK;
+}
+
+/* task: calibrate - the base sampler and options. */
+static ax_status parse_calibrate(ax_sweep sw, ax_sctx *c, ax_yn *m)
+{
     const ax_yn *base = ax_yn_get(m, "base");
     sw->sampler = ax_yn_get(m, "sampler");
     if (base && sw->sampler)
@@ -268,18 +283,43 @@ static ax_status parse_root(ax_sweep sw, ax_sctx *c)
     AX_TRY(ax_samp_parse_sampler(c, sw->sampler, &s));
     if (sw->cal_base) AX_TRY(ax_samp_parse_opts(c, sw->cal_base, &o));
     if (sw->cal_sweep) AX_TRY(ax_samp_parse_opts(c, sw->cal_sweep, &o));
-    const ax_yn *axes = ax_yn_get(m, "axes"), *table = ax_yn_get(m, "table");
-    sw->n_rows = 1;
-    if (axes) AX_TRY(parse_axes(sw, c, axes));
-    if (table) AX_TRY(parse_table(sw, c, table));
-    sw->n_grid = 1;
-    for (int a = 0; a < sw->n_axes; a++) {
-        if (sw->n_grid > INT64_MAX / 4 / sw->axis_len[a])
-            return ax_spec_fail(c, axes, "the grid has too many points");
-        sw->n_grid *= sw->axis_len[a];
-    }
-    sw->n_tasks = sw->n_grid * sw->n_rows;
     return AX_OK;
+}
+
+/* task: sample - the base BM file (no sampler/calibration sections). */
+static ax_status parse_sample(ax_sweep sw, ax_sctx *c, ax_yn *m)
+{
+    static const char *const keys[] = {"task", "base", "axes", "table", NULL};
+    AX_TRY(ax_spec_keys(c, m, "a task: sample sweep (the BM file holds the samplers)", keys));
+    const ax_yn *base = ax_yn_get(m, "base");
+    if (!base) return ax_spec_fail(c, m, "a task: sample sweep needs base: BM_FILE (a file as "
+                                         "`axon sample` reads, relative to the sweep file)");
+    return ax_sweep_bm_base(sw, c, base);
+}
+
+static ax_status parse_root(ax_sweep sw, ax_sctx *c)
+{
+    static const char *const top[] = {"sweep", NULL};
+    static const char *const keys[] = {"task", "base", "sampler", "calibration", "axes", "table",
+                                       NULL};
+    AX_TRY(ax_spec_need_map(c, sw->doc.root, "the sweep file"));
+    AX_TRY(ax_spec_keys(c, sw->doc.root, "the sweep file", top));
+    ax_yn *m = ax_yn_get(sw->doc.root, "sweep");
+    if (!m) return ax_spec_fail(c, sw->doc.root, "the sweep file needs a `sweep:` section");
+    AX_TRY(ax_spec_need_map(c, m, "sweep"));
+    AX_TRY(ax_spec_keys(c, m, "sweep", keys));
+    const ax_yn *task = ax_yn_get(m, "task");
+    sw->kind = AX_SWEEP_CALIBRATE;
+    if (task) {
+        char t[32];
+        AX_TRY(ax_spec_string(c, task, "task", t, sizeof t));
+        if (!strcmp(t, "sample")) sw->kind = AX_SWEEP_SAMPLE;
+        else if (strcmp(t, "calibrate"))
+            return ax_spec_fail(c, task, "unknown task '%s' (calibrate or sample)", t);
+    }
+    if (sw->kind == AX_SWEEP_SAMPLE) AX_TRY(parse_sample(sw, c, m));
+    else AX_TRY(parse_calibrate(sw, c, m));
+    return parse_grid(sw, c, m);
 }
 
 ax_status ax_sweep_parse(const char *text, size_t len, const char *name, ax_sweep *out,
@@ -321,6 +361,8 @@ void ax_sweep_destroy(ax_sweep *p)
     ax_sweep sw = *p;
     ax_ydoc_free(&sw->doc);
     ax_ydoc_free(&sw->base);
+    if (sw->bm_loaded) ax_bm_free(&sw->bm);
+    free(sw->cp);
     for (int i = 0; i < sw->n_own; i++) free(sw->own[i]);
     free(sw->own);
     free(sw->cols);
@@ -334,6 +376,8 @@ int64_t ax_sweep_n_tasks(const ax_sweep sw) { return sw->n_tasks; }
 int ax_sweep_n_params(const ax_sweep sw) { return sw->n_cols; }
 const char *ax_sweep_param_name(const ax_sweep sw, int k) { return sw->cols[k].path; }
 const char *ax_sweep_text(const ax_sweep sw) { return sw->text; }
+ax_sweep_kind ax_sweep_task_kind(const ax_sweep sw) { return sw->kind; }
+const char *ax_sweep_kind_name(ax_sweep_kind k) { return k == AX_SWEEP_SAMPLE ? "sample" : "calibrate"; }
 
 void ax_sweep_task_params(const ax_sweep sw, int64_t id, double *values)
 {
@@ -377,6 +421,8 @@ static ax_status task_locked(ax_sweep sw, int64_t id, const double *v, ax_sample
 
 ax_status ax_sweep_task(ax_sweep sw, int64_t id, ax_sampler *s, ax_calib_opts *o, ax_error *err)
 {
+    AX_CHECK(sw->kind == AX_SWEEP_CALIBRATE, err, AX_EINPUT, "%s is a task: sample sweep; its "
+             "tasks are Boltzmann machines (ax_sweep_task_bm), not calibrations", sw->name);
     AX_CHECK(id >= 0 && id < sw->n_tasks, err, AX_EINPUT, "task %lld out of range (0..%lld)",
              (long long)id, (long long)sw->n_tasks - 1);
     double *v = malloc((size_t)(sw->n_cols + 1) * sizeof *v);
@@ -415,8 +461,13 @@ double ax_sweep_estimate(ax_sweep sw, int64_t *bad)
     for (int64_t id = 0; id < sw->n_tasks; id += stride) {
         ax_sampler s;
         ax_calib_opts o;
+        ax_bm bm;
         ax_error e = {0};
-        if (ax_sweep_task(sw, id, &s, &o, &e) == AX_OK) cost += task_cost(&o);
+        if (sw->kind == AX_SWEEP_SAMPLE) {
+            if (ax_sweep_task_bm(sw, id, &bm, &e) == AX_OK) cost += ax_sweep_bm_cost(&bm);
+            else nbad++;
+            ax_bm_free(&bm);
+        } else if (ax_sweep_task(sw, id, &s, &o, &e) == AX_OK) cost += task_cost(&o);
         else nbad++;
         seen++;
     }
