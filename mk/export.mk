@@ -2,7 +2,7 @@
 # hardware placement (docs/export.md)
 noinst_LTLIBRARIES += libax_export.la
 libax_export_la_SOURCES = io/export_internal.h partition/hw_net.c partition/hw_partition.c \
-	partition/hw_quant.c partition/hw_export.c io/export_spinnaker.c io/export_dynapse.c \
+	partition/hw_quant.c partition/hw_dynapse.c partition/hw_export.c io/export_spinnaker.c io/export_dynapse.c \
 	io/export_nir.c io/nir_read.c
 pkginclude_HEADERS += include/axon/export.h
 

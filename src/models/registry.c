@@ -11,11 +11,14 @@
 
 #include "models/model_impl.h"
 
+extern const ax_model_ops ax_model_dpi_neuron; /* src/models/dpi_neuron.c (export checks) */
+
 static const ax_model_ops *const kModels[] = {
     &ax_model_iaf_psc_delta,
     &ax_model_iaf_psc_exp,
     &ax_model_iaf_psc_alpha,
     &ax_model_iaf_cond_exp,
+    &ax_model_dpi_neuron,
 };
 enum { kNModels = (int)(sizeof kModels / sizeof kModels[0]) };
 

@@ -1,0 +1,232 @@
+/* dpi_neuron.c - the Dynap-SE2 adaptive-exponential DPI neuron as Rockpool's
+ * DynapSim simulates it (reference-sampling-export.md §3.2), so axon can run
+ * what a Dynap-SE2 export would do (axon export --target dynapse --simulate).
+ *
+ * Units: currents pA, capacitances pF, voltages mV, time ms (pA*ms = fC =
+ * mV*pF, so DynapSim's SI formulas hold unchanged). Weights are
+ * dimensionless multiples of Iscale, as in Rockpool's w_in/w_rec.
+ *
+ *   kappa = (kappa_n + kappa_p)/2, tau_x = U_T C_x / (kappa Itau_x),
+ *   t_ref = Vth C_ref / Iref, t_pulse = Vth C_pulse / Ipulse
+ *   synapses (DPI, exact decay, one pulse per step as DynapSim):
+ *     I_syn <- I_syn e^{-h/tau_syn} + (1 - e^{-t_pulse/tau_syn})
+ *              (Igain_syn/Itau_syn) Iscale |w summed this step|
+ *   membrane (forward Euler, as DynapSim), Ileak = Itau_mem:
+ *     Iin      = max(Io, I_syn_ex - I_syn_in - Ileak + I_e + I_ext) (Io while refractory)
+ *     Imem_inf = (Igain_mem/Itau_mem)(Iin - Ileak)
+ *     Ifb      = Io (Imem/Io)^{kappa/(kappa+1)}  (= Io exp(kappa^2/(kappa+1) Vmem/U_T),
+ *                Vmem = (U_T/kappa) ln(Imem/Io))
+ *     dImem/dt = Imem / (tau_mem (Imem + Igain_mem)) (Imem_inf + Ifb/Ileak (Imem + Igain_mem) - Imem)
+ *     Imem     = max(Io, Imem + h dImem/dt); Imem > Ispkthr: spike, Imem = Io,
+ *     refractory for round(t_ref/h) steps.
+ *
+ * Differences from DynapSim, on purpose: AMPA and GABA are two DPI
+ * synapses sharing Itau_syn/Igain_syn (DynapSim sums signed input into one
+ * synapse clipped at Io, which loses inhibition; the chip subtracts GABA);
+ * no AHP/NMDA (Iahp = 0); the feedback uses the Imem of this step (DynapSim
+ * the Vmem of the last one, not yet reset after a spike); no mismatch.
+ * The feedback needs one pow() per neuron and step: it is the model's
+ * nonlinearity, not a propagator, so it cannot be precomputed.
+ *
+ * Parameters (DynapSim defaults, lookup/defaults.py, in these units):
+ *   Itau_mem 5.319 pA, Igain_mem 21.28 pA, Itau_syn 88.65 pA,
+ *   Igain_syn 8865 pA, Ispkthr 1e5 pA, Iref 1050 pA, Ipulse 35000 pA,
+ *   I_e (= Idc) 0.5 pA, Io 0.5 pA, Iscale 1e4 pA, C_mem 3 pF, C_syn 25 pF,
+ *   C_ref 1.5 pF, C_pulse 0.5 pF, kappa_n 0.75, kappa_p 0.66, U_T 25 mV,
+ *   Vth 700 mV. Per neuron: I_e. State: I_mem, I_syn_ex, I_syn_in (pA).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model_impl.h"
+
+extern const ax_model_ops ax_model_dpi_neuron;
+
+enum { P_ITAU_MEM, P_IGAIN_MEM, P_ITAU_SYN, P_IGAIN_SYN, P_ISPKTHR, P_IREF, P_IPULSE, P_I_E, P_IO,
+       P_ISCALE, P_C_MEM, P_C_SYN, P_C_REF, P_C_PULSE, P_KAPPA_N, P_KAPPA_P, P_U_T, P_VTH, N_PARAMS };
+
+static const ax_param_desc kParams[N_PARAMS] = {
+    [P_ITAU_MEM] = {"Itau_mem", "pA", 5.319148936170213, AX_PARAM_REAL, NULL, 0, "membrane leak current (sets tau_mem)"},
+    [P_IGAIN_MEM] = {"Igain_mem", "pA", 21.27659574468085, AX_PARAM_REAL, NULL, 0, "membrane gain current"},
+    [P_ITAU_SYN] = {"Itau_syn", "pA", 88.65248226950355, AX_PARAM_REAL, NULL, 0, "synaptic leak current (sets tau_syn)"},
+    [P_IGAIN_SYN] = {"Igain_syn", "pA", 8865.248226950355, AX_PARAM_REAL, NULL, 0, "synaptic gain current"},
+    [P_ISPKTHR] = {"Ispkthr", "pA", 1e5, AX_PARAM_REAL, NULL, 0, "spike threshold current"},
+    [P_IREF] = {"Iref", "pA", 1050.0, AX_PARAM_REAL, NULL, 0, "refractory pulse current (sets t_ref)"},
+    [P_IPULSE] = {"Ipulse", "pA", 35000.0, AX_PARAM_REAL, NULL, 0, "synaptic pulse-width current (sets t_pulse)"},
+    [P_I_E] = {"I_e", "pA", 0.5, AX_PARAM_REAL, NULL, 0, "DC current into the membrane (DynapSim Idc)"},
+    [P_IO] = {"Io", "pA", 0.5, AX_PARAM_REAL, NULL, 0, "dark current (floor of every current)"},
+    [P_ISCALE] = {"Iscale", "pA", 1e4, AX_PARAM_REAL, NULL, 0, "weight unit: weight 1 = Iscale"},
+    [P_C_MEM] = {"C_mem", "pF", 3.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"},
+    [P_C_SYN] = {"C_syn", "pF", 25.0, AX_PARAM_REAL, NULL, 0, "synaptic capacitance"},
+    [P_C_REF] = {"C_ref", "pF", 1.5, AX_PARAM_REAL, NULL, 0, "refractory circuit capacitance"},
+    [P_C_PULSE] = {"C_pulse", "pF", 0.5, AX_PARAM_REAL, NULL, 0, "pulse-width circuit capacitance"},
+    [P_KAPPA_N] = {"kappa_n", "", 0.75, AX_PARAM_REAL, NULL, 0, "subthreshold slope factor, n-type"},
+    [P_KAPPA_P] = {"kappa_p", "", 0.66, AX_PARAM_REAL, NULL, 0, "subthreshold slope factor, p-type"},
+    [P_U_T] = {"U_T", "mV", 25.0, AX_PARAM_REAL, NULL, 0, "thermal voltage"},
+    [P_VTH] = {"Vth", "mV", 700.0, AX_PARAM_REAL, NULL, 0, "transistor cut-off voltage (pulse widths)"},
+};
+
+enum { S_IMEM, S_IEX, S_IIN, N_STATE };
+static const char *const kState[N_STATE] = {"I_mem", "I_syn_ex", "I_syn_in"};
+
+typedef struct dpi_block {
+    int64_t n;
+    double p[N_PARAMS];
+    /* derived, homogeneous */
+    double f_dis, w_gain, h_tau, fb_exp, gain_ratio, inv_leak; /* h_tau = h / tau_mem */
+    int64_t ref_steps;
+    int y0_dirty;
+    /* per neuron */
+    double *Imem, *Iex, *Iin, *I_e, *y0;
+    int32_t *r;
+    double *base;
+} dpi_block;
+
+static ax_status validate(const double *p, ax_error *err)
+{
+    const char *m = "dpi_neuron";
+    AX_TRY(ax_models_check_kinds(&ax_model_dpi_neuron, p, err));
+    for (int i = 0; i < N_PARAMS; i++)
+        if (i != P_I_E) AX_TRY(ax_models_check_positive(m, kParams[i].name, p[i], err));
+    AX_TRY(ax_models_check_nonneg(m, "I_e", p[P_I_E], err));
+    AX_CHECK(p[P_ISPKTHR] > p[P_IO], err, AX_EINPUT, "%s: Ispkthr must be > Io (got %g <= %g)", m,
+             p[P_ISPKTHR], p[P_IO]);
+    return AX_OK;
+}
+
+static void sync(ax_neurons *nr) { (void)nr; /* I_e is used as is */ }
+
+static void destroy(ax_neurons *nr)
+{
+    dpi_block *b = (dpi_block *)nr;
+    if (!b) return;
+    free(b->base);
+    free(b->r);
+    free(b);
+}
+
+static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
+{
+    AX_TRY(validate(p, err));
+    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "dpi_neuron: resolution must be > 0 (got %g)", h);
+    AX_CHECK(n >= 0, err, AX_EINPUT, "dpi_neuron: neuron count must be >= 0 (got %lld)", (long long)n);
+    dpi_block *b = calloc(1, sizeof *b);
+    AX_CHECK_ALLOC(b, err, "dpi_neuron block");
+    memcpy(b->p, p, sizeof b->p);
+    b->n = n;
+    double kappa = 0.5 * (p[P_KAPPA_N] + p[P_KAPPA_P]), ut_k = p[P_U_T] / kappa;
+    double tau_syn = ut_k * p[P_C_SYN] / p[P_ITAU_SYN];
+    double t_pulse = p[P_VTH] * p[P_C_PULSE] / p[P_IPULSE];
+    b->f_dis = exp(-h / tau_syn);
+    b->w_gain = -expm1(-t_pulse / tau_syn) * p[P_IGAIN_SYN] / p[P_ITAU_SYN] * p[P_ISCALE];
+    b->h_tau = h / (ut_k * p[P_C_MEM] / p[P_ITAU_MEM]);
+    b->fb_exp = kappa / (kappa + 1.0);
+    b->gain_ratio = p[P_IGAIN_MEM] / p[P_ITAU_MEM];
+    b->inv_leak = 1.0 / p[P_ITAU_MEM];
+    b->ref_steps = ax_models_ref_steps(p[P_VTH] * p[P_C_REF] / p[P_IREF], h);
+    b->r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
+    double **arrs[] = {&b->Imem, &b->Iex, &b->Iin, &b->I_e, &b->y0};
+    b->base = ax_models_alloc_arrays(n, 5, arrs);
+    if (!b->r || !b->base) {
+        destroy((ax_neurons *)b);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld dpi_neuron neurons", (long long)n);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        b->Imem[i] = p[P_IO];
+        b->I_e[i] = p[P_I_E];
+    }
+    *out = (ax_neurons *)b;
+    return AX_OK;
+}
+
+static double *state(ax_neurons *nr, int var)
+{
+    dpi_block *b = (dpi_block *)nr;
+    switch (var) {
+    case S_IMEM: return b->Imem;
+    case S_IEX: return b->Iex;
+    case S_IIN: return b->Iin;
+    default: return NULL;
+    }
+}
+
+static double *param_array(ax_neurons *nr, int param)
+{
+    dpi_block *b = (dpi_block *)nr;
+    return param == P_I_E ? b->I_e : NULL;
+}
+
+static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext, int64_t *spiked)
+{
+    dpi_block *b = (dpi_block *)nr;
+    double *restrict Im = b->Imem, *restrict Iex = b->Iex, *restrict Iin = b->Iin;
+    const double *restrict Ie = b->I_e, *restrict y0 = b->y0;
+    const double *restrict in_ex = in[0], *restrict in_in = in[1];
+    int32_t *restrict R = b->r;
+    const double Io = b->p[P_IO], Ileak = b->p[P_ITAU_MEM], Ig = b->p[P_IGAIN_MEM];
+    const double thr = b->p[P_ISPKTHR], f_dis = b->f_dis, wg = b->w_gain, h_tau = b->h_tau;
+    const double fb_exp = b->fb_exp, gr = b->gain_ratio, inv_leak = b->inv_leak;
+    const int32_t ref_steps = (int32_t)b->ref_steps;
+    int64_t ns = 0;
+    for (int64_t i = 0; i < b->n; i++) {
+        double ex = f_dis * Iex[i] + wg * fabs(in_ex[i]);
+        double ih = f_dis * Iin[i] + wg * fabs(in_in[i]);
+        double im = Im[i];
+        int32_t r = R[i];
+        double drive = r ? Io : fmax(Io, ex - ih - Ileak + Ie[i] + y0[i]);
+        double inf = gr * (drive - Ileak);
+        double ifb = Io * pow(im / Io, fb_exp);
+        double d = im / (im + Ig) * (inf + ifb * inv_leak * (im + Ig) - im);
+        im = fmax(Io, im + h_tau * d);
+        if (r) r--;
+        if (im > thr) {
+            im = Io;
+            r = ref_steps;
+            spiked[ns++] = i;
+        }
+        Iex[i] = ex;
+        Iin[i] = ih;
+        Im[i] = im;
+        R[i] = r;
+    }
+    ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);
+    return ns;
+}
+
+/* Checkpoint: I_mem, I_syn_ex, I_syn_in, y0, refractory counter (model.h). */
+static void ckpt_save(const ax_neurons *nr, double *out)
+{
+    const dpi_block *b = (const dpi_block *)nr;
+    double *const a[] = {b->Imem, b->Iex, b->Iin, b->y0};
+    ax_models_ckpt_save(b->n, a, 4, b->r, out);
+}
+
+static void ckpt_load(ax_neurons *nr, const double *in)
+{
+    dpi_block *b = (dpi_block *)nr;
+    double *const a[] = {b->Imem, b->Iex, b->Iin, b->y0};
+    ax_models_ckpt_load(b->n, a, 4, b->r, in);
+    b->y0_dirty = 1;
+}
+
+const ax_model_ops ax_model_dpi_neuron = {
+    .name = "dpi_neuron",
+    .doc = "Dynap-SE2 DPI neuron (Rockpool DynapSim dynamics, forward Euler; currents in pA)",
+    .n_params = N_PARAMS,
+    .params = kParams,
+    .n_state = N_STATE,
+    .state_names = kState,
+    .n_receptors = 2,
+    .weight_unit = "Iscale",
+    .validate = validate,
+    .create = create,
+    .destroy = destroy,
+    .state = state,
+    .param_array = param_array,
+    .sync = sync,
+    .update = update,
+    .n_ckpt = 5,
+    .ckpt_save = ckpt_save,
+    .ckpt_load = ckpt_load,
+};
