@@ -84,6 +84,7 @@ static const col BM_COLS[] = {
     {"n_checkpoints", C_I32, R(nc)}, {"dt", C_D, R(bm.dt)}, {"duration", C_D, R(bm.duration)},
     {"burn_in", C_D, R(bm.burn_in)}, {"delay", C_D, R(bm.delay)},
     {"weight_scale", C_D, R(bm.weight_scale)}, {"bias_shift", C_D, R(bm.bias_shift)},
+    {"renewing", C_I64, R(bm.renewing)},
 };
 #undef R
 

@@ -1,5 +1,5 @@
-# sweep (owner: sweep work): calibration sweeps as an MPI task farm,
-# resumable, one HDF5 table (docs/sweeps.md)
+# sweep (owner: sweep work): calibration and Boltzmann-machine sampling
+# sweeps as an MPI task farm, resumable, one HDF5 table (docs/sweeps.md)
 noinst_LTLIBRARIES += libax_sweep.la
 libax_sweep_la_SOURCES = src/sampling/sweep_impl.h src/sampling/sweep_spec.c src/sampling/sweep_bm.c \
 	src/sampling/sweep_run.c io/sweep_io.c
@@ -7,7 +7,9 @@ pkginclude_HEADERS += include/axon/sweep.h
 
 AX_SWEEP_LIBS = libax_sweep.la $(AX_SAMPLING_LIBS)
 
-TESTS += tests/test_sweep.sh tests/test_sweep_kill.sh
-dist_check_SCRIPTS += tests/test_sweep.sh tests/test_sweep_kill.sh tests/test_sweep_compare.py
+TESTS += tests/test_sweep.sh tests/test_sweep_kill.sh tests/test_sweep_sample.sh \
+	tests/test_sweep_sample_kill.sh
+dist_check_SCRIPTS += tests/test_sweep.sh tests/test_sweep_kill.sh tests/test_sweep_sample.sh \
+	tests/test_sweep_sample_kill.sh tests/test_sweep_compare.py
 EXTRA_DIST += tests/sweep
 CLEANFILES += tests/sweep_*.h5 tests/sweep_*.json

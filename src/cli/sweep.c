@@ -53,7 +53,7 @@ static int cmd_check(int argc, char **argv)
     for (int k = 0; k < ax_sweep_n_params(sw); k++)
         printf("%s%s", k ? ", " : ": ", ax_sweep_param_name(sw, k));
     printf("\n  estimate: %.3g core-hours (%.3g core-s; ~%s ns per sampler-step, rough)\n",
-           cs / 3600.0, cs, kind == AX_SWEEP_SAMPLE ? "60" : "40");
+           cs / 3600.0, cs, kind == AX_SWEEP_SAMPLE ? "140" : "40");
     if (bad) printf("  %lld tasks have invalid parameters: they will be recorded as failed\n",
                     (long long)bad);
     ax_sweep_destroy(&sw);

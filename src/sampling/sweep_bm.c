@@ -5,7 +5,8 @@
  * The base BM is read once with ax_bm_load (so the BM file means exactly
  * what it means to `axon sample`); a task copies it and applies its
  * parameters: weight_scale multiplies W, bias_shift adds to every b,
- * seed/duration/burn_in/dt/delay replace the base's. Two things ax_bm keeps
+ * seed/duration/burn_in/dt/delay/synapses replace the base's (synapses:
+ * static = 0, renewing = 1). Two things ax_bm keeps
  * only as resolved values are taken from the BM file's text: whether
  * `delay:` was given (if not, delay = dt of the task, as in ax_bm_load) and
  * the `checkpoints:` list, re-filtered against the task's duration by
@@ -23,8 +24,9 @@
 
 #include "sampling/sweep_impl.h"
 
-static const char *const NAMES[AX_BMP_N] = {"seed",  "duration",     "burn_in",   "dt",
-                                            "delay", "weight_scale", "bias_shift"};
+static const char *const NAMES[AX_BMP_N] = {"seed",         "duration",   "burn_in",
+                                            "dt",           "delay",      "weight_scale",
+                                            "bias_shift",   "synapses"};
 
 int ax_sweep_bm_param(const char *name)
 {
@@ -35,7 +37,17 @@ int ax_sweep_bm_param(const char *name)
 
 const char *ax_sweep_bm_param_list(void)
 {
-    return "seed, duration, burn_in, dt, delay, weight_scale, bias_shift";
+    return "seed, duration, burn_in, dt, delay, weight_scale, bias_shift, synapses";
+}
+
+ax_status ax_sweep_bm_value(ax_sctx *c, const ax_yn *n, const char *name, double *out)
+{
+    if (!strcmp(name, "synapses") && n && n->kind == AX_YN_SCALAR &&
+        (!strcmp(n->str, "static") || !strcmp(n->str, "renewing"))) {
+        *out = !strcmp(n->str, "renewing");
+        return AX_OK;
+    }
+    return ax_spec_number(c, n, name, 0, out);
 }
 
 /* The explicit `checkpoints:` list and `delay:` of the BM file (already
@@ -120,6 +132,7 @@ static void resolve(const ax_sweep sw, int64_t id, double *v, int *swept)
     v[AX_BMP_SEED] = (double)sw->bm.seed, v[AX_BMP_DURATION] = sw->bm.duration;
     v[AX_BMP_BURN_IN] = sw->bm.burn_in, v[AX_BMP_DT] = sw->bm.dt;
     v[AX_BMP_DELAY] = sw->bm.delay, v[AX_BMP_WEIGHT_SCALE] = 1.0, v[AX_BMP_BIAS_SHIFT] = 0.0;
+    v[AX_BMP_SYNAPSES] = sw->bm.renewing;
     memset(swept, 0, AX_BMP_N * sizeof *swept);
     double p[64], *pv = sw->n_cols <= 64 ? p : malloc((size_t)sw->n_cols * sizeof *pv);
     if (!pv) return; /* out of memory: base values, caught by nothing worse than a wrong row */
@@ -147,6 +160,8 @@ static ax_status validate(const ax_sweep sw, const double *v, int seed_swept, ax
              "(got %g)", v[AX_BMP_WEIGHT_SCALE]);
     AX_CHECK(isfinite(v[AX_BMP_BIAS_SHIFT]), err, AX_EINPUT, "bias_shift must be finite (got %g)",
              v[AX_BMP_BIAS_SHIFT]);
+    AX_CHECK(v[AX_BMP_SYNAPSES] == 0 || v[AX_BMP_SYNAPSES] == 1, err, AX_EINPUT,
+             "synapses must be static (0) or renewing (1) (got %g)", v[AX_BMP_SYNAPSES]);
     AX_CHECK(on_grid(T, dt), err, AX_EINPUT, "duration %g ms is not a multiple of dt %g ms", T, dt);
     AX_CHECK(on_grid(B, dt), err, AX_EINPUT, "burn_in %g ms is not a multiple of dt %g ms", B, dt);
     AX_CHECK(D >= dt * (1 - 1e-9) && on_grid(D, dt), err, AX_EINPUT,
@@ -166,7 +181,7 @@ static ax_status copy_base(const ax_sweep sw, const double *v, uint64_t seed, ax
     size_t n = (size_t)b->n;
     *bm = (ax_bm){.n = b->n, .duration = v[AX_BMP_DURATION], .burn_in = v[AX_BMP_BURN_IN],
                   .dt = v[AX_BMP_DT], .delay = v[AX_BMP_DELAY], .seed = seed,
-                  .diag_warning = b->diag_warning, .asym_warning = b->asym_warning};
+                  .renewing = v[AX_BMP_SYNAPSES] != 0, .diag_warning = b->diag_warning, .asym_warning = b->asym_warning};
     bm->W = malloc(n * n * sizeof *bm->W);
     bm->b = malloc(n * sizeof *bm->b);
     bm->cal = malloc(n * sizeof *bm->cal);
@@ -205,7 +220,8 @@ ax_status ax_sweep_bm_build(const ax_sweep sw, int64_t id, ax_bm *bm, ax_bm_row 
         *info = (ax_bm_row){.n_units = sw->bm.n, .dt = v[AX_BMP_DT],
                             .duration = v[AX_BMP_DURATION], .burn_in = v[AX_BMP_BURN_IN],
                             .delay = v[AX_BMP_DELAY], .weight_scale = v[AX_BMP_WEIGHT_SCALE],
-                            .bias_shift = v[AX_BMP_BIAS_SHIFT], .dkl_joint = NAN,
+                            .bias_shift = v[AX_BMP_BIAS_SHIFT],
+                            .renewing = v[AX_BMP_SYNAPSES] == 1, .dkl_joint = NAN,
                             .dkl_marg = NAN, .missing = NAN};
     ax_status st = validate(sw, v, swept[AX_BMP_SEED], err);
     if (st == AX_OK) st = copy_base(sw, v, s, bm, err);
@@ -218,11 +234,13 @@ ax_status ax_sweep_task_bm(const ax_sweep sw, int64_t id, ax_bm *bm, ax_error *e
     return ax_sweep_bm_build(sw, id, bm, NULL, NULL, err);
 }
 
-/* Measured on one core (examples/sweep_bm.yaml, 5 units): ~60 ns per
- * sampler-step (update, Poisson input, delivery, the state accumulator)
- * and ~1 ms per engine run (build, spec). Rough by design. */
-#define AX_BM_S_PER_UNIT_STEP 60e-9
-#define AX_BM_S_PER_RUN 1e-3
+/* Measured on one core (5 units, tests/sweep/bm_kill.yaml and
+ * examples/sweep_bm.yaml): ~140 ns per sampler-step (update, Poisson
+ * input, delivery to the other units, the state accumulator) and ~0.5 ms
+ * per engine run (build, spec). Delivery grows with n^2 x rate, so large
+ * BMs cost more per step: rough by design. */
+#define AX_BM_S_PER_UNIT_STEP 140e-9
+#define AX_BM_S_PER_RUN 0.5e-3
 
 double ax_sweep_bm_cost(const ax_bm *bm)
 {

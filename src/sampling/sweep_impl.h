@@ -28,7 +28,7 @@ typedef struct ax_sweep_col {
 
 /* Parameters of a sample task (names in sweep_bm.c). */
 enum { AX_BMP_SEED, AX_BMP_DURATION, AX_BMP_BURN_IN, AX_BMP_DT, AX_BMP_DELAY,
-       AX_BMP_WEIGHT_SCALE, AX_BMP_BIAS_SHIFT, AX_BMP_N };
+       AX_BMP_WEIGHT_SCALE, AX_BMP_BIAS_SHIFT, AX_BMP_SYNAPSES, AX_BMP_N };
 
 struct ax_sweep_s {
     ax_sweep_kind kind;
@@ -61,6 +61,7 @@ typedef struct ax_bm_row {
     int64_t n_units, n_spikes_total; /* spikes after burn-in, all units */
     double dt, duration, burn_in, delay; /* ms */
     double weight_scale, bias_shift;
+    int64_t renewing;        /* 0 static, 1 renewing synapses */
     double dkl_joint;        /* nats, at the end; NaN when n_units > 20 */
     double dkl_marg;         /* nats, sum of Bernoulli DKLs; NaN when n_units > 20 */
     double missing;          /* theory mass of states never visited; NaN when n_units > 20 */
@@ -109,6 +110,9 @@ void ax_sweep_path(const ax_sweep sw, const char *rel, char *out, size_t size);
  * names for messages. Can't fail. */
 int ax_sweep_bm_param(const char *name);
 const char *ax_sweep_bm_param_list(void);
+/* A value of a sample parameter in the sweep file: a number, or for
+ * `synapses` also static (0) / renewing (1). Spec error otherwise. */
+ax_status ax_sweep_bm_value(ax_sctx *c, const ax_yn *n, const char *name, double *out);
 /* Load the base BM file named by node b (relative to the sweep file) into
  * sw->bm; spec errors (exit 2) when it does not load. */
 ax_status ax_sweep_bm_base(ax_sweep sw, ax_sctx *c, const ax_yn *b);

@@ -131,6 +131,14 @@ static ax_status add_col(ax_sweep sw, ax_sctx *c, const ax_yn *k, int axis, int 
     return AX_OK;
 }
 
+/* A parameter value in an axis list or table row. */
+static ax_status param_value(ax_sweep sw, ax_sctx *c, const ax_yn *n, const char *name,
+                             double *out)
+{
+    if (sw->kind == AX_SWEEP_SAMPLE) return ax_sweep_bm_value(c, n, name, out);
+    return ax_spec_number(c, n, name, 0, out);
+}
+
 /* An axis: [v, ...] or {linspace: [a, b, n]} or {logspace: [a, b, n]}
  * (logspace: geometric from a to b, both > 0, endpoints included). */
 static ax_status parse_axis(ax_sweep sw, ax_sctx *c, const ax_yn *k, const ax_yn *v, int a)
@@ -142,7 +150,7 @@ static ax_status parse_axis(ax_sweep sw, ax_sctx *c, const ax_yn *k, const ax_yn
         n = v->n;
         x = own(sw, malloc((size_t)n * sizeof *x));
         AX_CHECK_ALLOC(x, c->err, "an axis");
-        for (int64_t i = 0; i < n; i++) AX_TRY(ax_spec_number(c, v->items[i], k->str, 0, &x[i]));
+        for (int64_t i = 0; i < n; i++) AX_TRY(param_value(sw, c, v->items[i], k->str, &x[i]));
     } else if (v->kind == AX_YN_MAP && v->n == 1 &&
                (!strcmp(v->keys[0]->str, "linspace") || !strcmp(v->keys[0]->str, "logspace"))) {
         const ax_yn *l = v->items[0];
@@ -208,8 +216,8 @@ static ax_status parse_table(ax_sweep sw, ax_sctx *c, const ax_yn *t)
             if (col < 0)
                 return ax_spec_fail(c, r->keys[k], "table row %d sets '%s', which row 0 does not",
                                     i, r->keys[k]->str);
-            AX_TRY(ax_spec_number(c, r->items[k], r->keys[k]->str, 0,
-                                  &sw->table[(size_t)i * (size_t)sw->n_cols + (size_t)col]));
+            AX_TRY(param_value(sw, c, r->items[k], r->keys[k]->str,
+                               &sw->table[(size_t)i * (size_t)sw->n_cols + (size_t)col]));
         }
     }
     return AX_OK;
