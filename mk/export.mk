@@ -13,7 +13,12 @@ check_PROGRAMS += tests/test_export
 tests_test_export_SOURCES = tests/test_export.c
 tests_test_export_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
 tests_test_export_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-TESTS += tests/test_export tests/test_export_cli.sh
-dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_export_files.py
-EXTRA_DIST += tests/test_export.c
+check_PROGRAMS += tests/test_dynapse
+tests_test_dynapse_SOURCES = tests/test_dynapse.c
+tests_test_dynapse_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
+tests_test_dynapse_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+TESTS += tests/test_export tests/test_export_cli.sh tests/test_dynapse tests/test_dynapse_cli.sh
+dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_export_files.py tests/test_dynapse_cli.sh \
+	tests/test_dynapse_files.py
+EXTRA_DIST += tests/test_export.c tests/test_dynapse.c
 CLEANFILES += tests/export_*.nir

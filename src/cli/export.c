@@ -41,7 +41,8 @@ static void usage(FILE *out)
             "  naming the limit, what breaks it and the fix.\n\n"
             "options:\n"
             "  --target T            spinnaker (pyNN.spiNNaker script + connection files),\n"
-            "                        dynapse (Rockpool spec; not built yet), nir (NIR HDF5 graph)\n"
+            "                        dynapse (Rockpool-style Dynap-SE2 spec: spec.json, weights.h5,\n"
+            "                        load_dynapse.py), nir (NIR HDF5 graph)\n"
             "  -o, --output DIR      output directory (written as DIR.partial, renamed at the end)\n"
             "  -f, --force           replace an existing non-empty DIR\n"
             "  --allow-approx        accept approximations instead of failing; each is listed\n"
@@ -50,6 +51,7 @@ static void usage(FILE *out)
             "  --max-rel-error E     SpiNNaker: largest accepted weight quantisation error (default 0.01)\n"
             "  --simulate            simulate the original and the exported (quantised) network in\n"
             "                        axon and report the firing rate per population of both\n"
+            "                        (dynapse: the DPI neuron model dpi_neuron with the exported currents)\n"
             "  -t, --threads T       threads for --simulate\n"
             "  -h, --help            this help\n");
 }
