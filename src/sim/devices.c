@@ -115,6 +115,7 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     window(d->start, d->stop, e->h, &p->on0, &p->on1);
     AX_TRY(owned_targets(e, v, d, &p->idx, &p->gid, &p->n, err));
     p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * sizeof *p->u);
+    p->u_blk = -1;
     p->cnt = malloc((size_t)(p->n ? p->n : 1) * sizeof *p->cnt);
     AX_CHECK(p->u && p->cnt, err, AX_ENOMEM, "out of memory for poisson draws");
     p->contiguous = 1;
@@ -290,7 +291,7 @@ void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint
 
 /* Add this slice's Poisson input (arrival steps t0 .. t1-1) to the ring: one
  * Philox block per target per 4 steps, one table lookup per draw. */
-static void inject_poisson(struct ax_engine_s *e, ax_vp *v, const ax_poisson *p, int64_t t0,
+static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t t0,
                            int64_t t1)
 {
     double *ring = v->ring + (size_t)p->receptor * v->n_slots * v->n_local;
@@ -300,7 +301,8 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, const ax_poisson *p,
     const int64_t *restrict idx = p->idx;
     const double w = p->w;
     for (int64_t blk = a0 >> 2; blk <= (a1 - 1) >> 2 && a0 < a1; blk++) {
-        philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
+        if (blk != p->u_blk) philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
+        p->u_blk = blk;
         int64_t n0 = blk * 4 > a0 ? blk * 4 : a0, n1 = blk * 4 + 4 < a1 ? blk * 4 + 4 : a1;
         for (int64_t n = n0; n < n1; n++) {
             double *restrict slot = ring + (size_t)(n % v->n_slots) * v->n_local;

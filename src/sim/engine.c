@@ -453,8 +453,10 @@ static ax_status flush_reports(struct ax_engine_s *e, ax_recorder rec, const rep
 static void progress_line(const struct ax_engine_s *e, FILE *out, int64_t done, double t_start,
                           double *t_last)
 {
+    /* the clock only every 64th slice: slices can be one step short */
+    if (!out || e->rank != 0 || ((done / e->D) % 64 != 0 && done < e->n_steps)) return;
     double now = MPI_Wtime();
-    if (!out || e->rank != 0 || (now - *t_last < 1.0 && done < e->n_steps)) return;
+    if (now - *t_last < 1.0 && done < e->n_steps) return;
     *t_last = now;
     double model = done * e->h;
     fprintf(out, "\r[%3.0f%%] %10.1f ms  RTF %.3f ", 100.0 * done / (double)(e->n_steps ? e->n_steps : 1),
@@ -469,7 +471,7 @@ typedef struct {
     reports rp;
     FILE *progress;
     int64_t flush_steps;
-    double t_comm, t_rec;
+    uint64_t k_comm, k_rec;   /* ax_ticks() */
 } sim_ctx;
 
 /* The master's work between slices: exchange, flush, progress. Returns the
@@ -485,13 +487,13 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
             st = AX_FAIL(err, e->vps[t].status, "out of memory on thread %d during simulation", t);
     if (st == AX_OK && t_end >= e->n_steps / 2 && t_end - e->D < e->n_steps / 2)
         st = fault(e, "simulate", err); /* once, half way */
-    double a = MPI_Wtime();
+    uint64_t a = ax_ticks();
     int stop = e->stop && *e->stop;
     ax_status x = ax_exchange_slice(e, st != AX_OK, &stop, err);
     int secondary = st == AX_OK && x != AX_OK; /* we only learnt that another rank failed */
     if (st == AX_OK) st = x;
-    double b = MPI_Wtime();
-    c->t_comm += b - a;
+    uint64_t b = ax_ticks();
+    c->k_comm += b - a;
     /* From here every rank knows whether any rank failed (the exchange told
      * it) and flushes agree inside the recorder, so the reduction that picks
      * the message runs only after a failure, on every rank alike. */
@@ -505,7 +507,7 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
         w = c->rec ? flush_reports(e, c->rec, &c->rp, err) : AX_OK;
         if (st == AX_OK) st = w;
     }
-    c->t_rec += MPI_Wtime() - b;
+    c->k_rec += ax_ticks() - b;
     progress_line(e, c->progress, t_end, t_start, t_last);
     if (flushed || st != AX_OK) st = agree_from(e, st, secondary, err);
     if (st != AX_OK) return st;
@@ -570,11 +572,14 @@ static ax_status sim_setup(struct ax_engine_s *e, sim_ctx *c, ax_error *err)
     return declare_reports(e, c->rec, &c->rp, err);
 }
 
-static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim)
+/* Statistics after a simulation of t_sim seconds that took `ticks`. */
+static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim, uint64_t ticks)
 {
     ax_engine_stats *s = &e->stats;
-    double loc[6] = {t_sim, e->vps[0].t_update, e->vps[0].t_deliver, c->t_comm, c->t_rec,
-                     e->vps[0].t_devices};
+    double sec = ticks > 0 && t_sim > 0 ? t_sim / (double)ticks : 0.0; /* seconds per tick */
+    const ax_vp *v = &e->vps[0];
+    double loc[6] = {t_sim, v->k_update * sec, v->k_deliver * sec, c->k_comm * sec,
+                     c->k_rec * sec, v->k_devices * sec};
     double mx[6];
     MPI_Allreduce(loc, mx, 6, MPI_DOUBLE, MPI_MAX, e->comm);
     s->t_devices = mx[5];
@@ -604,6 +609,7 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
     sim_ctx c = {.rec = rec, .progress = progress};
     ax_status st = agree(e, sim_setup(e, &c, err), err);
     double t_start = MPI_Wtime(), t_last = t_start;
+    uint64_t k_start = ax_ticks();
     int64_t n_slices = (e->n_steps + e->D - 1) / e->D, sl0 = e->t_begin / e->D;
     volatile int stop = st != AX_OK;
     #pragma omp parallel num_threads(e->threads)
@@ -611,26 +617,32 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
         ax_vp *v = &e->vps[omp_get_thread_num()];
         for (int64_t sl = sl0; sl < n_slices && !stop; sl++) {
             int64_t t0 = sl * e->D, t1 = t0 + e->D < e->n_steps ? t0 + e->D : e->n_steps;
-            double a = omp_get_wtime();
+            uint64_t a = ax_ticks();
             if (sl > 0) deliver(e, v, t0 - e->D);
-            double a2 = omp_get_wtime();
+            uint64_t a2 = ax_ticks();
             ax_vp_inject(e, v, t0);
-            double b = omp_get_wtime();
+            uint64_t b = ax_ticks();
             update_steps(e, v, t0, t1);
-            v->t_deliver += a2 - a;
-            v->t_devices += b - a2;
-            v->t_update += omp_get_wtime() - b;
-            #pragma omp barrier
+            v->k_deliver += a2 - a;
+            v->k_devices += b - a2;
+            v->k_update += ax_ticks() - b;
+            /* one thread: no barriers (libgomp still pays for them, and
+             * slices can be one step short) */
+            if (e->threads > 1) {
+                #pragma omp barrier
+            }
             #pragma omp master
             {
                 if (between_slices(e, &c, t1, sl == n_slices - 1, t_start, &t_last, err) != AX_OK)
                     stop = 1;
             }
-            #pragma omp barrier
+            if (e->threads > 1) {
+                #pragma omp barrier
+            }
         }
     }
     if (st == AX_OK && stop) st = err->code ? err->code : AX_EINTERNAL;
-    sim_stats(e, &c, MPI_Wtime() - t_start);
+    sim_stats(e, &c, MPI_Wtime() - t_start, ax_ticks() - k_start);
     free(c.spk_ids);
     free(c.rp.id);
     return st;
