@@ -22,14 +22,45 @@ void ax_export_result_free(ax_export_result *res)
     *res = (ax_export_result){0};
 }
 
+/* No target has short-term plasticity (standard PyNN on SpiNNaker, NIR and
+ * Rockpool's Dynap-SE2 flow have none): tsodyks2 projections are refused,
+ * or exported as static synapses of the same weight with --allow-approx. */
+static ax_status plastic_projections(const ax_spec *spec, const ax_export_opts *o,
+                                     ax_sbuf *approx, ax_error *err)
+{
+    static const char *const name[] = {"spinnaker", "dynapse", "nir"};
+    for (int p = 0; p < spec->n_proj; p++) {
+        const ax_proj_spec *ps = &spec->proj[p];
+        if (ps->syn_model == AX_SYN_STATIC) continue;
+        const char *src = spec->pops[ps->src].name, *tgt = spec->pops[ps->tgt].name;
+        if (!o->allow_approx)
+            return AX_FAIL(err, AX_EINPUT, "%s:%d:%d: projection %s -> %s: tsodyks2_synapse has "
+                           "no counterpart on --target %s (no short-term plasticity); use a "
+                           "static synapse, or --allow-approx to export it as static",
+                           spec->path, ps->loc.line, ps->loc.col, src, tgt,
+                           name[o->target < 3 ? o->target : 2]);
+        ax_sbuf_printf(approx, "  - projection %s -> %s: tsodyks2_synapse exported as a static "
+                       "synapse of the same weight (no short-term plasticity)\n", src, tgt);
+    }
+    return AX_OK;
+}
+
 ax_status ax_export(const ax_spec *spec, const ax_export_opts *o, const char *dir,
                     ax_export_result *res, ax_error *err)
 {
     *res = (ax_export_result){0};
-    ax_hw_net *net = NULL;
-    AX_TRY(ax_hw_net_build(spec, &net, err));
     ax_sbuf report = {0}, approx = {0};
-    ax_status st;
+    ax_status st = plastic_projections(spec, o, &approx, err);
+    if (st != AX_OK) {
+        ax_sbuf_free(&approx);
+        return st;
+    }
+    ax_hw_net *net = NULL;
+    st = ax_hw_net_build(spec, &net, err);
+    if (st != AX_OK) {
+        ax_sbuf_free(&approx);
+        return st;
+    }
     switch (o->target) {
     case AX_HW_SPINNAKER: st = ax_export_spinnaker(spec, net, o, dir, &report, &approx, res, err); break;
     case AX_HW_DYNAPSE: st = ax_export_dynapse(spec, net, o, dir, &report, &approx, res, err); break;

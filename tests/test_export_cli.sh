@@ -49,4 +49,13 @@ fi
 [ $rc -eq 2 ] && grep -q "quantisation error" "$T/err" || fail "weight error limit (rc $rc)"
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/ap" --max-rel-error 0.0001 --allow-approx > "$T/ap.log" || fail "allow-approx"
 grep -q "approximations taken (--allow-approx): 2" "$T/ap/report.txt" || fail "approximations not listed"
+# tsodyks2 projections have no counterpart on any target: refused (exit 2,
+# nothing written), exported as static and listed with --allow-approx
+sed 's/weight: 0.1, delay: 1.5/weight: 0.1, delay: 1.5, synapse: tsodyks2_synapse/' "$T/b.yaml" > "$T/tso.yaml"
+grep -q tsodyks2 "$T/tso.yaml" || fail "could not make the tsodyks2 variant of b.yaml"
+"$AXON" export --target nir "$T/tso.yaml" -o "$T/tso" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "tsodyks2_synapse has no counterpart on --target nir" "$T/err" && [ ! -e "$T/tso" ] \
+  || fail "tsodyks2 refusal (rc $rc)"
+"$AXON" export --target nir "$T/tso.yaml" -o "$T/tso" --allow-approx > /dev/null 2>&1 || fail "tsodyks2 --allow-approx"
+grep -q "tsodyks2_synapse exported as a static" "$T/tso/report.txt" || fail "tsodyks2 approximation not listed"
 echo "ok"
