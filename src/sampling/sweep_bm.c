@@ -126,8 +126,9 @@ static int on_grid(double t, double dt)
     return isfinite(k) && fabs(k - nearbyint(k)) <= 1e-9 * fmax(1.0, fabs(k));
 }
 
-/* The task's values: base values, replaced by the swept ones. */
-static void resolve(const ax_sweep sw, int64_t id, double *v, int *swept)
+/* The task's values: base values, replaced by the swept ones. Returns 0
+ * when out of memory for the parameter row. */
+static int resolve(const ax_sweep sw, int64_t id, double *v, int *swept)
 {
     v[AX_BMP_SEED] = (double)sw->bm.seed, v[AX_BMP_DURATION] = sw->bm.duration;
     v[AX_BMP_BURN_IN] = sw->bm.burn_in, v[AX_BMP_DT] = sw->bm.dt;
@@ -135,7 +136,7 @@ static void resolve(const ax_sweep sw, int64_t id, double *v, int *swept)
     v[AX_BMP_SYNAPSES] = sw->bm.renewing;
     memset(swept, 0, AX_BMP_N * sizeof *swept);
     double p[64], *pv = sw->n_cols <= 64 ? p : malloc((size_t)sw->n_cols * sizeof *pv);
-    if (!pv) return; /* out of memory: base values, caught by nothing worse than a wrong row */
+    if (!pv) return 0;
     ax_sweep_task_params(sw, id, pv);
     for (int k = 0; k < sw->n_cols; k++) {
         v[sw->cols[k].bm_par] = pv[k];
@@ -143,6 +144,7 @@ static void resolve(const ax_sweep sw, int64_t id, double *v, int *swept)
     }
     if (pv != p) free(pv);
     if (!swept[AX_BMP_DELAY] && !sw->delay_given) v[AX_BMP_DELAY] = v[AX_BMP_DT];
+    return 1;
 }
 
 /* Every rule a task's values must satisfy, with the broken one named. */
@@ -212,8 +214,10 @@ ax_status ax_sweep_bm_build(const ax_sweep sw, int64_t id, ax_bm *bm, ax_bm_row 
              (long long)id, (long long)sw->n_tasks - 1);
     double v[AX_BMP_N];
     int swept[AX_BMP_N];
-    resolve(sw, id, v, swept);
-    uint64_t s0 = swept[AX_BMP_SEED] ? (uint64_t)fmax(0.0, fmin(v[AX_BMP_SEED], 9.0e15)) : sw->bm.seed;
+    AX_CHECK(resolve(sw, id, v, swept), err, AX_ENOMEM, "task %lld: out of memory for its "
+             "parameters", (long long)id);
+    uint64_t s0 = swept[AX_BMP_SEED] ? (uint64_t)fmax(0.0, fmin(v[AX_BMP_SEED], 9007199254740992.0))
+                                       : sw->bm.seed;
     uint64_t s = ax_sweep_task_seed(s0, id);
     if (seed) *seed = s;
     if (info)
