@@ -37,7 +37,12 @@ int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_
 
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid)
 {
-    int p = ax_pop_of(s, gid);
+    return ax_store_find_in(st, s, ax_pop_of(s, gid), gid);
+}
+
+int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid)
+{
+    if (!st->seg) return -1; /* an empty store (e.g. no tsodyks2 projection) */
     int64_t lo = st->seg[p], hi = st->seg[p + 1];
     if (st->dense[p]) return lo + (gid - s->pops[p].first_gid);
     while (lo < hi) {
@@ -209,22 +214,58 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
              (long long)src);
     int64_t idx = ax_vp_local_index(v, c->part, c->tgt_pop, tgt);
     int64_t pos = c->cursor[row]++;
-    ax_syn *sy = &c->st->syn[pos];
-    sy->packed = ((uint32_t)r << 31) | ((uint32_t)d << v->idx_bits) | (uint32_t)idx;
-    sy->w = (float)w;
+    uint32_t packed = ((uint32_t)r << 31) | ((uint32_t)d << v->idx_bits) | (uint32_t)idx;
+    if (c->st->pk) {
+        c->st->pk[pos] = packed; /* the weight is the source population's (cw) */
+    } else {
+        c->st->syn[pos].packed = packed;
+        c->st->syn[pos].w = (float)w;
+    }
     if (c->proj_of) c->proj_of[pos] = c->proj;
     return AX_OK;
 }
 
-static int is_plastic(const ax_proj_spec *p) { return p->syn_model != AX_SYN_STATIC; }
+/* The store a projection's synapses go to. */
+enum { STORE_STATIC = 0, STORE_COMPACT, STORE_PLASTIC };
 
-/* Run the rules of the projections of one store (plastic or static). */
+static int store_of(const struct ax_engine_s *e, int k)
+{
+    const ax_proj_spec *p = &e->spec->proj[k];
+    if (p->syn_model != AX_SYN_STATIC) return STORE_PLASTIC;
+    return e->compact[p->src] ? STORE_COMPACT : STORE_STATIC;
+}
+
+ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    e->compact = calloc((size_t)s->n_pops, 1);
+    e->cw = calloc((size_t)s->n_pops, sizeof *e->cw);
+    uint8_t *mixed = calloc((size_t)s->n_pops, 1);
+    if (!e->compact || !e->cw || !mixed) {
+        free(mixed);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory for the synapse classes");
+    }
+    for (int k = 0; k < s->n_proj; k++) {
+        const ax_proj_spec *p = &s->proj[k];
+        if (p->syn_model != AX_SYN_STATIC) continue;
+        float w = (float)p->weight.value;
+        if (p->weight.kind != AX_DIST_CONST || (e->compact[p->src] && e->cw[p->src] != w))
+            mixed[p->src] = 1;
+        e->compact[p->src] = 1;
+        e->cw[p->src] = w;
+    }
+    for (int q = 0; q < s->n_pops; q++) e->compact[q] &= !mixed[q];
+    free(mixed);
+    return AX_OK;
+}
+
+/* Run the rules of the projections of one store. */
 static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, void *ctx,
-                           place_ctx *pc, int plastic, ax_error *err)
+                           place_ctx *pc, int which, ax_error *err)
 {
     const ax_spec *s = e->spec;
     for (int k = 0; k < s->n_proj; k++) {
-        if (is_plastic(&s->proj[k]) != plastic) continue;
+        if (store_of(e, k) != which) continue;
         int tgt = s->proj[k].tgt;
         if (pc) {
             pc->tgt_pop = tgt;
@@ -241,11 +282,11 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
 /* Synapses this VP expects (exact for deterministic rules, the mean plus a
  * margin for random ones), so pass A allocates once instead of growing by
  * doubling, which would put up to 2x the array on the peak memory. */
-static int64_t expected_local(const struct ax_engine_s *e, const ax_vp *v, int plastic)
+static int64_t expected_local(const struct ax_engine_s *e, const ax_vp *v, int which)
 {
     double n = 0;
     for (int k = 0; k < e->spec->n_proj; k++) {
-        if (is_plastic(&e->spec->proj[k]) != plastic) continue;
+        if (store_of(e, k) != which) continue;
         const ax_pop_spec *t = &e->spec->pops[e->spec->proj[k].tgt];
         double share = (double)v->blocks[e->spec->proj[k].tgt].n / (double)t->n;
         n += ax_spec_expected_synapses(e->spec, k) * share;
@@ -271,33 +312,35 @@ static ax_status synapse_bits(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 }
 
 /* Pass A (sources, rows) and pass B (placement) for one store. */
-static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int plastic,
+static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which,
                              int32_t **proj_of, ax_error *err)
 {
     count_ctx cc = {0};
-    cc.cap = expected_local(e, v, plastic);
+    cc.cap = expected_local(e, v, which);
     cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
     AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
              (long long)cc.cap);
-    ax_status st_ = run_rules(e, v, sink_count, &cc, NULL, plastic, err);
+    ax_status st_ = run_rules(e, v, sink_count, &cc, NULL, which, err);
     if (st_ == AX_OK) st_ = radix_sort_u32(cc.src, cc.n, err);
     if (st_ == AX_OK) st_ = make_rows(e->spec, st, cc.src, cc.n, err);
     free(cc.src);
     AX_TRY(st_);
 
     size_t ns = (size_t)(st->n_syn > 0 ? st->n_syn : 1);
-    st->syn = malloc(ns * sizeof *st->syn);
+    size_t bytes = which == STORE_COMPACT ? sizeof *st->pk : sizeof *st->syn;
+    if (which == STORE_COMPACT) st->pk = malloc(ns * bytes);
+    else st->syn = malloc(ns * bytes);
     int64_t *cursor = malloc((size_t)(st->n_src > 0 ? st->n_src : 1) * sizeof *cursor);
     if (proj_of) *proj_of = malloc(ns * sizeof **proj_of);
-    if (!st->syn || !cursor || (proj_of && !*proj_of)) {
+    if (!(st->syn || st->pk) || !cursor || (proj_of && !*proj_of)) {
         free(cursor);
         return AX_FAIL(err, AX_ENOMEM, "out of memory for %lld synapses (%.1f MiB)",
-                       (long long)st->n_syn, st->n_syn * 8.0 / 1048576);
+                       (long long)st->n_syn, (double)(st->n_syn * bytes) / 1048576);
     }
     memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
     place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
                     .proj_of = proj_of ? *proj_of : NULL};
-    st_ = run_rules(e, v, sink_place, &pc, &pc, plastic, err);
+    st_ = run_rules(e, v, sink_place, &pc, &pc, which, err);
     free(cursor);
     return st_;
 }
@@ -339,12 +382,13 @@ static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, a
 static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     AX_TRY(synapse_bits(e, v, err));
-    AX_TRY(build_store(e, v, &v->st, 0, NULL, err));
-    int any = 0;
-    for (int k = 0; k < e->spec->n_proj; k++) any |= is_plastic(&e->spec->proj[k]);
-    if (!any) return AX_OK;
+    int any[3] = {0, 0, 0};
+    for (int k = 0; k < e->spec->n_proj; k++) any[store_of(e, k)] = 1;
+    if (any[STORE_STATIC]) AX_TRY(build_store(e, v, &v->st, STORE_STATIC, NULL, err));
+    if (any[STORE_COMPACT]) AX_TRY(build_store(e, v, &v->cp, STORE_COMPACT, NULL, err));
+    if (!any[STORE_PLASTIC]) return AX_OK;
     int32_t *proj_of = NULL;
-    ax_status st = build_store(e, v, &v->pl, 1, &proj_of, err);
+    ax_status st = build_store(e, v, &v->pl, STORE_PLASTIC, &proj_of, err);
     if (st == AX_OK) st = make_runs(e->spec, v, proj_of, err);
     free(proj_of);
     return st;
@@ -378,6 +422,7 @@ static void store_free(ax_store *st)
     free(st->src_gid);
     free(st->rows);
     free(st->syn);
+    free(st->pk);
     free(st->seg);
     free(st->dense);
 }
@@ -392,6 +437,7 @@ void ax_vp_free(ax_vp *v, int n_pops)
         }
     free(v->blocks);
     store_free(&v->st);
+    store_free(&v->cp);
     store_free(&v->pl);
     free(v->tso.t_last);
     free(v->tso.run);

@@ -128,7 +128,7 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     AX_CHECK(e->vps && e->pop_recorded && e->rec_first && e->rec_count && e->stats.pop_spikes,
              err, AX_ENOMEM, "out of memory for the engine");
     recorded_ranges(e);
-    return AX_OK;
+    return ax_engine_compact_pops(e, err);
 }
 
 static void build_stats(struct ax_engine_s *e)
@@ -137,9 +137,10 @@ static void build_stats(struct ax_engine_s *e)
     double bytes = 0;
     for (int t = 0; t < e->threads; t++) {
         const ax_vp *v = &e->vps[t];
-        nsyn += v->st.n_syn + v->pl.n_syn;
+        nsyn += v->st.n_syn + v->cp.n_syn + v->pl.n_syn;
         bytes += (v->st.n_syn + v->pl.n_syn) * (double)sizeof(ax_syn) +
-                 (v->st.n_src + v->pl.n_src) * 16.0;
+                 v->cp.n_syn * (double)sizeof(uint32_t) +
+                 (v->st.n_src + v->cp.n_src + v->pl.n_src) * 16.0;
     }
     MPI_Allreduce(&nsyn, &e->stats.n_synapses, 1, MPI_INT64_T, MPI_SUM, e->comm);
     MPI_Allreduce(&bytes, &e->stats.syn_bytes, 1, MPI_DOUBLE, MPI_SUM, e->comm);
@@ -215,6 +216,22 @@ static inline void deliver_row(ax_vp *restrict v, const ax_syn *restrict sy, int
     }
 }
 
+/* The same for a compact row: one weight w for all its synapses. */
+static inline void deliver_row_w(ax_vp *restrict v, const uint32_t *restrict pk, int64_t len,
+                                 int64_t base, double w)
+{
+    const int64_t S = v->n_slots, NL = v->n_local;
+    const uint32_t imask = v->idx_mask, dmask = v->delay_mask;
+    const int ib = v->idx_bits;
+    double *restrict ring = v->ring;
+    for (int64_t q = 0; q < len; q++) {
+        uint32_t p = pk[q];
+        int64_t slot = base + ((p >> ib) & dmask);
+        slot -= slot >= S ? S : 0;
+        ring[((int64_t)(p >> 31) * S + slot) * NL + (p & imask)] += w;
+    }
+}
+
 /* The tsodyks2 synapses of source gid for its spike in step n (NEST's
  * tsodyks2_synapse::send, in the same order): each run of one projection
  * sends w * x * u with its current state, then advances x and u over the
@@ -241,8 +258,8 @@ static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int64_t gid, int6
 }
 
 /* Deliver the received spikes (emitted in steps t_prev + lag) into this
- * thread's ring buffers: static rows with weight factor 1, then the
- * tsodyks2 rows (a branch per spike, not per synapse). */
+ * thread's ring buffers: the static row (compact or not, by the source's
+ * population), then the tsodyks2 row (a branch per spike, not per synapse). */
 static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
 {
     const int64_t S = v->n_slots;
@@ -251,11 +268,14 @@ static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
         uint64_t key = e->recv[k];
         int64_t gid = (int64_t)(key & GID_MASK), n = t_prev + (int64_t)(key >> LAG_SHIFT);
         int64_t base = n % S;
-        int64_t row = ax_store_find(&v->st, e->spec, gid);
+        int p = ax_pop_of(e->spec, gid);
+        const ax_store *st = e->compact[p] ? &v->cp : &v->st;
+        int64_t row = ax_store_find_in(st, e->spec, p, gid);
         if (row >= 0) {
-            const int64_t len = v->st.rows[row + 1] - v->st.rows[row];
+            const int64_t len = st->rows[row + 1] - st->rows[row];
             v->n_events += len;
-            deliver_row(v, v->st.syn + v->st.rows[row], len, base, 1.0);
+            if (st->pk) deliver_row_w(v, st->pk + st->rows[row], len, base, e->cw[p]);
+            else deliver_row(v, st->syn + st->rows[row], len, base, 1.0);
         }
         if (plastic) deliver_tso(e, v, gid, n, base);
     }
@@ -722,6 +742,8 @@ void ax_engine_destroy(ax_engine *ep)
     free(e->vps);
     ax_exchange_free(e);
     free(e->pop_recorded);
+    free(e->compact);
+    free(e->cw);
     free(e->rec_first);
     free(e->rec_count);
     free(e->stats.pop_spikes);

@@ -38,7 +38,8 @@ typedef struct ax_store {
     int64_t n_src, n_syn;
     int64_t *src_gid;     /* [n_src] */
     int64_t *rows;        /* [n_src + 1] */
-    ax_syn *syn;          /* [n_syn] */
+    ax_syn *syn;          /* [n_syn], or NULL in the compact store */
+    uint32_t *pk;         /* compact store: [n_syn] packed words only (weight per population) */
     int64_t *seg;         /* [n_pops + 1] */
     uint8_t *dense;       /* [n_pops] */
 } ax_store;
@@ -127,8 +128,11 @@ typedef struct ax_vp {
     int n_blocks;
     ax_block *blocks;
 
-    /* synapse stores: static synapses, and tsodyks2 synapses with their state */
+    /* synapse stores: static synapses (8 bytes), static synapses of sources
+     * whose every static projection has one constant weight (4 bytes: the
+     * weight is the population's, engine cw[]), and tsodyks2 synapses */
     ax_store st;
+    ax_store cp;
     ax_store pl;
     ax_tso_rows tso;
     int idx_bits;
@@ -172,6 +176,8 @@ struct ax_engine_s {
     double h;
     int64_t D, max_delay, n_steps;
     uint8_t *pop_recorded;    /* [n_pops]: a spike_recorder covers (part of) it */
+    uint8_t *compact;         /* [n_pops]: its static synapses are in the compact store */
+    float *cw;                /* [n_pops]: their common weight */
     int64_t *rec_first, *rec_count; /* recorded id range per population (union) */
     ax_vp *vps;               /* [threads] */
 
@@ -215,8 +221,11 @@ int ax_pop_of(const ax_spec *s, int64_t gid);
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
 void ax_vp_free(ax_vp *v, int n_pops);
 int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid);
-/* Row of source gid in a store, or -1. */
+/* Row of source gid (of population p) in a store, or -1. */
+int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid);
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
+/* Which source populations get compact (4-byte) synapses; fills e->compact, e->cw. */
+ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
 
 /* devices.c */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);
