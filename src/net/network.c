@@ -159,14 +159,8 @@ static ax_status radix_sort_u32(uint32_t *a, int64_t n, ax_error *err)
     return AX_OK;
 }
 
-/* Distinct sources, row offsets and per-population segments from the
- * sorted source list. */
-static ax_status make_rows(const ax_spec *s, ax_store *st, const uint32_t *src, int64_t n,
-                           ax_error *err)
+static ax_status alloc_rows(const ax_spec *s, ax_store *st, int64_t k, int64_t n, ax_error *err)
 {
-    int64_t k = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (i == 0 || src[i] != src[i - 1]) k++;
     st->n_src = k;
     st->n_syn = n;
     st->src_gid = malloc((size_t)(k > 0 ? k : 1) * sizeof *st->src_gid);
@@ -175,6 +169,30 @@ static ax_status make_rows(const ax_spec *s, ax_store *st, const uint32_t *src, 
     st->dense = calloc((size_t)s->n_pops, 1);
     AX_CHECK(st->src_gid && st->rows && st->seg && st->dense, err, AX_ENOMEM,
              "out of memory for %lld synapse rows", (long long)k);
+    return AX_OK;
+}
+
+/* Per-population segments of the filled src_gid[]. */
+static void make_segs(const ax_spec *s, ax_store *st)
+{
+    int64_t k = st->n_src;
+    int p = 0;
+    for (int64_t i = 0; i <= k; i++) {
+        while (p < s->n_pops && (i == k || st->src_gid[i] >= s->pops[p].first_gid + s->pops[p].n))
+            st->seg[++p] = i;
+    }
+    for (p = 0; p < s->n_pops; p++) st->dense[p] = (st->seg[p + 1] - st->seg[p] == s->pops[p].n);
+}
+
+/* Distinct sources, row offsets and per-population segments from the
+ * sorted source list. */
+static ax_status make_rows(const ax_spec *s, ax_store *st, const uint32_t *src, int64_t n,
+                           ax_error *err)
+{
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (i == 0 || src[i] != src[i - 1]) k++;
+    AX_TRY(alloc_rows(s, st, k, n, err));
     k = 0;
     for (int64_t i = 0; i < n; i++) {
         if (i == 0 || src[i] != src[i - 1]) {
@@ -183,12 +201,48 @@ static ax_status make_rows(const ax_spec *s, ax_store *st, const uint32_t *src, 
         }
     }
     st->rows[k] = n;
-    int p = 0;
-    for (int64_t i = 0; i <= k; i++) {
-        while (p < s->n_pops && (i == k || st->src_gid[i] >= s->pops[p].first_gid + s->pops[p].n))
-            st->seg[++p] = i;
+    make_segs(s, st);
+    return AX_OK;
+}
+
+/* The same from per-source counts cnt[gid - g0], g0 <= gid < g0 + m. */
+static ax_status make_rows_counted(const ax_spec *s, ax_store *st, const uint32_t *cnt,
+                                   int64_t g0, int64_t m, ax_error *err)
+{
+    int64_t k = 0, n = 0;
+    for (int64_t i = 0; i < m; i++) {
+        k += cnt[i] != 0;
+        n += cnt[i];
     }
-    for (p = 0; p < s->n_pops; p++) st->dense[p] = (st->seg[p + 1] - st->seg[p] == s->pops[p].n);
+    AX_TRY(alloc_rows(s, st, k, n, err));
+    k = n = 0;
+    for (int64_t i = 0; i < m; i++) {
+        if (!cnt[i]) continue;
+        st->src_gid[k] = g0 + i;
+        st->rows[k++] = n;
+        n += cnt[i];
+    }
+    st->rows[k] = n;
+    make_segs(s, st);
+    return AX_OK;
+}
+
+/* Pass A with one counter per candidate source, used when the candidates
+ * (all neurons of the store's source populations) are no more than the
+ * synapses expected here: then 4 B per candidate is less than the source
+ * list (4 B per synapse) plus its sort buffer (another 4 B), and the build
+ * no longer peaks above the final store. */
+typedef struct {
+    uint32_t *cnt;
+    int64_t g0;
+} dense_ctx;
+
+static ax_status sink_count_dense(void *ctx, int64_t src, int64_t tgt, double w, int32_t d,
+                                  int r, ax_error *err)
+{
+    (void)tgt; (void)w; (void)d; (void)r; (void)err;
+    dense_ctx *c = ctx;
+    c->cnt[src - c->g0]++;
     return AX_OK;
 }
 
@@ -311,20 +365,54 @@ static ax_status synapse_bits(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     return AX_OK;
 }
 
+/* gid range [*g0, *g1) of the source populations of a store's projections. */
+static void source_range(const struct ax_engine_s *e, int which, int64_t *g0, int64_t *g1)
+{
+    *g0 = INT64_MAX;
+    *g1 = 0;
+    for (int k = 0; k < e->spec->n_proj; k++) {
+        if (store_of(e, k) != which) continue;
+        const ax_pop_spec *p = &e->spec->pops[e->spec->proj[k].src];
+        if (p->first_gid < *g0) *g0 = p->first_gid;
+        if (p->first_gid + p->n > *g1) *g1 = p->first_gid + p->n;
+    }
+    if (*g1 < *g0) *g0 = *g1 = 0;
+}
+
+/* Pass A: distinct sources and row lengths, by counting (dense_ctx) or by
+ * sorting the source list. */
+static ax_status pass_a(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which, ax_error *err)
+{
+    int64_t cap = expected_local(e, v, which), g0, g1;
+    source_range(e, which, &g0, &g1);
+    ax_status s;
+    /* AXON_PASS_A=sort forces the sorting path (tests compare both) */
+    const char *force = getenv("AXON_PASS_A");
+    if (g1 - g0 <= cap && !(force && !strcmp(force, "sort"))) {
+        dense_ctx dc = {calloc((size_t)(g1 - g0 > 0 ? g1 - g0 : 1), sizeof *dc.cnt), g0};
+        AX_CHECK(dc.cnt, err, AX_ENOMEM, "out of memory for %lld source counters during build",
+                 (long long)(g1 - g0));
+        s = run_rules(e, v, sink_count_dense, &dc, NULL, which, err);
+        if (s == AX_OK) s = make_rows_counted(e->spec, st, dc.cnt, g0, g1 - g0, err);
+        free(dc.cnt);
+        return s;
+    }
+    count_ctx cc = {.cap = cap};
+    cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
+    AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
+             (long long)cc.cap);
+    s = run_rules(e, v, sink_count, &cc, NULL, which, err);
+    if (s == AX_OK) s = radix_sort_u32(cc.src, cc.n, err);
+    if (s == AX_OK) s = make_rows(e->spec, st, cc.src, cc.n, err);
+    free(cc.src);
+    return s;
+}
+
 /* Pass A (sources, rows) and pass B (placement) for one store. */
 static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which,
                              int32_t **proj_of, ax_error *err)
 {
-    count_ctx cc = {0};
-    cc.cap = expected_local(e, v, which);
-    cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
-    AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
-             (long long)cc.cap);
-    ax_status st_ = run_rules(e, v, sink_count, &cc, NULL, which, err);
-    if (st_ == AX_OK) st_ = radix_sort_u32(cc.src, cc.n, err);
-    if (st_ == AX_OK) st_ = make_rows(e->spec, st, cc.src, cc.n, err);
-    free(cc.src);
-    AX_TRY(st_);
+    AX_TRY(pass_a(e, v, st, which, err));
 
     size_t ns = (size_t)(st->n_syn > 0 ? st->n_syn : 1);
     size_t bytes = which == STORE_COMPACT ? sizeof *st->pk : sizeof *st->syn;
@@ -340,9 +428,9 @@ static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int 
     memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
     place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
                     .proj_of = proj_of ? *proj_of : NULL};
-    st_ = run_rules(e, v, sink_place, &pc, &pc, which, err);
+    ax_status s = run_rules(e, v, sink_place, &pc, &pc, which, err);
     free(cursor);
-    return st_;
+    return s;
 }
 
 /* Split the plastic rows into runs of one projection and set each run's
