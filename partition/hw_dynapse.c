@@ -136,7 +136,9 @@ static int check_fan_out(const ax_dynap_spec *d, ax_sbuf *viol)
         memset(seen, 0, (size_t)(d->n_chips ? d->n_chips : 1) * sizeof *seen);
         for (int64_t j = 0; j < d->n_neuron; j++) {
             if (!d->m_rec[i * d->n_neuron + j]) continue;
-            int ch = d->cores[d->core_of[j]].chip;
+            int c = d->core_of[j];
+            int ch = c >= 0 && c < d->n_cores ? d->cores[c].chip : -1;
+            if (ch < 0 || ch >= d->n_chips) continue; /* reported by the core checks */
             if (!seen[ch]) { seen[ch] = 1; n++; }
         }
         if (n > AX_DYNAP_DEST) { if (first < 0) first = i; bad++; }

@@ -289,8 +289,17 @@ static void test_bm_file(void)
     fclose(f);
     ax_bm bm;
     ax_error err = {0};
-    CU_ASSERT(ax_bm_load(path, &bm, &err) == AX_ENOTIMPL);
-    CU_ASSERT(strstr(err.msg, "not available yet") != NULL);
+    CU_ASSERT_FATAL(ax_bm_load(path, &bm, &err) == AX_OK);
+    CU_ASSERT(bm.renewing == 1);
+    ax_bm_free(&bm);
+    f = fopen(path, "w");
+    fprintf(f, "boltzmann_machine:\n  weights: [[0, 1], [1, 0]]\n  biases: [0, 0]\n"
+               "  synapses: plastic\n  calibration: {sampler: {model: IF_cond_exp, background: "
+               "{excitatory: {rate: 10, weight: 0.001}}}, alpha: 1, v_p05: -50}\n"
+               "simulation: {duration: 100}\n");
+    fclose(f);
+    CU_ASSERT(ax_bm_load(path, &bm, &err) == AX_EINPUT);
+    CU_ASSERT(strstr(err.msg, "static or renewing") != NULL);
     f = fopen(path, "w");
     fprintf(f, "boltzmann_machine:\n  weights: [[1, 0.5], [0.3, 0]]\n  biases: [0, 0.2]\n"
                "  calibration: {sampler: {model: IF_cond_exp, background: "
@@ -298,7 +307,7 @@ static void test_bm_file(void)
                "simulation: {duration: 1000, checkpoints: [10, 100]}\n");
     fclose(f);
     CU_ASSERT_FATAL(ax_bm_load(path, &bm, &err) == AX_OK);
-    CU_ASSERT(bm.diag_warning && bm.asym_warning);
+    CU_ASSERT(bm.diag_warning && bm.asym_warning && bm.renewing == 0);
     CU_ASSERT(bm.W[0] == 0 && bm.W[1] == 0.4 && bm.W[2] == 0.4);
     CU_ASSERT(bm.n_checkpoints == 3 && bm.checkpoints[2] == 1000);
     CU_ASSERT(bm.cal[1].alpha == 1 && bm.cal[1].s.g_L == 50.0);
@@ -317,7 +326,7 @@ int main(void)
     CU_add_test(s, "logistic and erf fits", test_fit);
     CU_add_test(s, "event-driven state accumulator", test_accumulator);
     CU_add_test(s, "Boltzmann enumeration and DKL", test_theory_dkl);
-    CU_add_test(s, "BM file (renewing refused, warnings)", test_bm_file);
+    CU_add_test(s, "BM file (renewing, bad synapses, warnings)", test_bm_file);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
