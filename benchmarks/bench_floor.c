@@ -7,7 +7,9 @@
  * row order (as spikes arrive), summed into a slot array. It prints ns per
  * event for a working set far larger than the caches, the figure
  * docs/performance.md compares axon's delivery cost with.
- *   usage: bench_floor [n_neurons] [synapses_per_row] [rows]
+ * `slots` ring slots (receptors x slots in the engine; default 16) set the
+ * size of the scattered-add target: the microcircuit's is 2 x 91 per thread.
+ *   usage: bench_floor [n_neurons] [synapses_per_row] [rows] [slots <= 255]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,13 +41,19 @@ int main(int argc, char **argv)
     int64_t n = argc > 1 ? atoll(argv[1]) : 12500;
     int64_t row = argc > 2 ? atoll(argv[2]) : 1250;
     int64_t rows = argc > 3 ? atoll(argv[3]) : 12500;
+    int64_t slots = argc > 4 ? atoll(argv[4]) : 16;
+    if (n < 1 || n > 0xFFFFFF || row < 1 || rows < 1 || slots < 1 || slots > 255) {
+        fprintf(stderr, "bench_floor: need 1 <= n_neurons < 2^24, rows and row >= 1, "
+                        "1 <= slots <= 255\n");
+        return 2;
+    }
     syn *s = malloc((size_t)(rows * row) * sizeof *s);
-    double *ring = calloc((size_t)n * 16, sizeof *ring);
+    double *ring = calloc((size_t)(n * slots), sizeof *ring);
     int64_t *order = malloc((size_t)rows * sizeof *order);
     if (!s || !ring || !order) return 1;
     uint64_t st = 88172645463325252ull;
     for (int64_t i = 0; i < rows * row; i++) {
-        s[i].packed = (uint32_t)(xs(&st) % (uint64_t)n) | ((uint32_t)(xs(&st) % 16) << 24);
+        s[i].packed = (uint32_t)(xs(&st) % (uint64_t)n) | ((uint32_t)(xs(&st) % (uint64_t)slots) << 24);
         s[i].w = 0.1f;
     }
     for (int64_t i = 0; i < rows; i++) order[i] = (int64_t)(xs(&st) % (uint64_t)rows);
@@ -61,9 +69,10 @@ int main(int argc, char **argv)
         if (dt < best) best = dt;
     }
     double sum = 0;
-    for (int64_t i = 0; i < n * 16; i++) sum += ring[i];
-    printf("floor: %lld neurons, %lld synapses per row, %lld rows (%.0f MiB of synapses)\n",
-           (long long)n, (long long)row, (long long)rows, rows * row * 8.0 / 1048576);
+    for (int64_t i = 0; i < n * slots; i++) sum += ring[i];
+    printf("floor: %lld neurons x %lld slots (%.0f MiB ring), %lld synapses per row, %lld rows "
+           "(%.0f MiB of synapses)\n", (long long)n, (long long)slots, n * slots * 8.0 / 1048576,
+           (long long)row, (long long)rows, rows * row * 8.0 / 1048576);
     printf("floor: %.3f ns per event (stream 8 B + one scattered add), %.2f GB/s of synapses "
            "(checksum %.1f)\n", best * 1e9 / (rows * row), rows * row * 8.0 / best / 1e9, sum);
     free(s);
