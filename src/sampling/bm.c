@@ -116,29 +116,40 @@ static ax_status parse_samplers(ax_sctx *c, const ax_yn *s, ax_bm *bm)
     return AX_OK;
 }
 
-static ax_status parse_checkpoints(ax_sctx *c, const ax_yn *n, ax_bm *bm)
+ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *err)
 {
-    if (n) {
-        AX_TRY(ax_spec_need_seq(c, n, "checkpoints"));
-        bm->checkpoints = malloc((size_t)(n->n + 1) * sizeof *bm->checkpoints);
-        AX_CHECK_ALLOC(bm->checkpoints, c->err, "checkpoints");
-        for (int i = 0; i < n->n; i++) {
-            double t;
-            AX_TRY(ax_spec_number(c, n->items[i], "a checkpoint", 0, &t));
-            if (t > 0 && t < bm->duration && (bm->n_checkpoints == 0 || t > bm->checkpoints[bm->n_checkpoints - 1]))
-                bm->checkpoints[bm->n_checkpoints++] = t;
-        }
+    bm->checkpoints = malloc((size_t)(n >= 0 ? n + 1 : 64) * sizeof *bm->checkpoints);
+    AX_CHECK_ALLOC(bm->checkpoints, err, "checkpoints");
+    int k = 0;
+    double T = bm->duration;
+    if (n >= 0) {
+        for (int i = 0; i < n; i++)
+            if (list[i] > 0 && list[i] < T && (k == 0 || list[i] > bm->checkpoints[k - 1]))
+                bm->checkpoints[k++] = list[i];
     } else { /* 1, 2, 5 per decade from 10 ms */
-        bm->checkpoints = malloc(64 * sizeof *bm->checkpoints);
-        AX_CHECK_ALLOC(bm->checkpoints, c->err, "checkpoints");
-        for (double d = 10; d < bm->duration && bm->n_checkpoints < 60; d *= 10)
-            for (int k = 0; k < 3; k++) {
-                double t = d * (k == 0 ? 1 : k == 1 ? 2 : 5);
-                if (t < bm->duration) bm->checkpoints[bm->n_checkpoints++] = t;
+        for (double d = 10; d < T && k < 60; d *= 10)
+            for (int j = 0; j < 3; j++) {
+                double t = d * (j == 0 ? 1 : j == 1 ? 2 : 5);
+                if (t < T) bm->checkpoints[k++] = t;
             }
     }
-    bm->checkpoints[bm->n_checkpoints++] = bm->duration;
+    bm->checkpoints[k++] = T;
+    bm->n_checkpoints = k;
     return AX_OK;
+}
+
+static ax_status parse_checkpoints(ax_sctx *c, const ax_yn *n, ax_bm *bm)
+{
+    if (!n) return ax_bm_set_checkpoints(bm, NULL, -1, c->err);
+    AX_TRY(ax_spec_need_seq(c, n, "checkpoints"));
+    double *t = malloc((size_t)(n->n + 1) * sizeof *t);
+    AX_CHECK_ALLOC(t, c->err, "checkpoints");
+    ax_status st = AX_OK;
+    for (int i = 0; i < n->n && st == AX_OK; i++)
+        st = ax_spec_number(c, n->items[i], "a checkpoint", 0, &t[i]);
+    if (st == AX_OK) st = ax_bm_set_checkpoints(bm, t, n->n, c->err);
+    free(t);
+    return st;
 }
 
 static ax_status parse_sim(ax_sctx *c, const ax_yn *m, ax_bm *bm)

@@ -29,6 +29,10 @@ typedef struct ax_samp_net {
 } ax_samp_net;
 
 /* Start a spec with resolution dt, t_sim, seed; description in text. */
+/* bm->checkpoints for bm->duration: the list's entries in (0, duration),
+ * increasing, (n = -1: 1, 2, 5 per decade from 10 ms), then the duration. */
+ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *err);
+
 ax_status ax_samp_net_init(ax_samp_net *n, double dt, double t_sim, uint64_t seed,
                            const char *text, ax_error *err);
 /* Append a population of `count` samplers with resting potential E_L. */

@@ -94,30 +94,6 @@ ax_status ax_sweep_bm_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
     return read_extras(sw, c, path);
 }
 
-/* Checkpoints of a task with this duration (ax_bm_load's rule). */
-static ax_status checkpoints(const ax_sweep sw, double duration, ax_bm *bm, ax_error *err)
-{
-    int cap = sw->n_cp >= 0 ? sw->n_cp + 1 : 64;
-    bm->checkpoints = malloc((size_t)cap * sizeof *bm->checkpoints);
-    AX_CHECK_ALLOC(bm->checkpoints, err, "checkpoints");
-    int k = 0;
-    if (sw->n_cp >= 0) {
-        for (int i = 0; i < sw->n_cp; i++) {
-            double t = sw->cp[i];
-            if (t > 0 && t < duration && (k == 0 || t > bm->checkpoints[k - 1]))
-                bm->checkpoints[k++] = t;
-        }
-    } else {
-        for (double d = 10; d < duration && k < 60; d *= 10)
-            for (int j = 0; j < 3; j++) {
-                double t = d * (j == 0 ? 1 : j == 1 ? 2 : 5);
-                if (t < duration) bm->checkpoints[k++] = t;
-            }
-    }
-    bm->checkpoints[k++] = duration;
-    bm->n_checkpoints = k;
-    return AX_OK;
-}
 
 /* t is a whole number of steps of dt (within 1e-9 relative). */
 static int on_grid(double t, double dt)
@@ -189,7 +165,7 @@ static ax_status copy_base(const ax_sweep sw, const double *v, uint64_t seed, ax
     bm->cal = malloc(n * sizeof *bm->cal);
     ax_status st = bm->W && bm->b && bm->cal ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory "
                                                                 "for the task's BM");
-    if (st == AX_OK) st = checkpoints(sw, bm->duration, bm, err);
+    if (st == AX_OK) st = ax_bm_set_checkpoints(bm, sw->cp, sw->n_cp, err);
     if (st != AX_OK) {
         ax_bm_free(bm);
         return st;

@@ -149,38 +149,29 @@ static int pop_io(struct ax_engine_s *e, hid_t g, int p, int64_t t, hid_t dxpl, 
     return ok;
 }
 
-/* This rank's tsodyks2 state of projection k per source neuron (n = source
- * population size), -1 where no thread has the source; buf is [3][n]. */
-static void tso_gather(const struct ax_engine_s *e, int k, int64_t n, double *buf)
+/* Copy the tsodyks2 state of projection k between every thread's runs and
+ * buf ([3][n]: x, u, t_last per source neuron of the n in its population):
+ * save = 1 fills buf (-1 where no thread has the source), 0 restores. */
+static void tso_copy(struct ax_engine_s *e, int k, int64_t n, double *buf, int save)
 {
     int64_t first = e->spec->pops[e->spec->proj[k].src].first_gid;
-    for (int64_t i = 0; i < 3 * n; i++) buf[i] = -1.0;
-    for (int th = 0; th < e->threads; th++) {
-        const ax_vp *v = &e->vps[th];
-        for (int64_t row = 0; row < v->pl.n_src; row++)
-            for (int64_t r = v->tso.run[row]; r < v->tso.run[row + 1]; r++) {
-                if (v->tso.run_proj[r] != k) continue;
-                int64_t j = v->pl.src_gid[row] - first;
-                buf[j] = v->tso.x[r];
-                buf[n + j] = v->tso.u[r];
-                buf[2 * n + j] = (double)v->tso.t_last[row];
-            }
-    }
-}
-
-/* Set every thread's runs of projection k from buf ([3][n], as gathered). */
-static void tso_scatter(struct ax_engine_s *e, int k, int64_t n, const double *buf)
-{
-    int64_t first = e->spec->pops[e->spec->proj[k].src].first_gid;
+    if (save)
+        for (int64_t i = 0; i < 3 * n; i++) buf[i] = -1.0;
     for (int th = 0; th < e->threads; th++) {
         ax_vp *v = &e->vps[th];
         for (int64_t row = 0; row < v->pl.n_src; row++)
             for (int64_t r = v->tso.run[row]; r < v->tso.run[row + 1]; r++) {
                 if (v->tso.run_proj[r] != k) continue;
-                int64_t j = v->pl.src_gid[row] - first;
-                v->tso.x[r] = buf[j];
-                v->tso.u[r] = buf[n + j];
-                v->tso.t_last[row] = (int64_t)buf[2 * n + j];
+                double *b = buf + (v->pl.src_gid[row] - first);
+                if (save) {
+                    b[0] = v->tso.x[r];
+                    b[n] = v->tso.u[r];
+                    b[2 * n] = (double)v->tso.t_last[row];
+                } else {
+                    v->tso.x[r] = b[0];
+                    v->tso.u[r] = b[n];
+                    v->tso.t_last[row] = (int64_t)b[2 * n];
+                }
             }
     }
 }
@@ -203,7 +194,7 @@ static int tso_io(struct ax_engine_s *e, hid_t g, hid_t dxpl, int write)
                         : H5Dopen2(g, name, H5P_DEFAULT);
         ok = buf && d >= 0;
         if (ok && write) {
-            tso_gather(e, k, n, buf);
+            tso_copy(e, k, n, buf, 1);
             MPI_Allreduce(MPI_IN_PLACE, buf, (int)(3 * n), MPI_DOUBLE, MPI_MAX, e->comm);
             for (int64_t j = 0; j < n; j++)
                 if (buf[j] < 0) buf[j] = ps->tso.x, buf[n + j] = ps->tso.u, buf[2 * n + j] = 0;
@@ -213,7 +204,7 @@ static int tso_io(struct ax_engine_s *e, hid_t g, hid_t dxpl, int write)
             H5Sclose(ms);
         } else if (ok) {
             ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, dxpl, buf) >= 0;
-            if (ok) tso_scatter(e, k, n, buf);
+            if (ok) tso_copy(e, k, n, buf, 0);
         }
         if (d >= 0) H5Dclose(d);
         H5Sclose(fs);

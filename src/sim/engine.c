@@ -232,16 +232,16 @@ static inline void deliver_row_w(ax_vp *restrict v, const uint32_t *restrict pk,
     }
 }
 
-/* The tsodyks2 synapses of source gid for its spike in step n (NEST's
+/* The tsodyks2 synapses of source gid (population pop) for its spike in step n (NEST's
  * tsodyks2_synapse::send, in the same order): each run of one projection
  * sends w * x * u with its current state, then advances x and u over the
  * interval h since the source's previous spike (stamps in NEST's tics). */
-static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int64_t gid, int64_t n,
+static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n,
                         int64_t base)
 {
     const ax_store *st = &v->pl;
     ax_tso_rows *t = &v->tso;
-    int64_t row = ax_store_find(st, e->spec, gid);
+    int64_t row = ax_store_find_in(st, e->spec, pop, gid);
     if (row < 0) return;
     double h = stamp_ms(e, n + 1) - stamp_ms(e, t->t_last[row]);
     t->t_last[row] = n + 1;
@@ -277,7 +277,7 @@ static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
             if (st->pk) deliver_row_w(v, st->pk + st->rows[row], len, base, e->cw[p]);
             else deliver_row(v, st->syn + st->rows[row], len, base, 1.0);
         }
-        if (plastic) deliver_tso(e, v, gid, n, base);
+        if (plastic) deliver_tso(e, v, p, gid, n, base);
     }
 }
 
