@@ -1,6 +1,6 @@
 # connect (owner: connectivity work): Philox streams and connection rules
 noinst_LTLIBRARIES += libax_connect.la
-libax_connect_la_SOURCES = src/rng/rng.c src/net/connect.c
+libax_connect_la_SOURCES = src/connect/rng.c src/connect/connect.c
 
 check_PROGRAMS += tests/test_rng tests/test_connect
 TESTS += tests/test_rng tests/test_connect

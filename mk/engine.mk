@@ -1,7 +1,7 @@
 # engine: network build, synapse store, simulation loop, spike exchange, devices
 noinst_LTLIBRARIES += libax_engine.la
-libax_engine_la_SOURCES = src/sim/engine_impl.h src/sim/engine.c src/sim/devices.c \
-	src/sim/exchange.c src/sim/checkpoint.c src/net/network.c
+libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engine/devices.c \
+	src/engine/exchange.c src/engine/checkpoint.c src/engine/network.c
 TESTS += tests/test_decomposition.sh
 EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
 TESTS += tests/test_brunel_stats.sh

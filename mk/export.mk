@@ -1,9 +1,9 @@
 # export (owner: export work): SpiNNaker / Dynap-SE2 / NIR export, NIR import,
 # hardware placement (docs/export.md)
 noinst_LTLIBRARIES += libax_export.la
-libax_export_la_SOURCES = io/export_internal.h partition/hw_net.c partition/hw_partition.c \
-	partition/hw_quant.c partition/hw_dynapse.c partition/hw_export.c io/export_spinnaker.c io/export_dynapse.c \
-	io/export_nir.c io/nir_read.c
+libax_export_la_SOURCES = io/export/export_internal.h partition/hw_net.c partition/hw_partition.c \
+	partition/hw_quant.c partition/hw_dynapse.c io/export/export.c io/export/export_spinnaker.c io/export/export_dynapse.c \
+	io/export/export_nir.c io/export/nir_read.c
 pkginclude_HEADERS += include/axon/export.h
 
 AX_EXPORT_LIBS = libax_export.la libax_engine.la libax_h5.la libax_connect.la \

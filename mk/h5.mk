@@ -1,7 +1,7 @@
 # h5 (owner: recording work): collective HDF5 output, axon info
 noinst_LTLIBRARIES += libax_h5.la
-libax_h5_la_SOURCES = io/h5_internal.h io/h5_util.c io/h5_record.c io/h5_report.c io/h5_merge.c \
-	io/h5_meta.c io/h5_info.c
+libax_h5_la_SOURCES = io/hdf5/h5_internal.h io/hdf5/h5_util.c io/hdf5/h5_record.c io/hdf5/h5_report.c io/hdf5/h5_merge.c \
+	io/hdf5/h5_meta.c io/hdf5/h5_info.c
 
 # test_mpi_h5 runs under mpiexec -n 2 (tests/launch.sh); test_h5_writer is
 # the helper test_h5_layout.py runs with 1, 2 and 3 ranks.

@@ -3,7 +3,7 @@
 noinst_LTLIBRARIES += libax_sampling.la
 libax_sampling_la_SOURCES = src/sampling/sampling_impl.h src/sampling/sampler_config.c \
 	src/sampling/netspec.c src/sampling/calibration.c src/sampling/translate.c \
-	src/sampling/distributions.c src/sampling/bm.c src/sampling/bm_run.c io/calib_io.c
+	src/sampling/distributions.c src/sampling/bm.c src/sampling/bm_run.c io/sampling/calib_io.c
 pkginclude_HEADERS += include/axon/sampling.h
 
 AX_SAMPLING_LIBS = libax_sampling.la libax_engine.la libax_h5.la libax_connect.la \

@@ -1,7 +1,7 @@
 # spec (owner: spec work): YAML/JSON parsing and validation
 noinst_LTLIBRARIES += libax_spec.la
-libax_spec_la_SOURCES = io/spec_internal.h io/spec_yaml.c io/spec_values.c io/spec_parse.c \
-	io/spec_net.c io/spec_query.c
+libax_spec_la_SOURCES = io/spec/spec_internal.h io/spec/spec_yaml.c io/spec/spec_values.c io/spec/spec_parse.c \
+	io/spec/spec_net.c io/spec/spec_query.c
 
 check_PROGRAMS += tests/test_spec
 tests_test_spec_SOURCES = tests/test_spec.c

@@ -1,8 +1,8 @@
 # sweep (owner: sweep work): calibration and Boltzmann-machine sampling
 # sweeps as an MPI task farm, resumable, one HDF5 table (docs/sweeps.md)
 noinst_LTLIBRARIES += libax_sweep.la
-libax_sweep_la_SOURCES = src/sampling/sweep_impl.h src/sampling/sweep_spec.c src/sampling/sweep_bm.c \
-	src/sampling/sweep_run.c io/sweep_io.c
+libax_sweep_la_SOURCES = src/sweep/sweep_impl.h src/sweep/sweep_spec.c src/sweep/sweep_bm.c \
+	src/sweep/sweep_run.c io/sampling/sweep_io.c
 pkginclude_HEADERS += include/axon/sweep.h
 
 AX_SWEEP_LIBS = libax_sweep.la $(AX_SAMPLING_LIBS)

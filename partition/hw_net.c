@@ -16,7 +16,7 @@
 #include "axon/connect.h"
 #include "axon/model.h"
 #include "axon/partition.h"
-#include "io/export_internal.h"
+#include "io/export/export_internal.h"
 
 void ax_sbuf_printf(ax_sbuf *b, const char *fmt, ...)
 {

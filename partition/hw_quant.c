@@ -8,7 +8,7 @@
  */
 #include <math.h>
 
-#include "io/export_internal.h"
+#include "io/export/export_internal.h"
 
 double ax_spinn_weight_scale(double max_w, double global)
 {

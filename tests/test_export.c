@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "axon/export.h"
-#include "io/export_internal.h"
+#include "io/export/export_internal.h"
 
 static void test_spinn_scale(void)
 {

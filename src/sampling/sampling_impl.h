@@ -11,7 +11,7 @@
 
 #include "axon/sampling.h"
 #include "axon/spec.h"
-#include "io/spec_internal.h"
+#include "io/spec/spec_internal.h"
 
 /* Read a whole file into a NUL-terminated buffer (free()). AX_EIO on failure. */
 ax_status ax_samp_read_file(const char *path, char **text, size_t *len, ax_error *err);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/spec_internal.h"
+#include "io/spec/spec_internal.h"
 
 typedef struct anchor {
     char *name;

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/spec_internal.h"
+#include "io/spec/spec_internal.h"
 
 static const char *const top_keys[] = {"simulation", "populations", "projections", "devices",
                                        NULL};

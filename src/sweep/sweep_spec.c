@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sampling/sweep_impl.h"
+#include "sweep/sweep_impl.h"
 
 static void *own(ax_sweep sw, void *p)
 {

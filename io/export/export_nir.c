@@ -18,7 +18,7 @@
 
 #include "config.h"
 #include "axon/model.h"
-#include "io/export_internal.h"
+#include "io/export/export_internal.h"
 
 #define NIR_MAX_DENSE (1LL << 25) /* entries of one Affine matrix (256 MiB) */
 

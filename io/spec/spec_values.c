@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "io/spec_internal.h"
+#include "io/spec/spec_internal.h"
 
 ax_status ax_spec_fail(ax_sctx *c, const ax_yn *n, const char *fmt, ...)
 {

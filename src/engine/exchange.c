@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/engine_impl.h"
+#include "engine/engine_impl.h"
 
 #define LAG_SHIFT 48
 #define GID_MASK ((UINT64_C(1) << LAG_SHIFT) - 1)

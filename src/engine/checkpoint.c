@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/engine_impl.h"
+#include "engine/engine_impl.h"
 
 #define CKPT_VERSION 1
 

@@ -16,7 +16,7 @@
 
 #include "axon/connect.h"
 #include "axon/rng.h"
-#include "sim/engine_impl.h"
+#include "engine/engine_impl.h"
 
 int ax_pop_of(const ax_spec *s, int64_t gid)
 {

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sampling/sweep_impl.h"
+#include "sweep/sweep_impl.h"
 
 #define J_MAGIC 0x4A535841u /* "AXSJ" */
 

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sampling/sweep_impl.h"
+#include "sweep/sweep_impl.h"
 
 static const char *const NAMES[AX_BMP_N] = {"seed",         "duration",   "burn_in",
                                             "dt",           "delay",      "weight_scale",

@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sampling/sweep_impl.h"
+#include "sweep/sweep_impl.h"
 
 typedef struct farm {
     ax_sweep sw;

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "axon/model.h"
-#include "io/export_internal.h"
+#include "io/export/export_internal.h"
 
 #define SPINN_DELAY_BLOCKS 64
 #define SPINN_TICKS_PER_BLOCK 16

@@ -15,7 +15,7 @@
 #include <sys/resource.h>
 
 #include "axon/connect.h"
-#include "sim/engine_impl.h"
+#include "engine/engine_impl.h"
 
 #define LAG_SHIFT 48
 #define GID_MASK ((UINT64_C(1) << LAG_SHIFT) - 1)

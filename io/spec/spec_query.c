@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/spec_internal.h"
+#include "io/spec/spec_internal.h"
 
 #define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
 #define AX_SPEC_ROW_BYTES 16.0

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "axon/export.h"
-#include "io/export_internal.h"
+#include "io/export/export_internal.h"
 
 #define NIR_MAX_NODES 4096
 
