@@ -1,4 +1,9 @@
-# cli: the subcommands of `axon`
+# cli (src/cli): the `axon` command: main.c dispatches to one file per
+# subcommand
 noinst_LTLIBRARIES += libax_cli.la
-libax_cli_la_SOURCES = src/cli/cli.h src/cli/common.c src/cli/run.c \
+libax_cli_la_SOURCES = src/cli/cli_impl.h src/cli/common.c src/cli/run.c \
 	src/cli/check.c src/cli/info.c src/cli/calibrate.c src/cli/sample.c src/cli/sweep.c src/cli/export.c
+
+bin_PROGRAMS = axon
+axon_SOURCES = src/cli/main.c
+axon_LDADD = libaxon.la $(AX_EXT_LIBS)

@@ -1,7 +1,13 @@
-# engine: network build, synapse store, simulation loop, spike exchange, devices
+# engine (src/engine): network build, synapse store, the min-delay slice
+# loop, spike exchange, devices, checkpoints
 noinst_LTLIBRARIES += libax_engine.la
 libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engine/devices.c \
 	src/engine/exchange.c src/engine/checkpoint.c src/engine/network.c
+
+# The libraries a program that builds and simulates a network links.
+AX_ENGINE_LIBS = libax_engine.la libax_io_hdf5.la libax_partition.la libax_connect.la \
+	libax_io_spec.la libax_models.la libax_core.la
+
 TESTS += tests/test_decomposition.sh
 EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
 TESTS += tests/test_brunel_stats.sh

@@ -1,13 +1,12 @@
-# sampling (owner: sampling work): LIF sampler calibration, BM translation,
-# Boltzmann-machine sampling and distributions (docs/sampling.md)
+# sampling (src/sampling): LIF sampler configuration, calibration, BM
+# translation, Boltzmann-machine sampling and distributions (docs/sampling.md)
 noinst_LTLIBRARIES += libax_sampling.la
 libax_sampling_la_SOURCES = src/sampling/sampling_impl.h src/sampling/sampler_config.c \
 	src/sampling/netspec.c src/sampling/calibration.c src/sampling/translate.c \
-	src/sampling/distributions.c src/sampling/bm.c src/sampling/bm_run.c io/sampling/calib_io.c
-pkginclude_HEADERS += include/axon/sampling.h
+	src/sampling/distributions.c src/sampling/bm.c src/sampling/bm_run.c
 
-AX_SAMPLING_LIBS = libax_sampling.la libax_engine.la libax_h5.la libax_connect.la \
-	libax_spec.la libax_models.la libax_core.la
+# The sampling libraries with their files (io/sampling) and the engine.
+AX_SAMPLING_LIBS = libax_io_sampling.la libax_sampling.la $(AX_ENGINE_LIBS)
 
 check_PROGRAMS += tests/test_sampling
 tests_test_sampling_SOURCES = tests/test_sampling.c

@@ -1,11 +1,8 @@
-# sweep (owner: sweep work): calibration and Boltzmann-machine sampling
-# sweeps as an MPI task farm, resumable, one HDF5 table (docs/sweeps.md)
+# sweep (src/sweep): calibration and Boltzmann-machine sampling sweeps as an
+# MPI task farm, resumable, one HDF5 table (docs/sweeps.md)
 noinst_LTLIBRARIES += libax_sweep.la
-libax_sweep_la_SOURCES = src/sweep/sweep_impl.h src/sweep/sweep_spec.c src/sweep/sweep_bm.c \
-	src/sweep/sweep_run.c io/sampling/sweep_io.c
-pkginclude_HEADERS += include/axon/sweep.h
-
-AX_SWEEP_LIBS = libax_sweep.la $(AX_SAMPLING_LIBS)
+libax_sweep_la_SOURCES = src/sweep/sweep_impl.h src/sweep/sweep_spec.c src/sweep/sweep_tasks.c src/sweep/sweep_bm.c \
+	src/sweep/sweep_run.c
 
 TESTS += tests/test_sweep.sh tests/test_sweep_kill.sh tests/test_sweep_sample.sh \
 	tests/test_sweep_sample_kill.sh

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "axon/model.h"
-#include "io/export/export_internal.h"
+#include "axon/hw_place.h"
 
 void ax_dynap_consts_default(ax_dynap_consts *c)
 {

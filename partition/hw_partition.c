@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/export/export_internal.h"
+#include "axon/hw_place.h"
 
 static int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 

@@ -8,7 +8,7 @@
  */
 #include <math.h>
 
-#include "io/export/export_internal.h"
+#include "axon/hw_place.h"
 
 double ax_spinn_weight_scale(double max_w, double global)
 {

@@ -14,7 +14,7 @@
 
 #include "axon/export.h"
 #include "axon/model.h"
-#include "io/export/export_internal.h"
+#include "axon/hw_place.h"
 
 static void test_conversions(void)
 {

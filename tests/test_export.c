@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "axon/export.h"
-#include "io/export/export_internal.h"
+#include "axon/hw_place.h"
+#include "axon/spec_emit.h"
 
 static void test_spinn_scale(void)
 {

@@ -16,7 +16,7 @@
 #include <libfyaml.h>
 
 #include "axon/model.h"
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 /* ---------------------------------------------------------------- helpers */
 

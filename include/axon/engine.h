@@ -86,9 +86,6 @@ ax_status ax_engine_restore(ax_engine e, const char *path, void **image, uint64_
 /* Path of the last checkpoint written ("" if none). */
 const char *ax_engine_last_checkpoint(ax_engine e);
 
-/* FNV-1a hash of the spec text (checkpoints must match their spec). */
-uint64_t ax_spec_hash(const ax_spec *s);
-
 /* Statistics of the last build/simulate (valid until destroy). */
 const ax_engine_stats *ax_engine_get_stats(ax_engine e);
 

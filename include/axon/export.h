@@ -58,8 +58,4 @@ void ax_export_result_free(ax_export_result *res);
  * subset docs/export.md lists) into a validated spec. Serial HDF5. */
 ax_status ax_nir_load(const char *path, ax_spec **out, ax_error *err);
 
-/* Write `spec` as YAML text that ax_spec_parse reads back into the same
- * network (malloc'd into *text). */
-ax_status ax_spec_to_yaml(const ax_spec *spec, char **text, ax_error *err);
-
 #endif

@@ -201,6 +201,10 @@ typedef struct ax_bm {
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err);
 void ax_bm_free(ax_bm *bm);
 
+/* bm->checkpoints for bm->duration: the list's entries in (0, duration),
+ * increasing, (n = -1: 1, 2, 5 per decade from 10 ms), then the duration. */
+ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *err);
+
 /* Result of sampling a BM (valid on rank 0; other ranks get spikes only). */
 typedef struct ax_bm_result {
     int n;

@@ -173,6 +173,9 @@ void ax_spec_destroy(ax_spec **spec);
 /* Index of a population by name, -1 if absent. */
 int ax_spec_find_pop(const ax_spec *spec, const char *name);
 
+/* FNV-1a hash of the spec text (checkpoints must match their spec). */
+uint64_t ax_spec_hash(const ax_spec *s);
+
 /* Value of a population's parameter: the spec's if set, else the model
  * default. Returns AX_EINPUT for a name the model does not have. */
 ax_status ax_spec_param(const ax_spec *spec, int pop, const char *name, double *value,

@@ -45,7 +45,10 @@ const char *ax_sweep_text(const ax_sweep sw);
 
 /* The sweep's task kind, and its name ("calibrate", "sample"). Can't fail. */
 ax_sweep_kind ax_sweep_task_kind(const ax_sweep sw);
-const char *ax_sweep_kind_name(ax_sweep_kind k);
+static inline const char *ax_sweep_kind_name(ax_sweep_kind k)
+{
+    return k == AX_SWEEP_SAMPLE ? "sample" : "calibrate";
+}
 
 /* Parameter values of task id (n_params doubles). Can't fail for 0 <= id < n. */
 void ax_sweep_task_params(const ax_sweep sw, int64_t id, double *values);

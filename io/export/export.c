@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/export/export_internal.h"
+#include "export_impl.h"
 
 void ax_export_defaults(ax_export_opts *o, ax_hw_target target)
 {

@@ -24,7 +24,8 @@
 
 #include "config.h"
 #include "axon/model.h"
-#include "io/export/export_internal.h"
+#include "axon/spec_emit.h"
+#include "export_impl.h"
 
 #define DYNAP_TAU_SYN_DELTA 2.0 /* ms: the DPI synapse of a delta-synapse population */
 

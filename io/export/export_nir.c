@@ -18,7 +18,8 @@
 
 #include "config.h"
 #include "axon/model.h"
-#include "io/export/export_internal.h"
+#include "axon/spec_emit.h"
+#include "export_impl.h"
 
 #define NIR_MAX_DENSE (1LL << 25) /* entries of one Affine matrix (256 MiB) */
 

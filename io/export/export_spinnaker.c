@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "axon/model.h"
-#include "io/export/export_internal.h"
+#include "axon/spec_emit.h"
+#include "export_impl.h"
 
 #define SPINN_DELAY_BLOCKS 64
 #define SPINN_TICKS_PER_BLOCK 16

@@ -18,7 +18,8 @@
 #include <string.h>
 
 #include "axon/export.h"
-#include "io/export/export_internal.h"
+#include "axon/spec_emit.h"
+#include "export_impl.h"
 
 #define NIR_MAX_NODES 4096
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io/hdf5/h5_internal.h"
+#include "hdf5_impl.h"
 
 #define BLOCK ((hsize_t)1 << 20) /* elements read at a time */
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/hdf5/h5_internal.h"
+#include "hdf5_impl.h"
 
 static herr_t copy_attr(hid_t loc, const char *name, const H5A_info_t *info, void *dst)
 {

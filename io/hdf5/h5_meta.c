@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/hdf5/h5_internal.h"
+#include "hdf5_impl.h"
 
 enum { D_RES, D_TSIM, D_TBUILD, D_TSIMULATE, D_TUPDATE, D_TDELIVER, D_TCOMM, N_D };
 enum { I_RANKS, I_THREADS, I_NPOPS, I_NSYN, I_HAS_SPIKES, N_I };

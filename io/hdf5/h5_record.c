@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/hdf5/h5_internal.h"
+#include "hdf5_impl.h"
 
 /* Rank 0: may we write <path>? Creates an empty <path>.partial to prove the
  * directory is writable (access(2) says yes to root on a read-only dir). */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/hdf5/h5_internal.h"
+#include "hdf5_impl.h"
 
 void ax_h5_report_release(ax_h5_report *rep)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/hdf5/h5_internal.h"
+#include "hdf5_impl.h"
 
 /* The message exchanged by ax_h5_sync. */
 typedef struct {

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sampling/sampling_impl.h"
+#include "axon/file.h"
+#include "axon/sampling.h"
+#include "axon/yaml.h"
 
 /* ---- JSON out ---- */
 
@@ -231,7 +233,7 @@ ax_status ax_calib_read_json(const char *path, ax_calibration *k, ax_error *err)
     memset(k, 0, sizeof *k);
     char *text;
     size_t len;
-    AX_TRY(ax_samp_read_file(path, &text, &len, err));
+    AX_TRY(ax_read_file(path, &text, &len, err));
     ax_ydoc doc = {0};
     ax_status st = ax_ydoc_read(text, len, path, &doc, err);
     ax_sctx c = {.name = path, .spec = NULL, .err = err};

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sweep/sweep_impl.h"
+#include "axon/sweep_table.h"
 
 #define J_MAGIC 0x4A535841u /* "AXSJ" */
 
@@ -351,9 +351,9 @@ static int write_cols(hid_t g, const layout *L, const ax_sweep_table *t)
     return ok;
 }
 
-static int write_params(hid_t g, const ax_sweep sw, int64_t n)
+static int write_params(hid_t g, const ax_sweep_desc *sw, int64_t n)
 {
-    int P = ax_sweep_n_params(sw);
+    int P = sw->n_params;
     hsize_t d[2] = {(hsize_t)n, (hsize_t)P};
     double *v = malloc((size_t)(n * P + 1) * sizeof *v);
     char *names = calloc((size_t)P + 1, 128);
@@ -361,8 +361,8 @@ static int write_params(hid_t g, const ax_sweep sw, int64_t n)
         free(v), free(names);
         return 0;
     }
-    for (int64_t i = 0; i < n; i++) ax_sweep_task_params(sw, i, v + i * P);
-    for (int k = 0; k < P; k++) snprintf(names + 128 * k, 128, "%s", ax_sweep_param_name(sw, k));
+    for (int64_t i = 0; i < n; i++) sw->task_params(sw->ctx, i, v + i * P);
+    for (int k = 0; k < P; k++) snprintf(names + 128 * k, 128, "%s", sw->param_name(sw->ctx, k));
     int ok = put(g, "params", H5T_NATIVE_DOUBLE, 2, d, v) &&
              put_strs(g, "param_names", names, (hsize_t)P, 128);
     free(v), free(names);
@@ -391,14 +391,14 @@ static int write_group(hid_t f, const group *G, const ax_sweep_table *t)
     return ok;
 }
 
-static int write_meta(hid_t f, const ax_sweep sw, const layout *L, const ax_sweep_table *t,
+static int write_meta(hid_t f, const ax_sweep_desc *sw, const layout *L, const ax_sweep_table *t,
                       int complete)
 {
     hid_t g = H5Gcreate2(f, "sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) return 0;
     int64_t cnt[3] = {0, 0, 0};
     for (int64_t i = 0; i < t->n; i++) cnt[t->res[i].row.status]++;
-    int ok = attr_str(g, "spec", ax_sweep_text(sw)) && attr_str(g, "version", PACKAGE_VERSION) &&
+    int ok = attr_str(g, "spec", sw->text) && attr_str(g, "version", PACKAGE_VERSION) &&
              attr_str(g, "task", L->kind) && attr_i64(g, "n_tasks", t->n) &&
              attr_i64(g, "n_pending", cnt[0]) && attr_i64(g, "n_ok", cnt[1]) &&
              attr_i64(g, "n_failed", cnt[2]) && attr_i64(g, "complete", complete) &&
@@ -418,7 +418,7 @@ static ax_status sync_path(const char *path, ax_error *err)
     return AX_OK;
 }
 
-ax_status ax_sweep_write_h5(const ax_sweep sw, const ax_sweep_table *t, const char *path,
+ax_status ax_sweep_write_h5(const ax_sweep_desc *sw, const ax_sweep_table *t, const char *path,
                             int complete, ax_error *err)
 {
     char tmp[4096];
@@ -426,7 +426,7 @@ ax_status ax_sweep_write_h5(const ax_sweep sw, const ax_sweep_table *t, const ch
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     AX_CHECK(f >= 0, err, AX_EIO, "%s: cannot create the results file", tmp);
-    const layout *L = layout_of(ax_sweep_task_kind(sw));
+    const layout *L = layout_of(sw->kind);
     hid_t g = H5Gcreate2(f, "tasks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int ok = g >= 0 && write_meta(f, sw, L, t, complete) && write_cols(g, L, t) &&
              write_params(g, sw, t->n);
@@ -559,18 +559,18 @@ static ax_status read_file(const char *path, ax_sweep_table *t, char **spec, int
     return st;
 }
 
-ax_status ax_sweep_read_h5(const ax_sweep sw, const char *path, ax_sweep_table *t, ax_error *err)
+ax_status ax_sweep_read_h5(const ax_sweep_desc *sw, const char *path, ax_sweep_table *t, ax_error *err)
 {
     ax_sweep_table old = {0};
     char *spec = NULL;
     int kind;
     ax_status st = read_file(path, &old, &spec, &kind, err);
-    if (st == AX_OK && kind != (int)ax_sweep_task_kind(sw))
+    if (st == AX_OK && kind != (int)sw->kind)
         st = AX_FAIL(err, AX_EINPUT, "%s holds a task: %s sweep, this sweep file is task: %s; "
                      "resume needs the same file (or use --force to start over)", path,
                      ax_sweep_kind_name((ax_sweep_kind)kind),
-                     ax_sweep_kind_name(ax_sweep_task_kind(sw)));
-    if (st == AX_OK && (strcmp(spec, ax_sweep_text(sw)) || old.n != t->n))
+                     ax_sweep_kind_name(sw->kind));
+    if (st == AX_OK && (strcmp(spec, sw->text) || old.n != t->n))
         st = AX_FAIL(err, AX_EINPUT, "%s was written by a different sweep file; resume needs the "
                                      "same file (or use --force to start over)", path);
     for (int64_t i = 0; st == AX_OK && i < old.n; i++) {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/spec/spec_internal.h"
+#include "spec_impl.h"
 
 static const char *const proj_keys[] = {"source", "target", "rule", "indegree", "outdegree",
                                         "N", "p", "allow_autapses", "allow_multapses",

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/spec/spec_internal.h"
+#include "spec_impl.h"
 
 static const char *const top_keys[] = {"simulation", "populations", "projections", "devices",
                                        NULL};
@@ -88,23 +88,6 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *n)
         AX_TRY(ax_spec_string(c, v, "simulation.output", s->output, sizeof s->output));
         AX_TRY(check_output(c, v, s->output));
     }
-    return AX_OK;
-}
-
-/* Names become HDF5 group names and CLI words: keep them simple. */
-ax_status ax_spec_check_name(ax_sctx *c, const ax_yn *key, const char *what)
-{
-    const char *s = key->str;
-    int ok = (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_';
-    for (const char *p = s; ok && *p; p++)
-        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-             *p == '_' || *p == '-';
-    if (!ok)
-        return ax_spec_fail(c, key, "%s name '%s' is not allowed; use letters, digits, '_' "
-                                    "and '-', starting with a letter or '_'", what, s);
-    if (strlen(s) >= AX_NAME_MAX)
-        return ax_spec_fail(c, key, "%s name '%s' is too long (at most %d characters)", what,
-                            s, AX_NAME_MAX - 1);
     return AX_OK;
 }
 

@@ -15,12 +15,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/spec/spec_internal.h"
+#include "spec_impl.h"
 
 #define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
 #define AX_SPEC_ROW_BYTES 16.0
 #define AX_SPEC_SYN_BYTES 8.0
 #define AX_SPEC_REC_RATE_HZ 50.0 /* assumed rate for sizing spike recording buffers */
+
+uint64_t ax_spec_hash(const ax_spec *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the spec text */
+    for (const char *c = s->text ? s->text : ""; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    return h;
+}
 
 int ax_spec_find_pop(const ax_spec *spec, const char *name)
 {

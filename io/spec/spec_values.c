@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "io/spec/spec_internal.h"
+#include "spec_impl.h"
 
 ax_status ax_spec_fail(ax_sctx *c, const ax_yn *n, const char *fmt, ...)
 {
@@ -219,6 +219,23 @@ static ax_status dist_num(ax_sctx *c, const ax_yn *map, const char *key, const c
 }
 
 static const char *const dist_keys[] = {"distribution", "low", "high", "mean", "std", NULL};
+
+/* Names become HDF5 group names and CLI words: keep them simple. */
+ax_status ax_spec_check_name(ax_sctx *c, const ax_yn *key, const char *what)
+{
+    const char *s = key->str;
+    int ok = (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_';
+    for (const char *p = s; ok && *p; p++)
+        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+             *p == '_' || *p == '-';
+    if (!ok)
+        return ax_spec_fail(c, key, "%s name '%s' is not allowed; use letters, digits, '_' "
+                                    "and '-', starting with a letter or '_'", what, s);
+    if (strlen(s) >= AX_NAME_MAX)
+        return ax_spec_fail(c, key, "%s name '%s' is too long (at most %d characters)", what,
+                            s, AX_NAME_MAX - 1);
+    return AX_OK;
+}
 
 /* Probability mass of a normal(mean, std) inside [low, high]. */
 static double normal_mass(double mean, double std, double low, double high)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/spec/spec_internal.h"
+#include "spec_impl.h"
 
 typedef struct anchor {
     char *name;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "axon/sampling.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 typedef struct cal_opts {
     const char *file, *out, *h5;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "axon/spec.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 static void usage(FILE *out)
 {

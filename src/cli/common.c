@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 int ax_cli_report(const char *cmd, const ax_error *err)
 {

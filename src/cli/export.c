@@ -24,7 +24,7 @@
 #include "axon/engine.h"
 #include "axon/export.h"
 #include "axon/spec.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 typedef struct {
     const char *spec, *dir;

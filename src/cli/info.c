@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "axon/record.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 static void usage(FILE *out)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 typedef int (*ax_cmd_fn)(int argc, char **argv);
 

@@ -21,7 +21,7 @@
 #include "axon/model.h"
 #include "axon/record.h"
 #include "axon/spec.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 typedef struct {
     const char *spec;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "axon/sampling.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 typedef struct smp_opts {
     const char *file, *out;

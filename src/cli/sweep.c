@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "axon/sweep.h"
-#include "cli/cli.h"
+#include "cli_impl.h"
 
 static void usage(FILE *f)
 {

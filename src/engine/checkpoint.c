@@ -26,16 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/engine_impl.h"
+#include "engine_impl.h"
 
 #define CKPT_VERSION 1
-
-uint64_t ax_spec_hash(const ax_spec *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a over the spec text */
-    for (const char *c = s->text ? s->text : ""; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    return h;
-}
 
 static ax_status h5fail(ax_error *err, const char *path, const char *what)
 {

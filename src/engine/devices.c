@@ -14,7 +14,7 @@
 
 #include "axon/connect.h"
 #include "axon/rng.h"
-#include "engine/engine_impl.h"
+#include "engine_impl.h"
 
 /* Up to this many table entries, counts are computed by the branch-free
  * vectorised comparison sum; beyond it, by guided search. Mean 2 per step

@@ -15,10 +15,7 @@
 #include <sys/resource.h>
 
 #include "axon/connect.h"
-#include "engine/engine_impl.h"
-
-#define LAG_SHIFT 48
-#define GID_MASK ((UINT64_C(1) << LAG_SHIFT) - 1)
+#include "engine_impl.h"
 
 double ax_peak_rss_bytes(void)
 {
@@ -168,6 +165,7 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
             v->thread = t;
             v->vp = ax_part_vp_of(&e->part, e->rank, t);
             v->status = ax_vp_build(e, v, &v->err);
+            if (v->status == AX_OK) v->status = ax_vp_devices(e, v, &v->err);
         }
         for (int t = 0; t < threads && st == AX_OK; t++)
             if (e->vps[t].status != AX_OK) {
@@ -738,7 +736,10 @@ void ax_engine_destroy(ax_engine *ep)
 {
     if (!ep || !*ep) return;
     struct ax_engine_s *e = *ep;
-    for (int t = 0; e->vps && t < e->threads; t++) ax_vp_free(&e->vps[t], e->spec->n_pops);
+    for (int t = 0; e->vps && t < e->threads; t++) {
+        ax_vp_devices_free(&e->vps[t]);
+        ax_vp_free(&e->vps[t], e->spec->n_pops);
+    }
     free(e->vps);
     ax_exchange_free(e);
     free(e->pop_recorded);

@@ -24,6 +24,11 @@
 #include "axon/model.h"
 #include "axon/partition.h"
 
+/* A spike in flight, as exchanged between ranks: key = lag << LAG_SHIFT |
+ * gid, lag = its step within the slice. 48 bits of gid are 2.8e14 neurons. */
+#define LAG_SHIFT 48
+#define GID_MASK ((UINT64_C(1) << LAG_SHIFT) - 1)
+
 /* A static synapse: 8 bytes. packed = receptor (top bit) | delay steps |
  * target local index (low idx_bits). */
 typedef struct ax_syn {
@@ -215,19 +220,25 @@ static inline uint64_t ax_ticks(void)
 #endif
 }
 
+/* Local index (in v's blocks) of gid, owned by v, of population pop. */
+static inline int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid)
+{
+    const ax_block *b = &v->blocks[pop];
+    return b->offset + (gid - b->gid0) / p->n_vp;
+}
+
 /* network.c */
 /* Index of the population holding gid (populations are contiguous; binary search). */
 int ax_pop_of(const ax_spec *s, int64_t gid);
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
 void ax_vp_free(ax_vp *v, int n_pops);
-int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid);
 /* Row of source gid (of population p) in a store, or -1. */
 int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid);
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
 /* Which source populations get compact (4-byte) synapses; fills e->compact, e->cw. */
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
 
-/* devices.c */
+/* devices.c (built after network.c's blocks, freed before them) */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);
 void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0);
 void ax_vp_dc(ax_vp *v, int64_t n);

@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_impl.h"
-
-#define LAG_SHIFT 48
-#define GID_MASK ((UINT64_C(1) << LAG_SHIFT) - 1)
+#include "engine_impl.h"
 
 static int cmp_u64(const void *a, const void *b)
 {

@@ -16,7 +16,7 @@
 
 #include "axon/connect.h"
 #include "axon/rng.h"
-#include "engine/engine_impl.h"
+#include "engine_impl.h"
 
 int ax_pop_of(const ax_spec *s, int64_t gid)
 {
@@ -27,12 +27,6 @@ int ax_pop_of(const ax_spec *s, int64_t gid)
         else hi = mid - 1;
     }
     return lo;
-}
-
-int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, int pop, int64_t gid)
-{
-    const ax_block *b = &v->blocks[pop];
-    return b->offset + (gid - b->gid0) / p->n_vp;
 }
 
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid)
@@ -501,8 +495,7 @@ ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     AX_TRY(make_blocks(e, v, err));
     AX_TRY(build_synapses(e, v, err));
-    AX_TRY(make_buffers(e, v, err));
-    return ax_vp_devices(e, v, err);
+    return make_buffers(e, v, err);
 }
 
 static void store_free(ax_store *st)
@@ -537,6 +530,5 @@ void ax_vp_free(ax_vp *v, int n_pops)
     free(v->out);
     free(v->spiked);
     free(v->pop_spikes);
-    ax_vp_devices_free(v);
     memset(v, 0, sizeof *v);
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 /* Number of '|'-separated entries in a choice list. */
 static int choice_count(const char *choices)
@@ -17,7 +17,7 @@ static int choice_count(const char *choices)
     return n;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 ax_status ax_models_check_kinds(const ax_model_ops *m, const double *p, ax_error *err)
 {
     for (int i = 0; i < m->n_params; i++) {
@@ -40,7 +40,7 @@ ax_status ax_models_check_kinds(const ax_model_ops *m, const double *p, ax_error
     return AX_OK;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 ax_status ax_models_check_positive(const char *model, const char *name, double v,
                                    ax_error *err)
 {
@@ -48,7 +48,7 @@ ax_status ax_models_check_positive(const char *model, const char *name, double v
     return AX_OK;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 ax_status ax_models_check_nonneg(const char *model, const char *name, double v,
                                  ax_error *err)
 {
@@ -56,7 +56,7 @@ ax_status ax_models_check_nonneg(const char *model, const char *name, double v,
     return AX_OK;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 ax_status ax_models_check_reset_below_th(const char *model, double v_reset, double v_th,
                                          ax_error *err)
 {
@@ -65,14 +65,14 @@ ax_status ax_models_check_reset_below_th(const char *model, double v_reset, doub
     return AX_OK;
 }
 
-/* See model_impl.h. NEST turns t_ref into a Time on the step grid; with
+/* See models_impl.h. NEST turns t_ref into a Time on the step grid; with
  * t_ref a multiple of h (the only sensible case) this is exact. */
 int64_t ax_models_ref_steps(double t_ref, double h)
 {
     return (int64_t)llround(t_ref / h);
 }
 
-/* See model_impl.h. Each array starts on a 64-byte boundary so vector
+/* See models_impl.h. Each array starts on a 64-byte boundary so vector
  * loads never straddle cache lines at i = 0. */
 double *ax_models_alloc_arrays(int64_t n, int count, double **arr[])
 {
@@ -86,7 +86,7 @@ double *ax_models_alloc_arrays(int64_t n, int count, double **arr[])
     return base;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 void ax_models_take_current(double *y0, int *dirty, const double *i_ext, int64_t n)
 {
     if (i_ext) {
@@ -98,14 +98,14 @@ void ax_models_take_current(double *y0, int *dirty, const double *i_ext, int64_t
     }
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 void ax_models_ckpt_save(int64_t n, double *const *arr, int n_arr, const int32_t *r, double *out)
 {
     for (int k = 0; k < n_arr; k++) memcpy(out + (size_t)k * n, arr[k], (size_t)n * sizeof(double));
     for (int64_t j = 0; j < n; j++) out[(size_t)n_arr * n + j] = r[j];
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 void ax_models_ckpt_load(int64_t n, double *const *arr, int n_arr, int32_t *r, const double *in)
 {
     for (int k = 0; k < n_arr; k++) memcpy(arr[k], in + (size_t)k * n, (size_t)n * sizeof(double));

@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 extern const ax_model_ops ax_model_dpi_neuron;
 

@@ -22,7 +22,7 @@
 #include <string.h>
 
 
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_G_L, P_T_REF, P_V_TH, P_V_RESET, P_E_EX, P_E_IN, P_TAU_SYN_EX,
        P_TAU_SYN_IN, P_I_E, N_PARAMS };

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_I_E, P_REFR_INPUT,
        P_RESET, N_PARAMS };

@@ -11,7 +11,7 @@
  */
 #include <math.h>
 
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 /* Below this |x| the series are used; at 0.5 the 25-term series error is
  * < 1e-25 and the closed forms lose at most a few ulp above it. */
@@ -39,14 +39,14 @@ static double phi2_series(double x)
     return sum;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 double ax_prop_phi1(double x)
 {
     if (fabs(x) < AX_PROP_SERIES_MAX) return phi1_series(x);
     return -expm1(-x) / x;
 }
 
-/* See model_impl.h. 1 - e^-x (1+x) = -expm1(-x) - x e^-x. */
+/* See models_impl.h. 1 - e^-x (1+x) = -expm1(-x) - x e^-x. */
 double ax_prop_phi2(double x)
 {
     if (fabs(x) < AX_PROP_SERIES_MAX) return phi2_series(x);
@@ -61,21 +61,21 @@ static double rate_difference(double tau_m, double tau_s)
     return (tau_m - tau_s) / (tau_s * tau_m);
 }
 
-/* See model_impl.h. exp(-h/inf) = 1, so tau_m = inf needs no branch here. */
+/* See models_impl.h. exp(-h/inf) = 1, so tau_m = inf needs no branch here. */
 double ax_prop_exp_to_v(double h, double tau_m, double tau_s, double c_m)
 {
     double d = rate_difference(tau_m, tau_s);
     return exp(-h / tau_m) * h * ax_prop_phi1(d * h) / c_m;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 double ax_prop_alpha_to_v(double h, double tau_m, double tau_s, double c_m)
 {
     double d = rate_difference(tau_m, tau_s);
     return exp(-h / tau_m) * h * h * ax_prop_phi2(d * h) / c_m;
 }
 
-/* See model_impl.h. */
+/* See models_impl.h. */
 double ax_prop_dc_to_v(double h, double tau_m, double c_m)
 {
     if (isinf(tau_m)) return h / c_m;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <threads.h>
 
-#include "models/model_impl.h"
+#include "models_impl.h"
 
 extern const ax_model_ops ax_model_dpi_neuron; /* src/models/dpi_neuron.c (export checks) */
 

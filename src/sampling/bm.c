@@ -1,6 +1,7 @@
-/* bm.c - Boltzmann machines of LIF samplers: the BM file, the network
- * (one population per sampler, one one_to_one projection per nonzero W_ij,
- * so n^2 projections: fine up to ~1000 samplers), and sampling.
+/* bm.c - Boltzmann machines of LIF samplers: their checkpoint times and
+ * memory. The BM file is read by io/sampling/bm_io.c; bm_run.c builds the
+ * network (one population per sampler, one one_to_one projection per
+ * nonzero W_ij, so n^2 projections: fine up to ~1000 samplers) and samples.
  *
  * Spikes are gathered to rank 0 at every flush (MPI_Gatherv) and sorted by
  * (step, gid), so what rank 0 accumulates does not depend on the
@@ -10,111 +11,10 @@
  * Synapses are static or, with `synapses: renewing`, sbs's renewing
  * Tsodyks-Markram synapses (the engine's tsodyks2; bm_run.c).
  */
-#include <libgen.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "axon/engine.h"
-#include "sampling/sampling_impl.h"
-
-/* ---- the BM file ---- */
-
-static ax_status parse_vec(ax_sctx *c, const ax_yn *n, const char *what, int len, double *out)
-{
-    AX_TRY(ax_spec_need_seq(c, n, what));
-    if (n->n != len) return ax_spec_fail(c, n, "%s must have %d entries (got %d)", what, len, n->n);
-    for (int i = 0; i < len; i++) AX_TRY(ax_spec_number(c, n->items[i], what, 0, &out[i]));
-    return AX_OK;
-}
-
-/* Path relative to the directory of the BM file. */
-static void rel_path(const char *base, const char *p, char *out, size_t size)
-{
-    if (p[0] == '/') {
-        snprintf(out, size, "%s", p);
-        return;
-    }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", base);
-    snprintf(out, size, "%s/%s", dirname(tmp), p);
-}
-
-/* One calibration: "cal.json" or {sampler_file | sampler, alpha, v_p05}. */
-static ax_status parse_cal(ax_sctx *c, const ax_yn *n, ax_calibration *cal)
-{
-    memset(cal, 0, sizeof *cal);
-    char path[4096], full[8300];
-    if (n && n->kind == AX_YN_SCALAR) {
-        AX_TRY(ax_spec_string(c, n, "calibration", path, sizeof path));
-        rel_path(c->name, path, full, sizeof full);
-        ax_status st = ax_calib_read_json(full, cal, c->err);
-        if (st != AX_OK) ax_error_prefix(c->err, "%s:%d:%d: ", c->name, n->line, n->col);
-        return st;
-    }
-    static const char *const keys[] = {"sampler_file", "sampler", "alpha", "v_p05", NULL};
-    AX_TRY(ax_spec_need_map(c, n, "calibration"));
-    AX_TRY(ax_spec_keys(c, n, "calibration", keys));
-    const ax_yn *sf = ax_yn_get(n, "sampler_file"), *sm = ax_yn_get(n, "sampler");
-    const ax_yn *a = ax_yn_get(n, "alpha"), *v = ax_yn_get(n, "v_p05");
-    if ((!sf == !sm) || !a || !v)
-        return ax_spec_fail(c, n, "an inline calibration needs alpha, v_p05 and one of "
-                                  "sampler_file or sampler");
-    AX_TRY(ax_spec_number(c, a, "alpha", 0, &cal->alpha));
-    AX_TRY(ax_spec_number(c, v, "v_p05", 0, &cal->v_p05));
-    if (!(cal->alpha > 0)) return ax_spec_fail(c, a, "alpha must be > 0 (got %g)", cal->alpha);
-    ax_calib_opts_default(&cal->o);
-    if (sm) return ax_samp_parse_sampler(c, sm, &cal->s);
-    AX_TRY(ax_spec_string(c, sf, "sampler_file", path, sizeof path));
-    rel_path(c->name, path, full, sizeof full);
-    ax_status st = ax_sampler_load(full, &cal->s, NULL, c->err);
-    if (st != AX_OK) ax_error_prefix(c->err, "%s:%d:%d: ", c->name, sf->line, sf->col);
-    return st;
-}
-
-static ax_status parse_weights(ax_sctx *c, const ax_yn *w, ax_bm *bm)
-{
-    AX_TRY(ax_spec_need_seq(c, w, "weights"));
-    int n = w->n;
-    if (n < 1) return ax_spec_fail(c, w, "weights must be a non-empty n x n matrix");
-    bm->n = n;
-    bm->W = calloc((size_t)n * n, sizeof *bm->W);
-    bm->b = calloc((size_t)n, sizeof *bm->b);
-    bm->cal = calloc((size_t)n, sizeof *bm->cal);
-    AX_CHECK(bm->W && bm->b && bm->cal, c->err, AX_ENOMEM, "out of memory for the BM");
-    for (int i = 0; i < n; i++) AX_TRY(parse_vec(c, w->items[i], "a row of weights", n, bm->W + (size_t)i * n));
-    for (int i = 0; i < n; i++) {
-        if (bm->W[(size_t)i * n + i] != 0) bm->diag_warning = 1;
-        bm->W[(size_t)i * n + i] = 0;
-        for (int j = 0; j < i; j++) {
-            double *a = &bm->W[(size_t)i * n + j], *b = &bm->W[(size_t)j * n + i];
-            if (*a != *b) {
-                bm->asym_warning = 1;
-                *a = *b = 0.5 * (*a + *b);
-            }
-        }
-    }
-    return AX_OK;
-}
-
-static ax_status parse_samplers(ax_sctx *c, const ax_yn *s, ax_bm *bm)
-{
-    if (!s) return ax_spec_fail(c, NULL, "the BM needs `calibration:` (a cal.json path, an inline "
-                                         "calibration, or a list of n of them)");
-    if (s->kind == AX_YN_SEQ) {
-        if (s->n != bm->n)
-            return ax_spec_fail(c, s, "calibration list has %d entries for %d units", s->n, bm->n);
-        for (int i = 0; i < bm->n; i++) AX_TRY(parse_cal(c, s->items[i], &bm->cal[i]));
-        return AX_OK;
-    }
-    AX_TRY(parse_cal(c, s, &bm->cal[0]));
-    for (int i = 1; i < bm->n; i++) {
-        bm->cal[i] = bm->cal[0];
-        bm->cal[i].v_rest = bm->cal[i].p_on = NULL; /* only unit 0 owns the samples */
-        bm->cal[i].n_spikes = NULL;
-    }
-    return AX_OK;
-}
+#include "sampling_impl.h"
 
 ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *err)
 {
@@ -136,96 +36,6 @@ ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *
     bm->checkpoints[k++] = T;
     bm->n_checkpoints = k;
     return AX_OK;
-}
-
-static ax_status parse_checkpoints(ax_sctx *c, const ax_yn *n, ax_bm *bm)
-{
-    if (!n) return ax_bm_set_checkpoints(bm, NULL, -1, c->err);
-    AX_TRY(ax_spec_need_seq(c, n, "checkpoints"));
-    double *t = malloc((size_t)(n->n + 1) * sizeof *t);
-    AX_CHECK_ALLOC(t, c->err, "checkpoints");
-    ax_status st = AX_OK;
-    for (int i = 0; i < n->n && st == AX_OK; i++)
-        st = ax_spec_number(c, n->items[i], "a checkpoint", 0, &t[i]);
-    if (st == AX_OK) st = ax_bm_set_checkpoints(bm, t, n->n, c->err);
-    free(t);
-    return st;
-}
-
-static ax_status parse_sim(ax_sctx *c, const ax_yn *m, ax_bm *bm)
-{
-    static const char *const keys[] = {"dt", "duration", "burn_in", "seed", "checkpoints", NULL};
-    bm->dt = 0.1;
-    bm->burn_in = 500.0;
-    bm->seed = 12345;
-    bm->duration = 0;
-    if (!m) return ax_spec_fail(c, NULL, "the BM file needs `simulation: {duration: ms}`");
-    AX_TRY(ax_spec_need_map(c, m, "simulation"));
-    AX_TRY(ax_spec_keys(c, m, "simulation", keys));
-    const ax_yn *n;
-    if ((n = ax_yn_get(m, "dt"))) AX_TRY(ax_spec_number(c, n, "dt", 0, &bm->dt));
-    if ((n = ax_yn_get(m, "burn_in"))) AX_TRY(ax_spec_number(c, n, "burn_in", 0, &bm->burn_in));
-    if (!(n = ax_yn_get(m, "duration"))) return ax_spec_fail(c, m, "simulation needs duration (ms)");
-    AX_TRY(ax_spec_number(c, n, "duration", 0, &bm->duration));
-    if (!(bm->duration > 0)) return ax_spec_fail(c, n, "duration must be > 0");
-    if (!(bm->dt > 0) || bm->burn_in < 0) return ax_spec_fail(c, m, "need dt > 0 and burn_in >= 0");
-    if ((n = ax_yn_get(m, "seed"))) {
-        int64_t s;
-        AX_TRY(ax_spec_int(c, n, "seed", 0, &s));
-        bm->seed = (uint64_t)s;
-    }
-    return parse_checkpoints(c, ax_yn_get(m, "checkpoints"), bm);
-}
-
-static ax_status parse_bm(ax_sctx *c, const ax_yn *root, ax_bm *bm)
-{
-    static const char *const rk[] = {"boltzmann_machine", "simulation", NULL};
-    static const char *const bk[] = {"weights", "biases", "calibration", "synapses", "delay", NULL};
-    AX_TRY(ax_spec_need_map(c, root, "the BM file"));
-    AX_TRY(ax_spec_keys(c, root, "the BM file", rk));
-    const ax_yn *m = ax_yn_get(root, "boltzmann_machine");
-    if (!m) return ax_spec_fail(c, root, "the BM file needs a `boltzmann_machine:` section");
-    AX_TRY(ax_spec_need_map(c, m, "boltzmann_machine"));
-    AX_TRY(ax_spec_keys(c, m, "boltzmann_machine", bk));
-    const ax_yn *syn = ax_yn_get(m, "synapses");
-    if (syn) {
-        char s[32];
-        AX_TRY(ax_spec_string(c, syn, "synapses", s, sizeof s));
-        bm->renewing = !strcmp(s, "renewing");
-        if (!bm->renewing && strcmp(s, "static"))
-            return ax_spec_fail(c, syn, "synapses must be static or renewing (got '%s')", s);
-    }
-    const ax_yn *w = ax_yn_get(m, "weights"), *b = ax_yn_get(m, "biases");
-    if (!w || !b) return ax_spec_fail(c, m, "boltzmann_machine needs weights (n x n) and biases (n)");
-    AX_TRY(parse_weights(c, w, bm));
-    AX_TRY(parse_vec(c, b, "biases", bm->n, bm->b));
-    AX_TRY(parse_sim(c, ax_yn_get(root, "simulation"), bm));
-    bm->delay = bm->dt;
-    const ax_yn *d = ax_yn_get(m, "delay");
-    if (d) {
-        AX_TRY(ax_spec_number(c, d, "delay", 0, &bm->delay));
-        double k = bm->delay / bm->dt;
-        if (k < 1 - 1e-9 || fabs(k - nearbyint(k)) > 1e-9 * k)
-            return ax_spec_fail(c, d, "delay must be a multiple of dt and >= dt (got %g, dt %g)",
-                                bm->delay, bm->dt);
-    }
-    return parse_samplers(c, ax_yn_get(m, "calibration"), bm);
-}
-
-ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
-{
-    memset(bm, 0, sizeof *bm);
-    char *text;
-    size_t len;
-    AX_TRY(ax_samp_read_file(path, &text, &len, err));
-    ax_ydoc doc = {0};
-    ax_status st = ax_ydoc_read(text, len, path, &doc, err);
-    ax_sctx c = {.name = path, .spec = NULL, .err = err};
-    if (st == AX_OK) st = parse_bm(&c, doc.root, bm);
-    ax_ydoc_free(&doc);
-    free(text);
-    if (st != AX_OK) ax_bm_free(bm);
-    return st;
 }
 
 void ax_bm_free(ax_bm *bm)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "axon/engine.h"
-#include "sampling/sampling_impl.h"
+#include "sampling_impl.h"
 
 #define CORR_MAX 256
 

@@ -21,7 +21,7 @@
 #include <gsl/gsl_multifit_nlinear.h>
 
 #include "axon/engine.h"
-#include "sampling/sampling_impl.h"
+#include "sampling_impl.h"
 
 typedef struct sweep_ctx {
     int64_t burn_steps; /* spikes stamped after burn_in: step + 1 > burn_steps */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sampling/sampling_impl.h"
+#include "sampling_impl.h"
 
 #define AX_JOINT_MAX 20
 

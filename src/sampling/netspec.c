@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sampling/sampling_impl.h"
+#include "sampling_impl.h"
 
 ax_status ax_samp_net_init(ax_samp_net *n, double dt, double t_sim, uint64_t seed,
                            const char *text, ax_error *err)

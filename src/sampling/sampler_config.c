@@ -15,8 +15,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "axon/file.h"
 #include "axon/model.h"
-#include "sampling/sampling_impl.h"
+#include "axon/sampling_yaml.h"
+#include "axon/yaml.h"
+#include "sampling_impl.h"
 
 void ax_calib_opts_default(ax_calib_opts *o)
 {
@@ -29,30 +32,6 @@ void ax_calib_opts_default(ax_calib_opts *o)
 const char *ax_sampler_model(const ax_sampler *s)
 {
     return s->kind == AX_SAMPLER_COND ? "iaf_cond_exp" : "iaf_psc_exp";
-}
-
-ax_status ax_samp_read_file(const char *path, char **text, size_t *len, ax_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    AX_CHECK(f, err, AX_EIO, "%s: cannot open: %s; check the path", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = sz >= 0 ? malloc((size_t)sz + 1) : NULL;
-    if (!buf) {
-        fclose(f);
-        return AX_FAIL(err, AX_ENOMEM, "%s: cannot read (out of memory)", path);
-    }
-    size_t got = fread(buf, 1, (size_t)sz, f);
-    fclose(f);
-    if (got != (size_t)sz) {
-        free(buf);
-        return AX_FAIL(err, AX_EIO, "%s: short read", path);
-    }
-    buf[sz] = '\0';
-    *text = buf;
-    *len = (size_t)sz;
-    return AX_OK;
 }
 
 /* PyNN name -> NEST field and unit factor (cm nF -> pF, i_offset nA -> pA). */
@@ -314,7 +293,7 @@ ax_status ax_sampler_load(const char *path, ax_sampler *s, ax_calib_opts *o, ax_
 {
     char *text;
     size_t len;
-    AX_TRY(ax_samp_read_file(path, &text, &len, err));
+    AX_TRY(ax_read_file(path, &text, &len, err));
     ax_status st = ax_sampler_parse(text, len, path, s, o, err);
     free(text);
     return st;

@@ -1,6 +1,5 @@
-/* sampling_impl.h - private to src/sampling and io/calib_io.c: file
- * reading, the YAML helpers reused from the spec loader (io/spec_internal.h),
- * and the in-memory network specs the sampling runs hand to the engine.
+/* sampling_impl.h - private to src/sampling: the in-memory network specs
+ * the sampling runs hand to the engine.
  *
  * Invariant: every ax_spec built here satisfies what ax_spec_load would
  * require (grid-aligned delays >= h, V_reset < V_th, positive sizes), so the
@@ -11,15 +10,6 @@
 
 #include "axon/sampling.h"
 #include "axon/spec.h"
-#include "io/spec/spec_internal.h"
-
-/* Read a whole file into a NUL-terminated buffer (free()). AX_EIO on failure. */
-ax_status ax_samp_read_file(const char *path, char **text, size_t *len, ax_error *err);
-
-/* Parse a `sampler:` mapping (model, params, background) into s. */
-ax_status ax_samp_parse_sampler(ax_sctx *c, const ax_yn *map, ax_sampler *s);
-/* Parse a `calibration:` options mapping into o (fields not given keep their value). */
-ax_status ax_samp_parse_opts(ax_sctx *c, const ax_yn *map, ax_calib_opts *o);
 
 /* Builder of an in-memory spec: populations of samplers and Poisson background. */
 typedef struct ax_samp_net {
@@ -29,10 +19,6 @@ typedef struct ax_samp_net {
 } ax_samp_net;
 
 /* Start a spec with resolution dt, t_sim, seed; description in text. */
-/* bm->checkpoints for bm->duration: the list's entries in (0, duration),
- * increasing, (n = -1: 1, 2, 5 per decade from 10 ms), then the duration. */
-ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *err);
-
 ax_status ax_samp_net_init(ax_samp_net *n, double dt, double t_sim, uint64_t seed,
                            const char *text, ax_error *err);
 /* Append a population of `count` samplers with resting potential E_L. */

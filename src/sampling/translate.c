@@ -11,7 +11,7 @@
  */
 #include <math.h>
 
-#include "sampling/sampling_impl.h"
+#include "sampling_impl.h"
 
 /* Mean conductances (nS) or currents (pA) of the background. */
 static void background(const ax_sampler *s, double *x_ex, double *x_in)

@@ -22,7 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sweep/sweep_impl.h"
+#include "axon/file.h"
+#include "sweep_impl.h"
 
 static const char *const NAMES[AX_BMP_N] = {"seed",         "duration",   "burn_in",
                                             "dt",           "delay",      "weight_scale",
@@ -56,7 +57,7 @@ static ax_status read_extras(ax_sweep sw, ax_sctx *c, const char *path)
 {
     char *text;
     size_t len;
-    AX_TRY(ax_samp_read_file(path, &text, &len, c->err));
+    AX_TRY(ax_read_file(path, &text, &len, c->err));
     ax_ydoc doc = {0};
     ax_status st = ax_ydoc_read(text, len, path, &doc, c->err);
     free(text);

@@ -29,10 +29,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sweep/sweep_impl.h"
+#include "sweep_impl.h"
 
 typedef struct farm {
     ax_sweep sw;
+    ax_sweep_desc desc;           /* sw as the results table sees it */
     const ax_sweep_run_opts *o;
     MPI_Comm comm;
     int rank, R, slots, eng_threads;
@@ -132,7 +133,7 @@ static ax_status prepare0(farm *f, ax_error *err)
              "%s exists%s; use --resume to finish it or --force to start over", out,
              have_dir && !have_out ? " (as a journal of a killed run)" : "");
     AX_TRY(ax_sweep_table_init(&f->table, ax_sweep_n_tasks(f->sw), err));
-    if (have_out) AX_TRY(ax_sweep_read_h5(f->sw, out, &f->table, err));
+    if (have_out) AX_TRY(ax_sweep_read_h5(&f->desc, out, &f->table, err));
     AX_CHECK(have_dir || mkdir(f->dir, 0777) == 0, err, AX_EIO, "%s: cannot create the journal "
              "directory (%s)", f->dir, strerror(errno));
     AX_TRY(write_spec_copy(f, err));
@@ -333,7 +334,7 @@ static void housekeeping(farm *f, double *t_io)
     }
     if (f->io_st == AX_OK && now - f->last_ckpt >= f->o->checkpoint_s) {
         f->io_st = fold(f, &f->io_err);
-        if (f->io_st == AX_OK) f->io_st = ax_sweep_write_h5(f->sw, &f->table, f->o->out, 0, &f->io_err);
+        if (f->io_st == AX_OK) f->io_st = ax_sweep_write_h5(&f->desc, &f->table, f->o->out, 0, &f->io_err);
         f->last_ckpt = MPI_Wtime();
         *t_io += f->last_ckpt - now;
     }
@@ -430,7 +431,7 @@ static ax_status finish0(farm *f, ax_sweep_stats *stats, ax_error *err)
     }
     AX_CHECK(pending == 0, err, AX_EINTERNAL, "%lld tasks have no result after the run",
              (long long)pending);
-    AX_TRY(ax_sweep_write_h5(f->sw, &f->table, f->o->out, 1, err));
+    AX_TRY(ax_sweep_write_h5(&f->desc, &f->table, f->o->out, 1, err));
     remove_dir(f->dir);
     return AX_OK;
 }
@@ -449,6 +450,7 @@ ax_status ax_sweep_run(ax_sweep sw, const ax_sweep_run_opts *o, MPI_Comm comm,
                        ax_sweep_stats *stats, ax_error *err)
 {
     farm f = {.sw = sw, .o = o, .comm = comm, .fd = -1};
+    ax_sweep_describe(sw, &f.desc);
     memset(stats, 0, sizeof *stats);
     MPI_Comm_rank(comm, &f.rank);
     MPI_Comm_size(comm, &f.R);

@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sweep/sweep_impl.h"
+#include "axon/file.h"
+#include "sweep_impl.h"
 
 static void *own(ax_sweep sw, void *p)
 {
@@ -223,17 +224,6 @@ static ax_status parse_table(ax_sweep sw, ax_sctx *c, const ax_yn *t)
     return AX_OK;
 }
 
-void ax_sweep_path(const ax_sweep sw, const char *rel, char *path, size_t size)
-{
-    const char *slash = strrchr(sw->name, '/');
-    size_t dl = slash ? (size_t)(slash - sw->name) : 0;
-    if (rel[0] != '/' && slash && dl + 2 < size) {
-        memcpy(path, sw->name, dl);
-        path[dl] = '/';
-        snprintf(path + dl + 1, size - dl - 1, "%s", rel);
-    } else snprintf(path, size, "%s", rel);
-}
-
 static ax_status read_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
 {
     char rel[2048], path[4096 + 2048];
@@ -241,7 +231,7 @@ static ax_status read_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
     ax_sweep_path(sw, rel, path, sizeof path);
     char *text;
     size_t len;
-    if (ax_samp_read_file(path, &text, &len, c->err) != AX_OK)
+    if (ax_read_file(path, &text, &len, c->err) != AX_OK)
         return ax_spec_fail(c, b, "base sampler file '%s' cannot be read", path);
     ax_status st = ax_ydoc_read(text, len, own(sw, strdup(path)), &sw->base, c->err);
     free(text);
@@ -357,7 +347,7 @@ ax_status ax_sweep_load(const char *path, ax_sweep *out, ax_error *err)
     char *text;
     size_t len;
     *out = NULL;
-    AX_TRY(ax_samp_read_file(path, &text, &len, err));
+    AX_TRY(ax_read_file(path, &text, &len, err));
     ax_status st = ax_sweep_parse(text, len, path, out, err);
     free(text);
     return st;
@@ -378,34 +368,6 @@ void ax_sweep_destroy(ax_sweep *p)
     free(sw->text);
     free(sw);
     *p = NULL;
-}
-
-int64_t ax_sweep_n_tasks(const ax_sweep sw) { return sw->n_tasks; }
-int ax_sweep_n_params(const ax_sweep sw) { return sw->n_cols; }
-const char *ax_sweep_param_name(const ax_sweep sw, int k) { return sw->cols[k].path; }
-const char *ax_sweep_text(const ax_sweep sw) { return sw->text; }
-ax_sweep_kind ax_sweep_task_kind(const ax_sweep sw) { return sw->kind; }
-const char *ax_sweep_kind_name(ax_sweep_kind k) { return k == AX_SWEEP_SAMPLE ? "sample" : "calibrate"; }
-
-void ax_sweep_task_params(const ax_sweep sw, int64_t id, double *values)
-{
-    int64_t row = id / sw->n_grid, g = id % sw->n_grid;
-    for (int a = sw->n_axes - 1; a >= 0; a--) {
-        int64_t i = g % sw->axis_len[a];
-        g /= sw->axis_len[a];
-        for (int k = 0; k < sw->n_cols; k++)
-            if (sw->cols[k].axis == a) values[k] = sw->axis_val[a][i];
-    }
-    for (int k = 0; k < sw->n_cols; k++)
-        if (sw->cols[k].axis < 0) values[k] = sw->table[(size_t)row * (size_t)sw->n_cols + (size_t)k];
-}
-
-uint64_t ax_sweep_task_seed(uint64_t seed, int64_t id)
-{
-    uint64_t z = seed + 0x9E3779B97F4A7C15ull * ((uint64_t)id + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
 }
 
 static ax_status task_locked(ax_sweep sw, int64_t id, const double *v, ax_sampler *s,

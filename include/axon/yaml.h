@@ -1,20 +1,23 @@
-/* spec_internal.h - private to io/spec_*.c: the YAML node tree the loader
- * walks, and the helpers every section parser shares.
+/* axon/yaml.h - the YAML/JSON node tree every loader of input files walks
+ * (spec, sampler, calibration, Boltzmann machine, sweep), and the value
+ * readers they share, each failing with "file:line:col: what is wrong".
  *
- * The tree is built from libfyaml's event stream (spec_yaml.c) rather than
- * from fy_document because the event marks give a line and column for every
- * node, mappings and sequences included, and because building the mapping
- * ourselves lets duplicate keys be reported with both positions.
+ * The tree is built from libfyaml's event stream (io/spec/spec_yaml.c)
+ * rather than from fy_document because the event marks give a line and
+ * column for every node, mappings and sequences included, and because
+ * building the mapping ourselves lets duplicate keys be reported with both
+ * positions.
  * Invariants: every node carries a 1-based line/col; a mapping's keys are
  * scalars and pairwise distinct; nodes live in the doc's arena and are freed
  * together (aliases share nodes).
  */
-#ifndef AX_SPEC_INTERNAL_H
-#define AX_SPEC_INTERNAL_H
+#ifndef AXON_YAML_H
+#define AXON_YAML_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include "axon/model.h"
+#include "axon/error.h"
 #include "axon/spec.h"
 
 typedef enum ax_yn_kind { AX_YN_SCALAR = 0, AX_YN_MAP, AX_YN_SEQ } ax_yn_kind;
@@ -76,27 +79,5 @@ ax_status ax_spec_number(ax_sctx *c, const ax_yn *n, const char *what, int allow
 ax_status ax_spec_int(ax_sctx *c, const ax_yn *n, const char *what, int64_t lo,
                       int64_t *out);
 ax_status ax_spec_bool(ax_sctx *c, const ax_yn *n, const char *what, int *out);
-
-/* A constant or {distribution: ...}. */
-ax_status ax_spec_dist(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);
-
-/* Time on the resolution grid: steps = t / h exactly (within 1e-9 relative),
- * else AX_EINPUT saying so (never rounded silently). */
-ax_status ax_spec_on_grid(ax_sctx *c, const ax_yn *n, const char *what, double t,
-                          double h, int64_t *steps);
-
-/* Delay (constant or distribution) >= h and on the grid, bounded above. */
-ax_status ax_spec_delay(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);
-
-/* Name of a population; "x is a device" or "unknown population" otherwise. */
-ax_status ax_spec_pop_ref(ax_sctx *c, const ax_yn *n, const ax_yn *devices, int *pop);
-
-/* A population or device name: letters, digits, '_', '-'; < AX_NAME_MAX. */
-ax_status ax_spec_check_name(ax_sctx *c, const ax_yn *key, const char *what);
-
-/* Sections (spec_parse.c, spec_net.c). */
-ax_status ax_spec_parse_projections(ax_sctx *c, const ax_yn *seq, const ax_yn *devices);
-ax_status ax_spec_parse_devices(ax_sctx *c, const ax_yn *map);
-
 
 #endif

@@ -1,4 +1,4 @@
-/* model_impl.h - private to src/models: the registered ops tables, the
+/* models_impl.h - private to src/models: the registered ops tables, the
  * parameter checks every model shares, and the exact-integration
  * propagators (propagators.c).
  *
@@ -6,8 +6,8 @@
  * table; each model file names its indices with an enum so the table and
  * the code cannot drift apart.
  */
-#ifndef AX_MODELS_MODEL_IMPL_H
-#define AX_MODELS_MODEL_IMPL_H
+#ifndef AX_MODELS_IMPL_H
+#define AX_MODELS_IMPL_H
 
 #include <stdint.h>
 

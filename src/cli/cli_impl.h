@@ -1,8 +1,9 @@
-/* cli.h - the `axon` subcommands. Each takes its own argv (argv[0] is the
- * subcommand name), prints its own output and errors, and returns the
- * process exit status (0 ok, 2 bad input or I/O, 1 internal/not built). */
-#ifndef AXON_CLI_H
-#define AXON_CLI_H
+/* cli_impl.h - private to src/cli: the `axon` subcommands. Each takes its
+ * own argv (argv[0] is the subcommand name), prints its own output and
+ * errors, and returns the process exit status (0 ok, 2 bad input or I/O, 1
+ * internal/not built). */
+#ifndef AX_CLI_IMPL_H
+#define AX_CLI_IMPL_H
 
 #include "axon/error.h"
 

@@ -1,13 +1,12 @@
-# export (owner: export work): SpiNNaker / Dynap-SE2 / NIR export, NIR import,
-# hardware placement (docs/export.md)
-noinst_LTLIBRARIES += libax_export.la
-libax_export_la_SOURCES = io/export/export_internal.h partition/hw_net.c partition/hw_partition.c \
-	partition/hw_quant.c partition/hw_dynapse.c io/export/export.c io/export/export_spinnaker.c io/export/export_dynapse.c \
-	io/export/export_nir.c io/export/nir_read.c
-pkginclude_HEADERS += include/axon/export.h
+# io/export: SpiNNaker (sPyNNaker), Dynap-SE2 (Rockpool) and NIR writers,
+# the NIR reader, and ax_export, which places the network (partition/) and
+# hands it to the target's writer (docs/export.md)
+noinst_LTLIBRARIES += libax_io_export.la
+libax_io_export_la_SOURCES = io/export/export_impl.h io/export/export.c \
+	io/export/export_spinnaker.c io/export/export_dynapse.c io/export/export_nir.c \
+	io/export/nir_read.c
 
-AX_EXPORT_LIBS = libax_export.la libax_engine.la libax_h5.la libax_connect.la \
-	libax_spec.la libax_models.la libax_core.la
+AX_EXPORT_LIBS = libax_io_export.la $(AX_ENGINE_LIBS)
 
 check_PROGRAMS += tests/test_export
 tests_test_export_SOURCES = tests/test_export.c

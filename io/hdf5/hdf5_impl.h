@@ -1,4 +1,4 @@
-/* h5_internal.h - private state of the HDF5 recorder (io/h5_*.c) and the
+/* hdf5_impl.h - private to io/hdf5: the state of the HDF5 recorder and the
  * helpers its files share.
  *
  * Invariants of an open recorder:
@@ -10,8 +10,8 @@
  *  - any failure goes through ax_h5_sync before the next collective HDF5
  *    call, so no rank enters a collective that another rank skips.
  */
-#ifndef AXON_IO_H5_INTERNAL_H
-#define AXON_IO_H5_INTERNAL_H
+#ifndef AX_HDF5_IMPL_H
+#define AX_HDF5_IMPL_H
 
 #include <stdint.h>
 
@@ -103,7 +103,7 @@ ax_status ax_h5_check_name(const char *what, const char *name, const char *const
 /* Duplicate a string; NULL on allocation failure. */
 char *ax_h5_strdup(const char *s);
 
-/* Trace dataset/report internals (io/h5_report.c), used by close/abort. */
+/* Trace dataset/report internals (h5_report.c), used by close/abort. */
 void ax_h5_report_release(ax_h5_report *rep);
 
 /* h5_merge.c: see ax_rec_set_prefix (serial, rank 0). */

@@ -1,0 +1,15 @@
+/* axon/file.h - whole-file reads for the loaders of small input files
+ * (samplers, calibrations, Boltzmann machines, sweeps).
+ */
+#ifndef AXON_FILE_H
+#define AXON_FILE_H
+
+#include <stddef.h>
+
+#include "axon/error.h"
+
+/* Read a whole file into a NUL-terminated buffer (free()); *len excludes
+ * the NUL. AX_EIO naming the file on failure. */
+ax_status ax_read_file(const char *path, char **text, size_t *len, ax_error *err);
+
+#endif
