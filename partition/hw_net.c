@@ -27,17 +27,6 @@ void ax_hw_violation(int allow, ax_sbuf *approx, ax_sbuf *viol, const char *fmt,
     ax_sbuf_printf(allow ? approx : viol, "  - %s\n", line);
 }
 
-int ax_hw_pop_of(const ax_spec *spec, int64_t gid)
-{
-    int lo = 0, hi = spec->n_pops - 1;
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (spec->pops[mid].first_gid <= gid) lo = mid;
-        else hi = mid - 1;
-    }
-    return lo;
-}
-
 static ax_status edge_sink(void *ctx, int64_t s, int64_t t, double w, int32_t d, int r,
                            ax_error *err)
 {

@@ -149,7 +149,7 @@ void ax_hw_place_free(ax_hw_place *pl)
 
 int ax_hw_core_of(const ax_spec *spec, const ax_hw_place *pl, int64_t gid)
 {
-    int p = ax_hw_pop_of(spec, gid);
+    int p = ax_spec_pop_of(spec, gid);
     int npc = (int)pl->cores[pl->core_of_pop0[p]].count;
     if (npc < 1) npc = 1;
     /* every core of a population but the last is full, so the first core's

@@ -36,9 +36,6 @@ typedef struct ax_hw_net {
 ax_status ax_hw_net_build(const ax_spec *spec, ax_hw_net **out, ax_error *err);
 void ax_hw_net_free(ax_hw_net **net);
 
-/* Population index of a gid. */
-int ax_hw_pop_of(const ax_spec *spec, int64_t gid);
-
 /* ---- placement (hw_partition.c) ----------------------------- */
 typedef struct ax_hw_core {
     int pop;               /* population (-1 for a device's source core) */

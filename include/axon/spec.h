@@ -173,6 +173,20 @@ void ax_spec_destroy(ax_spec **spec);
 /* Index of a population by name, -1 if absent. */
 int ax_spec_find_pop(const ax_spec *spec, const char *name);
 
+/* Index of the population holding gid (0 <= gid < n_total; populations are
+ * contiguous in gid order): a binary search, inline as the engine looks up
+ * every spike it delivers. Can't fail. */
+static inline int ax_spec_pop_of(const ax_spec *s, int64_t gid)
+{
+    int lo = 0, hi = s->n_pops - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (s->pops[mid].first_gid <= gid) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}
+
 /* FNV-1a hash of the spec text (checkpoints must match their spec). */
 uint64_t ax_spec_hash(const ax_spec *s);
 
@@ -187,6 +201,11 @@ double ax_spec_expected_synapses(const ax_spec *spec, int proj);
 
 /* min and max delay over projections and devices, in steps (>= 1). */
 void ax_spec_delay_range(const ax_spec *spec, int64_t *min_steps, int64_t *max_steps);
+
+/* The minimum delay of neuron-to-neuron projections in steps (>= 1), the
+ * engine's slice length (devices act locally and do not limit it); 0 when
+ * the spec has no projections. */
+int64_t ax_spec_proj_min_delay(const ax_spec *spec);
 
 /* Print `axon check`'s summary: neurons per population, expected synapses per
  * projection and in all, delay range in steps, estimated memory per rank for

@@ -52,6 +52,13 @@ typedef struct ax_sctx {
     ax_error *err;
 } ax_sctx;
 
+/* Read the file at path (ax_read_file), parse it into a tree and hand its
+ * root to parse(c, root, out) with c naming the file (c->spec = NULL); the
+ * text and the tree are freed before returning parse's status. The loader
+ * of every small input file that is one YAML/JSON document. */
+typedef ax_status (*ax_yaml_parse_fn)(ax_sctx *c, const ax_yn *root, void *out);
+ax_status ax_yaml_load_file(const char *path, ax_yaml_parse_fn parse, void *out, ax_error *err);
+
 /* Record "name:line:col: <msg>" at node n (n may be NULL: no position). */
 ax_status ax_spec_fail(ax_sctx *c, const ax_yn *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

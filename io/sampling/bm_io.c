@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "axon/file.h"
 #include "axon/sampling.h"
 #include "axon/sampling_yaml.h"
 #include "axon/yaml.h"
@@ -186,18 +185,15 @@ static ax_status parse_bm(ax_sctx *c, const ax_yn *root, ax_bm *bm)
     return parse_samplers(c, ax_yn_get(m, "calibration"), bm);
 }
 
+static ax_status parse_root(ax_sctx *c, const ax_yn *root, void *bm)
+{
+    return parse_bm(c, root, bm);
+}
+
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
 {
     memset(bm, 0, sizeof *bm);
-    char *text;
-    size_t len;
-    AX_TRY(ax_read_file(path, &text, &len, err));
-    ax_ydoc doc = {0};
-    ax_status st = ax_ydoc_read(text, len, path, &doc, err);
-    ax_sctx c = {.name = path, .spec = NULL, .err = err};
-    if (st == AX_OK) st = parse_bm(&c, doc.root, bm);
-    ax_ydoc_free(&doc);
-    free(text);
+    ax_status st = ax_yaml_load_file(path, parse_root, bm, err);
     if (st != AX_OK) ax_bm_free(bm);
     return st;
 }

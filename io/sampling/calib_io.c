@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "axon/file.h"
 #include "axon/sampling.h"
 #include "axon/yaml.h"
 
@@ -228,18 +227,15 @@ static ax_status read_calib(ax_sctx *c, const ax_yn *root, ax_calibration *k)
     return AX_OK;
 }
 
+static ax_status read_root(ax_sctx *c, const ax_yn *root, void *k)
+{
+    return read_calib(c, root, k);
+}
+
 ax_status ax_calib_read_json(const char *path, ax_calibration *k, ax_error *err)
 {
     memset(k, 0, sizeof *k);
-    char *text;
-    size_t len;
-    AX_TRY(ax_read_file(path, &text, &len, err));
-    ax_ydoc doc = {0};
-    ax_status st = ax_ydoc_read(text, len, path, &doc, err);
-    ax_sctx c = {.name = path, .spec = NULL, .err = err};
-    if (st == AX_OK) st = read_calib(&c, doc.root, k);
-    ax_ydoc_free(&doc);
-    free(text);
+    ax_status st = ax_yaml_load_file(path, read_root, k, err);
     if (st != AX_OK) ax_calibration_free(k);
     return st;
 }

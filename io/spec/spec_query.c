@@ -76,13 +76,31 @@ static int64_t to_steps(double t, double h)
     return s < 1 ? 1 : s;
 }
 
+/* Shortest delay a projection's distribution can draw, in steps (>= 1). */
+static int64_t proj_min_steps(const ax_dist *d, double h)
+{
+    return to_steps(d->kind == AX_DIST_CONST ? d->value
+                    : d->kind == AX_DIST_UNIFORM || d->kind == AX_DIST_NORMAL_CLIPPED ? d->low
+                    : h, h);
+}
+
+int64_t ax_spec_proj_min_delay(const ax_spec *spec)
+{
+    int64_t lo = INT64_MAX;
+    for (int i = 0; i < spec->n_proj; i++) {
+        int64_t a = proj_min_steps(&spec->proj[i].delay, spec->sim.resolution);
+        lo = a < lo ? a : lo;
+    }
+    return spec->n_proj > 0 ? lo : 0;
+}
+
 void ax_spec_delay_range(const ax_spec *spec, int64_t *min_steps, int64_t *max_steps)
 {
     double h = spec->sim.resolution;
     int64_t lo = INT64_MAX, hi = 0;
     for (int i = 0; i < spec->n_proj; i++) {
         const ax_dist *d = &spec->proj[i].delay;
-        int64_t a = to_steps(d->kind == AX_DIST_CONST ? d->value : d->low, h);
+        int64_t a = proj_min_steps(d, h);
         int64_t b = to_steps(d->kind == AX_DIST_CONST ? d->value : d->high, h);
         lo = a < lo ? a : lo;
         hi = b > hi ? b : hi;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/file.h"
 #include "spec_impl.h"
 
 typedef struct anchor {
@@ -324,4 +325,18 @@ ax_status ax_ydoc_read(const char *text, size_t len, const char *name, ax_ydoc *
     free(b.anchors);
     if (s != AX_OK) ax_ydoc_free(doc);
     return s;
+}
+
+ax_status ax_yaml_load_file(const char *path, ax_yaml_parse_fn parse, void *out, ax_error *err)
+{
+    char *text;
+    size_t len;
+    AX_TRY(ax_read_file(path, &text, &len, err));
+    ax_ydoc doc = {0};
+    ax_status st = ax_ydoc_read(text, len, path, &doc, err);
+    ax_sctx c = {.name = path, .spec = NULL, .err = err};
+    if (st == AX_OK) st = parse(&c, doc.root, out);
+    ax_ydoc_free(&doc);
+    free(text);
+    return st;
 }

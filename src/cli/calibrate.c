@@ -120,8 +120,9 @@ static void summary(const ax_calibration *c, const char *json, const char *h5)
     printf("  output    %s, %s\n", json, h5);
 }
 
-static ax_status run(const cal_opts *o, int rank, ax_error *err)
+static ax_status run(void *opts, int rank, ax_error *err)
 {
+    const cal_opts *o = opts;
     ax_sampler s;
     ax_calib_opts co;
     AX_TRY(ax_sampler_load(o->file, &s, &co, err));
@@ -156,14 +157,5 @@ int ax_cmd_calibrate(int argc, char **argv)
         return 0;
     }
     if (p < 0) return ax_cli_report("calibrate", &err);
-    int provided, rank = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    ax_status st = provided < MPI_THREAD_FUNNELED
-                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
-                       : run(&o, rank, &err);
-    int rc = 0;
-    if (st != AX_OK) rc = rank == 0 ? ax_cli_report("calibrate", &err) : ax_status_exit_code(st);
-    MPI_Finalize();
-    return rc;
+    return ax_cli_mpi_main("calibrate", argc, argv, MPI_THREAD_FUNNELED, run, &o);
 }

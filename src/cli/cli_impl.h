@@ -19,6 +19,16 @@ int ax_cmd_export(int argc, char **argv);
  * status for it. Only CLI code prints errors. */
 int ax_cli_report(const char *cmd, const ax_error *err);
 
+/* The MPI life of a subcommand, shared by all that run on MPI ranks:
+ * MPI_Init_thread asking for `level`; run(opts, rank, err) if MPI provides
+ * at least MPI_THREAD_FUNNELED; on failure rank 0 prints the message
+ * ("axon <cmd>: ...") and every rank returns its exit status; MPI_Finalize,
+ * or MPI_Abort when an output file could not be closed (ax_rec_needs_abort).
+ * Returns the process exit status. */
+typedef ax_status (*ax_cli_run_fn)(void *opts, int rank, ax_error *err);
+int ax_cli_mpi_main(const char *cmd, int argc, char **argv, int level, ax_cli_run_fn run,
+                    void *opts);
+
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);
 

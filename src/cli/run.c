@@ -205,8 +205,9 @@ static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const c
 }
 
 /* Load, build, simulate, record. Collective over MPI_COMM_WORLD. */
-static ax_status run(const run_opts *o, int rank, ax_error *err)
+static ax_status run(void *opts, int rank, ax_error *err)
 {
+    const run_opts *o = opts;
     ax_spec *spec = NULL;
     ax_engine eng = NULL;
     ax_recorder rec = NULL;
@@ -257,22 +258,5 @@ int ax_cmd_run(int argc, char **argv)
         return 0;
     }
     if (p < 0) return ax_cli_report("run", &err);
-    int provided, rank = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    ax_status st = provided < MPI_THREAD_FUNNELED
-                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
-                       : run(&o, rank, &err);
-    int rc = 0;
-    if (st != AX_OK) {
-        if (rank == 0) rc = ax_cli_report("run", &err);
-        else rc = ax_status_exit_code(st);
-    }
-    if (ax_rec_needs_abort()) { /* the partial file is already removed */
-        fflush(NULL);
-        MPI_Barrier(MPI_COMM_WORLD);
-        MPI_Abort(MPI_COMM_WORLD, rc ? rc : 2);
-    }
-    MPI_Finalize();
-    return rc;
+    return ax_cli_mpi_main("run", argc, argv, MPI_THREAD_FUNNELED, run, &o);
 }

@@ -99,8 +99,9 @@ static void adjust(const smp_opts *o, ax_bm *bm)
     }
 }
 
-static ax_status run(const smp_opts *o, int rank, ax_error *err)
+static ax_status run(void *opts, int rank, ax_error *err)
 {
+    const smp_opts *o = opts;
     ax_bm bm;
     AX_TRY(ax_bm_load(o->file, &bm, err));
     adjust(o, &bm);
@@ -138,17 +139,5 @@ int ax_cmd_sample(int argc, char **argv)
         return 0;
     }
     if (p < 0) return ax_cli_report("sample", &err);
-    int provided, rank = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    ax_status st = provided < MPI_THREAD_FUNNELED
-                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
-                       : run(&o, rank, &err);
-    int rc = 0;
-    if (st != AX_OK) {
-        if (rank == 0) rc = ax_cli_report("sample", &err);
-        else rc = ax_status_exit_code(st);
-    }
-    MPI_Finalize();
-    return rc;
+    return ax_cli_mpi_main("sample", argc, argv, MPI_THREAD_FUNNELED, run, &o);
 }

@@ -145,8 +145,9 @@ static void summary(const run_args *a, const ax_sweep_stats *s)
     (void)busy;
 }
 
-static ax_status run(run_args *a, int rank, ax_error *err)
+static ax_status run(void *opts, int rank, ax_error *err)
 {
+    run_args *a = opts;
     ax_sweep sw;
     AX_TRY(ax_sweep_load(a->file, &sw, err));
     if (!a->o.threads) a->o.threads = omp_get_max_threads();
@@ -171,14 +172,5 @@ int ax_cmd_sweep(int argc, char **argv)
         return 0;
     }
     if (p < 0) return ax_cli_report("sweep", &err);
-    int provided, rank = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    ax_status st = provided < MPI_THREAD_FUNNELED
-                       ? AX_FAIL(&err, AX_EMPI, "MPI does not provide MPI_THREAD_FUNNELED")
-                       : run(&a, rank, &err);
-    int rc = 0;
-    if (st != AX_OK) rc = rank == 0 ? ax_cli_report("sweep", &err) : ax_status_exit_code(st);
-    MPI_Finalize();
-    return rc;
+    return ax_cli_mpi_main("sweep", argc, argv, MPI_THREAD_MULTIPLE, run, &a);
 }

@@ -100,22 +100,12 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     ax_partition_init(&e->part, e->ranks, threads, e->rank, spec->n_total);
     e->h = spec->sim.resolution;
     e->n_steps = (int64_t)llround(spec->sim.t_sim / e->h);
-    /* D: the minimum delay of neuron-to-neuron projections (devices act
-     * locally and do not limit the slice); max over everything. */
-    int64_t dmin = INT64_MAX, dmax = 1, lo, hi;
+    /* D: the minimum delay of neuron-to-neuron projections (without any,
+     * the max delay, at most 10 steps); max over everything. */
+    int64_t lo, hi, dmin = ax_spec_proj_min_delay(spec);
     ax_spec_delay_range(spec, &lo, &hi);
-    for (int k = 0; k < spec->n_proj; k++) {
-        const ax_dist *d = &spec->proj[k].delay;
-        double m = d->kind == AX_DIST_CONST ? d->value
-                 : d->kind == AX_DIST_UNIFORM || d->kind == AX_DIST_NORMAL_CLIPPED ? d->low
-                 : e->h;
-        int64_t st = (int64_t)llround(m / e->h);
-        if (st < 1) st = 1;
-        if (st < dmin) dmin = st;
-    }
-    dmax = hi > 1 ? hi : 1;
-    e->D = dmin == INT64_MAX ? (dmax < 10 ? dmax : 10) : dmin;
-    if (e->D < 1) e->D = 1;
+    int64_t dmax = hi > 1 ? hi : 1;
+    e->D = dmin > 0 ? dmin : (dmax < 10 ? dmax : 10);
     e->max_delay = dmax > e->D ? dmax : e->D;
     e->vps = calloc((size_t)threads, sizeof *e->vps);
     e->pop_recorded = calloc((size_t)spec->n_pops, 1);
@@ -266,7 +256,7 @@ static void deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
         uint64_t key = e->recv[k];
         int64_t gid = (int64_t)(key & GID_MASK), n = t_prev + (int64_t)(key >> LAG_SHIFT);
         int64_t base = n % S;
-        int p = ax_pop_of(e->spec, gid);
+        int p = ax_spec_pop_of(e->spec, gid);
         const ax_store *st = e->compact[p] ? &v->cp : &v->st;
         int64_t row = ax_store_find_in(st, e->spec, p, gid);
         if (row >= 0) {

@@ -228,8 +228,6 @@ static inline int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, i
 }
 
 /* network.c */
-/* Index of the population holding gid (populations are contiguous; binary search). */
-int ax_pop_of(const ax_spec *s, int64_t gid);
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
 void ax_vp_free(ax_vp *v, int n_pops);
 /* Row of source gid (of population p) in a store, or -1. */

@@ -24,7 +24,7 @@ static int64_t rank_index(const struct ax_engine_s *e, int64_t gid, const int64_
 {
     int64_t vp = ax_part_vp(&e->part, gid);
     int t = ax_part_thread_of_vp(&e->part, vp);
-    return thr_off[t] + ax_vp_local_index(&e->vps[t], &e->part, ax_pop_of(e->spec, gid), gid);
+    return thr_off[t] + ax_vp_local_index(&e->vps[t], &e->part, ax_spec_pop_of(e->spec, gid), gid);
 }
 
 /* Rank-local index of the sender of spike key from thread v, whose neurons
@@ -33,7 +33,7 @@ static inline int64_t sender_index(const struct ax_engine_s *e, const ax_vp *v, 
                                    uint64_t key)
 {
     int64_t gid = (int64_t)(key & GID_MASK);
-    return off + ax_vp_local_index(v, &e->part, ax_pop_of(e->spec, gid), gid);
+    return off + ax_vp_local_index(v, &e->part, ax_spec_pop_of(e->spec, gid), gid);
 }
 
 static ax_status alloc_counts(struct ax_engine_s *e, ax_error *err)

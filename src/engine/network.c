@@ -18,20 +18,9 @@
 #include "axon/rng.h"
 #include "engine_impl.h"
 
-int ax_pop_of(const ax_spec *s, int64_t gid)
-{
-    int lo = 0, hi = s->n_pops - 1;
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (s->pops[mid].first_gid <= gid) lo = mid;
-        else hi = mid - 1;
-    }
-    return lo;
-}
-
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid)
 {
-    return ax_store_find_in(st, s, ax_pop_of(s, gid), gid);
+    return ax_store_find_in(st, s, ax_spec_pop_of(s, gid), gid);
 }
 
 int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid)

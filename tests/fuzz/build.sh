@@ -4,7 +4,7 @@
 #   sh tests/fuzz/build.sh [OUTPUT]     (default: tests/fuzz/fuzz_spec)
 #
 # Compiles the spec loader's own sources (io/spec/*.c, src/models/*.c,
-# src/core/error.c, partition/partition.c) straight into the fuzzer with
+# src/core/*.c) straight into the fuzzer with
 # -fsanitize=fuzzer,address,undefined; none of them include MPI or HDF5, so
 # only libfyaml and GSL are linked. Independent of ./configure, so it works on
 # a tree configured with gcc/mpicc. Needs clang and libclang-rt-14-dev.
@@ -23,12 +23,11 @@ if ! pkg-config --exists libfyaml gsl; then
   exit 2
 fi
 
-srcs=$(cd "$top" && ls io/spec/spec_yaml.c io/spec/spec_values.c io/spec/spec_parse.c io/spec/spec_net.c \
-  io/spec/spec_query.c src/models/*.c src/core/error.c partition/partition.c)
+srcs=$(cd "$top" && ls io/spec/*.c src/models/*.c src/core/*.c)
 # -fno-sanitize-recover: a UBSan finding is a crash the fuzzer keeps, not a note.
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -I$top/include -I$top/src -I$top $(pkg-config --cflags libfyaml gsl)"
+  -I$top/include $(pkg-config --cflags libfyaml gsl)"
 
 cd "$top"
 # shellcheck disable=SC2086  # word splitting of the flag lists is intended
