@@ -1,8 +1,9 @@
 # engine (src/engine): network build, synapse store, the min-delay slice
 # loop, spike exchange, devices, checkpoints
 noinst_LTLIBRARIES += libax_engine.la
-libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engine/devices.c \
-	src/engine/exchange.c src/engine/checkpoint.c src/engine/network.c
+libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engine/network.c \
+	src/engine/devices.c src/engine/exchange.c src/engine/simulate.c src/engine/deliver.c \
+	src/engine/update.c src/engine/recording.c src/engine/checkpoint.c src/engine/fault.c
 
 # The libraries a program that builds and simulates a network links.
 AX_ENGINE_LIBS = libax_engine.la libax_io_hdf5.la libax_partition.la libax_connect.la \

@@ -14,6 +14,7 @@
 #ifndef AXON_ENGINE_IMPL_H
 #define AXON_ENGINE_IMPL_H
 
+#include <math.h>
 #include <stdint.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -126,6 +127,14 @@ typedef struct ax_meter {
     int64_t rows, cap_rows;
 } ax_meter;
 
+/* An injected fault (fault.c): AXON_FAULT, parsed once when the engine is made. */
+enum { AX_FAULT_NONE = 0, AX_FAULT_BUILD, AX_FAULT_SIMULATE, AX_FAULT_RECORD };
+typedef struct ax_fault {
+    int phase;            /* AX_FAULT_* */
+    int rank;             /* the rank that fails */
+    char text[256];       /* the variable's value, for the message */
+} ax_fault;
+
 typedef struct ax_vp {
     int64_t vp;
     int thread;
@@ -201,6 +210,7 @@ struct ax_engine_s {
     char last_ckpt[4096];
     ax_spike_sink sink;       /* optional in-memory consumer of recorded spikes */
     void *sink_ctx;
+    ax_fault fault;
 
     ax_engine_stats stats;
 };
@@ -218,6 +228,17 @@ static inline uint64_t ax_ticks(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 #endif
+}
+
+/* Time stamp (ms) of the end of step n, computed as NEST does: an integer
+ * number of tics (1000 per ms) times 0.001, so recorded times are the same
+ * doubles NEST writes (e.g. 109.3, not 1093 * 0.1 = 109.30000000000001). */
+static inline double ax_stamp_ms(const struct ax_engine_s *e, int64_t steps)
+{
+    double tics = e->h * 1000.0;
+    if (fabs(tics - nearbyint(tics)) < 1e-9 * tics)
+        return (double)(steps * (int64_t)nearbyint(tics)) * (1.0 / 1000.0);
+    return (double)steps * e->h;
 }
 
 /* Local index (in v's blocks) of gid, owned by v, of population pop. */
@@ -246,11 +267,41 @@ void ax_vp_devices_free(ax_vp *v);
 void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
                              int64_t n, uint32_t *u);
 
-/* checkpoint.c */
-ax_status ax_engine_checkpoint_write(struct ax_engine_s *e, const char *path, int64_t t,
-                                     const void *image, uint64_t image_len, ax_error *err);
-ax_status ax_engine_checkpoint_read(struct ax_engine_s *e, const char *path, int64_t *t,
-                                    void **image, uint64_t *image_len, ax_error *err);
+/* fault.c */
+void ax_fault_init(ax_fault *f);
+/* AX_EIO on the rank AXON_FAULT names, in its phase; AX_OK otherwise. */
+ax_status ax_engine_fault(const struct ax_engine_s *e, int phase, ax_error *err);
+/* Agree on a status across ranks (collective); the first failing rank's
+ * message is broadcast so every rank reports the same text. secondary: this
+ * rank only learnt that another failed (the other's message wins). */
+ax_status ax_engine_agree_from(struct ax_engine_s *e, ax_status st, int secondary, ax_error *err);
+ax_status ax_engine_agree(struct ax_engine_s *e, ax_status st, ax_error *err);
+
+/* deliver.c: add the spikes received (emitted in steps t_prev + lag) to v's
+ * ring buffers. update.c: v's neurons for steps t0 .. t1-1, keeping the
+ * spikes they emit. Per thread, no MPI. */
+void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev);
+void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1);
+
+/* recording.c: what a simulation writes to. */
+typedef struct ax_outputs {
+    ax_recorder rec;      /* NULL: nothing written (a spike sink may still listen) */
+    int *spk_ids;         /* [n_pops]: spike dataset ids of recorded populations */
+    int n_reports;        /* multimeter reports, one per (device, population) */
+    int *report_ids;
+} ax_outputs;
+/* Declare the datasets (collective). */
+ax_status ax_outputs_open(struct ax_engine_s *e, ax_outputs *o, ax_error *err);
+/* Hand the buffered spikes to the sink and the writer and the buffered
+ * traces to the writer (collective; the first failure is returned). */
+ax_status ax_outputs_flush(struct ax_engine_s *e, const ax_outputs *o, ax_error *err);
+void ax_outputs_free(ax_outputs *o);
+
+/* checkpoint.c: deliver the last slice's spikes now (the master, for every
+ * thread: the others wait at the barrier), flush all outputs and write
+ * DIR/ckpt_<t>ms.h5 with the output file's image. Collective. */
+ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, int64_t t,
+                                   ax_error *err);
 
 /* exchange.c */
 ax_status ax_exchange_setup(struct ax_engine_s *e, ax_error *err);

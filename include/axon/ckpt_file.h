@@ -1,0 +1,65 @@
+/* axon/ckpt_file.h - the checkpoint file: one HDF5 file written and read
+ * collectively with MPI-IO (io/hdf5/h5_ckpt.c). The engine decides what goes
+ * in (src/engine/checkpoint.c); this layer only knows the layout
+ * (docs/reliability.md):
+ *
+ *   /  attrs: header (int64 [6]: version, step, n_total, n_slots, min_delay,
+ *             seed), spec_hash (uint64), pop_spikes (int64 [n_pops])
+ *   /pop/<name>/state  float64 [n_state][n]
+ *   /pop/<name>/ring   float64 [receptors][n_slots][n]
+ *   /tso/<k>           float64 [3][n_source_pop]
+ *   /output_image      uint8 [len]: the recorded output so far, as bytes
+ *
+ * Every function is COLLECTIVE over the file's communicator and returns 1 on
+ * success, 0 on failure (the caller agrees across ranks and words the
+ * message); a handle is open for writing (create) or reading (open), and a
+ * population's datasets are open between pop_begin and pop_end.
+ */
+#ifndef AXON_CKPT_FILE_H
+#define AXON_CKPT_FILE_H
+
+#include <stdint.h>
+
+#include <mpi.h>
+
+typedef struct ax_ckpt_file_s *ax_ckpt_file;
+
+#define AX_CKPT_HEADER_LEN 6
+
+/* Create (truncate) path for writing / open it for reading. NULL on failure
+ * (not an HDF5 file, unwritable directory, out of memory). */
+ax_ckpt_file ax_ckpt_create(const char *path, MPI_Comm comm);
+ax_ckpt_file ax_ckpt_open(const char *path, MPI_Comm comm);
+/* Close and free; 0 if the file could not be closed (disk full). NULL-safe. */
+int ax_ckpt_close(ax_ckpt_file f);
+
+/* Root attributes. get_spikes reads n values. */
+int ax_ckpt_put_header(ax_ckpt_file f, const int64_t h[AX_CKPT_HEADER_LEN], uint64_t spec_hash,
+                       const int64_t *pop_spikes, int n_pops);
+int ax_ckpt_get_header(ax_ckpt_file f, int64_t h[AX_CKPT_HEADER_LEN], uint64_t *spec_hash);
+int ax_ckpt_get_pop_spikes(ax_ckpt_file f, int64_t *pop_spikes);
+
+/* Open (or create) the group of populations, then one population's state
+ * [n_state][n] and ring [n_rec][n_slots][n] datasets. */
+int ax_ckpt_pops_begin(ax_ckpt_file f);
+int ax_ckpt_pop_begin(ax_ckpt_file f, const char *name, int64_t n, int64_t n_state,
+                      int64_t n_rec, int64_t n_slots);
+/* Write or read one thread's neurons of the open population: ids off,
+ * off + stride, ... (count of them, possibly 0), all of the leading
+ * dimensions; buf is [leading...][count]. ring: 0 the state, 1 the ring. */
+int ax_ckpt_pop_io(ax_ckpt_file f, int ring, int64_t off, int64_t stride, int64_t count,
+                   double *buf);
+void ax_ckpt_pop_end(ax_ckpt_file f);
+
+/* The tsodyks2 state of projection k, [3][n]: written from rank 0's buf,
+ * read into every rank's. Within the tso group (tso_begin, which creates or
+ * opens it). */
+int ax_ckpt_tso_begin(ax_ckpt_file f);
+int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf);
+
+/* The output image: written from rank 0 (len from rank 0); read on rank 0
+ * into a malloc'd *image (NULL on other ranks), *len on every rank. */
+int ax_ckpt_put_image(ax_ckpt_file f, const void *image, uint64_t len);
+int ax_ckpt_get_image(ax_ckpt_file f, void **image, uint64_t *len);
+
+#endif

@@ -1,0 +1,154 @@
+/* recording.c - the engine's side of recording (DESIGN.md §2.5): at every
+ * flush the master gathers what its threads' spike recorders and
+ * multimeters buffered and hands it to the collective HDF5 writer
+ * (io/hdf5, axon/record.h) and to the spike sink; the writer agrees on
+ * failures. Spikes are sorted by (step, gid) so a rank's share of the file
+ * is the same for every number of threads; report columns go thread after
+ * thread.
+ */
+#include <stdlib.h>
+
+#include "engine_impl.h"
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b; /* (step, gid) */
+    if (x[0] != y[0]) return (x[0] > y[0]) - (x[0] < y[0]);
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Write the recorded spikes of every recorded population (collective). */
+static ax_status flush_spikes(struct ax_engine_s *e, ax_recorder rec, const int *ids,
+                              ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    int64_t n = 0;
+    for (int t = 0; t < e->threads; t++) n += e->vps[t].n_rec_spk;
+    uint64_t *pairs = malloc((size_t)(n ? n : 1) * 2 * sizeof *pairs);
+    uint64_t *ids_buf = malloc((size_t)(n ? n : 1) * sizeof *ids_buf);
+    double *times = malloc((size_t)(n ? n : 1) * sizeof *times);
+    ax_status st = (pairs && ids_buf && times) ? AX_OK
+                 : AX_FAIL(err, AX_ENOMEM, "out of memory flushing spikes");
+    int64_t m = 0;
+    for (int t = 0; st == AX_OK && t < e->threads; t++) {
+        ax_vp *v = &e->vps[t];
+        for (int64_t k = 0; k < v->n_rec_spk; k++, m++) {
+            pairs[2 * m] = (uint64_t)v->rec_step[k];
+            pairs[2 * m + 1] = v->rec_gid[k];
+        }
+        v->n_rec_spk = 0;
+    }
+    /* sorted by (time, gid): the file is the same for every decomposition on one rank */
+    if (st == AX_OK) qsort(pairs, (size_t)n, 2 * sizeof *pairs, cmp_pair);
+    if (e->sink && st == AX_OK) {
+        int64_t *steps = malloc((size_t)(n ? n : 1) * sizeof *steps);
+        for (int64_t k = 0; steps && k < n; k++) {
+            steps[k] = (int64_t)pairs[2 * k];
+            ids_buf[k] = pairs[2 * k + 1];
+        }
+        ax_status w = steps ? e->sink(e->sink_ctx, n, ids_buf, steps, err)
+                            : AX_FAIL(err, AX_ENOMEM, "out of memory passing spikes");
+        if (st == AX_OK) st = w;
+        free(steps);
+    }
+    for (int p = 0; rec && p < s->n_pops; p++) {
+        if (!e->pop_recorded[p]) continue;
+        int64_t c = 0;
+        for (int64_t k = 0; st == AX_OK && k < n; k++) {
+            int64_t gid = (int64_t)pairs[2 * k + 1];
+            if (gid < s->pops[p].first_gid || gid >= s->pops[p].first_gid + s->pops[p].n) continue;
+            ids_buf[c] = (uint64_t)(gid - s->pops[p].first_gid);
+            times[c++] = ax_stamp_ms(e, (int64_t)pairs[2 * k] + 1);
+        }
+        ax_status w = ax_rec_spikes_append(rec, ids[p], (size_t)c, ids_buf, times, err);
+        if (st == AX_OK) st = w;
+    }
+    free(pairs);
+    free(ids_buf);
+    free(times);
+    return st;
+}
+
+/* Multimeter reports: one per (device, population); columns thread after thread. */
+static ax_status declare_reports(struct ax_engine_s *e, ax_outputs *o, ax_error *err)
+{
+    const ax_vp *v0 = &e->vps[0];
+    o->n_reports = v0->n_meter;
+    o->report_ids = calloc((size_t)o->n_reports + 1, sizeof(int));
+    AX_CHECK_ALLOC(o->report_ids, err, "report ids");
+    for (int k = 0; k < o->n_reports; k++) {
+        const ax_meter *m0 = &v0->meter[k];
+        const ax_dev_spec *d = &e->spec->dev[m0->dev];
+        int64_t n = 0;
+        for (int t = 0; t < e->threads; t++) n += e->vps[t].meter[k].n;
+        uint64_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+        const char **vars = malloc((size_t)d->n_record * sizeof *vars);
+        AX_CHECK(ids && vars, err, AX_ENOMEM, "out of memory declaring reports");
+        n = 0;
+        for (int t = 0; t < e->threads; t++)
+            for (int64_t j = 0; j < e->vps[t].meter[k].n; j++) ids[n++] = e->vps[t].meter[k].node_id[j];
+        for (int q = 0; q < d->n_record; q++) vars[q] = d->record_from[q];
+        double dt = (double)m0->interval * e->h;
+        int64_t first_row = (e->t_begin / m0->interval + 1) * m0->interval; /* in steps */
+        ax_status st = ax_rec_report_declare(o->rec, e->spec->pops[m0->pop].name, d->n_record, vars,
+                                             (size_t)n, ids, (double)first_row * e->h, dt,
+                                             d->precision_double, &o->report_ids[k], err);
+        free(ids);
+        free(vars);
+        AX_TRY(st);
+    }
+    return AX_OK;
+}
+
+static ax_status flush_reports(struct ax_engine_s *e, const ax_outputs *o, ax_error *err)
+{
+    ax_status st = AX_OK;
+    for (int k = 0; k < o->n_reports; k++) {
+        int64_t rows = e->vps[0].meter[k].rows, n = 0;
+        int nv = e->vps[0].meter[k].n_vars;
+        for (int t = 0; t < e->threads; t++) n += e->vps[t].meter[k].n;
+        int64_t cells = rows * nv * n;
+        double *data = malloc((size_t)(cells > 0 ? cells : 1) * sizeof *data);
+        if (!data && st == AX_OK) st = AX_FAIL(err, AX_ENOMEM, "out of memory flushing traces");
+        int64_t col = 0;
+        for (int t = 0; data && t < e->threads; t++) {
+            ax_meter *m = &e->vps[t].meter[k];
+            for (int64_t r = 0; r < rows; r++)
+                for (int q = 0; q < nv; q++)
+                    for (int64_t j = 0; j < m->n; j++)
+                        data[((int64_t)q * rows + r) * n + col + j] = m->buf[(r * nv + q) * m->n + j];
+            col += m->n;
+        }
+        for (int t = 0; t < e->threads; t++) e->vps[t].meter[k].rows = 0;
+        ax_status w = ax_rec_report_append(o->rec, o->report_ids[k], data ? (size_t)rows : 0, data, err);
+        if (st == AX_OK) st = w;
+        free(data);
+    }
+    return st;
+}
+
+ax_status ax_outputs_open(struct ax_engine_s *e, ax_outputs *o, ax_error *err)
+{
+    o->spk_ids = calloc((size_t)e->spec->n_pops, sizeof(int));
+    AX_CHECK_ALLOC(o->spk_ids, err, "recorder ids");
+    if (!o->rec) return AX_OK;
+    for (int p = 0; p < e->spec->n_pops; p++)
+        if (e->pop_recorded[p])
+            AX_TRY(ax_rec_spikes_declare(o->rec, e->spec->pops[p].name, &o->spk_ids[p], err));
+    return declare_reports(e, o, err);
+}
+
+ax_status ax_outputs_flush(struct ax_engine_s *e, const ax_outputs *o, ax_error *err)
+{
+    ax_status st = AX_OK;
+    if (o->rec || e->sink) st = flush_spikes(e, o->rec, o->spk_ids, err);
+    ax_status w = o->rec ? flush_reports(e, o, err) : AX_OK;
+    return st == AX_OK ? w : st;
+}
+
+void ax_outputs_free(ax_outputs *o)
+{
+    free(o->spk_ids);
+    free(o->report_ids);
+    o->spk_ids = o->report_ids = NULL;
+}

@@ -1,0 +1,164 @@
+/* simulate.c - the min-delay slice loop (DESIGN.md §2.4).
+ *
+ * One OpenMP parallel region spans the whole simulation. Per slice of D
+ * steps each thread (1) delivers the spikes received at the end of the last
+ * slice into its own ring buffers (deliver.c), (2) adds its devices' input
+ * (devices.c), (3) updates its neurons D steps (update.c). Then the master
+ * thread exchanges spikes (exchange.c), every flush interval writes what the
+ * recorders collected (recording.c) and, when due, a checkpoint
+ * (checkpoint.c), while the other threads wait at a barrier. Threads write
+ * only their own ax_vp: no atomics or locks on the hot path.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "engine_impl.h"
+
+static void progress_line(const struct ax_engine_s *e, FILE *out, int64_t done, double t_start,
+                          double *t_last)
+{
+    /* the clock only every 64th slice: slices can be one step short */
+    if (!out || e->rank != 0 || ((done / e->D) % 64 != 0 && done < e->n_steps)) return;
+    double now = MPI_Wtime();
+    if (now - *t_last < 1.0 && done < e->n_steps) return;
+    *t_last = now;
+    double model = done * e->h;
+    fprintf(out, "\r[%3.0f%%] %10.1f ms  RTF %.3f ", 100.0 * done / (double)(e->n_steps ? e->n_steps : 1),
+            model, model > 0 ? (now - t_start) / (model / 1000.0) : 0.0);
+    if (done >= e->n_steps) fputc('\n', out);
+    fflush(out);
+}
+
+typedef struct {
+    ax_outputs out;
+    FILE *progress;
+    int64_t flush_steps;
+    uint64_t k_comm, k_rec;   /* ax_ticks() */
+} sim_ctx;
+
+/* The master's work between slices: exchange, flush, progress, checkpoint.
+ * Returns the agreed status (collective). */
+static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end, int last,
+                                double t_start, double *t_last, ax_error *err)
+{
+    ax_status st = AX_OK;
+    for (int t = 0; t < e->threads; t++)
+        if (e->vps[t].status != AX_OK && st == AX_OK)
+            st = AX_FAIL(err, e->vps[t].status, "out of memory on thread %d during simulation", t);
+    if (st == AX_OK && t_end >= e->n_steps / 2 && t_end - e->D < e->n_steps / 2)
+        st = ax_engine_fault(e, AX_FAULT_SIMULATE, err); /* once, half way */
+    uint64_t a = ax_ticks();
+    int stop = e->stop && *e->stop;
+    ax_status x = ax_exchange_slice(e, st != AX_OK, &stop, err);
+    int secondary = st == AX_OK && x != AX_OK; /* we only learnt that another rank failed */
+    if (st == AX_OK) st = x;
+    uint64_t b = ax_ticks();
+    c->k_comm += b - a;
+    /* From here every rank knows whether any rank failed (the exchange told
+     * it) and flushes agree inside the recorder, so the reduction that picks
+     * the message runs only after a failure, on every rank alike. */
+    int flushed = 0;
+    if (st == AX_OK && (c->out.rec || e->sink) && (last || t_end % c->flush_steps == 0)) {
+        /* collective writes: every rank calls all of them, then one agreement */
+        flushed = 1;
+        st = ax_engine_fault(e, AX_FAULT_RECORD, err);
+        ax_status w = ax_outputs_flush(e, &c->out, err);
+        if (st == AX_OK) st = w;
+    }
+    c->k_rec += ax_ticks() - b;
+    progress_line(e, c->progress, t_end, t_start, t_last);
+    if (flushed || st != AX_OK) st = ax_engine_agree_from(e, st, secondary, err);
+    if (st != AX_OK) return st;
+    int due = e->ckpt_steps > 0 && t_end % e->ckpt_steps == 0 && !last;
+    if (due || (stop && !last)) {
+        st = ax_engine_agree(e, ax_engine_checkpoint_now(e, &c->out, t_end, err), err);
+        if (st == AX_OK && stop)
+            st = AX_FAIL(err, AX_ESTOPPED, "stopped on a signal at t = %g ms; checkpoint %s; "
+                         "continue with: axon run %s --restart %s", t_end * e->h, e->last_ckpt,
+                         e->spec->path, e->last_ckpt);
+    }
+    return st;
+}
+
+static ax_status sim_setup(struct ax_engine_s *e, sim_ctx *c, ax_error *err)
+{
+    c->flush_steps = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
+    if (c->flush_steps < e->D) c->flush_steps = e->D;
+    return ax_outputs_open(e, &c->out, err);
+}
+
+/* Statistics after a simulation of t_sim seconds that took `ticks`. */
+static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim, uint64_t ticks)
+{
+    ax_engine_stats *s = &e->stats;
+    double sec = ticks > 0 && t_sim > 0 ? t_sim / (double)ticks : 0.0; /* seconds per tick */
+    const ax_vp *v = &e->vps[0];
+    double loc[6] = {t_sim, v->k_update * sec, v->k_deliver * sec, c->k_comm * sec,
+                     c->k_rec * sec, v->k_devices * sec};
+    double mx[6];
+    MPI_Allreduce(loc, mx, 6, MPI_DOUBLE, MPI_MAX, e->comm);
+    s->t_devices = mx[5];
+    s->t_simulate = mx[0];
+    s->t_update = mx[1];
+    s->t_deliver = mx[2];
+    s->t_communicate = mx[3];
+    s->t_record = mx[4];
+    int np = e->spec->n_pops;
+    int64_t *cnt = calloc((size_t)np, sizeof *cnt);
+    for (int t = 0; cnt && t < e->threads; t++)
+        for (int p = 0; p < np; p++) cnt[p] += e->vps[t].pop_spikes[p];
+    if (cnt) MPI_Allreduce(cnt, s->pop_spikes, np, MPI_INT64_T, MPI_SUM, e->comm);
+    int64_t ev = 0;
+    for (int t = 0; t < e->threads; t++) ev += e->vps[t].n_events;
+    MPI_Allreduce(&ev, &s->n_events, 1, MPI_INT64_T, MPI_SUM, e->comm);
+    free(cnt);
+    s->n_spikes = 0;
+    for (int p = 0; p < np; p++) s->n_spikes += s->pop_spikes[p];
+    double rss = ax_peak_rss_bytes();
+    MPI_Allreduce(&rss, &s->peak_rss_max, 1, MPI_DOUBLE, MPI_MAX, e->comm);
+    MPI_Allreduce(&rss, &s->peak_rss_sum, 1, MPI_DOUBLE, MPI_SUM, e->comm);
+}
+
+ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err)
+{
+    sim_ctx c = {.out = {.rec = rec}, .progress = progress};
+    ax_status st = ax_engine_agree(e, sim_setup(e, &c, err), err);
+    double t_start = MPI_Wtime(), t_last = t_start;
+    uint64_t k_start = ax_ticks();
+    int64_t n_slices = (e->n_steps + e->D - 1) / e->D, sl0 = e->t_begin / e->D;
+    volatile int stop = st != AX_OK;
+    #pragma omp parallel num_threads(e->threads)
+    {
+        ax_vp *v = &e->vps[omp_get_thread_num()];
+        for (int64_t sl = sl0; sl < n_slices && !stop; sl++) {
+            int64_t t0 = sl * e->D, t1 = t0 + e->D < e->n_steps ? t0 + e->D : e->n_steps;
+            uint64_t a = ax_ticks();
+            if (sl > 0) ax_vp_deliver(e, v, t0 - e->D);
+            uint64_t a2 = ax_ticks();
+            ax_vp_inject(e, v, t0);
+            uint64_t b = ax_ticks();
+            ax_vp_update(e, v, t0, t1);
+            v->k_deliver += a2 - a;
+            v->k_devices += b - a2;
+            v->k_update += ax_ticks() - b;
+            /* one thread: no barriers (libgomp still pays for them, and
+             * slices can be one step short) */
+            if (e->threads > 1) {
+                #pragma omp barrier
+            }
+            #pragma omp master
+            {
+                if (between_slices(e, &c, t1, sl == n_slices - 1, t_start, &t_last, err) != AX_OK)
+                    stop = 1;
+            }
+            if (e->threads > 1) {
+                #pragma omp barrier
+            }
+        }
+    }
+    if (st == AX_OK && stop) st = err->code ? err->code : AX_EINTERNAL;
+    sim_stats(e, &c, MPI_Wtime() - t_start, ax_ticks() - k_start);
+    ax_outputs_free(&c.out);
+    return st;
+}

@@ -1,0 +1,73 @@
+/* update.c - one thread's neurons over the steps of a slice: devices'
+ * currents, the model kernels (one call per population block and step, the
+ * ring buffer slot of the step as input), then the emitted spikes are kept
+ * as exchange keys (lag << LAG_SHIFT | gid) and, for recorded neurons, in
+ * the recorder buffers. The slot is zeroed after the step that consumed it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_impl.h"
+
+static int grow_rec(ax_vp *v)
+{
+    int64_t c = v->cap_rec_spk * 2;
+    uint64_t *g = realloc(v->rec_gid, (size_t)c * sizeof *g);
+    if (g) v->rec_gid = g;
+    int64_t *s = realloc(v->rec_step, (size_t)c * sizeof *s);
+    if (s) v->rec_step = s;
+    if (!g || !s) return -1;
+    v->cap_rec_spk = c;
+    return 0;
+}
+
+/* Keep the spikes of block b in step n: exchange keys and recorder buffer. */
+static void collect(const struct ax_engine_s *e, ax_vp *v, const ax_block *b, int64_t n,
+                    int64_t t0, int64_t k)
+{
+    const int64_t V = e->part.n_vp;
+    const int rec = e->pop_recorded[b->pop];
+    const int64_t rf = e->spec->pops[b->pop].first_gid + e->rec_first[b->pop];
+    const int64_t rl = rf + e->rec_count[b->pop];
+    for (int64_t q = 0; q < k; q++) {
+        int64_t gid = b->gid0 + v->spiked[q] * V;
+        v->out[v->n_out++] = ((uint64_t)(n - t0) << LAG_SHIFT) | (uint64_t)gid;
+        if (rec && gid >= rf && gid < rl) {
+            if (v->n_rec_spk == v->cap_rec_spk && grow_rec(v)) {
+                v->status = AX_ENOMEM;
+                continue;
+            }
+            v->rec_gid[v->n_rec_spk] = (uint64_t)gid;
+            v->rec_step[v->n_rec_spk++] = n;
+        }
+    }
+    v->pop_spikes[b->pop] += k;
+}
+
+void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
+{
+    const int64_t S = v->n_slots, NL = v->n_local;
+    for (int64_t n = t0; n < t1; n++) {
+        int64_t slot = n % S;
+        if (v->n_dc) ax_vp_dc(v, n);
+        for (int bi = 0; bi < v->n_blocks; bi++) {
+            const ax_block *b = &v->blocks[bi];
+            if (b->n == 0) continue;
+            const double *in[AX_MAX_RECEPTORS];
+            for (int r = 0; r < AX_MAX_RECEPTORS; r++)
+                in[r] = v->ring + ((r < v->n_rec ? r : 0) * S + slot) * NL + b->offset;
+            if (v->n_out + b->n > v->cap_out) { /* rare: more spikes than planned */
+                int64_t c = 2 * (v->n_out + b->n);
+                uint64_t *o = realloc(v->out, (size_t)c * sizeof *o);
+                if (!o) { v->status = AX_ENOMEM; return; }
+                v->out = o;
+                v->cap_out = c;
+            }
+            int64_t k = b->ops->update(b->nr, in, b->i_ext, v->spiked);
+            collect(e, v, b, n, t0, k);
+        }
+        for (int r = 0; r < v->n_rec; r++)
+            memset(v->ring + (r * S + slot) * NL, 0, (size_t)NL * sizeof(double));
+        if (v->n_meter) ax_vp_sample(v, n);
+    }
+}
