@@ -1,6 +1,8 @@
 /* common.c - what every model shares: parameter-kind and rule checks with
- * messages that name the rule and the values, refractory step counts, and
- * the one-block allocation of a model's struct-of-arrays.
+ * messages that name the rule and the values, refractory step counts, the
+ * one-block allocation of a model's struct-of-arrays, and the ops driven by
+ * a model's layout (create's two ends, destroy, state, param_array,
+ * checkpoints).
  */
 #include <math.h>
 #include <stdint.h>
@@ -98,16 +100,179 @@ void ax_models_take_current(double *y0, int *dirty, const double *i_ext, int64_t
     }
 }
 
-/* See models_impl.h. */
-void ax_models_ckpt_save(int64_t n, double *const *arr, int n_arr, const int32_t *r, double *out)
+/* ---- the shared part of every model --------------------------------------- */
+
+/* A field of a block at offset off, as an lvalue of type T. */
+#define FIELD(b, off, T) (*(T *)((char *)(b) + (off)))
+
+static const ax_model_layout *layout_of(const ax_neurons *nr)
 {
-    for (int k = 0; k < n_arr; k++) memcpy(out + (size_t)k * n, arr[k], (size_t)n * sizeof(double));
-    for (int64_t j = 0; j < n; j++) out[(size_t)n_arr * n + j] = r[j];
+    return FIELD(nr, 0, const ax_model_layout *); /* the first member of every block */
 }
 
 /* See models_impl.h. */
-void ax_models_ckpt_load(int64_t n, double *const *arr, int n_arr, int32_t *r, const double *in)
+ax_status ax_models_validate(const ax_model_layout *L, const double *p, ax_error *err)
 {
-    for (int k = 0; k < n_arr; k++) memcpy(arr[k], in + (size_t)k * n, (size_t)n * sizeof(double));
-    for (int64_t j = 0; j < n; j++) r[j] = (int32_t)in[(size_t)n_arr * n + j];
+    const ax_model_ops *m = L->ops;
+    AX_TRY(ax_models_check_kinds(m, p, err));
+    for (const ax_param_rule *q = L->rules; q->kind != AX_RULE_END; q++) {
+        const char *a = m->params[q->a].name, *b = q->kind >= AX_RULE_LESS ? m->params[q->b].name : "";
+        double x = p[q->a], y = q->kind >= AX_RULE_LESS ? p[q->b] : 0.0;
+        switch (q->kind) {
+        case AX_RULE_POSITIVE: AX_TRY(ax_models_check_positive(m->name, a, x, err)); break;
+        case AX_RULE_NONNEG: AX_TRY(ax_models_check_nonneg(m->name, a, x, err)); break;
+        case AX_RULE_LESS:
+            AX_CHECK(x < y, err, AX_EINPUT, "%s: %s must be < %s (got %g >= %g)", m->name, a, b, x, y);
+            break;
+        case AX_RULE_GREATER:
+            AX_CHECK(x > y, err, AX_EINPUT, "%s: %s must be > %s (got %g <= %g)", m->name, a, b, x, y);
+            break;
+        case AX_RULE_END: break;
+        }
+    }
+    return AX_OK;
+}
+
+/* See models_impl.h. */
+void ax_models_lif_reset(double reset, double v_th, double v_reset, double *keep, double *offset)
+{
+    int subtract = reset == 1.0;
+    *keep = subtract ? 1.0 : 0.0;
+    *offset = subtract ? -(v_th - v_reset) : v_reset;
+}
+
+/* See models_impl.h. */
+void ax_models_lif_rest(int64_t n, double *c, const double *E_L, const double *I_e, double P_leak,
+                        double P_dc)
+{
+    double leak = 1.0 - P_leak;
+    for (int64_t i = 0; i < n; i++) c[i] = leak * E_L[i] + P_dc * I_e[i];
+}
+
+/* See models_impl.h. */
+void ax_models_lif_sync(ax_neurons *nr)
+{
+    const ax_model_layout *L = layout_of(nr);
+    const int64_t n = FIELD(nr, L->n, int64_t);
+    double *c = FIELD(nr, L->lif.c, double *);
+    const double *E_L = FIELD(nr, L->lif.E_L, double *), *I_e = FIELD(nr, L->lif.I_e, double *);
+    double leak = 1.0 - FIELD(nr, L->lif.P_leak, double), P_dc = FIELD(nr, L->lif.P_dc, double);
+    for (int64_t i = 0; i < n; i++) c[i] = leak * E_L[i] + P_dc * I_e[i];
+}
+
+/* See models_impl.h. */
+void ax_models_sync_none(ax_neurons *nr)
+{
+    (void)nr;
+}
+
+/* See models_impl.h. */
+ax_status ax_models_begin(const ax_model_layout *L, const double *p, double h, int64_t n,
+                          ax_neurons **b, ax_error *err)
+{
+    const ax_model_ops *m = L->ops;
+    int n_ckpt = 0;
+    while (L->ckpt[n_ckpt]) n_ckpt++;
+    AX_CHECK(m->n_ckpt == n_ckpt + 1, err, AX_EINTERNAL, "%s: ops table and layout disagree",
+             m->name);
+    AX_TRY(ax_models_validate(L, p, err));
+    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "%s: resolution must be > 0 (got %g)", m->name, h);
+    AX_CHECK(n >= 0, err, AX_EINPUT, "%s: neuron count must be >= 0 (got %lld)", m->name,
+             (long long)n);
+    char *blk = calloc(1, L->size);
+    AX_CHECK(blk, err, AX_ENOMEM, "out of memory allocating %s block", m->name);
+    FIELD(blk, 0, const ax_model_layout *) = L;
+    memcpy(blk + L->p, p, (size_t)m->n_params * sizeof *p);
+    FIELD(blk, L->n, int64_t) = n;
+    *b = (ax_neurons *)blk;
+    return AX_OK;
+}
+
+/* Every neuron's array f->array = p[f->param], for each pair of the list. */
+static void fill(ax_neurons *b, const ax_model_pn *f, const double *p, int64_t n)
+{
+    for (; f->array; f++) {
+        double *x = FIELD(b, f->array, double *), v = p[f->param];
+        for (int64_t i = 0; i < n; i++) x[i] = v;
+    }
+}
+
+/* See models_impl.h. */
+ax_status ax_models_finish(ax_neurons *b, ax_neurons **out, ax_error *err)
+{
+    const ax_model_layout *L = layout_of(b);
+    const int64_t n = FIELD(b, L->n, int64_t);
+    const double *p = &FIELD(b, L->p, double);
+    int32_t *r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
+    FIELD(b, L->r, int32_t *) = r;
+    double **arr[AX_MODEL_MAX_ARRAYS];
+    int n_arrays = 0;
+    for (; L->arrays[n_arrays]; n_arrays++) arr[n_arrays] = &FIELD(b, L->arrays[n_arrays], double *);
+    double *base = ax_models_alloc_arrays(n, n_arrays, arr);
+    FIELD(b, L->base, double *) = base;
+    int ok = r && base;
+    for (int k = 0; L->owned[k]; k++) ok = ok && FIELD(b, L->owned[k], void *);
+    if (!ok) {
+        ax_models_destroy(b);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld %s neurons", (long long)n,
+                       L->ops->name);
+    }
+    fill(b, L->per_neuron, p, n);
+    fill(b, L->rest, p, n);
+    L->ops->sync(b);
+    *out = b;
+    return AX_OK;
+}
+
+/* See model.h. */
+void ax_models_destroy(ax_neurons *nr)
+{
+    if (!nr) return;
+    const ax_model_layout *L = layout_of(nr);
+    free(FIELD(nr, L->base, double *));
+    free(FIELD(nr, L->r, int32_t *));
+    for (int k = 0; L->owned[k]; k++) free(FIELD(nr, L->owned[k], void *));
+    free(nr);
+}
+
+/* See model.h. */
+double *ax_models_state(ax_neurons *nr, int var)
+{
+    const ax_model_layout *L = layout_of(nr);
+    return var >= 0 && var < L->ops->n_state ? FIELD(nr, L->state[var], double *) : NULL;
+}
+
+/* See model.h. */
+double *ax_models_param_array(ax_neurons *nr, int param)
+{
+    const ax_model_layout *L = layout_of(nr);
+    for (const ax_model_pn *f = L->per_neuron; f->array; f++)
+        if (f->param == param) return FIELD(nr, f->array, double *);
+    return NULL;
+}
+
+/* See model.h: the layout's checkpoint arrays, then the refractory counter
+ * as a double (exact), each n values. */
+void ax_models_ckpt_save(const ax_neurons *nr, double *out)
+{
+    const ax_model_layout *L = layout_of(nr);
+    const int64_t n = FIELD(nr, L->n, int64_t);
+    int k = 0;
+    for (; L->ckpt[k]; k++)
+        memcpy(out + (size_t)k * n, FIELD(nr, L->ckpt[k], double *), (size_t)n * sizeof(double));
+    const int32_t *r = FIELD(nr, L->r, int32_t *);
+    for (int64_t j = 0; j < n; j++) out[(size_t)k * n + j] = r[j];
+}
+
+/* See model.h. y0 may hold a restored current afterwards. */
+void ax_models_ckpt_load(ax_neurons *nr, const double *in)
+{
+    const ax_model_layout *L = layout_of(nr);
+    const int64_t n = FIELD(nr, L->n, int64_t);
+    int k = 0;
+    for (; L->ckpt[k]; k++)
+        memcpy(FIELD(nr, L->ckpt[k], double *), in + (size_t)k * n, (size_t)n * sizeof(double));
+    int32_t *r = FIELD(nr, L->r, int32_t *);
+    for (int64_t j = 0; j < n; j++) r[j] = (int32_t)in[(size_t)k * n + j];
+    FIELD(nr, L->y0_dirty, int) = 1;
 }

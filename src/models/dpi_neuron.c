@@ -41,7 +41,6 @@
 
 #include "models_impl.h"
 
-extern const ax_model_ops ax_model_dpi_neuron;
 
 enum { P_ITAU_MEM, P_IGAIN_MEM, P_ITAU_SYN, P_IGAIN_SYN, P_ISPKTHR, P_IREF, P_IPULSE, P_I_E, P_IO,
        P_ISCALE, P_C_MEM, P_C_SYN, P_C_REF, P_C_PULSE, P_KAPPA_N, P_KAPPA_P, P_U_T, P_VTH, N_PARAMS };
@@ -71,6 +70,7 @@ enum { S_IMEM, S_IEX, S_IIN, N_STATE };
 static const char *const kState[N_STATE] = {"I_mem", "I_syn_ex", "I_syn_in"};
 
 typedef struct dpi_block {
+    const ax_model_layout *layout;
     int64_t n;
     double p[N_PARAMS];
     /* derived, homogeneous */
@@ -83,38 +83,31 @@ typedef struct dpi_block {
     double *base;
 } dpi_block;
 
-static ax_status validate(const double *p, ax_error *err)
-{
-    const char *m = "dpi_neuron";
-    AX_TRY(ax_models_check_kinds(&ax_model_dpi_neuron, p, err));
-    for (int i = 0; i < N_PARAMS; i++)
-        if (i != P_I_E) AX_TRY(ax_models_check_positive(m, kParams[i].name, p[i], err));
-    AX_TRY(ax_models_check_nonneg(m, "I_e", p[P_I_E], err));
-    AX_CHECK(p[P_ISPKTHR] > p[P_IO], err, AX_EINPUT, "%s: Ispkthr must be > Io (got %g <= %g)", m,
-             p[P_ISPKTHR], p[P_IO]);
-    return AX_OK;
-}
+#define F(field) offsetof(dpi_block, field)
+static const ax_model_layout kLayout = {
+    .ops = &ax_model_dpi_neuron, AX_MODEL_BLOCK(dpi_block),
+    /* every current, capacitance and constant > 0 (I_e may be 0), Ispkthr > Io */
+    .rules = {{AX_RULE_POSITIVE, P_ITAU_MEM}, {AX_RULE_POSITIVE, P_IGAIN_MEM},
+              {AX_RULE_POSITIVE, P_ITAU_SYN}, {AX_RULE_POSITIVE, P_IGAIN_SYN},
+              {AX_RULE_POSITIVE, P_ISPKTHR}, {AX_RULE_POSITIVE, P_IREF}, {AX_RULE_POSITIVE, P_IPULSE},
+              {AX_RULE_POSITIVE, P_IO}, {AX_RULE_POSITIVE, P_ISCALE}, {AX_RULE_POSITIVE, P_C_MEM},
+              {AX_RULE_POSITIVE, P_C_SYN}, {AX_RULE_POSITIVE, P_C_REF}, {AX_RULE_POSITIVE, P_C_PULSE},
+              {AX_RULE_POSITIVE, P_KAPPA_N}, {AX_RULE_POSITIVE, P_KAPPA_P}, {AX_RULE_POSITIVE, P_U_T},
+              {AX_RULE_POSITIVE, P_VTH}, {AX_RULE_NONNEG, P_I_E}, {AX_RULE_GREATER, P_ISPKTHR, P_IO}},
+    .arrays = {F(Imem), F(Iex), F(Iin), F(I_e), F(y0)},
+    .state = {[S_IMEM] = F(Imem), [S_IEX] = F(Iex), [S_IIN] = F(Iin)},
+    .per_neuron = {{P_I_E, F(I_e)}}, .rest = {{P_IO, F(Imem)}},
+    .ckpt = {F(Imem), F(Iex), F(Iin), F(y0)},
+};
+#undef F
 
-static void sync(ax_neurons *nr) { (void)nr; /* I_e is used as is */ }
-
-static void destroy(ax_neurons *nr)
-{
-    dpi_block *b = (dpi_block *)nr;
-    if (!b) return;
-    free(b->base);
-    free(b->r);
-    free(b);
-}
+AX_MODEL_VALIDATE
 
 static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
 {
-    AX_TRY(validate(p, err));
-    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "dpi_neuron: resolution must be > 0 (got %g)", h);
-    AX_CHECK(n >= 0, err, AX_EINPUT, "dpi_neuron: neuron count must be >= 0 (got %lld)", (long long)n);
-    dpi_block *b = calloc(1, sizeof *b);
-    AX_CHECK_ALLOC(b, err, "dpi_neuron block");
-    memcpy(b->p, p, sizeof b->p);
-    b->n = n;
+    ax_neurons *nr;
+    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
+    dpi_block *b = (dpi_block *)nr;
     double kappa = 0.5 * (p[P_KAPPA_N] + p[P_KAPPA_P]), ut_k = p[P_U_T] / kappa;
     double tau_syn = ut_k * p[P_C_SYN] / p[P_ITAU_SYN];
     double t_pulse = p[P_VTH] * p[P_C_PULSE] / p[P_IPULSE];
@@ -125,36 +118,7 @@ static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, 
     b->gain_ratio = p[P_IGAIN_MEM] / p[P_ITAU_MEM];
     b->inv_leak = 1.0 / p[P_ITAU_MEM];
     b->ref_steps = ax_models_ref_steps(p[P_VTH] * p[P_C_REF] / p[P_IREF], h);
-    b->r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
-    double **arrs[] = {&b->Imem, &b->Iex, &b->Iin, &b->I_e, &b->y0};
-    b->base = ax_models_alloc_arrays(n, 5, arrs);
-    if (!b->r || !b->base) {
-        destroy((ax_neurons *)b);
-        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld dpi_neuron neurons", (long long)n);
-    }
-    for (int64_t i = 0; i < n; i++) {
-        b->Imem[i] = p[P_IO];
-        b->I_e[i] = p[P_I_E];
-    }
-    *out = (ax_neurons *)b;
-    return AX_OK;
-}
-
-static double *state(ax_neurons *nr, int var)
-{
-    dpi_block *b = (dpi_block *)nr;
-    switch (var) {
-    case S_IMEM: return b->Imem;
-    case S_IEX: return b->Iex;
-    case S_IIN: return b->Iin;
-    default: return NULL;
-    }
-}
-
-static double *param_array(ax_neurons *nr, int param)
-{
-    dpi_block *b = (dpi_block *)nr;
-    return param == P_I_E ? b->I_e : NULL;
+    return ax_models_finish(nr, out, err);
 }
 
 static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext, int64_t *spiked)
@@ -194,39 +158,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
-/* Checkpoint: I_mem, I_syn_ex, I_syn_in, y0, refractory counter (model.h). */
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const dpi_block *b = (const dpi_block *)nr;
-    double *const a[] = {b->Imem, b->Iex, b->Iin, b->y0};
-    ax_models_ckpt_save(b->n, a, 4, b->r, out);
-}
-
-static void ckpt_load(ax_neurons *nr, const double *in)
-{
-    dpi_block *b = (dpi_block *)nr;
-    double *const a[] = {b->Imem, b->Iex, b->Iin, b->y0};
-    ax_models_ckpt_load(b->n, a, 4, b->r, in);
-    b->y0_dirty = 1;
-}
-
-const ax_model_ops ax_model_dpi_neuron = {
-    .name = "dpi_neuron",
-    .doc = "Dynap-SE2 DPI neuron (Rockpool DynapSim dynamics, forward Euler; currents in pA)",
-    .n_params = N_PARAMS,
-    .params = kParams,
-    .n_state = N_STATE,
-    .state_names = kState,
-    .n_receptors = 2,
-    .weight_unit = "Iscale",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = state,
-    .param_array = param_array,
-    .sync = sync,
-    .update = update,
-    .n_ckpt = 5,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-};
+const ax_model_ops ax_model_dpi_neuron =
+    AX_MODEL_OPS("dpi_neuron",
+                 "Dynap-SE2 DPI neuron (Rockpool DynapSim dynamics, forward Euler; currents in pA)",
+                 2, "Iscale", 5, ax_models_sync_none);

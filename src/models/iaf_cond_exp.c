@@ -29,10 +29,10 @@ enum { P_E_L, P_C_M, P_G_L, P_T_REF, P_V_TH, P_V_RESET, P_E_EX, P_E_IN, P_TAU_SY
 
 static const ax_param_desc kParams[N_PARAMS] = {
     [P_E_L] = {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "leak reversal potential"},
-    [P_C_M] = {"C_m", "pF", 250.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"},
+    [P_C_M] = AX_LIF_C_M,
     [P_G_L] = {"g_L", "nS", 16.6667, AX_PARAM_REAL, NULL, 0, "leak conductance"},
-    [P_T_REF] = {"t_ref", "ms", 2.0, AX_PARAM_REAL, NULL, 0, "absolute refractory period"},
-    [P_V_TH] = {"V_th", "mV", -55.0, AX_PARAM_REAL, NULL, 0, "spike threshold"},
+    [P_T_REF] = AX_LIF_T_REF,
+    [P_V_TH] = AX_LIF_V_TH,
     [P_V_RESET] = {"V_reset", "mV", -60.0, AX_PARAM_REAL, NULL, 0, "reset potential"},
     [P_E_EX] = {"E_ex", "mV", 0.0, AX_PARAM_REAL, NULL, 0, "excitatory reversal potential"},
     [P_E_IN] = {"E_in", "mV", -85.0, AX_PARAM_REAL, NULL, 0, "inhibitory reversal potential"},
@@ -40,7 +40,7 @@ static const ax_param_desc kParams[N_PARAMS] = {
                       "decay time of excitatory conductance"},
     [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "decay time of inhibitory conductance"},
-    [P_I_E] = {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"},
+    [P_I_E] = AX_LIF_I_E,
 };
 
 enum { S_V_M, S_G_EX, S_G_IN, N_STATE };
@@ -51,6 +51,7 @@ static const char *const kState[N_STATE] = {"V_m", "g_ex", "g_in"};
 #define COND_EPS_REL 0.0
 
 typedef struct cond_block {
+    const ax_model_layout *layout;
     int64_t n;
     double p[N_PARAMS];
     double h;
@@ -68,82 +69,37 @@ typedef struct cond_block {
     double qe[7], qi[7], ee, ei;
 } cond_block;
 
-static ax_status validate(const double *p, ax_error *err)
-{
-    const char *m = "iaf_cond_exp";
-    AX_TRY(ax_models_check_kinds(&ax_model_iaf_cond_exp, p, err));
-    AX_TRY(ax_models_check_reset_below_th(m, p[P_V_RESET], p[P_V_TH], err));
-    AX_TRY(ax_models_check_positive(m, "C_m", p[P_C_M], err));
-    AX_TRY(ax_models_check_nonneg(m, "g_L", p[P_G_L], err));
-    AX_TRY(ax_models_check_positive(m, "tau_syn_ex", p[P_TAU_SYN_EX], err));
-    AX_TRY(ax_models_check_positive(m, "tau_syn_in", p[P_TAU_SYN_IN], err));
-    AX_TRY(ax_models_check_nonneg(m, "t_ref", p[P_T_REF], err));
-    return AX_OK;
-}
+#define F(field) offsetof(cond_block, field)
+static const ax_model_layout kLayout = {
+    .ops = &ax_model_iaf_cond_exp, AX_MODEL_BLOCK(cond_block),
+    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_NONNEG, P_G_L},
+              {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
+              {AX_RULE_NONNEG, P_T_REF}},
+    .arrays = {F(V), F(gex), F(gin), F(E_L), F(I_e), F(y0), F(hstep), F(oV), F(oge), F(ogi)},
+    .state = {[S_V_M] = F(V), [S_G_EX] = F(gex), [S_G_IN] = F(gin)},
+    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
+    .ckpt = {F(V), F(gex), F(gin), F(y0), F(hstep)},
+    .owned = {F(slow)},
+};
+#undef F
 
-static void sync(ax_neurons *nr) { (void)nr; /* nothing is derived from E_L or I_e */ }
-
-static void destroy(ax_neurons *nr)
-{
-    cond_block *b = (cond_block *)nr;
-    if (!b) return;
-    free(b->base);
-    free(b->r);
-    free(b->slow);
-    free(b);
-}
+AX_MODEL_VALIDATE
 
 static void decay_stages(double x, double *q, double *e);
 
 static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
 {
-    AX_TRY(validate(p, err));
-    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "iaf_cond_exp: resolution must be > 0 (got %g)", h);
-    AX_CHECK(n >= 0, err, AX_EINPUT, "iaf_cond_exp: neuron count must be >= 0 (got %lld)", (long long)n);
-    cond_block *b = calloc(1, sizeof *b);
-    AX_CHECK_ALLOC(b, err, "iaf_cond_exp block");
-    memcpy(b->p, p, sizeof b->p);
-    b->n = n;
+    ax_neurons *nr;
+    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
+    cond_block *b = (cond_block *)nr;
     b->h = h;
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    b->r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
     b->slow = calloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
-    double **arrs[] = {&b->V, &b->gex, &b->gin, &b->E_L, &b->I_e, &b->y0, &b->hstep, &b->oV, &b->oge, &b->ogi};
-    b->base = ax_models_alloc_arrays(n, 10, arrs);
-    if (!b->r || !b->slow || !b->base) {
-        destroy((ax_neurons *)b);
-        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld iaf_cond_exp neurons",
-                       (long long)n);
-    }
-    for (int64_t i = 0; i < n; i++) {
-        b->E_L[i] = p[P_E_L];
-        b->I_e[i] = p[P_I_E];
-        b->V[i] = p[P_E_L];
-        b->hstep[i] = h; /* NEST starts each neuron's adaptive step at h */
-    }
     decay_stages(h / p[P_TAU_SYN_EX], b->qe, &b->ee);
     decay_stages(h / p[P_TAU_SYN_IN], b->qi, &b->ei);
-    *out = (ax_neurons *)b;
+    AX_TRY(ax_models_finish(nr, out, err));
+    for (int64_t i = 0; i < n; i++) b->hstep[i] = h; /* NEST starts each neuron's adaptive step at h */
     return AX_OK;
-}
-
-static double *state(ax_neurons *nr, int var)
-{
-    cond_block *b = (cond_block *)nr;
-    switch (var) {
-    case S_V_M: return b->V;
-    case S_G_EX: return b->gex;
-    case S_G_IN: return b->gin;
-    default: return NULL;
-    }
-}
-
-static double *param_array(ax_neurons *nr, int param)
-{
-    cond_block *b = (cond_block *)nr;
-    if (param == P_E_L) return b->E_L;
-    if (param == P_I_E) return b->I_e;
-    return NULL;
 }
 
 /* Fehlberg 4(5) tableau (as gsl_odeiv2_step_rkf45): stage weights, the
@@ -363,39 +319,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
-/* Checkpoint: V, gex, gin, y0, hstep, refractory counter (see model.h). */
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const cond_block *b = (const cond_block *)nr;
-    double *const a[] = {b->V, b->gex, b->gin, b->y0, b->hstep};
-    ax_models_ckpt_save(b->n, a, 5, b->r, out);
-}
-
-static void ckpt_load(ax_neurons *nr, const double *in)
-{
-    cond_block *b = (cond_block *)nr;
-    double *const a[] = {b->V, b->gex, b->gin, b->y0, b->hstep};
-    ax_models_ckpt_load(b->n, a, 5, b->r, in);
-    b->y0_dirty = 1; /* y0 may hold a restored current */
-}
-
-const ax_model_ops ax_model_iaf_cond_exp = {
-    .name = "iaf_cond_exp",
-    .doc = "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
-    .n_params = N_PARAMS,
-    .params = kParams,
-    .n_state = N_STATE,
-    .state_names = kState,
-    .n_receptors = 2,
-    .weight_unit = "nS",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = state,
-    .param_array = param_array,
-    .sync = sync,
-    .update = update,
-    .n_ckpt = 6,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-};
+const ax_model_ops ax_model_iaf_cond_exp =
+    AX_MODEL_OPS("iaf_cond_exp",
+                 "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
+                 2, "nS", 6, ax_models_sync_none);

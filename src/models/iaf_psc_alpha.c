@@ -27,23 +27,19 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_TAU_SYN_EX,
        P_I_E, P_RESET, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
-    [P_E_L] = {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "resting membrane potential"},
-    [P_C_M] = {"C_m", "pF", 250.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"},
-    [P_TAU_M] = {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1,
-                 "membrane time constant (inf: no leak)"},
-    [P_T_REF] = {"t_ref", "ms", 2.0, AX_PARAM_REAL, NULL, 0, "absolute refractory period"},
-    [P_V_TH] = {"V_th", "mV", -55.0, AX_PARAM_REAL, NULL, 0, "spike threshold"},
-    [P_V_RESET] = {"V_reset", "mV", -70.0, AX_PARAM_REAL, NULL, 0,
-                   "reset potential (reset: absolute)"},
-    [P_V_MIN] = {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, 1,
-                 "lower bound of V_m (-inf: no bound)"},
+    [P_E_L] = AX_LIF_E_L,
+    [P_C_M] = AX_LIF_C_M,
+    [P_TAU_M] = AX_LIF_TAU_M,
+    [P_T_REF] = AX_LIF_T_REF,
+    [P_V_TH] = AX_LIF_V_TH,
+    [P_V_RESET] = AX_LIF_V_RESET,
+    [P_V_MIN] = AX_LIF_V_MIN,
     [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "rise time of excitatory synaptic current (peak at tau_syn_ex)"},
     [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "rise time of inhibitory synaptic current (peak at tau_syn_in)"},
-    [P_I_E] = {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"},
-    [P_RESET] = {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,
-                 "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"},
+    [P_I_E] = AX_LIF_I_E,
+    [P_RESET] = AX_LIF_RESET,
 };
 
 enum { S_V_M, S_I_EX, S_I_IN, S_DI_EX, S_DI_IN, N_STATE };
@@ -60,6 +56,7 @@ typedef struct alpha_prop {
 } alpha_prop;
 
 typedef struct alpha_block {
+    const ax_model_layout *layout;
     int64_t n;
     double p[N_PARAMS];
     double P33, P30, keep_on_reset, offset_on_reset;
@@ -71,18 +68,22 @@ typedef struct alpha_block {
     double *base;
 } alpha_block;
 
-static ax_status validate(const double *p, ax_error *err)
-{
-    const char *m = "iaf_psc_alpha";
-    AX_TRY(ax_models_check_kinds(&ax_model_iaf_psc_alpha, p, err));
-    AX_TRY(ax_models_check_reset_below_th(m, p[P_V_RESET], p[P_V_TH], err));
-    AX_TRY(ax_models_check_positive(m, "C_m", p[P_C_M], err));
-    AX_TRY(ax_models_check_positive(m, "tau_m", p[P_TAU_M], err));
-    AX_TRY(ax_models_check_positive(m, "tau_syn_ex", p[P_TAU_SYN_EX], err));
-    AX_TRY(ax_models_check_positive(m, "tau_syn_in", p[P_TAU_SYN_IN], err));
-    AX_TRY(ax_models_check_nonneg(m, "t_ref", p[P_T_REF], err));
-    return AX_OK;
-}
+#define F(field) offsetof(alpha_block, field)
+static const ax_model_layout kLayout = {
+    .ops = &ax_model_iaf_psc_alpha, AX_MODEL_BLOCK(alpha_block),
+    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
+              {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
+              {AX_RULE_NONNEG, P_T_REF}},
+    .arrays = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(E_L), F(I_e), F(c), F(y0)},
+    .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin), [S_DI_EX] = F(dIex),
+              [S_DI_IN] = F(dIin)},
+    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
+    .ckpt = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(y0)},
+    .lif = {F(c), F(E_L), F(I_e), F(P33), F(P30)},
+};
+#undef F
+
+AX_MODEL_VALIDATE
 
 static alpha_prop make_prop(double h, double tau_m, double tau_s, double C)
 {
@@ -95,77 +96,19 @@ static alpha_prop make_prop(double h, double tau_m, double tau_s, double C)
     return q;
 }
 
-static void sync(ax_neurons *nr)
-{
-    alpha_block *b = (alpha_block *)nr;
-    double leak = 1.0 - b->P33;
-    for (int64_t i = 0; i < b->n; i++) b->c[i] = leak * b->E_L[i] + b->P30 * b->I_e[i];
-}
-
-static void destroy(ax_neurons *nr)
-{
-    alpha_block *b = (alpha_block *)nr;
-    if (!b) return;
-    free(b->base);
-    free(b->r);
-    free(b);
-}
-
 static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
 {
-    AX_TRY(validate(p, err));
-    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "iaf_psc_alpha: resolution must be > 0 (got %g)", h);
-    AX_CHECK(n >= 0, err, AX_EINPUT, "iaf_psc_alpha: neuron count must be >= 0 (got %lld)", (long long)n);
-    alpha_block *b = calloc(1, sizeof *b);
-    AX_CHECK_ALLOC(b, err, "iaf_psc_alpha block");
-    memcpy(b->p, p, sizeof b->p);
-    b->n = n;
+    ax_neurons *nr;
+    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
+    alpha_block *b = (alpha_block *)nr;
     double tau_m = p[P_TAU_M], C = p[P_C_M];
     b->P33 = exp(-h / tau_m);
     b->P30 = ax_prop_dc_to_v(h, tau_m, C);
     b->ex = make_prop(h, tau_m, p[P_TAU_SYN_EX], C);
     b->inh = make_prop(h, tau_m, p[P_TAU_SYN_IN], C);
-    int subtract = p[P_RESET] == 1.0;
-    b->keep_on_reset = subtract ? 1.0 : 0.0;
-    b->offset_on_reset = subtract ? -(p[P_V_TH] - p[P_V_RESET]) : p[P_V_RESET];
+    ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    b->r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
-    double **arrs[] = {&b->V, &b->Iex, &b->Iin, &b->dIex, &b->dIin, &b->E_L, &b->I_e, &b->c, &b->y0};
-    b->base = ax_models_alloc_arrays(n, 9, arrs);
-    if (!b->r || !b->base) {
-        destroy((ax_neurons *)b);
-        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld iaf_psc_alpha neurons",
-                       (long long)n);
-    }
-    for (int64_t i = 0; i < n; i++) {
-        b->E_L[i] = p[P_E_L];
-        b->I_e[i] = p[P_I_E];
-        b->V[i] = p[P_E_L];
-    }
-    sync((ax_neurons *)b);
-    *out = (ax_neurons *)b;
-    return AX_OK;
-}
-
-static double *state(ax_neurons *nr, int var)
-{
-    alpha_block *b = (alpha_block *)nr;
-    switch (var) {
-    case S_V_M: return b->V;
-    case S_I_EX: return b->Iex;
-    case S_I_IN: return b->Iin;
-    case S_DI_EX: return b->dIex;
-    case S_DI_IN: return b->dIin;
-    default: return NULL;
-    }
-}
-
-static double *param_array(ax_neurons *nr, int param)
-{
-    alpha_block *b = (alpha_block *)nr;
-    if (param == P_E_L) return b->E_L;
-    if (param == P_I_E) return b->I_e;
-    return NULL;
+    return ax_models_finish(nr, out, err);
 }
 
 static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,
@@ -196,11 +139,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
         Iin[i] = inh.P21 * di + inh.P11 * ii;
         dIex[i] = ex.P11 * de + ex.init * in_ex[i];
         dIin[i] = inh.P11 * di + inh.init * in_in[i];
-        if (v >= V_th) {
-            r = ref_steps;
-            v = keep * v + offset;
-            spiked[ns++] = i;
-        }
+        if (ax_lif_fire(&v, &r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
         V[i] = v;
         R[i] = r;
     }
@@ -208,39 +147,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
-/* Checkpoint: V, Iex, Iin, dIex, dIin, y0, refractory counter (see model.h). */
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const alpha_block *b = (const alpha_block *)nr;
-    double *const a[] = {b->V, b->Iex, b->Iin, b->dIex, b->dIin, b->y0};
-    ax_models_ckpt_save(b->n, a, 6, b->r, out);
-}
-
-static void ckpt_load(ax_neurons *nr, const double *in)
-{
-    alpha_block *b = (alpha_block *)nr;
-    double *const a[] = {b->V, b->Iex, b->Iin, b->dIex, b->dIin, b->y0};
-    ax_models_ckpt_load(b->n, a, 6, b->r, in);
-    b->y0_dirty = 1; /* y0 may hold a restored current */
-}
-
-const ax_model_ops ax_model_iaf_psc_alpha = {
-    .name = "iaf_psc_alpha",
-    .doc = "leaky integrate-and-fire, alpha-shaped current synapses, exact integration",
-    .n_params = N_PARAMS,
-    .params = kParams,
-    .n_state = N_STATE,
-    .state_names = kState,
-    .n_receptors = 2,
-    .weight_unit = "pA",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = state,
-    .param_array = param_array,
-    .sync = sync,
-    .update = update,
-    .n_ckpt = 7,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-};
+const ax_model_ops ax_model_iaf_psc_alpha =
+    AX_MODEL_OPS("iaf_psc_alpha",
+                 "leaky integrate-and-fire, alpha-shaped current synapses, exact integration",
+                 2, "pA", 7, ax_models_lif_sync);

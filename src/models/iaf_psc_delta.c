@@ -27,27 +27,25 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_I_E, P_REFR
        P_RESET, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
-    [P_E_L] = {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "resting membrane potential"},
-    [P_C_M] = {"C_m", "pF", 250.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"},
+    [P_E_L] = AX_LIF_E_L,
+    [P_C_M] = AX_LIF_C_M,
     [P_TAU_M] = {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1,
                  "membrane time constant (inf: no leak, perfect integrator)"},
-    [P_T_REF] = {"t_ref", "ms", 2.0, AX_PARAM_REAL, NULL, 0, "absolute refractory period"},
-    [P_V_TH] = {"V_th", "mV", -55.0, AX_PARAM_REAL, NULL, 0, "spike threshold"},
-    [P_V_RESET] = {"V_reset", "mV", -70.0, AX_PARAM_REAL, NULL, 0,
-                   "reset potential (reset: absolute)"},
-    [P_V_MIN] = {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, 1,
-                 "lower bound of V_m (-inf: no bound)"},
-    [P_I_E] = {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"},
+    [P_T_REF] = AX_LIF_T_REF,
+    [P_V_TH] = AX_LIF_V_TH,
+    [P_V_RESET] = AX_LIF_V_RESET,
+    [P_V_MIN] = AX_LIF_V_MIN,
+    [P_I_E] = AX_LIF_I_E,
     [P_REFR_INPUT] = {"refractory_input", "", 0.0, AX_PARAM_BOOL, NULL, 0,
                       "add input arriving during t_ref, decayed, when it ends"},
-    [P_RESET] = {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,
-                 "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"},
+    [P_RESET] = AX_LIF_RESET,
 };
 
 enum { S_V_M, N_STATE };
 static const char *const kState[N_STATE] = {"V_m"};
 
 typedef struct delta_block {
+    const ax_model_layout *layout;
     int64_t n;
     double p[N_PARAMS];
     /* derived, homogeneous */
@@ -61,83 +59,36 @@ typedef struct delta_block {
     double *base;
 } delta_block;
 
-static ax_status validate(const double *p, ax_error *err)
-{
-    const char *m = "iaf_psc_delta";
-    AX_TRY(ax_models_check_kinds(&ax_model_iaf_psc_delta, p, err));
-    AX_TRY(ax_models_check_reset_below_th(m, p[P_V_RESET], p[P_V_TH], err));
-    AX_TRY(ax_models_check_positive(m, "C_m", p[P_C_M], err));
-    AX_TRY(ax_models_check_positive(m, "tau_m", p[P_TAU_M], err));
-    AX_TRY(ax_models_check_nonneg(m, "t_ref", p[P_T_REF], err));
-    return AX_OK;
-}
+#define F(field) offsetof(delta_block, field)
+static const ax_model_layout kLayout = {
+    .ops = &ax_model_iaf_psc_delta, AX_MODEL_BLOCK(delta_block),
+    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
+              {AX_RULE_NONNEG, P_T_REF}},
+    .arrays = {F(V), F(E_L), F(I_e), F(c), F(y0), F(refr_buf)},
+    .state = {[S_V_M] = F(V)},
+    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
+    .ckpt = {F(V), F(y0), F(refr_buf)},
+    .owned = {F(refr_decay)},
+    .lif = {F(c), F(E_L), F(I_e), F(P33), F(P30)},
+};
+#undef F
 
-static void sync(ax_neurons *nr)
-{
-    delta_block *b = (delta_block *)nr;
-    double leak = 1.0 - b->P33;
-    for (int64_t i = 0; i < b->n; i++) b->c[i] = leak * b->E_L[i] + b->P30 * b->I_e[i];
-}
-
-static void destroy(ax_neurons *nr)
-{
-    delta_block *b = (delta_block *)nr;
-    if (!b) return;
-    free(b->base);
-    free(b->r);
-    free(b->refr_decay);
-    free(b);
-}
+AX_MODEL_VALIDATE
 
 static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
 {
-    AX_TRY(validate(p, err));
-    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "iaf_psc_delta: resolution must be > 0 (got %g)", h);
-    AX_CHECK(n >= 0, err, AX_EINPUT, "iaf_psc_delta: neuron count must be >= 0 (got %lld)", (long long)n);
-    delta_block *b = calloc(1, sizeof *b);
-    AX_CHECK_ALLOC(b, err, "iaf_psc_delta block");
-    memcpy(b->p, p, sizeof b->p);
-    b->n = n;
+    ax_neurons *nr;
+    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
+    delta_block *b = (delta_block *)nr;
     double tau_m = p[P_TAU_M];
     b->P33 = exp(-h / tau_m);
     b->P30 = ax_prop_dc_to_v(h, tau_m, p[P_C_M]);
-    int subtract = p[P_RESET] == 1.0;
-    b->keep_on_reset = subtract ? 1.0 : 0.0;
-    b->offset_on_reset = subtract ? -(p[P_V_TH] - p[P_V_RESET]) : p[P_V_RESET];
+    ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
     b->refr_decay = calloc((size_t)b->ref_steps + 1, sizeof(double));
-    b->r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
-    double **arrs[] = {&b->V, &b->E_L, &b->I_e, &b->c, &b->y0, &b->refr_buf};
-    b->base = ax_models_alloc_arrays(n, 6, arrs);
-    if (!b->refr_decay || !b->r || !b->base) {
-        destroy((ax_neurons *)b);
-        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld iaf_psc_delta neurons",
-                       (long long)n);
-    }
-    if (p[P_REFR_INPUT] == 1.0)
+    if (b->refr_decay && p[P_REFR_INPUT] == 1.0)
         for (int64_t k = 0; k <= b->ref_steps; k++) b->refr_decay[k] = exp(-(double)k * h / tau_m);
-    for (int64_t i = 0; i < n; i++) {
-        b->E_L[i] = p[P_E_L];
-        b->I_e[i] = p[P_I_E];
-        b->V[i] = p[P_E_L];
-    }
-    sync((ax_neurons *)b);
-    *out = (ax_neurons *)b;
-    return AX_OK;
-}
-
-static double *state(ax_neurons *nr, int var)
-{
-    delta_block *b = (delta_block *)nr;
-    return var == S_V_M ? b->V : NULL;
-}
-
-static double *param_array(ax_neurons *nr, int param)
-{
-    delta_block *b = (delta_block *)nr;
-    if (param == P_E_L) return b->E_L;
-    if (param == P_I_E) return b->I_e;
-    return NULL;
+    return ax_models_finish(nr, out, err);
 }
 
 /* The step loop; refr_input is a compile-time constant at each call site,
@@ -167,11 +118,7 @@ step(delta_block *b, const double *restrict in, int64_t *restrict spiked, const 
             if (refr_input) buf[i] += in[i] * decay[r];
             r--;
         }
-        if (v >= V_th) {
-            r = ref_steps;
-            v = keep * v + offset;
-            spiked[ns++] = i;
-        }
+        if (ax_lif_fire(&v, &r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
         V[i] = v;
         R[i] = r;
     }
@@ -188,39 +135,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
-/* Checkpoint: V, y0, refr_buf, refractory counter (see model.h). */
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const delta_block *b = (const delta_block *)nr;
-    double *const a[] = {b->V, b->y0, b->refr_buf};
-    ax_models_ckpt_save(b->n, a, 3, b->r, out);
-}
-
-static void ckpt_load(ax_neurons *nr, const double *in)
-{
-    delta_block *b = (delta_block *)nr;
-    double *const a[] = {b->V, b->y0, b->refr_buf};
-    ax_models_ckpt_load(b->n, a, 3, b->r, in);
-    b->y0_dirty = 1; /* y0 may hold a restored current */
-}
-
-const ax_model_ops ax_model_iaf_psc_delta = {
-    .name = "iaf_psc_delta",
-    .doc = "leaky integrate-and-fire, delta synapses (voltage jumps), exact integration",
-    .n_params = N_PARAMS,
-    .params = kParams,
-    .n_state = N_STATE,
-    .state_names = kState,
-    .n_receptors = 1,
-    .weight_unit = "mV",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = state,
-    .param_array = param_array,
-    .sync = sync,
-    .update = update,
-    .n_ckpt = 4,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-};
+const ax_model_ops ax_model_iaf_psc_delta =
+    AX_MODEL_OPS("iaf_psc_delta",
+                 "leaky integrate-and-fire, delta synapses (voltage jumps), exact integration",
+                 1, "mV", 4, ax_models_lif_sync);

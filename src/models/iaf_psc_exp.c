@@ -26,27 +26,25 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_TAU_SYN_EX, P_TAU_SY
        P_RESET, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
-    [P_E_L] = {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "resting membrane potential"},
-    [P_C_M] = {"C_m", "pF", 250.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"},
-    [P_TAU_M] = {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1,
-                 "membrane time constant (inf: no leak)"},
-    [P_T_REF] = {"t_ref", "ms", 2.0, AX_PARAM_REAL, NULL, 0, "absolute refractory period"},
-    [P_V_TH] = {"V_th", "mV", -55.0, AX_PARAM_REAL, NULL, 0, "spike threshold"},
-    [P_V_RESET] = {"V_reset", "mV", -70.0, AX_PARAM_REAL, NULL, 0,
-                   "reset potential (reset: absolute)"},
+    [P_E_L] = AX_LIF_E_L,
+    [P_C_M] = AX_LIF_C_M,
+    [P_TAU_M] = AX_LIF_TAU_M,
+    [P_T_REF] = AX_LIF_T_REF,
+    [P_V_TH] = AX_LIF_V_TH,
+    [P_V_RESET] = AX_LIF_V_RESET,
     [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "decay time of excitatory synaptic current"},
     [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "decay time of inhibitory synaptic current"},
-    [P_I_E] = {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"},
-    [P_RESET] = {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,
-                 "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"},
+    [P_I_E] = AX_LIF_I_E,
+    [P_RESET] = AX_LIF_RESET,
 };
 
 enum { S_V_M, S_I_EX, S_I_IN, N_STATE };
 static const char *const kState[N_STATE] = {"V_m", "I_syn_ex", "I_syn_in"};
 
 typedef struct exp_block {
+    const ax_model_layout *layout;
     int64_t n;
     double p[N_PARAMS];
     /* derived, homogeneous */
@@ -59,44 +57,27 @@ typedef struct exp_block {
     double *base;
 } exp_block;
 
-static ax_status validate(const double *p, ax_error *err)
-{
-    const char *m = "iaf_psc_exp";
-    AX_TRY(ax_models_check_kinds(&ax_model_iaf_psc_exp, p, err));
-    AX_TRY(ax_models_check_reset_below_th(m, p[P_V_RESET], p[P_V_TH], err));
-    AX_TRY(ax_models_check_positive(m, "C_m", p[P_C_M], err));
-    AX_TRY(ax_models_check_positive(m, "tau_m", p[P_TAU_M], err));
-    AX_TRY(ax_models_check_positive(m, "tau_syn_ex", p[P_TAU_SYN_EX], err));
-    AX_TRY(ax_models_check_positive(m, "tau_syn_in", p[P_TAU_SYN_IN], err));
-    AX_TRY(ax_models_check_nonneg(m, "t_ref", p[P_T_REF], err));
-    return AX_OK;
-}
+#define F(field) offsetof(exp_block, field)
+static const ax_model_layout kLayout = {
+    .ops = &ax_model_iaf_psc_exp, AX_MODEL_BLOCK(exp_block),
+    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
+              {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
+              {AX_RULE_NONNEG, P_T_REF}},
+    .arrays = {F(V), F(Iex), F(Iin), F(E_L), F(I_e), F(c), F(y0)},
+    .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin)},
+    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
+    .ckpt = {F(V), F(Iex), F(Iin), F(y0)},
+    .lif = {F(c), F(E_L), F(I_e), F(P22), F(P20)},
+};
+#undef F
 
-static void sync(ax_neurons *nr)
-{
-    exp_block *b = (exp_block *)nr;
-    double leak = 1.0 - b->P22;
-    for (int64_t i = 0; i < b->n; i++) b->c[i] = leak * b->E_L[i] + b->P20 * b->I_e[i];
-}
-
-static void destroy(ax_neurons *nr)
-{
-    exp_block *b = (exp_block *)nr;
-    if (!b) return;
-    free(b->base);
-    free(b->r);
-    free(b);
-}
+AX_MODEL_VALIDATE
 
 static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
 {
-    AX_TRY(validate(p, err));
-    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "iaf_psc_exp: resolution must be > 0 (got %g)", h);
-    AX_CHECK(n >= 0, err, AX_EINPUT, "iaf_psc_exp: neuron count must be >= 0 (got %lld)", (long long)n);
-    exp_block *b = calloc(1, sizeof *b);
-    AX_CHECK_ALLOC(b, err, "iaf_psc_exp block");
-    memcpy(b->p, p, sizeof b->p);
-    b->n = n;
+    ax_neurons *nr;
+    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
+    exp_block *b = (exp_block *)nr;
     double tau_m = p[P_TAU_M], C = p[P_C_M];
     b->P22 = exp(-h / tau_m);
     b->P20 = ax_prop_dc_to_v(h, tau_m, C);
@@ -104,45 +85,9 @@ static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, 
     b->P11in = exp(-h / p[P_TAU_SYN_IN]);
     b->P21ex = ax_prop_exp_to_v(h, tau_m, p[P_TAU_SYN_EX], C);
     b->P21in = ax_prop_exp_to_v(h, tau_m, p[P_TAU_SYN_IN], C);
-    int subtract = p[P_RESET] == 1.0;
-    b->keep_on_reset = subtract ? 1.0 : 0.0;
-    b->offset_on_reset = subtract ? -(p[P_V_TH] - p[P_V_RESET]) : p[P_V_RESET];
+    ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    b->r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
-    double **arrs[] = {&b->V, &b->Iex, &b->Iin, &b->E_L, &b->I_e, &b->c, &b->y0};
-    b->base = ax_models_alloc_arrays(n, 7, arrs);
-    if (!b->r || !b->base) {
-        destroy((ax_neurons *)b);
-        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %lld iaf_psc_exp neurons",
-                       (long long)n);
-    }
-    for (int64_t i = 0; i < n; i++) {
-        b->E_L[i] = p[P_E_L];
-        b->I_e[i] = p[P_I_E];
-        b->V[i] = p[P_E_L];
-    }
-    sync((ax_neurons *)b);
-    *out = (ax_neurons *)b;
-    return AX_OK;
-}
-
-static double *state(ax_neurons *nr, int var)
-{
-    exp_block *b = (exp_block *)nr;
-    switch (var) {
-    case S_V_M: return b->V;
-    case S_I_EX: return b->Iex;
-    case S_I_IN: return b->Iin;
-    default: return NULL;
-    }
-}
-
-static double *param_array(ax_neurons *nr, int param)
-{
-    exp_block *b = (exp_block *)nr;
-    if (param == P_E_L) return b->E_L;
-    if (param == P_I_E) return b->I_e;
-    return NULL;
+    return ax_models_finish(nr, out, err);
 }
 
 static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,
@@ -167,11 +112,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
             r--;
         Iex[i] = P11ex * ie + in_ex[i];
         Iin[i] = P11in * ii + in_in[i];
-        if (v >= V_th) {
-            r = ref_steps;
-            v = keep * v + offset;
-            spiked[ns++] = i;
-        }
+        if (ax_lif_fire(&v, &r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
         V[i] = v;
         R[i] = r;
     }
@@ -179,39 +120,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
-/* Checkpoint: V, Iex, Iin, y0, refractory counter (see model.h). */
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const exp_block *b = (const exp_block *)nr;
-    double *const a[] = {b->V, b->Iex, b->Iin, b->y0};
-    ax_models_ckpt_save(b->n, a, 4, b->r, out);
-}
-
-static void ckpt_load(ax_neurons *nr, const double *in)
-{
-    exp_block *b = (exp_block *)nr;
-    double *const a[] = {b->V, b->Iex, b->Iin, b->y0};
-    ax_models_ckpt_load(b->n, a, 4, b->r, in);
-    b->y0_dirty = 1; /* y0 may hold a restored current */
-}
-
-const ax_model_ops ax_model_iaf_psc_exp = {
-    .name = "iaf_psc_exp",
-    .doc = "leaky integrate-and-fire, exponential current synapses, exact integration",
-    .n_params = N_PARAMS,
-    .params = kParams,
-    .n_state = N_STATE,
-    .state_names = kState,
-    .n_receptors = 2,
-    .weight_unit = "pA",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = state,
-    .param_array = param_array,
-    .sync = sync,
-    .update = update,
-    .n_ckpt = 5,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-};
+const ax_model_ops ax_model_iaf_psc_exp =
+    AX_MODEL_OPS("iaf_psc_exp",
+                 "leaky integrate-and-fire, exponential current synapses, exact integration",
+                 2, "pA", 5, ax_models_lif_sync);

@@ -9,6 +9,8 @@
 #ifndef AX_MODELS_IMPL_H
 #define AX_MODELS_IMPL_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "axon/model.h"
@@ -17,6 +19,7 @@ extern const ax_model_ops ax_model_iaf_psc_delta;
 extern const ax_model_ops ax_model_iaf_psc_exp;
 extern const ax_model_ops ax_model_iaf_psc_alpha;
 extern const ax_model_ops ax_model_iaf_cond_exp;
+extern const ax_model_ops ax_model_dpi_neuron;
 
 /* Checks every value against its descriptor: no NaN, +-inf only where
  * allow_inf, BOOL is 0 or 1, CHOICE an index into its choices. The message
@@ -34,6 +37,118 @@ ax_status ax_models_check_reset_below_th(const char *model, double v_reset, doub
 /* Number of whole steps of t_ref at resolution h (NEST rounds ms to the grid). */
 int64_t ax_models_ref_steps(double t_ref, double h);
 
+/* ---- the shared part of every model (common.c) ----------------------------
+ *
+ * A model's block (its ax_neurons) is a struct whose first member is
+ * `const ax_model_layout *layout` and which has the fields n, p, r, base,
+ * y0 and y0_dirty; its layout names, by offset, its per-neuron arrays and
+ * what they are. The shared code then does the rest: the two ends of
+ * create() (validation, allocation, the state at rest, sync), destroy, the
+ * state / param_array lookups and the checkpoint, so a model file holds its
+ * parameters, state, derived values, equations and references. */
+
+#define AX_MODEL_MAX_ARRAYS 12
+
+/* A rule on the parameters, checked in order by validate() after the kinds
+ * (ax_models_check_kinds): p[a] > 0, p[a] >= 0, p[a] < p[b], p[a] > p[b]. */
+typedef enum { AX_RULE_END = 0, AX_RULE_POSITIVE, AX_RULE_NONNEG, AX_RULE_LESS,
+               AX_RULE_GREATER } ax_param_rule_kind;
+typedef struct ax_param_rule { ax_param_rule_kind kind; int a, b; } ax_param_rule;
+
+typedef struct ax_model_pn { int param; size_t array; } ax_model_pn; /* p[param] <-> array */
+
+/* Lists end at the first 0 offset (offset 0 is the layout pointer). */
+typedef struct ax_model_layout {
+    const ax_model_ops *ops;
+    size_t size, p, n, r, base, y0, y0_dirty; /* sizeof the block; offsetof its common fields */
+    ax_param_rule rules[24];                   /* validation; ends at AX_RULE_END */
+    size_t arrays[AX_MODEL_MAX_ARRAYS + 1];    /* per-neuron double arrays, one allocation */
+    size_t state[AX_MODEL_MAX_ARRAYS];         /* the arrays of the state variables, state_names order */
+    ax_model_pn per_neuron[3];   /* parameters kept per neuron (param_array), filled from p */
+    ax_model_pn rest[3];         /* state at rest: array = p[param] (the others 0) */
+    size_t ckpt[AX_MODEL_MAX_ARRAYS + 1];      /* checkpointed arrays, then the refractory counter */
+    size_t owned[3];             /* further allocations of the block, free()d with it */
+    struct { size_t c, E_L, I_e, P_leak, P_dc; } lif; /* ax_models_lif_sync's fields */
+} ax_model_layout;
+
+/* The common fields of block type T, for a layout initialiser. */
+#define AX_MODEL_BLOCK(T)                                                                    \
+    .size = sizeof(T), .p = offsetof(T, p), .n = offsetof(T, n), .r = offsetof(T, r),        \
+    .base = offsetof(T, base), .y0 = offsetof(T, y0), .y0_dirty = offsetof(T, y0_dirty)
+
+/* The ops table of a model file that defines kParams, kState, N_PARAMS,
+ * N_STATE, kLayout, validate (AX_MODEL_VALIDATE), create and update; N_CKPT =
+ * the checkpointed arrays + 1 (the refractory counter). */
+#define AX_MODEL_OPS(NAME, DOC, RECEPTORS, WEIGHT_UNIT, N_CKPT, SYNC)                        \
+    {.name = NAME, .doc = DOC, .n_params = N_PARAMS, .params = kParams, .n_state = N_STATE,   \
+     .state_names = kState, .n_receptors = RECEPTORS, .weight_unit = WEIGHT_UNIT,             \
+     .validate = validate, .create = create, .destroy = ax_models_destroy,                    \
+     .state = ax_models_state, .param_array = ax_models_param_array, .sync = SYNC,            \
+     .update = update, .n_ckpt = N_CKPT, .ckpt_save = ax_models_ckpt_save,                    \
+     .ckpt_load = ax_models_ckpt_load}
+
+/* validate() of a model: the kinds, then the layout's rules; each message
+ * names the model, the rule and the values. */
+ax_status ax_models_validate(const ax_model_layout *L, const double *p, ax_error *err);
+#define AX_MODEL_VALIDATE                                                                     \
+    static ax_status validate(const double *p, ax_error *err)                                 \
+    {                                                                                         \
+        return ax_models_validate(&kLayout, p, err);                                          \
+    }
+
+/* Leaky integrate-and-fire pieces shared by iaf_psc_*: the reset rule
+ * (absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)) as
+ * V <- keep V + offset; and their sync(): the constant input per neuron
+ * c = (1 - P_leak) E_L + P_dc I_e, after E_L or I_e change (layout.lif).
+ * Models with nothing derived per neuron use ax_models_sync_none. */
+void ax_models_lif_reset(double reset, double v_th, double v_reset, double *keep, double *offset);
+void ax_models_lif_sync(ax_neurons *nr);
+void ax_models_sync_none(ax_neurons *nr);
+
+/* The threshold rule of the iaf_psc_* update loops: if v >= V_th (never
+ * for NaN), reset v <- keep v + offset, hold it for ref_steps and return 1. */
+static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, double offset,
+                              int32_t ref_steps)
+{
+    if (!(*v >= V_th)) return 0;
+    *r = ref_steps;
+    *v = keep * *v + offset;
+    return 1;
+}
+
+/* Parameters NEST's iaf_psc_* models share, with NEST's defaults. */
+#define AX_LIF_E_L {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "resting membrane potential"}
+#define AX_LIF_C_M {"C_m", "pF", 250.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"}
+#define AX_LIF_TAU_M                                                                          \
+    {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1, "membrane time constant (inf: no leak)"}
+#define AX_LIF_T_REF {"t_ref", "ms", 2.0, AX_PARAM_REAL, NULL, 0, "absolute refractory period"}
+#define AX_LIF_V_TH {"V_th", "mV", -55.0, AX_PARAM_REAL, NULL, 0, "spike threshold"}
+#define AX_LIF_V_RESET                                                                        \
+    {"V_reset", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "reset potential (reset: absolute)"}
+#define AX_LIF_V_MIN                                                                          \
+    {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, 1, "lower bound of V_m (-inf: no bound)"}
+#define AX_LIF_I_E {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"}
+#define AX_LIF_RESET                                                                          \
+    {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,                                \
+     "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"}
+
+/* First end of create(): validate p, check h and n, allocate the block (zero),
+ * set its layout, p and n. *b is the model's until ax_models_finish. */
+ax_status ax_models_begin(const ax_model_layout *L, const double *p, double h, int64_t n,
+                          ax_neurons **b, ax_error *err);
+/* Last end of create(), after the model computed its derived values (and
+ * allocated what it owns): allocate the refractory counters and the arrays,
+ * put the state at rest and the per-neuron parameters, sync, *out = b. On
+ * failure b is destroyed. */
+ax_status ax_models_finish(ax_neurons *b, ax_neurons **out, ax_error *err);
+
+/* The ops every model shares (see axon/model.h). */
+void ax_models_destroy(ax_neurons *nr);
+double *ax_models_state(ax_neurons *nr, int var);
+double *ax_models_param_array(ax_neurons *nr, int param);
+void ax_models_ckpt_save(const ax_neurons *nr, double *out);
+void ax_models_ckpt_load(ax_neurons *nr, const double *in);
+
 /* Allocate `count` arrays of n doubles in one block, 64-byte aligned each,
  * zero-filled; arr[k] receives the k-th. Returns the base to free(), or NULL. */
 double *ax_models_alloc_arrays(int64_t n, int count, double **arr[]);
@@ -42,11 +157,6 @@ double *ax_models_alloc_arrays(int64_t n, int count, double **arr[]);
  * i_ext into y0 for the next step, or zero y0 once when i_ext is NULL
  * (*dirty says whether y0 may hold non-zeros). Can't fail. */
 void ax_models_take_current(double *y0, int *dirty, const double *i_ext, int64_t n);
-
-/* Checkpoint layout shared by the models: the n_arr double arrays, then the
- * refractory counter as a double (exact), each n values. Can't fail. */
-void ax_models_ckpt_save(int64_t n, double *const *arr, int n_arr, const int32_t *r, double *out);
-void ax_models_ckpt_load(int64_t n, double *const *arr, int n_arr, int32_t *r, const double *in);
 
 /* Exact-integration helpers, accurate to a few ulp for every x including 0:
  *   phi1(x) = (1 - e^-x) / x          = int_0^1 e^{-x u} du

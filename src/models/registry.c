@@ -11,8 +11,6 @@
 
 #include "models_impl.h"
 
-extern const ax_model_ops ax_model_dpi_neuron; /* src/models/dpi_neuron.c (export checks) */
-
 static const ax_model_ops *const kModels[] = {
     &ax_model_iaf_psc_delta,
     &ax_model_iaf_psc_exp,
