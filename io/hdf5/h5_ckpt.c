@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "axon/ckpt_file.h"
+#include "axon/h5_attr.h"
 
 struct ax_ckpt_file_s {
     hid_t f, dxpl;
@@ -54,42 +55,23 @@ int ax_ckpt_close(ax_ckpt_file f)
     return ok;
 }
 
-/* Attribute of one native type and `n` values on `loc`. */
-static int attr_put(hid_t loc, const char *name, hid_t type, hsize_t n, const void *v)
-{
-    hid_t s = H5Screate_simple(1, &n, NULL);
-    hid_t a = H5Acreate2(loc, name, type, s, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && H5Awrite(a, type, v) >= 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(s);
-    return ok;
-}
-
-static int attr_get(hid_t loc, const char *name, hid_t type, void *v)
-{
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    int ok = a >= 0 && H5Aread(a, type, v) >= 0;
-    if (a >= 0) H5Aclose(a);
-    return ok;
-}
-
 int ax_ckpt_put_header(ax_ckpt_file f, const int64_t h[AX_CKPT_HEADER_LEN], uint64_t spec_hash,
                        const int64_t *pop_spikes, int n_pops)
 {
-    return attr_put(f->f, "header", H5T_NATIVE_INT64, AX_CKPT_HEADER_LEN, h) &&
-           attr_put(f->f, "spec_hash", H5T_NATIVE_UINT64, 1, &spec_hash) &&
-           attr_put(f->f, "pop_spikes", H5T_NATIVE_INT64, (hsize_t)n_pops, pop_spikes);
+    return ax_h5_put_attr(f->f, "header", H5T_NATIVE_INT64, AX_CKPT_HEADER_LEN, h) &&
+           ax_h5_put_attr(f->f, "spec_hash", H5T_NATIVE_UINT64, 1, &spec_hash) &&
+           ax_h5_put_attr(f->f, "pop_spikes", H5T_NATIVE_INT64, (hsize_t)n_pops, pop_spikes);
 }
 
 int ax_ckpt_get_header(ax_ckpt_file f, int64_t h[AX_CKPT_HEADER_LEN], uint64_t *spec_hash)
 {
-    return attr_get(f->f, "header", H5T_NATIVE_INT64, h) &&
-           attr_get(f->f, "spec_hash", H5T_NATIVE_UINT64, spec_hash);
+    return ax_h5_get_attr(f->f, "header", H5T_NATIVE_INT64, h) &&
+           ax_h5_get_attr(f->f, "spec_hash", H5T_NATIVE_UINT64, spec_hash);
 }
 
 int ax_ckpt_get_pop_spikes(ax_ckpt_file f, int64_t *pop_spikes)
 {
-    return attr_get(f->f, "pop_spikes", H5T_NATIVE_INT64, pop_spikes);
+    return ax_h5_get_attr(f->f, "pop_spikes", H5T_NATIVE_INT64, pop_spikes);
 }
 
 /* Create (writing) or open (reading) group `name` under loc. */

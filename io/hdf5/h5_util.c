@@ -96,24 +96,34 @@ ax_status ax_h5_attr_str(hid_t loc, const char *name, const char *value, ax_erro
     return AX_OK;
 }
 
-ax_status ax_h5_attr_num(hid_t loc, const char *name, hid_t type, size_t n,
-                         const void *value, ax_error *err, const char *h5file)
+int ax_h5_put_attr(hid_t loc, const char *name, hid_t type, hsize_t n, const void *v)
 {
-    hsize_t dim = n;
-    hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL), a = -1;
+    hid_t s = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL), a = -1;
     herr_t rc = -1;
     if (s >= 0) {
         a = H5Acreate2(loc, name, type, s, H5P_DEFAULT, H5P_DEFAULT);
-        if (a >= 0) rc = H5Awrite(a, type, value);
+        if (a >= 0) rc = H5Awrite(a, type, v);
     }
     ax_h5_close_obj(&a);
     ax_h5_close_obj(&s);
-    if (rc < 0) {
-        char what[160];
-        snprintf(what, sizeof what, "writing attribute '%s'", name);
-        return AX_H5_FAIL(err, h5file, what);
-    }
-    return AX_OK;
+    return rc >= 0;
+}
+
+int ax_h5_get_attr(hid_t loc, const char *name, hid_t type, void *v)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    int ok = a >= 0 && H5Aread(a, type, v) >= 0;
+    if (a >= 0) H5Aclose(a);
+    return ok;
+}
+
+ax_status ax_h5_attr_num(hid_t loc, const char *name, hid_t type, size_t n,
+                         const void *value, ax_error *err, const char *h5file)
+{
+    if (ax_h5_put_attr(loc, name, type, n == 1 ? 0 : (hsize_t)n, value)) return AX_OK;
+    char what[160];
+    snprintf(what, sizeof what, "writing attribute '%s'", name);
+    return AX_H5_FAIL(err, h5file, what);
 }
 
 void ax_h5_close_obj(hid_t *id)

@@ -19,6 +19,7 @@
 #include <mpi.h>
 
 #include "axon/error.h"
+#include "axon/h5_attr.h"
 #include "axon/record.h"
 
 /* SONATA spike-file root attributes (pysonata/bmtk write these). */

@@ -150,8 +150,10 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *m, ax_bm *bm)
     return parse_checkpoints(c, ax_yn_get(m, "checkpoints"), bm);
 }
 
-static ax_status parse_bm(ax_sctx *c, const ax_yn *root, ax_bm *bm)
+/* The whole BM file (an ax_yaml_parse_fn; out is the ax_bm). */
+static ax_status parse_bm(ax_sctx *c, const ax_yn *root, void *out)
 {
+    ax_bm *bm = out;
     static const char *const rk[] = {"boltzmann_machine", "simulation", NULL};
     static const char *const bk[] = {"weights", "biases", "calibration", "synapses", "delay", NULL};
     AX_TRY(ax_spec_need_map(c, root, "the BM file"));
@@ -185,15 +187,10 @@ static ax_status parse_bm(ax_sctx *c, const ax_yn *root, ax_bm *bm)
     return parse_samplers(c, ax_yn_get(m, "calibration"), bm);
 }
 
-static ax_status parse_root(ax_sctx *c, const ax_yn *root, void *bm)
-{
-    return parse_bm(c, root, bm);
-}
-
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
 {
     memset(bm, 0, sizeof *bm);
-    ax_status st = ax_yaml_load_file(path, parse_root, bm, err);
+    ax_status st = ax_yaml_load_file(path, parse_bm, bm, err);
     if (st != AX_OK) ax_bm_free(bm);
     return st;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "axon/h5_attr.h"
 #include "axon/sampling.h"
 #include "axon/yaml.h"
 
@@ -199,8 +200,10 @@ static ax_status read_samples(ax_sctx *c, const ax_yn *cal, const ax_yn *ax, ax_
     return AX_OK;
 }
 
-static ax_status read_calib(ax_sctx *c, const ax_yn *root, ax_calibration *k)
+/* The whole calibration file (an ax_yaml_parse_fn; out is the ax_calibration). */
+static ax_status read_calib(ax_sctx *c, const ax_yn *root, void *out)
 {
+    ax_calibration *k = out;
     AX_TRY(ax_spec_need_map(c, root, "the calibration file"));
     AX_TRY(read_neuron(c, ax_yn_get(root, "neuron_parameters"), &k->s));
     const ax_yn *cal = ax_yn_get(root, "calibration");
@@ -227,15 +230,10 @@ static ax_status read_calib(ax_sctx *c, const ax_yn *root, ax_calibration *k)
     return AX_OK;
 }
 
-static ax_status read_root(ax_sctx *c, const ax_yn *root, void *k)
-{
-    return read_calib(c, root, k);
-}
-
 ax_status ax_calib_read_json(const char *path, ax_calibration *k, ax_error *err)
 {
     memset(k, 0, sizeof *k);
-    ax_status st = ax_yaml_load_file(path, read_root, k, err);
+    ax_status st = ax_yaml_load_file(path, read_calib, k, err);
     if (st != AX_OK) ax_calibration_free(k);
     return st;
 }
@@ -267,12 +265,7 @@ static int put2(hid_t loc, const char *name, hsize_t a, hsize_t b, const double 
 
 static int attr(hid_t loc, const char *name, double v)
 {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &v) >= 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    return ok;
+    return ax_h5_put_attr(loc, name, H5T_NATIVE_DOUBLE, 0, &v);
 }
 
 static int fit_attrs(hid_t g, const char *pre, const ax_fit *f)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "axon/h5_attr.h"
 #include "axon/sweep_table.h"
 
 #define J_MAGIC 0x4A535841u /* "AXSJ" */
@@ -309,12 +310,7 @@ static int attr_str(hid_t loc, const char *name, const char *v)
 
 static int attr_i64(hid_t loc, const char *name, int64_t v)
 {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(loc, name, H5T_NATIVE_INT64, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    return ok;
+    return ax_h5_put_attr(loc, name, H5T_NATIVE_INT64, 0, &v);
 }
 
 /* Fixed-length strings, `width` bytes each. */

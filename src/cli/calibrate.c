@@ -46,8 +46,9 @@ static void usage(FILE *f)
             "  -h, --help          this help\n");
 }
 
-static int parse(int argc, char **argv, cal_opts *o, ax_error *err)
+static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
+    cal_opts *o = opts;
     *o = (cal_opts){.progress = -1, .seed = -1, .burn_in = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -56,23 +57,15 @@ static int parse(int argc, char **argv, cal_opts *o, ax_error *err)
         if (ax_cli_is_help(a)) return 1;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
         else if (!strcmp(a, "--h5") && more) o->h5 = argv[++i];
-        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
         else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
         else if (!strcmp(a, "--burn-in") && more && ax_cli_number(argv[i + 1], &v) && v >= 0) o->burn_in = v, i++;
         else if (!strcmp(a, "--samples") && more && ax_cli_number(argv[i + 1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v, i++;
         else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
         else if (!strcmp(a, "--fit") && more) o->fit = argv[++i];
         else if (!strcmp(a, "--range") && i + 2 < argc && ax_cli_number(argv[i + 1], &o->v_min) && ax_cli_number(argv[i + 2], &o->v_max) && o->v_max > o->v_min) o->have_range = 1, i += 2;
-        else if (!strcmp(a, "--progress")) o->progress = 1;
-        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
-        else if (a[0] == '-' && a[1]) {
-            AX_FAIL(err, AX_EINPUT, "bad option or value '%s' (see axon calibrate --help)", a);
+        else if (ax_cli_common_opt(argc, argv, &i, &o->threads, &o->progress, &o->quiet)) continue;
+        else if (ax_cli_positional(a, "calibrate", "bad option or value", "sampler file", &o->file, err))
             return -1;
-        } else if (!o->file) o->file = a;
-        else {
-            AX_FAIL(err, AX_EINPUT, "more than one sampler file ('%s' and '%s')", o->file, a);
-            return -1;
-        }
     }
     if (!o->file || !o->out) {
         AX_FAIL(err, AX_EINPUT, "need a sampler file and -o cal.json (usage: axon calibrate "
@@ -150,12 +143,5 @@ static ax_status run(void *opts, int rank, ax_error *err)
 int ax_cmd_calibrate(int argc, char **argv)
 {
     cal_opts o;
-    ax_error err = {0};
-    int p = parse(argc, argv, &o, &err);
-    if (p == 1) {
-        usage(stdout);
-        return 0;
-    }
-    if (p < 0) return ax_cli_report("calibrate", &err);
-    return ax_cli_mpi_main("calibrate", argc, argv, MPI_THREAD_FUNNELED, run, &o);
+    return ax_cli_main("calibrate", argc, argv, MPI_THREAD_FUNNELED, parse, usage, run, &o);
 }

@@ -5,6 +5,8 @@
 #ifndef AX_CLI_IMPL_H
 #define AX_CLI_IMPL_H
 
+#include <stdio.h>
+
 #include "axon/error.h"
 
 int ax_cmd_run(int argc, char **argv);       /* src/cli/run.c */
@@ -19,15 +21,30 @@ int ax_cmd_export(int argc, char **argv);
  * status for it. Only CLI code prints errors. */
 int ax_cli_report(const char *cmd, const ax_error *err);
 
-/* The MPI life of a subcommand, shared by all that run on MPI ranks:
- * MPI_Init_thread asking for `level`; run(opts, rank, err) if MPI provides
- * at least MPI_THREAD_FUNNELED; on failure rank 0 prints the message
- * ("axon <cmd>: ...") and every rank returns its exit status; MPI_Finalize,
- * or MPI_Abort when an output file could not be closed (ax_rec_needs_abort).
- * Returns the process exit status. */
+/* The life of a subcommand that runs on MPI ranks, shared by run,
+ * calibrate, sample and sweep: parse(argc, argv, opts) (1: print usage to
+ * stdout and exit 0; -1: report the error and exit 2); MPI_Init_thread
+ * asking for `level`; run(opts, rank) if MPI provides at least
+ * MPI_THREAD_FUNNELED; on failure rank 0 prints the message ("axon <cmd>:
+ * ...") and every rank returns its exit status; MPI_Finalize, or MPI_Abort
+ * when an output file could not be closed (ax_rec_needs_abort). Returns the
+ * process exit status. */
+typedef int (*ax_cli_parse_fn)(int argc, char **argv, void *opts, ax_error *err);
 typedef ax_status (*ax_cli_run_fn)(void *opts, int rank, ax_error *err);
-int ax_cli_mpi_main(const char *cmd, int argc, char **argv, int level, ax_cli_run_fn run,
-                    void *opts);
+int ax_cli_main(const char *cmd, int argc, char **argv, int level, ax_cli_parse_fn parse,
+                void (*usage)(FILE *), ax_cli_run_fn run, void *opts);
+
+/* Options the simulating subcommands share: argv[*i] is -t/--threads T
+ * (whole, 1..4096; *i moves past T), --progress or -q/--quiet. Returns 1 if
+ * it was one of them (with a valid value), else 0. */
+int ax_cli_common_opt(int argc, char **argv, int *i, int *threads, int *progress, int *quiet);
+
+/* The last case of an option loop: an unknown option (or one with a bad
+ * value) fails with "<bad> '<a>' (see axon <cmd> --help)"; the first
+ * non-option is the input file (*file), a second one fails with "more than
+ * one <what> ('x' and 'y')". Returns 0, or -1 with err set. */
+int ax_cli_positional(const char *a, const char *cmd, const char *bad, const char *what,
+                      const char **file, ax_error *err);
 
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);

@@ -16,7 +16,8 @@ int ax_cli_report(const char *cmd, const ax_error *err)
     return ax_status_exit_code(err->code);
 }
 
-int ax_cli_mpi_main(const char *cmd, int argc, char **argv, int level, ax_cli_run_fn run,
+/* MPI_Init .. MPI_Finalize around run (see ax_cli_main). */
+static int mpi_main(const char *cmd, int argc, char **argv, int level, ax_cli_run_fn run,
                     void *opts)
 {
     ax_error err = {0};
@@ -35,6 +36,49 @@ int ax_cli_mpi_main(const char *cmd, int argc, char **argv, int level, ax_cli_ru
     }
     MPI_Finalize();
     return rc;
+}
+
+int ax_cli_main(const char *cmd, int argc, char **argv, int level, ax_cli_parse_fn parse,
+                void (*usage)(FILE *), ax_cli_run_fn run, void *opts)
+{
+    ax_error err = {0};
+    int p = parse(argc, argv, opts, &err);
+    if (p == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (p < 0) return ax_cli_report(cmd, &err);
+    return mpi_main(cmd, argc, argv, level, run, opts);
+}
+
+int ax_cli_common_opt(int argc, char **argv, int *i, int *threads, int *progress, int *quiet)
+{
+    const char *a = argv[*i];
+    double v;
+    if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && *i + 1 < argc &&
+        ax_cli_number(argv[*i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) {
+        *threads = (int)v;
+        ++*i;
+        return 1;
+    }
+    if (!strcmp(a, "--progress")) return *progress = 1;
+    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) return *quiet = 1;
+    return 0;
+}
+
+int ax_cli_positional(const char *a, const char *cmd, const char *bad, const char *what,
+                      const char **file, ax_error *err)
+{
+    if (a[0] == '-' && a[1]) {
+        AX_FAIL(err, AX_EINPUT, "%s '%s' (see axon %s --help)", bad, a, cmd);
+        return -1;
+    }
+    if (*file) {
+        AX_FAIL(err, AX_EINPUT, "more than one %s ('%s' and '%s')", what, *file, a);
+        return -1;
+    }
+    *file = a;
+    return 0;
 }
 
 int ax_cli_is_help(const char *arg)

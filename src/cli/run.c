@@ -69,8 +69,9 @@ static void usage(FILE *out)
             "  -h, --help          this help\n");
 }
 
-static int parse(int argc, char **argv, run_opts *o, ax_error *err)
+static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
+    run_opts *o = opts;
     *o = (run_opts){.progress = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -102,14 +103,8 @@ static int parse(int argc, char **argv, run_opts *o, ax_error *err)
             }
             o->ckpt_every = v * scale;
         }
-        else if (a[0] == '-' && a[1]) {
-            AX_FAIL(err, AX_EINPUT, "unknown option '%s' (see axon run --help)", a);
+        else if (ax_cli_positional(a, "run", "unknown option", "spec file", &o->spec, err))
             return -1;
-        } else if (!o->spec) o->spec = a;
-        else {
-            AX_FAIL(err, AX_EINPUT, "more than one spec file ('%s' and '%s')", o->spec, a);
-            return -1;
-        }
     }
     if (!o->spec) {
         AX_FAIL(err, AX_EINPUT, "no spec file given (usage: axon run SPEC [-o out.h5])");
@@ -251,12 +246,5 @@ static ax_status run(void *opts, int rank, ax_error *err)
 int ax_cmd_run(int argc, char **argv)
 {
     run_opts o;
-    ax_error err = {0};
-    int p = parse(argc, argv, &o, &err);
-    if (p == 1) {
-        usage(stdout);
-        return 0;
-    }
-    if (p < 0) return ax_cli_report("run", &err);
-    return ax_cli_mpi_main("run", argc, argv, MPI_THREAD_FUNNELED, run, &o);
+    return ax_cli_main("run", argc, argv, MPI_THREAD_FUNNELED, parse, usage, run, &o);
 }

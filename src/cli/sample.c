@@ -40,8 +40,9 @@ static void usage(FILE *f)
             "  -h, --help          this help\n");
 }
 
-static int parse(int argc, char **argv, smp_opts *o, ax_error *err)
+static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
+    smp_opts *o = opts;
     *o = (smp_opts){.progress = -1, .seed = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -50,19 +51,11 @@ static int parse(int argc, char **argv, smp_opts *o, ax_error *err)
         if (ax_cli_is_help(a)) return 1;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
         else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
-        else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) o->threads = (int)v, i++;
         else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
         else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
-        else if (!strcmp(a, "--progress")) o->progress = 1;
-        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
-        else if (a[0] == '-' && a[1]) {
-            AX_FAIL(err, AX_EINPUT, "bad option or value '%s' (see axon sample --help)", a);
+        else if (ax_cli_common_opt(argc, argv, &i, &o->threads, &o->progress, &o->quiet)) continue;
+        else if (ax_cli_positional(a, "sample", "bad option or value", "BM file", &o->file, err))
             return -1;
-        } else if (!o->file) o->file = a;
-        else {
-            AX_FAIL(err, AX_EINPUT, "more than one BM file ('%s' and '%s')", o->file, a);
-            return -1;
-        }
     }
     if (!o->file || !o->out) {
         AX_FAIL(err, AX_EINPUT, "need a BM file and -o out.h5 (usage: axon sample BM.yaml -o out.h5)");
@@ -132,12 +125,5 @@ static ax_status run(void *opts, int rank, ax_error *err)
 int ax_cmd_sample(int argc, char **argv)
 {
     smp_opts o;
-    ax_error err = {0};
-    int p = parse(argc, argv, &o, &err);
-    if (p == 1) {
-        usage(stdout);
-        return 0;
-    }
-    if (p < 0) return ax_cli_report("sample", &err);
-    return ax_cli_mpi_main("sample", argc, argv, MPI_THREAD_FUNNELED, run, &o);
+    return ax_cli_main("sample", argc, argv, MPI_THREAD_FUNNELED, parse, usage, run, &o);
 }

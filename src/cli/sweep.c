@@ -94,8 +94,9 @@ typedef struct run_args {
     int quiet, progress;
 } run_args;
 
-static int parse(int argc, char **argv, run_args *a, ax_error *err)
+static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
+    run_args *a = opts;
     *a = (run_args){.progress = -1, .o = {.checkpoint_s = 60, .max_chunk = 64}};
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -103,21 +104,13 @@ static int parse(int argc, char **argv, run_args *a, ax_error *err)
         int more = i + 1 < argc;
         if (ax_cli_is_help(s)) return 1;
         if ((!strcmp(s, "-o") || !strcmp(s, "--output")) && more) a->o.out = argv[++i];
-        else if ((!strcmp(s, "-t") || !strcmp(s, "--threads")) && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v <= 4096 && v == floor(v)) a->o.threads = (int)v, i++;
         else if (!strcmp(s, "--resume")) a->o.resume = 1;
         else if (!strcmp(s, "--force")) a->o.force = 1;
         else if (!strcmp(s, "--checkpoint") && more && ax_cli_number(argv[i + 1], &v) && v >= 0) a->o.checkpoint_s = v, i++;
         else if (!strcmp(s, "--max-chunk") && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v == floor(v) && v < 1e9) a->o.max_chunk = (int)v, i++;
-        else if (!strcmp(s, "--progress")) a->progress = 1;
-        else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) a->quiet = 1;
-        else if (s[0] == '-' && s[1]) {
-            AX_FAIL(err, AX_EINPUT, "bad option or value '%s' (see axon sweep --help)", s);
+        else if (ax_cli_common_opt(argc, argv, &i, &a->o.threads, &a->progress, &a->quiet)) continue;
+        else if (ax_cli_positional(s, "sweep", "bad option or value", "sweep file", &a->file, err))
             return -1;
-        } else if (!a->file) a->file = s;
-        else {
-            AX_FAIL(err, AX_EINPUT, "more than one sweep file ('%s' and '%s')", a->file, s);
-            return -1;
-        }
     }
     if (!a->file || !a->o.out) {
         AX_FAIL(err, AX_EINPUT, "need a sweep file and -o OUT.h5 (usage: axon sweep SWEEP.yaml -o OUT.h5)");
@@ -165,12 +158,5 @@ int ax_cmd_sweep(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "check")) return cmd_check(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "export")) return cmd_export(argc, argv);
     run_args a;
-    ax_error err = {0};
-    int p = parse(argc, argv, &a, &err);
-    if (p == 1) {
-        usage(stdout);
-        return 0;
-    }
-    if (p < 0) return ax_cli_report("sweep", &err);
-    return ax_cli_mpi_main("sweep", argc, argv, MPI_THREAD_MULTIPLE, run, &a);
+    return ax_cli_main("sweep", argc, argv, MPI_THREAD_MULTIPLE, parse, usage, run, &a);
 }

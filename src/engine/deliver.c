@@ -12,36 +12,25 @@
 
 #include "engine_impl.h"
 
-/* Add one spike's row of synapses, each weight times f, to the ring
- * buffers from slot base on. */
-static inline void deliver_row(ax_vp *restrict v, const ax_syn *restrict sy, int64_t len,
-                               int64_t base, double f)
+/* Add one spike's row of synapses to the ring buffers from slot base on: a
+ * row of 8-byte synapses (ax_syn), each weight times f, or (compact) a row of
+ * packed words that all carry the weight f. compact is a constant at every
+ * call, so the compiler makes one loop of each kind. */
+static inline __attribute__((always_inline)) void
+deliver_row(ax_vp *restrict v, const void *restrict row, int64_t len, int64_t base, double f,
+            const int compact)
 {
     const int64_t S = v->n_slots, NL = v->n_local;
     const uint32_t imask = v->idx_mask, dmask = v->delay_mask;
     const int ib = v->idx_bits;
+    const ax_syn *restrict sy = row;
+    const uint32_t *restrict pk = row;
     double *restrict ring = v->ring;
     for (int64_t q = 0; q < len; q++) {
-        uint32_t pk = sy[q].packed;
-        int64_t slot = base + ((pk >> ib) & dmask);
-        slot -= slot >= S ? S : 0;
-        ring[((int64_t)(pk >> 31) * S + slot) * NL + (pk & imask)] += f * sy[q].w;
-    }
-}
-
-/* The same for a compact row: one weight w for all its synapses. */
-static inline void deliver_row_w(ax_vp *restrict v, const uint32_t *restrict pk, int64_t len,
-                                 int64_t base, double w)
-{
-    const int64_t S = v->n_slots, NL = v->n_local;
-    const uint32_t imask = v->idx_mask, dmask = v->delay_mask;
-    const int ib = v->idx_bits;
-    double *restrict ring = v->ring;
-    for (int64_t q = 0; q < len; q++) {
-        uint32_t p = pk[q];
+        uint32_t p = compact ? pk[q] : sy[q].packed;
         int64_t slot = base + ((p >> ib) & dmask);
         slot -= slot >= S ? S : 0;
-        ring[((int64_t)(p >> 31) * S + slot) * NL + (p & imask)] += w;
+        ring[((int64_t)(p >> 31) * S + slot) * NL + (p & imask)] += compact ? f : f * sy[q].w;
     }
 }
 
@@ -62,7 +51,7 @@ static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t 
     for (int64_t r = t->run[row]; r < t->run[row + 1]; r++) {
         const ax_tso *p = &e->spec->proj[t->run_proj[r]].tso;
         int64_t q0 = r == t->run[row] ? st->rows[row] : t->run_end[r - 1];
-        deliver_row(v, st->syn + q0, t->run_end[r] - q0, base, t->x[r] * t->u[r]);
+        deliver_row(v, st->syn + q0, t->run_end[r] - q0, base, t->x[r] * t->u[r], 0);
         double x_decay = exp(-h / p->tau_rec);
         double u_decay = p->tau_fac < 1.0e-10 ? 0.0 : exp(-h / p->tau_fac);
         t->x[r] = 1.0 + (t->x[r] - t->x[r] * t->u[r] - 1.0) * x_decay;
@@ -84,8 +73,8 @@ void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
         if (row >= 0) {
             const int64_t len = st->rows[row + 1] - st->rows[row];
             v->n_events += len;
-            if (st->pk) deliver_row_w(v, st->pk + st->rows[row], len, base, e->cw[p]);
-            else deliver_row(v, st->syn + st->rows[row], len, base, 1.0);
+            if (st->pk) deliver_row(v, st->pk + st->rows[row], len, base, e->cw[p], 1);
+            else deliver_row(v, st->syn + st->rows[row], len, base, 1.0, 0);
         }
         if (plastic) deliver_tso(e, v, p, gid, n, base);
     }
