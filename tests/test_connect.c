@@ -1,4 +1,4 @@
-/* test_connect.c - connection rules (src/net/connect.c).
+/* test_connect.c - connection rules (src/connect/connect.c).
  *
  * Specs are built by hand (no parser). For every rule: the counts the rule
  * defines exactly (in/out-degree, totals), random counts within five binomial

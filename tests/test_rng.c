@@ -1,4 +1,4 @@
-/* test_rng.c - counter-based streams (src/rng/rng.c).
+/* test_rng.c - counter-based streams (src/connect/rng.c).
  *
  * Known-answer vectors of Random123 Philox4x32-10, the stream layout (key =
  * seed, counter = {block, kind<<24|a, id}), reproducibility and seek, and the

@@ -178,7 +178,7 @@ double ax_dkl(const double *p, const double *q, int64_t n, double *missing);
 /* sum_k Bernoulli D_KL(p_k || q_k), same zero handling. */
 double ax_dkl_marginals(const double *p, const double *q, int n);
 
-/* ---- Boltzmann machines (src/sampling/bm.c) ---- */
+/* ---- Boltzmann machines (src/sampling/bm.c, bm_run.c; the file: io/sampling/bm_io.c) ---- */
 
 typedef struct ax_bm {
     int n;
@@ -229,7 +229,7 @@ ax_status ax_bm_run(const ax_bm *bm, MPI_Comm comm, int threads, FILE *progress,
                     ax_bm_result *res, ax_error *err);
 void ax_bm_result_free(ax_bm_result *r);
 
-/* ---- files (io/calib_io.c) ---- */
+/* ---- files (io/sampling/calib_io.c, bm_io.c) ---- */
 
 /* sbs-compatible calibration JSON (SamplerConfiguration, PyNN units) with
  * extra fields under "axon". */

@@ -1,4 +1,4 @@
-/* hw_export.c - ax_export: build the explicit synapse lists once, run the
+/* export.c - ax_export: build the explicit synapse lists once, run the
  * target's exporter into the caller's directory and write report.txt.
  * Invariant: nothing is printed; on error the directory may hold partial
  * files, which is why the CLI writes into DIR.partial and renames.

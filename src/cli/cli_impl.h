@@ -9,13 +9,13 @@
 
 #include "axon/error.h"
 
-int ax_cmd_run(int argc, char **argv);       /* src/cli/run.c */
-int ax_cmd_check(int argc, char **argv);     /* src/cli/check.c */
-int ax_cmd_info(int argc, char **argv);      /* src/cli/info.c */
-int ax_cmd_calibrate(int argc, char **argv); /* src/cli/pending.c until built */
-int ax_cmd_sample(int argc, char **argv);
-int ax_cmd_sweep(int argc, char **argv);
-int ax_cmd_export(int argc, char **argv);
+int ax_cmd_run(int argc, char **argv);       /* run.c */
+int ax_cmd_check(int argc, char **argv);     /* check.c */
+int ax_cmd_info(int argc, char **argv);      /* info.c */
+int ax_cmd_calibrate(int argc, char **argv); /* calibrate.c */
+int ax_cmd_sample(int argc, char **argv);    /* sample.c */
+int ax_cmd_sweep(int argc, char **argv);     /* sweep.c */
+int ax_cmd_export(int argc, char **argv);    /* export.c */
 
 /* Print "axon <cmd>: <status name>: <message>" to stderr and return the exit
  * status for it. Only CLI code prints errors. */
