@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axon/connect.h"
+#include "axon/grow.h"
 #include "axon/hw_place.h"
 #include "axon/model.h"
 #include "axon/partition.h"
@@ -32,19 +33,14 @@ static ax_status edge_sink(void *ctx, int64_t s, int64_t t, double w, int32_t d,
 {
     ax_hw_edges *e = ctx;
     if (e->n == e->cap) {
-        int64_t cap = e->cap ? 2 * e->cap : 1024;
-        int64_t *src = realloc(e->src, (size_t)cap * sizeof *src);
-        if (src) e->src = src;
-        int64_t *tgt = realloc(e->tgt, (size_t)cap * sizeof *tgt);
-        if (tgt) e->tgt = tgt;
-        double *wv = realloc(e->w, (size_t)cap * sizeof *wv);
-        if (wv) e->w = wv;
-        int32_t *dv = realloc(e->d, (size_t)cap * sizeof *dv);
-        if (dv) e->d = dv;
-        uint8_t *rv = realloc(e->r, (size_t)cap);
-        if (rv) e->r = rv;
-        AX_CHECK(src && tgt && wv && dv && rv, err, AX_ENOMEM,
-                 "out of memory holding %lld synapses for export", (long long)cap);
+        int64_t cap = ax_grow_cap(e->cap, 1024);
+        int ok = 1;
+        AX_RESIZE(e->src, cap, ok);
+        AX_RESIZE(e->tgt, cap, ok);
+        AX_RESIZE(e->w, cap, ok);
+        AX_RESIZE(e->d, cap, ok);
+        AX_RESIZE(e->r, cap, ok);
+        AX_CHECK(ok, err, AX_ENOMEM, "out of memory holding %lld synapses for export", (long long)cap);
         e->cap = cap;
     }
     e->src[e->n] = s;

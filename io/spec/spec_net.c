@@ -366,12 +366,20 @@ static ax_status parse_drive(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
     return AX_OK;
 }
 
+/* The list a device requires under `key` (hint: what it holds) in *n. */
+static ax_status required_list(ax_sctx *c, const ax_yn *dev, const ax_dev_spec *d,
+                               const char *key, const char *hint, const ax_yn **n)
+{
+    *n = ax_yn_get(dev, key);
+    if (!*n) return ax_spec_fail(c, dev, "device '%s': missing required key '%s' (%s)", d->name,
+                                 key, hint);
+    return ax_spec_need_seq(c, *n, key);
+}
+
 static ax_status parse_spike_times(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
 {
-    ax_yn *n = ax_yn_get(dev, "spike_times");
-    if (!n) return ax_spec_fail(c, dev, "device '%s': missing required key 'spike_times' "
-                                        "(a list of times in ms)", d->name);
-    AX_TRY(ax_spec_need_seq(c, n, "spike_times"));
+    const ax_yn *n;
+    AX_TRY(required_list(c, dev, d, "spike_times", "a list of times in ms", &n));
     d->spike_times = calloc((size_t)n->n + 1, sizeof *d->spike_times);
     AX_CHECK_ALLOC(d->spike_times, c->err, "spike times");
     double h = c->spec->sim.resolution;
@@ -396,10 +404,8 @@ static ax_status parse_spike_times(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
 
 static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
 {
-    ax_yn *n = ax_yn_get(dev, "record_from");
-    if (!n) return ax_spec_fail(c, dev, "device '%s': missing required key 'record_from' "
-                                        "(e.g. [V_m])", d->name);
-    AX_TRY(ax_spec_need_seq(c, n, "record_from"));
+    const ax_yn *n;
+    AX_TRY(required_list(c, dev, d, "record_from", "e.g. [V_m]", &n));
     if (n->n == 0) return ax_spec_fail(c, n, "record_from is empty; name a state variable");
     d->record_from = calloc((size_t)n->n, sizeof *d->record_from);
     AX_CHECK_ALLOC(d->record_from, c->err, "record_from");

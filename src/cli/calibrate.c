@@ -41,9 +41,7 @@ static void usage(FILE *f)
             "      --seed S        override calibration.seed\n"
             "      --fit KIND      logistic (default, as sbs) or erf\n"
             "      --range LO HI   skip the pre-scan, sweep v_rest over [LO, HI] mV\n"
-            "      --progress      print progress (default when stderr is a terminal)\n"
-            "  -q, --quiet         no summary\n"
-            "  -h, --help          this help\n");
+            AX_CLI_HELP_COMMON);
 }
 
 static int parse(int argc, char **argv, void *opts, ax_error *err)

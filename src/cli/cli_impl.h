@@ -34,6 +34,12 @@ typedef ax_status (*ax_cli_run_fn)(void *opts, int rank, ax_error *err);
 int ax_cli_main(const char *cmd, int argc, char **argv, int level, ax_cli_parse_fn parse,
                 void (*usage)(FILE *), ax_cli_run_fn run, void *opts);
 
+/* The --help lines of the options ax_cli_common_opt takes but --threads. */
+#define AX_CLI_HELP_COMMON                                                     \
+    "      --progress      print progress (default when stderr is a terminal)\n" \
+    "  -q, --quiet         no summary\n"                                        \
+    "  -h, --help          this help\n"
+
 /* Options the simulating subcommands share: argv[*i] is -t/--threads T
  * (whole, 1..4096; *i moves past T), --progress or -q/--quiet. Returns 1 if
  * it was one of them (with a valid value), else 0. */

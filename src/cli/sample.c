@@ -35,9 +35,7 @@ static void usage(FILE *f)
             "  -t, --threads T     threads per rank (default OMP_NUM_THREADS)\n"
             "      --duration MS   override simulation.duration\n"
             "      --seed S        override simulation.seed\n"
-            "      --progress      print progress (default when stderr is a terminal)\n"
-            "  -q, --quiet         no summary\n"
-            "  -h, --help          this help\n");
+            AX_CLI_HELP_COMMON);
 }
 
 static int parse(int argc, char **argv, void *opts, ax_error *err)

@@ -7,16 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/grow.h"
 #include "engine_impl.h"
 
 static int grow_rec(ax_vp *v)
 {
     int64_t c = v->cap_rec_spk * 2;
-    uint64_t *g = realloc(v->rec_gid, (size_t)c * sizeof *g);
-    if (g) v->rec_gid = g;
-    int64_t *s = realloc(v->rec_step, (size_t)c * sizeof *s);
-    if (s) v->rec_step = s;
-    if (!g || !s) return -1;
+    int ok = 1;
+    AX_RESIZE(v->rec_gid, c, ok);
+    AX_RESIZE(v->rec_step, c, ok);
+    if (!ok) return -1;
     v->cap_rec_spk = c;
     return 0;
 }

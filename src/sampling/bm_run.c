@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "axon/engine.h"
+#include "axon/grow.h"
 #include "sampling_impl.h"
 
 #define CORR_MAX 256
@@ -62,12 +63,11 @@ static ax_status keep_spike(bm_ctx *c, int unit, int64_t m)
     ax_bm_result *r = c->r;
     if (m <= c->t0) return AX_OK;
     if (r->n_spk_rec == c->cap_spk) {
-        int64_t cap = c->cap_spk ? 2 * c->cap_spk : 4096;
-        uint64_t *u = realloc(r->spk_unit, (size_t)cap * sizeof *u);
-        if (u) r->spk_unit = u;
-        double *t = realloc(r->spk_time, (size_t)cap * sizeof *t);
-        if (t) r->spk_time = t;
-        if (!u || !t) return AX_ENOMEM;
+        int64_t cap = ax_grow_cap(c->cap_spk, 4096);
+        int ok = 1;
+        AX_RESIZE(r->spk_unit, cap, ok);
+        AX_RESIZE(r->spk_time, cap, ok);
+        if (!ok) return AX_ENOMEM;
         c->cap_spk = cap;
     }
     r->spk_unit[r->n_spk_rec] = (uint64_t)unit;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/grow.h"
 #include "sampling_impl.h"
 
 ax_status ax_samp_net_init(ax_samp_net *n, double dt, double t_sim, uint64_t seed,
@@ -56,13 +57,11 @@ ax_status ax_samp_net_add_pop(ax_samp_net *n, const ax_sampler *s, int64_t count
 {
     ax_spec *sp = &n->spec;
     if (sp->n_pops == n->cap_pops) {
-        int cap = n->cap_pops ? 2 * n->cap_pops : 8;
-        ax_pop_spec *p = realloc(sp->pops, (size_t)cap * sizeof *p);
-        AX_CHECK_ALLOC(p, err, "sampler populations");
-        sp->pops = p;
-        ax_sampler *b = realloc(n->bg, (size_t)cap * sizeof *b);
-        AX_CHECK_ALLOC(b, err, "sampler backgrounds");
-        n->bg = b;
+        int cap = (int)ax_grow_cap(n->cap_pops, 8), ok = 1;
+        AX_RESIZE(sp->pops, cap, ok);
+        AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler populations");
+        AX_RESIZE(n->bg, cap, ok);
+        AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler backgrounds");
         n->cap_pops = cap;
     }
     ax_pop_spec *p = &sp->pops[sp->n_pops];
@@ -85,10 +84,9 @@ ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, doubl
 {
     ax_spec *sp = &n->spec;
     if (sp->n_proj == n->cap_proj) {
-        int cap = n->cap_proj ? 2 * n->cap_proj : 16;
-        ax_proj_spec *p = realloc(sp->proj, (size_t)cap * sizeof *p);
-        AX_CHECK_ALLOC(p, err, "sampler projections");
-        sp->proj = p;
+        int cap = (int)ax_grow_cap(n->cap_proj, 16), ok = 1;
+        AX_RESIZE(sp->proj, cap, ok);
+        AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler projections");
         n->cap_proj = cap;
     }
     sp->proj[sp->n_proj++] = (ax_proj_spec){
