@@ -2,3 +2,8 @@
 # No dependencies.
 noinst_LTLIBRARIES += libax_core.la
 libax_core_la_SOURCES = src/core/error.c src/core/sbuf.c src/core/file.c
+
+# The tree keeps one folder per module (DESIGN.md section 1): private headers,
+# include circles, one fragment per folder.
+TESTS += tests/test_layout.py
+dist_check_SCRIPTS += tests/test_layout.py

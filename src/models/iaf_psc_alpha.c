@@ -27,12 +27,7 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_TAU_SYN_EX,
        P_I_E, P_RESET, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
-    [P_E_L] = AX_LIF_E_L,
-    [P_C_M] = AX_LIF_C_M,
-    [P_TAU_M] = AX_LIF_TAU_M,
-    [P_T_REF] = AX_LIF_T_REF,
-    [P_V_TH] = AX_LIF_V_TH,
-    [P_V_RESET] = AX_LIF_V_RESET,
+    AX_LIF_PARAMS,
     [P_V_MIN] = AX_LIF_V_MIN,
     [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "rise time of excitatory synaptic current (peak at tau_syn_ex)"},

@@ -26,12 +26,7 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_TAU_SYN_EX, P_TAU_SY
        P_RESET, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
-    [P_E_L] = AX_LIF_E_L,
-    [P_C_M] = AX_LIF_C_M,
-    [P_TAU_M] = AX_LIF_TAU_M,
-    [P_T_REF] = AX_LIF_T_REF,
-    [P_V_TH] = AX_LIF_V_TH,
-    [P_V_RESET] = AX_LIF_V_RESET,
+    AX_LIF_PARAMS,
     [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "decay time of excitatory synaptic current"},
     [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,

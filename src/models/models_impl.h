@@ -128,6 +128,10 @@ static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, d
 #define AX_LIF_V_MIN                                                                          \
     {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, 1, "lower bound of V_m (-inf: no bound)"}
 #define AX_LIF_I_E {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"}
+/* The first six of iaf_psc_exp and iaf_psc_alpha, by their P_* indices. */
+#define AX_LIF_PARAMS                                                                         \
+    [P_E_L] = AX_LIF_E_L, [P_C_M] = AX_LIF_C_M, [P_TAU_M] = AX_LIF_TAU_M,                      \
+    [P_T_REF] = AX_LIF_T_REF, [P_V_TH] = AX_LIF_V_TH, [P_V_RESET] = AX_LIF_V_RESET
 #define AX_LIF_RESET                                                                          \
     {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,                                \
      "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"}
