@@ -1,4 +1,4 @@
-/* test_spec.c - unit tests of the spec loader (io/spec/*.c): values and
+/* test_spec.c - unit tests of the spec loader (io/spec/): values and
  * defaults of good specs, first_gid, distributions, a JSON spec equal to its
  * YAML twin, expected synapse counts, delay range, the memory estimate, and
  * error positions. Bad whole files are covered by tests/test_bad_specs.sh.
