@@ -24,3 +24,8 @@ TESTS += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
 EXTRA_DIST += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
 TESTS += tests/test_tsodyks.py
 EXTRA_DIST += tests/test_tsodyks.py
+# the engine driven call by call (run_until, reset, refresh), 2 ranks x 2 threads
+check_PROGRAMS += tests/test_mpi_engine_continue
+tests_test_mpi_engine_continue_SOURCES = tests/test_mpi_engine_continue.c
+tests_test_mpi_engine_continue_LDADD = $(AX_ENGINE_LIBS) $(AX_EXT_LIBS)
+TESTS += tests/test_mpi_engine_continue

@@ -46,9 +46,64 @@ typedef struct ax_engine_stats {
 ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_engine *out,
                           ax_error *err);
 
-/* Simulate spec->sim.t_sim ms. rec may be NULL (nothing written). progress:
+/* Simulate from the current step to spec->sim.t_sim ms (from 0 unless a
+ * checkpoint was restored). rec may be NULL (nothing written). progress:
  * rank 0 prints a progress line to `log` (NULL: none). Collective. */
 ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err);
+
+/* ---- driving a simulation call by call (the session API, axon/sim.h) ----
+ *
+ * Continuation: run_until(a) then run_until(b) gives bitwise what one
+ * run_until(b) gives (docs/engine.md, "Continuation"): slices stay inside
+ * the cells of the min-delay grid and a run boundary only cuts one short;
+ * delivery order does not depend on where slices end. */
+
+/* The next step to simulate (0 after build or reset). */
+int64_t ax_engine_step(ax_engine e);
+
+/* Simulate steps ax_engine_step() .. step - 1 (step >= the current one;
+ * equal: nothing to do). Recorded spikes and traces reach the sinks (and
+ * an attached recorder) by the end of the call. Collective. */
+ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_error *err);
+
+/* Write recorded data to rec from now on (NULL: detach; rec stays the
+ * caller's). Declares the datasets: collective. */
+ax_status ax_engine_attach_recorder(ax_engine e, ax_recorder rec, ax_error *err);
+
+/* Back to step 0, the network kept: every neuron block re-created from the
+ * spec's parameters with the spec's initial values, ring buffers and
+ * pending spikes cleared, devices rewound, tsodyks2 state at its initial
+ * values. Per-neuron values set since the build must be set again.
+ * Refused (AX_EINPUT) while a recorder is attached. Collective. */
+ax_status ax_engine_reset(ax_engine e, ax_error *err);
+
+/* The spec's parameters of population pop changed (its params list; the
+ * caller owns the spec): re-create its blocks with them, carrying every
+ * neuron's dynamic state across, so a run continues exactly. Per-neuron
+ * values come back as the spec says; set them again. Not collective. */
+ax_status ax_engine_refresh_pop(ax_engine e, int pop, ax_error *err);
+
+/* The spec's devices changed (added, removed, parameters, recorded
+ * ranges) between runs: re-create every thread's devices at the current
+ * step. Delays must stay inside the built delay range, and no recorder
+ * may be attached (AX_EINPUT otherwise). Not collective. */
+ax_status ax_engine_refresh_devices(ax_engine e, ax_error *err);
+
+/* State variable `var` of n neurons of population pop, by id within the
+ * population; every id must be owned by this rank (AX_EINPUT otherwise).
+ * get: out[i] = value; set: the state becomes values[i]. Not collective. */
+ax_status ax_engine_state_get(ax_engine e, int pop, const char *var, int64_t n,
+                              const int64_t *ids, double *out, ax_error *err);
+ax_status ax_engine_state_set(ax_engine e, int pop, const char *var, int64_t n,
+                              const int64_t *ids, const double *values, ax_error *err);
+
+/* A per-neuron parameter (param_array) of n neurons this rank owns, by id
+ * within the population. Not collective. */
+ax_status ax_engine_param_set_local(ax_engine e, int pop, const char *name, int64_t n,
+                                    const int64_t *ids, const double *values, ax_error *err);
+
+/* Whether this rank owns neuron `id` of population pop. */
+int ax_engine_owns(ax_engine e, int pop, int64_t id);
 
 /* Set a per-neuron parameter of population `pop` for the neurons this rank
  * owns: values[i] belongs to the neuron with id i within the population (the
@@ -66,6 +121,17 @@ ax_status ax_engine_set_param(ax_engine e, int pop, const char *name, const doub
 typedef ax_status (*ax_spike_sink)(void *ctx, int64_t n, const uint64_t *gid,
                                    const int64_t *step, ax_error *err);
 void ax_engine_set_spike_sink(ax_engine e, ax_spike_sink fn, void *ctx);
+
+/* Receives a multimeter's rows on this rank at every flush: device dev
+ * (spec index), population pop, n_vars variables (the device's record_from
+ * order) of n_cols neurons (node_ids, ids within the population), `rows`
+ * samples taken at steps first_step, first_step + interval, ... (a sample
+ * at step s is the state at time s h); data[(v * rows + r) * n_cols + c].
+ * Called on the master thread at the same points on every rank. */
+typedef ax_status (*ax_trace_sink)(void *ctx, int dev, int pop, int n_vars, int64_t rows,
+                                   int64_t first_step, int64_t interval, int64_t n_cols,
+                                   const uint64_t *node_ids, const double *data, ax_error *err);
+void ax_engine_set_trace_sink(ax_engine e, ax_trace_sink fn, void *ctx);
 
 /* Checkpoints (docs/reliability.md): every `every_ms` of model time (0:
  * never, rounded up to whole min-delay slices) write DIR/ckpt_<t>ms.h5; and

@@ -244,7 +244,7 @@ static ax_status checkpoint_read(struct ax_engine_s *e, const char *path, int64_
 ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, int64_t t,
                                    ax_error *err)
 {
-    for (int th = 0; th < e->threads; th++) ax_vp_deliver(e, &e->vps[th], t - e->D);
+    for (int th = 0; th < e->threads; th++) ax_vp_deliver(e, &e->vps[th], e->t_prev);
     e->n_recv = 0;
     void *image = NULL;
     uint64_t len = 0;
@@ -297,14 +297,7 @@ ax_status ax_engine_restore(ax_engine e, const char *path, void **image, uint64_
         *image = NULL;
         return st;
     }
-    e->t_begin = t;
-    for (int th = 0; th < e->threads; th++) { /* generators continue where they were */
-        ax_vp *v = &e->vps[th];
-        v->dc_force = 1;
-        for (int k = 0; k < v->n_spikegen; k++) {
-            ax_spikegen *g = &v->spikegen[k];
-            while (g->next < g->n_steps && g->step[g->next] + g->delay < t) g->next++;
-        }
-    }
+    e->t_now = e->t_prev = t;
+    for (int th = 0; th < e->threads; th++) ax_vp_devices_seek(&e->vps[th], t); /* generators continue */
     return AX_OK;
 }

@@ -177,14 +177,18 @@ static ax_status setup_meter(struct ax_engine_s *e, ax_vp *v, int dv, int t, ax_
     m->node_id = malloc((size_t)(m->n ? m->n : 1) * sizeof *m->node_id);
     m->sidx = malloc((size_t)(m->n ? m->n : 1) * sizeof *m->sidx);
     m->ptr = malloc((size_t)(m->n_vars ? m->n_vars : 1) * sizeof *m->ptr);
-    AX_CHECK(m->node_id && m->sidx && m->ptr, err, AX_ENOMEM, "out of memory for multimeter");
+    m->var = malloc((size_t)(m->n_vars ? m->n_vars : 1) * sizeof *m->var);
+    AX_CHECK(m->node_id && m->sidx && m->ptr && m->var, err, AX_ENOMEM,
+             "out of memory for multimeter");
     int64_t g = ax_part_first_owned(&e->part, v->vp, first);
     for (int64_t j = 0; j < m->n; j++, g += e->part.n_vp) {
         m->node_id[j] = (uint64_t)(g - e->spec->pops[dt->pop].first_gid);
         m->sidx[j] = (g - bl->gid0) / e->part.n_vp;
     }
-    for (int k = 0; k < m->n_vars; k++)
-        m->ptr[k] = bl->ops->state(bl->nr, ax_model_state_index(bl->ops, d->record_from[k]));
+    for (int k = 0; k < m->n_vars; k++) {
+        m->var[k] = ax_model_state_index(bl->ops, d->record_from[k]);
+        m->ptr[k] = bl->ops->state(bl->nr, m->var[k]);
+    }
     int64_t flush = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
     m->cap_rows = flush / m->interval + 2;
     m->buf = malloc((size_t)(m->cap_rows * m->n_vars * (m->n ? m->n : 1)) * sizeof *m->buf);
@@ -332,9 +336,8 @@ static void inject_spikegen(ax_vp *v, ax_spikegen *g, int64_t t1)
     }
 }
 
-void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0)
+void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
 {
-    int64_t t1 = t0 + e->D;
     for (int k = 0; k < v->n_poisson; k++) inject_poisson(e, v, &v->poisson[k], t0, t1);
     for (int k = 0; k < v->n_spikegen; k++) inject_spikegen(v, &v->spikegen[k], t1);
 }
@@ -367,10 +370,33 @@ void ax_vp_sample(ax_vp *v, int64_t n)
     for (int k = 0; k < v->n_meter; k++) {
         ax_meter *m = &v->meter[k];
         if ((n + 1) % m->interval != 0 || m->rows >= m->cap_rows) continue;
+        if (m->rows == 0) m->first_step = n + 1;
         double *row = m->buf + (size_t)m->rows * m->n_vars * m->n;
         for (int q = 0; q < m->n_vars; q++)
             for (int64_t j = 0; j < m->n; j++) row[q * m->n + j] = m->ptr[q][m->sidx[j]];
         m->rows++;
+    }
+}
+
+void ax_vp_meters_bind(ax_vp *v, int b)
+{
+    const ax_block *bl = &v->blocks[b];
+    for (int k = 0; k < v->n_meter; k++) {
+        ax_meter *m = &v->meter[k];
+        if (m->blk != b) continue;
+        for (int q = 0; q < m->n_vars; q++) m->ptr[q] = bl->ops->state(bl->nr, m->var[q]);
+    }
+}
+
+void ax_vp_devices_seek(ax_vp *v, int64_t t)
+{
+    v->dc_force = 1;
+    for (int k = 0; k < v->n_poisson; k++) v->poisson[k].u_blk = -1;
+    for (int k = 0; k < v->n_meter; k++) v->meter[k].rows = 0;
+    for (int k = 0; k < v->n_spikegen; k++) {
+        ax_spikegen *g = &v->spikegen[k];
+        g->next = 0;
+        while (g->next < g->n_steps && g->step[g->next] + g->delay < t) g->next++;
     }
 }
 
@@ -393,6 +419,7 @@ void ax_vp_devices_free(ax_vp *v)
         free(v->meter[k].node_id);
         free(v->meter[k].sidx);
         free(v->meter[k].ptr);
+        free(v->meter[k].var);
         free(v->meter[k].buf);
     }
     free(v->poisson);
@@ -401,4 +428,12 @@ void ax_vp_devices_free(ax_vp *v)
     free(v->meter);
     free(v->rec_gid);
     free(v->rec_step);
+    v->poisson = NULL;
+    v->spikegen = NULL;
+    v->dc = NULL;
+    v->meter = NULL;
+    v->rec_gid = NULL;
+    v->rec_step = NULL;
+    v->n_poisson = v->n_spikegen = v->n_dc = v->n_meter = 0;
+    v->n_rec_spk = v->cap_rec_spk = 0;
 }

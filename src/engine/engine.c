@@ -19,9 +19,10 @@ double ax_peak_rss_bytes(void)
     return (double)ru.ru_maxrss * 1024.0;
 }
 
-static void recorded_ranges(struct ax_engine_s *e)
+void ax_engine_recorded_ranges(struct ax_engine_s *e)
 {
     const ax_spec *s = e->spec;
+    memset(e->pop_recorded, 0, (size_t)s->n_pops);
     for (int k = 0; k < s->n_dev; k++) {
         if (s->dev[k].kind != AX_DEV_SPIKE_REC) continue;
         for (int t = 0; t < s->dev[k].n_targets; t++) {
@@ -68,7 +69,7 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     e->stats.pop_spikes = calloc((size_t)spec->n_pops, sizeof *e->stats.pop_spikes);
     AX_CHECK(e->vps && e->pop_recorded && e->rec_first && e->rec_count && e->stats.pop_spikes,
              err, AX_ENOMEM, "out of memory for the engine");
-    recorded_ranges(e);
+    ax_engine_recorded_ranges(e);
     return ax_engine_compact_pops(e, err);
 }
 
@@ -153,6 +154,139 @@ void ax_engine_set_spike_sink(ax_engine e, ax_spike_sink fn, void *ctx)
     e->sink_ctx = ctx;
 }
 
+void ax_engine_set_trace_sink(ax_engine e, ax_trace_sink fn, void *ctx)
+{
+    e->trace_sink = fn;
+    e->trace_ctx = ctx;
+}
+
+int ax_engine_owns(ax_engine e, int pop, int64_t id)
+{
+    if (pop < 0 || pop >= e->spec->n_pops || id < 0 || id >= e->spec->pops[pop].n) return 0;
+    return ax_part_rank(&e->part, e->spec->pops[pop].first_gid + id) == e->rank;
+}
+
+/* The block and index within it of neuron id of pop, which this rank owns. */
+static ax_status locate(ax_engine e, int pop, int64_t id, ax_block **b, int64_t *j,
+                        ax_error *err)
+{
+    AX_CHECK(ax_engine_owns(e, pop, id), err, AX_EINPUT,
+             "neuron %lld of population %s is not on rank %d", (long long)id,
+             pop >= 0 && pop < e->spec->n_pops ? e->spec->pops[pop].name : "?", e->rank);
+    int64_t gid = e->spec->pops[pop].first_gid + id;
+    ax_vp *v = &e->vps[ax_part_thread_of_vp(&e->part, ax_part_vp(&e->part, gid))];
+    *b = &v->blocks[pop];
+    *j = (gid - (*b)->gid0) / e->part.n_vp;
+    return AX_OK;
+}
+
+/* get (out) or set (in) n values of state variable var. */
+static ax_status state_io(ax_engine e, int pop, const char *var, int64_t n, const int64_t *ids,
+                          double *out, const double *in, ax_error *err)
+{
+    AX_CHECK(pop >= 0 && pop < e->spec->n_pops, err, AX_EINPUT, "no population %d", pop);
+    const ax_model_ops *m = e->vps[0].blocks[pop].ops;
+    int k = ax_model_state_index(m, var);
+    AX_CHECK(k >= 0, err, AX_EINPUT, "model %s has no state variable '%s'", m->name, var);
+    for (int64_t i = 0; i < n; i++) { /* validate all before changing any */
+        ax_block *b = NULL;
+        int64_t j = 0;
+        AX_TRY(locate(e, pop, ids[i], &b, &j, err));
+    }
+    for (int64_t i = 0; i < n; i++) {
+        ax_block *b = NULL;
+        int64_t j = 0;
+        locate(e, pop, ids[i], &b, &j, err);
+        double *x = b->ops->state(b->nr, k);
+        if (out) out[i] = x[j];
+        else x[j] = in[i];
+    }
+    return AX_OK;
+}
+
+ax_status ax_engine_state_get(ax_engine e, int pop, const char *var, int64_t n,
+                              const int64_t *ids, double *out, ax_error *err)
+{
+    return state_io(e, pop, var, n, ids, out, NULL, err);
+}
+
+ax_status ax_engine_state_set(ax_engine e, int pop, const char *var, int64_t n,
+                              const int64_t *ids, const double *values, ax_error *err)
+{
+    return state_io(e, pop, var, n, ids, NULL, values, err);
+}
+
+ax_status ax_engine_param_set_local(ax_engine e, int pop, const char *name, int64_t n,
+                                    const int64_t *ids, const double *values, ax_error *err)
+{
+    AX_CHECK(pop >= 0 && pop < e->spec->n_pops, err, AX_EINPUT, "no population %d", pop);
+    const ax_model_ops *m = e->vps[0].blocks[pop].ops;
+    int k = ax_model_param_index(m, name);
+    AX_CHECK(k >= 0, err, AX_EINPUT, "model %s has no parameter '%s'", m->name, name);
+    for (int64_t i = 0; i < n; i++) {
+        ax_block *b = NULL;
+        int64_t j = 0;
+        AX_TRY(locate(e, pop, ids[i], &b, &j, err));
+        AX_CHECK(b->ops->param_array(b->nr, k), err, AX_EINPUT,
+                 "model %s keeps '%s' per population, not per neuron", m->name, name);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        ax_block *b = NULL;
+        int64_t j = 0;
+        locate(e, pop, ids[i], &b, &j, err);
+        b->ops->param_array(b->nr, k)[j] = values[i];
+    }
+    for (int t = 0; t < e->threads; t++) {
+        ax_block *b = &e->vps[t].blocks[pop];
+        if (b->n && b->ops->sync) b->ops->sync(b->nr);
+    }
+    return AX_OK;
+}
+
+ax_status ax_engine_reset(ax_engine e, ax_error *err)
+{
+    ax_status st = AX_OK;
+    if (e->outs.rec)
+        st = AX_FAIL(err, AX_EINPUT, "cannot reset while an output file is being written; "
+                     "close it first");
+    for (int t = 0; st == AX_OK && t < e->threads; t++) {
+        ax_vp *v = &e->vps[t];
+        for (int p = 0; st == AX_OK && p < e->spec->n_pops; p++)
+            st = ax_vp_make_block(e, v, p, 0, err);
+        ax_vp_clear_dynamics(e, v);
+        ax_vp_devices_seek(v, 0);
+    }
+    e->n_recv = 0;
+    e->t_now = e->t_prev = 0;
+    return ax_engine_agree(e, st, err);
+}
+
+ax_status ax_engine_refresh_pop(ax_engine e, int pop, ax_error *err)
+{
+    AX_CHECK(pop >= 0 && pop < e->spec->n_pops, err, AX_EINPUT, "no population %d", pop);
+    for (int t = 0; t < e->threads; t++) AX_TRY(ax_vp_make_block(e, &e->vps[t], pop, 1, err));
+    return AX_OK;
+}
+
+ax_status ax_engine_refresh_devices(ax_engine e, ax_error *err)
+{
+    AX_CHECK(!e->outs.rec, err, AX_EINPUT,
+             "devices cannot change while an output file is being written");
+    int64_t lo, hi;
+    ax_spec_delay_range(e->spec, &lo, &hi);
+    AX_CHECK(hi <= e->max_delay, err, AX_EINPUT,
+             "a device delay of %lld steps exceeds the built maximum delay of %lld steps",
+             (long long)hi, (long long)e->max_delay);
+    ax_engine_recorded_ranges(e);
+    for (int t = 0; t < e->threads; t++) {
+        ax_vp *v = &e->vps[t];
+        ax_vp_devices_free(v);
+        AX_TRY(ax_vp_devices(e, v, err));
+        ax_vp_devices_seek(v, e->t_now);
+    }
+    return AX_OK;
+}
+
 const ax_engine_stats *ax_engine_get_stats(ax_engine e)
 {
     return &e->stats;
@@ -167,6 +301,7 @@ void ax_engine_destroy(ax_engine *ep)
         ax_vp_free(&e->vps[t], e->spec->n_pops);
     }
     free(e->vps);
+    ax_outputs_free(&e->outs);
     ax_exchange_free(e);
     free(e->pop_recorded);
     free(e->compact);

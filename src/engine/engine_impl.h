@@ -120,11 +120,13 @@ typedef struct ax_meter {
     int64_t interval;   /* steps */
     int64_t n;          /* recorded neurons here */
     uint64_t *node_id;  /* within population */
-    double **ptr;       /* [v * n + j] -> state array base; index sidx[j] */
+    double **ptr;       /* [v] -> state array of variable var[v] of block blk; index sidx[j] */
+    int *var;           /* [v]: state variable index */
     int64_t *sidx;      /* index within its block's arrays */
     int blk;
     double *buf;        /* [row][v][j] */
     int64_t rows, cap_rows;
+    int64_t first_step; /* the row 0 sample's time in steps (valid when rows > 0) */
 } ax_meter;
 
 /* An injected fault (fault.c): AXON_FAULT, parsed once when the engine is made. */
@@ -203,13 +205,26 @@ struct ax_engine_s {
     int64_t cap_send, cap_recv, n_recv;
     int *scount, *sdispl, *rcount, *rdispl;
 
-    int64_t t_begin;          /* first step simulated (a restored checkpoint's time) */
+    /* time: t_now is the next step to simulate. Slices lie inside the cells
+     * [k D, (k+1) D) of the min-delay grid and are cut short at the end of a
+     * run_until call; the spikes of the last slice (which began at t_prev)
+     * wait in recv until the next slice delivers them. */
+    int64_t t_now, t_prev;
+    int64_t t_end;            /* the step the current run_until call runs to */
     int64_t ckpt_steps;       /* checkpoint interval in steps (multiple of D), 0: none */
     const char *ckpt_dir;
     volatile int *stop;       /* set by a signal handler: checkpoint and stop */
     char last_ckpt[4096];
     ax_spike_sink sink;       /* optional in-memory consumer of recorded spikes */
     void *sink_ctx;
+    ax_trace_sink trace_sink; /* optional in-memory consumer of multimeter rows */
+    void *trace_ctx;
+    struct ax_outputs {       /* what a run writes to (recording.c) */
+        ax_recorder rec;      /* attached HDF5 writer, or NULL (sinks may still listen) */
+        int *spk_ids;         /* [n_pops]: spike dataset ids of recorded populations */
+        int n_reports;        /* multimeter reports, one per (device, population) */
+        int *report_ids;
+    } outs;
     ax_fault fault;
 
     ax_engine_stats stats;
@@ -250,6 +265,14 @@ static inline int64_t ax_vp_local_index(const ax_vp *v, const ax_partition *p, i
 
 /* network.c */
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+/* (Re)create the neuron block of population p in v from the spec's
+ * parameters, at rest with the spec's initial values; the old block (if
+ * any) is destroyed. keep_state: carry the old block's dynamic state
+ * across (a parameter change between runs). */
+ax_status ax_vp_make_block(struct ax_engine_s *e, ax_vp *v, int p, int keep_state, ax_error *err);
+/* Zero ring buffers and spike buffers, tsodyks2 state to its initial
+ * values (reset to t = 0). */
+void ax_vp_clear_dynamics(const struct ax_engine_s *e, ax_vp *v);
 void ax_vp_free(ax_vp *v, int n_pops);
 /* Row of source gid (of population p) in a store, or -1. */
 int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid);
@@ -259,10 +282,18 @@ ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
 
 /* devices.c (built after network.c's blocks, freed before them) */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);
-void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0);
+void ax_vp_inject(struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1);
 void ax_vp_dc(ax_vp *v, int64_t n);
 void ax_vp_sample(ax_vp *v, int64_t n);
 void ax_vp_devices_free(ax_vp *v);
+/* Bring v's devices to step t: spike generators skip what was emitted
+ * before t, Poisson blocks and dc input are recomputed (after a restore,
+ * a reset or a device change). */
+void ax_vp_devices_seek(ax_vp *v, int64_t t);
+/* Point multimeters at the state arrays of block b (after it was re-created). */
+void ax_vp_meters_bind(ax_vp *v, int b);
+/* Which populations spike recorders cover (engine.c; after device changes). */
+void ax_engine_recorded_ranges(struct ax_engine_s *e);
 /* The vectorised Philox of devices.c, exposed so a test can compare it with ax_philox4. */
 void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
                              int64_t n, uint32_t *u);
@@ -283,17 +314,13 @@ ax_status ax_engine_agree(struct ax_engine_s *e, ax_status st, ax_error *err);
 void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev);
 void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1);
 
-/* recording.c: what a simulation writes to. */
-typedef struct ax_outputs {
-    ax_recorder rec;      /* NULL: nothing written (a spike sink may still listen) */
-    int *spk_ids;         /* [n_pops]: spike dataset ids of recorded populations */
-    int n_reports;        /* multimeter reports, one per (device, population) */
-    int *report_ids;
-} ax_outputs;
-/* Declare the datasets (collective). */
+/* recording.c: what a simulation writes to (e->outs). */
+typedef struct ax_outputs ax_outputs;
+/* Declare the datasets of o->rec from step e->t_now on (collective). */
 ax_status ax_outputs_open(struct ax_engine_s *e, ax_outputs *o, ax_error *err);
 /* Hand the buffered spikes to the sink and the writer and the buffered
- * traces to the writer (collective; the first failure is returned). */
+ * traces to the trace sink and the writer (collective; the first failure
+ * is returned). */
 ax_status ax_outputs_flush(struct ax_engine_s *e, const ax_outputs *o, ax_error *err);
 void ax_outputs_free(ax_outputs *o);
 

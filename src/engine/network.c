@@ -66,6 +66,41 @@ static void init_state(const ax_spec *s, const ax_partition *part, const ax_pop_
     }
 }
 
+ax_status ax_vp_make_block(struct ax_engine_s *e, ax_vp *v, int p, int keep_state, ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    const ax_pop_spec *ps = &s->pops[p];
+    ax_block *b = &v->blocks[p];
+    const ax_model_ops *m = ax_model_find(ps->model);
+    AX_CHECK(m && (!b->ops || b->ops == m), err, AX_EINTERNAL, "model '%s' vanished", ps->model);
+    double par[64];
+    AX_CHECK(m->n_params <= 64, err, AX_EINTERNAL, "too many parameters");
+    ax_model_defaults(m, par);
+    for (int k = 0; k < ps->n_params; k++)
+        par[ax_model_param_index(m, ps->params[k].name)] = ps->params[k].value;
+    ax_neurons *nr = NULL;
+    AX_TRY(m->create(par, e->h, b->n, &nr, err));
+    if (keep_state && b->nr && b->n > 0) {
+        AX_CHECK(m->n_ckpt > 0, err, AX_EINPUT,
+                 "model %s cannot change parameters between runs (it has no checkpoint state)",
+                 m->name);
+        double *tmp = malloc((size_t)b->n * (size_t)m->n_ckpt * sizeof *tmp);
+        if (!tmp) {
+            m->destroy(nr);
+            return AX_FAIL(err, AX_ENOMEM, "out of memory changing parameters of %s", ps->name);
+        }
+        m->ckpt_save(b->nr, tmp);
+        m->ckpt_load(nr, tmp);
+        free(tmp);
+    }
+    if (b->nr) m->destroy(b->nr);
+    b->ops = m;
+    b->nr = nr;
+    if (!keep_state) init_state(s, &e->part, ps, p, b);
+    ax_vp_meters_bind(v, p);
+    return AX_OK;
+}
+
 static ax_status make_blocks(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     const ax_spec *s = e->spec;
@@ -77,23 +112,32 @@ static ax_status make_blocks(struct ax_engine_s *e, ax_vp *v, ax_error *err)
         const ax_pop_spec *ps = &s->pops[p];
         ax_block *b = &v->blocks[p];
         b->pop = p;
-        b->ops = ax_model_find(ps->model);
-        AX_CHECK(b->ops, err, AX_EINTERNAL, "model '%s' vanished", ps->model);
         b->n = ax_part_count_owned(&e->part, v->vp, ps->first_gid, ps->n);
         b->gid0 = ax_part_first_owned(&e->part, v->vp, ps->first_gid);
         b->offset = off;
         off += b->n;
-        double par[64];
-        AX_CHECK(b->ops->n_params <= 64, err, AX_EINTERNAL, "too many parameters");
-        ax_model_defaults(b->ops, par);
-        for (int k = 0; k < ps->n_params; k++)
-            par[ax_model_param_index(b->ops, ps->params[k].name)] = ps->params[k].value;
-        AX_TRY(b->ops->create(par, e->h, b->n, &b->nr, err));
-        init_state(s, &e->part, ps, p, b);
+        AX_TRY(ax_vp_make_block(e, v, p, 0, err));
         if (b->ops->n_receptors > v->n_rec) v->n_rec = b->ops->n_receptors;
     }
     v->n_local = off;
     return AX_OK;
+}
+
+void ax_vp_clear_dynamics(const struct ax_engine_s *e, ax_vp *v)
+{
+    size_t n = (size_t)v->n_rec * (size_t)v->n_slots * (size_t)(v->n_local > 0 ? v->n_local : 1);
+    memset(v->ring, 0, n * sizeof *v->ring);
+    v->n_out = 0;
+    v->n_rec_spk = 0;
+    memset(v->pop_spikes, 0, (size_t)e->spec->n_pops * sizeof *v->pop_spikes);
+    ax_tso_rows *t = &v->tso;
+    for (int64_t row = 0; t->run && row < v->pl.n_src; row++) {
+        t->t_last[row] = 0;
+        for (int64_t r = t->run[row]; r < t->run[row + 1]; r++) {
+            t->x[r] = e->spec->proj[t->run_proj[r]].tso.x;
+            t->u[r] = e->spec->proj[t->run_proj[r]].tso.u;
+        }
+    }
 }
 
 /* ---- pass A: sources only ---------------------------------------------- */

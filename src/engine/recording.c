@@ -89,7 +89,7 @@ static ax_status declare_reports(struct ax_engine_s *e, ax_outputs *o, ax_error 
             for (int64_t j = 0; j < e->vps[t].meter[k].n; j++) ids[n++] = e->vps[t].meter[k].node_id[j];
         for (int q = 0; q < d->n_record; q++) vars[q] = d->record_from[q];
         double dt = (double)m0->interval * e->h;
-        int64_t first_row = (e->t_begin / m0->interval + 1) * m0->interval; /* in steps */
+        int64_t first_row = (e->t_now / m0->interval + 1) * m0->interval; /* in steps */
         ax_status st = ax_rec_report_declare(o->rec, e->spec->pops[m0->pop].name, d->n_record, vars,
                                              (size_t)n, ids, (double)first_row * e->h, dt,
                                              d->precision_double, &o->report_ids[k], err);
@@ -100,16 +100,27 @@ static ax_status declare_reports(struct ax_engine_s *e, ax_outputs *o, ax_error 
     return AX_OK;
 }
 
+/* Node ids of report k's columns, thread after thread (ids[n]). */
+static void report_columns(const struct ax_engine_s *e, int k, uint64_t *ids)
+{
+    int64_t n = 0;
+    for (int t = 0; t < e->threads; t++)
+        for (int64_t j = 0; j < e->vps[t].meter[k].n; j++) ids[n++] = e->vps[t].meter[k].node_id[j];
+}
+
 static ax_status flush_reports(struct ax_engine_s *e, const ax_outputs *o, ax_error *err)
 {
     ax_status st = AX_OK;
-    for (int k = 0; k < o->n_reports; k++) {
-        int64_t rows = e->vps[0].meter[k].rows, n = 0;
-        int nv = e->vps[0].meter[k].n_vars;
+    for (int k = 0; k < e->vps[0].n_meter; k++) {
+        const ax_meter *m0 = &e->vps[0].meter[k];
+        int64_t rows = m0->rows, n = 0;
+        int nv = m0->n_vars;
         for (int t = 0; t < e->threads; t++) n += e->vps[t].meter[k].n;
         int64_t cells = rows * nv * n;
         double *data = malloc((size_t)(cells > 0 ? cells : 1) * sizeof *data);
-        if (!data && st == AX_OK) st = AX_FAIL(err, AX_ENOMEM, "out of memory flushing traces");
+        uint64_t *ids = e->trace_sink ? malloc((size_t)(n > 0 ? n : 1) * sizeof *ids) : NULL;
+        if ((!data || (e->trace_sink && !ids)) && st == AX_OK)
+            st = AX_FAIL(err, AX_ENOMEM, "out of memory flushing traces");
         int64_t col = 0;
         for (int t = 0; data && t < e->threads; t++) {
             ax_meter *m = &e->vps[t].meter[k];
@@ -120,9 +131,18 @@ static ax_status flush_reports(struct ax_engine_s *e, const ax_outputs *o, ax_er
             col += m->n;
         }
         for (int t = 0; t < e->threads; t++) e->vps[t].meter[k].rows = 0;
-        ax_status w = ax_rec_report_append(o->rec, o->report_ids[k], data ? (size_t)rows : 0, data, err);
-        if (st == AX_OK) st = w;
+        if (e->trace_sink && data && ids && st == AX_OK) {
+            report_columns(e, k, ids);
+            st = e->trace_sink(e->trace_ctx, m0->dev, m0->pop, nv, rows, m0->first_step,
+                               m0->interval, n, ids, data, err);
+        }
+        if (o->rec) {
+            ax_status w = ax_rec_report_append(o->rec, o->report_ids[k], data ? (size_t)rows : 0,
+                                               data, err);
+            if (st == AX_OK) st = w;
+        }
         free(data);
+        free(ids);
     }
     return st;
 }
@@ -142,7 +162,13 @@ ax_status ax_outputs_flush(struct ax_engine_s *e, const ax_outputs *o, ax_error 
 {
     ax_status st = AX_OK;
     if (o->rec || e->sink) st = flush_spikes(e, o->rec, o->spk_ids, err);
-    ax_status w = o->rec ? flush_reports(e, o, err) : AX_OK;
+    else
+        for (int t = 0; t < e->threads; t++) e->vps[t].n_rec_spk = 0; /* nobody listens */
+    ax_status w = AX_OK;
+    if (o->rec || e->trace_sink) w = flush_reports(e, o, err);
+    else
+        for (int t = 0; t < e->threads; t++)
+            for (int k = 0; k < e->vps[t].n_meter; k++) e->vps[t].meter[k].rows = 0;
     return st == AX_OK ? w : st;
 }
 
@@ -150,5 +176,5 @@ void ax_outputs_free(ax_outputs *o)
 {
     free(o->spk_ids);
     free(o->report_ids);
-    o->spk_ids = o->report_ids = NULL;
+    *o = (ax_outputs){0};
 }

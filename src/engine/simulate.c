@@ -31,14 +31,14 @@ static void progress_line(const struct ax_engine_s *e, FILE *out, int64_t done, 
 }
 
 typedef struct {
-    ax_outputs out;
     FILE *progress;
     int64_t flush_steps;
     uint64_t k_comm, k_rec;   /* ax_ticks() */
 } sim_ctx;
 
 /* The master's work between slices: exchange, flush, progress, checkpoint.
- * Returns the agreed status (collective). */
+ * last: the slice ends the run_until call. Returns the agreed status
+ * (collective). */
 static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end, int last,
                                 double t_start, double *t_last, ax_error *err)
 {
@@ -59,11 +59,11 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
      * it) and flushes agree inside the recorder, so the reduction that picks
      * the message runs only after a failure, on every rank alike. */
     int flushed = 0;
-    if (st == AX_OK && (c->out.rec || e->sink) && (last || t_end % c->flush_steps == 0)) {
+    if (st == AX_OK && (last || t_end % c->flush_steps == 0)) {
         /* collective writes: every rank calls all of them, then one agreement */
         flushed = 1;
         st = ax_engine_fault(e, AX_FAULT_RECORD, err);
-        ax_status w = ax_outputs_flush(e, &c->out, err);
+        ax_status w = ax_outputs_flush(e, &e->outs, err);
         if (st == AX_OK) st = w;
     }
     c->k_rec += ax_ticks() - b;
@@ -72,20 +72,13 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
     if (st != AX_OK) return st;
     int due = e->ckpt_steps > 0 && t_end % e->ckpt_steps == 0 && !last;
     if (due || (stop && !last)) {
-        st = ax_engine_agree(e, ax_engine_checkpoint_now(e, &c->out, t_end, err), err);
+        st = ax_engine_agree(e, ax_engine_checkpoint_now(e, &e->outs, t_end, err), err);
         if (st == AX_OK && stop)
             st = AX_FAIL(err, AX_ESTOPPED, "stopped on a signal at t = %g ms; checkpoint %s; "
                          "continue with: axon run %s --restart %s", t_end * e->h, e->last_ckpt,
                          e->spec->path, e->last_ckpt);
     }
     return st;
-}
-
-static ax_status sim_setup(struct ax_engine_s *e, sim_ctx *c, ax_error *err)
-{
-    c->flush_steps = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
-    if (c->flush_steps < e->D) c->flush_steps = e->D;
-    return ax_outputs_open(e, &c->out, err);
 }
 
 /* Statistics after a simulation of t_sim seconds that took `ticks`. */
@@ -113,6 +106,7 @@ static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim, uin
     for (int t = 0; t < e->threads; t++) ev += e->vps[t].n_events;
     MPI_Allreduce(&ev, &s->n_events, 1, MPI_INT64_T, MPI_SUM, e->comm);
     free(cnt);
+    s->n_steps = e->t_now;
     s->n_spikes = 0;
     for (int p = 0; p < np; p++) s->n_spikes += s->pop_spikes[p];
     double rss = ax_peak_rss_bytes();
@@ -120,23 +114,37 @@ static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim, uin
     MPI_Allreduce(&rss, &s->peak_rss_sum, 1, MPI_DOUBLE, MPI_SUM, e->comm);
 }
 
-ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err)
+/* End of the slice that begins at t0 in a run to t_end: the next multiple of
+ * D (slices never cross the min-delay grid, so a continued run slices as an
+ * uninterrupted one does), or t_end. */
+static inline int64_t slice_end(int64_t t0, int64_t D, int64_t t_end)
 {
-    sim_ctx c = {.out = {.rec = rec}, .progress = progress};
-    ax_status st = ax_engine_agree(e, sim_setup(e, &c, err), err);
+    int64_t t1 = (t0 / D + 1) * D;
+    return t1 < t_end ? t1 : t_end;
+}
+
+ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_error *err)
+{
+    AX_CHECK(step >= e->t_now, err, AX_EINPUT,
+             "cannot run to step %lld: the simulation is already at step %lld",
+             (long long)step, (long long)e->t_now);
+    sim_ctx c = {.progress = progress};
+    c.flush_steps = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
+    if (c.flush_steps < e->D) c.flush_steps = e->D;
+    e->n_steps = step;
     double t_start = MPI_Wtime(), t_last = t_start;
     uint64_t k_start = ax_ticks();
-    int64_t n_slices = (e->n_steps + e->D - 1) / e->D, sl0 = e->t_begin / e->D;
-    volatile int stop = st != AX_OK;
+    volatile int stop = 0;
+    ax_status st = AX_OK;
     #pragma omp parallel num_threads(e->threads)
     {
         ax_vp *v = &e->vps[omp_get_thread_num()];
-        for (int64_t sl = sl0; sl < n_slices && !stop; sl++) {
-            int64_t t0 = sl * e->D, t1 = t0 + e->D < e->n_steps ? t0 + e->D : e->n_steps;
+        for (int64_t t0 = e->t_now; t0 < step && !stop;) {
+            int64_t t1 = slice_end(t0, e->D, step);
             uint64_t a = ax_ticks();
-            if (sl > 0) ax_vp_deliver(e, v, t0 - e->D);
+            ax_vp_deliver(e, v, e->t_prev); /* the last slice's spikes (none at 0) */
             uint64_t a2 = ax_ticks();
-            ax_vp_inject(e, v, t0);
+            ax_vp_inject(e, v, t0, t1);
             uint64_t b = ax_ticks();
             ax_vp_update(e, v, t0, t1);
             v->k_deliver += a2 - a;
@@ -149,16 +157,41 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
             }
             #pragma omp master
             {
-                if (between_slices(e, &c, t1, sl == n_slices - 1, t_start, &t_last, err) != AX_OK)
+                e->t_prev = t0; /* recv holds this slice's spikes after the exchange */
+                ax_status s = between_slices(e, &c, t1, t1 == step, t_start, &t_last, err);
+                e->t_now = t1;
+                if (s != AX_OK) {
+                    st = s;
                     stop = 1;
+                }
             }
             if (e->threads > 1) {
                 #pragma omp barrier
             }
+            t0 = t1;
         }
     }
-    if (st == AX_OK && stop) st = err->code ? err->code : AX_EINTERNAL;
     sim_stats(e, &c, MPI_Wtime() - t_start, ax_ticks() - k_start);
-    ax_outputs_free(&c.out);
     return st;
+}
+
+ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err)
+{
+    ax_status st = ax_engine_attach_recorder(e, rec, err);
+    if (st == AX_OK) st = ax_engine_run_until(e, (int64_t)llround(e->spec->sim.t_sim / e->h),
+                                              progress, err);
+    ax_outputs_free(&e->outs);
+    return st;
+}
+
+ax_status ax_engine_attach_recorder(ax_engine e, ax_recorder rec, ax_error *err)
+{
+    ax_outputs_free(&e->outs);
+    e->outs.rec = rec;
+    return ax_engine_agree(e, ax_outputs_open(e, &e->outs, err), err);
+}
+
+int64_t ax_engine_step(ax_engine e)
+{
+    return e->t_now;
 }
