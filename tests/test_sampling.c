@@ -2,7 +2,10 @@
  * free-membrane statistics (closed forms vs a simulated iaf_cond_exp with
  * its threshold disabled, driven through the model API), translation
  * round trips and the PSP-integral property, fits on known curves, the
- * event-driven state accumulator, the Boltzmann enumeration and DKL.
+ * event-driven state accumulator, the Boltzmann enumeration and DKL; sbs's
+ * settings: tau_refrac_virtual in the translation, i_offset out of the
+ * mean, the BM network with tso_parameters / weight_rescale and a network
+ * background apart from the calibration's (white box: ax_bm_build_net).
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 
 #include "axon/model.h"
 #include "axon/sampling.h"
+#include "sampling_impl.h"
 
 static const char *kTutorial =
     "sampler:\n"
@@ -139,14 +143,15 @@ static ax_calibration cal_of(const ax_sampler *s, double alpha, double v_p05)
     return c;
 }
 
-/* Mean over t_ref of the HCS PSP of weight w, integrated numerically. */
+/* Mean over the on-time (t_ref, or tau_refrac_virtual) of the HCS PSP of
+ * weight w, integrated numerically. */
 static double mean_psp(const ax_calibration *c, double b, double w)
 {
     double u, sd, g, te;
     ax_free_membrane(&c->s, ax_bias_to_v_rest(c, b), &u, &sd, &g, &te);
     double tau = w >= 0 ? c->s.tau_syn_ex : c->s.tau_syn_in;
     double dE = w >= 0 ? c->s.E_ex - u : c->s.E_in - u;
-    double sum = 0, T = c->s.t_ref;
+    double sum = 0, T = c->s.t_ref_virtual > 0 ? c->s.t_ref_virtual : c->s.t_ref;
     int N = 200000;
     for (int k = 0; k < N; k++) {
         double t = (k + 0.5) * T / N;
@@ -190,6 +195,97 @@ static void test_translation(void)
     t.tau_syn_ex *= 1 + 1e-7;
     ax_calibration c3 = cal_of(&t, 0.8, -50.0);
     CU_ASSERT(isfinite(w0) && fabs(ax_weight_theo_to_bio(&c3, 0, 1.0) / w0 - 1) < 1e-5);
+}
+
+/* sbs's tau_refrac_virtual (sbs/samplers.py _calc_factor_weights_theo_to_bio:
+ * tau_r = tau_refrac_calibration) and i_offset (sbs/utils.py: not in the
+ * free-membrane mean). */
+static void test_sbs_settings(void)
+{
+    ax_sampler s;
+    tutorial(&s);
+    ax_calibration c = cal_of(&s, 0.795, -50.623);
+    double w10 = ax_weight_theo_to_bio(&c, 0.2, 1.0);
+    c.s.t_ref_virtual = 10.5;
+    double w105 = ax_weight_theo_to_bio(&c, 0.2, 1.0);
+    CU_ASSERT(fabs(w105 / w10 - 1) > 0.01); /* it matters (~1.7 %) */
+    for (double W = -1.0; W <= 1.0; W += 0.5) { /* mean PSP over 10.5 ms = alpha_u W */
+        if (W == 0) continue;
+        double b = 0.2, w = ax_weight_theo_to_bio(&c, b, W), u, sd, g, te;
+        ax_free_membrane(&c.s, ax_bias_to_v_rest(&c, b), &u, &sd, &g, &te);
+        CU_ASSERT_DOUBLE_EQUAL(mean_psp(&c, b, w), 0.795 * s.g_L / g * W, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(ax_weight_bio_to_theo(&c, b, w), W, 1e-12);
+    }
+    double u0, u1, sd0, sd1;
+    ax_free_membrane(&s, -52.0, &u0, &sd0, NULL, NULL);
+    s.I_e = 150.0;
+    ax_free_membrane(&s, -52.0, &u1, &sd1, NULL, NULL);
+    CU_ASSERT(u0 == u1 && sd0 == sd1);
+    /* the sampler file takes it as a parameter; nonsense is refused */
+    const char *y = "sampler:\n  model: IF_cond_exp\n  params: {tau_refrac: 10.0, "
+                    "tau_refrac_virtual: 10.5}\n  background: {excitatory: {rate: 10, "
+                    "weight: 0.001}}\n";
+    ax_sampler t;
+    ax_error err = {0};
+    CU_ASSERT_FATAL(ax_sampler_parse(y, strlen(y), "v.yaml", &t, NULL, &err) == AX_OK);
+    CU_ASSERT(t.t_ref_virtual == 10.5 && ax_sampler_t_on(&t) == 10.5 && t.t_ref == 10.0);
+    const char *bad = "sampler:\n  model: IF_cond_exp\n  params: {tau_refrac_virtual: -1}\n"
+                      "  background: {excitatory: {rate: 10, weight: 0.001}}\n";
+    CU_ASSERT(ax_sampler_parse(bad, strlen(bad), "w.yaml", &t, NULL, &err) == AX_EINPUT);
+    CU_ASSERT(strstr(err.msg, "tau_refrac_virtual") != NULL);
+}
+
+/* The BM network: renewing synapses take the calibrations' tso_parameters
+ * and weight_rescale (sbs/network.py create_connectivity), populations the
+ * top-level (network) background; static synapses refuse non-default tso. */
+static void test_bm_net(void)
+{
+    ax_sampler s;
+    tutorial(&s);
+    ax_calibration cal[2] = {cal_of(&s, 0.795, -50.6), cal_of(&s, 0.8, -50.5)};
+    double W[4] = {0, 0.5, 0.5, 0}, b[2] = {0.1, -0.2}, w_bio[4], v_rest[2];
+    cal[1].s.tau_syn_ex = 7.0;
+    for (int i = 0; i < 2; i++) {
+        cal[i].has_net_bg = 1;
+        cal[i].net_rate_ex = 4000, cal[i].net_w_ex = 1.2, cal[i].net_rate_in = 2000;
+        cal[i].net_w_in = -1.5;
+    }
+    ax_bm bm = {.n = 2, .W = W, .b = b, .cal = cal, .duration = 10, .burn_in = 0, .dt = 0.1,
+                .delay = 0.1, .seed = 1, .renewing = 1};
+    bm.tso = (ax_calib_tso){.U = 0.5, .u = 0.4, .x = 0.9, .tau_fac = 20, .weight_rescale = 1.5};
+    ax_samp_net net;
+    ax_error err = {0};
+    CU_ASSERT_FATAL(ax_bm_build_net(&bm, &net, w_bio, v_rest, &err) == AX_OK);
+    CU_ASSERT_FATAL(net.spec.n_proj == 2);
+    for (int k = 0; k < 2; k++) {
+        const ax_proj_spec *p = &net.spec.proj[k];
+        int j = p->tgt;
+        CU_ASSERT(p->syn_model == AX_SYN_TSODYKS2);
+        CU_ASSERT_DOUBLE_EQUAL(p->weight.value, 1.5 * w_bio[p->src * 2 + j], 1e-12);
+        CU_ASSERT_DOUBLE_EQUAL(w_bio[p->src * 2 + j], ax_weight_theo_to_bio(&cal[j], b[j], 0.5),
+                               1e-12); /* the translation uses the calibration's background */
+        CU_ASSERT(p->tso.U == 0.5 && p->tso.u == 0.4 && p->tso.x == 0.9 && p->tso.tau_fac == 20);
+        CU_ASSERT(p->tso.tau_rec == cal[j].s.tau_syn_ex); /* unset: the target's tau_syn */
+    }
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT(net.bg[i].rate_ex == 4000 && net.bg[i].w_ex == 1.2);
+        CU_ASSERT(net.bg[i].rate_in == 2000 && net.bg[i].w_in == -1.5);
+        CU_ASSERT_DOUBLE_EQUAL(v_rest[i], cal[i].v_p05 + cal[i].alpha * b[i], 1e-12);
+    }
+    ax_samp_net_free(&net);
+    bm.tso.tau_rec = 3.0;
+    CU_ASSERT_FATAL(ax_bm_build_net(&bm, &net, w_bio, v_rest, &err) == AX_OK);
+    CU_ASSERT(net.spec.proj[0].tso.tau_rec == 3.0 && net.spec.proj[1].tso.tau_rec == 3.0);
+    ax_samp_net_free(&net);
+    CU_ASSERT(ax_bm_check_tso(&bm, &err) == AX_OK);
+    bm.renewing = 0; /* static synapses would ignore them: refused */
+    CU_ASSERT(ax_bm_check_tso(&bm, &err) == AX_EINPUT && strstr(err.msg, "tso_parameters"));
+    CU_ASSERT_FATAL(ax_bm_build_net(&bm, &net, w_bio, v_rest, &err) == AX_OK);
+    CU_ASSERT(net.spec.proj[0].syn_model == AX_SYN_STATIC);
+    CU_ASSERT_DOUBLE_EQUAL(net.spec.proj[0].weight.value, w_bio[1], 1e-12); /* no rescale */
+    ax_samp_net_free(&net);
+    ax_calib_tso_default(&bm.tso);
+    CU_ASSERT(ax_bm_check_tso(&bm, &err) == AX_OK);
 }
 
 static void test_fit(void)
@@ -323,6 +419,8 @@ int main(void)
     CU_add_test(s, "free membrane closed forms (reference 1.3)", test_free_membrane_closed_form);
     CU_add_test(s, "free membrane simulated vs closed forms", test_free_membrane_simulated);
     CU_add_test(s, "translation round trip and PSP integral", test_translation);
+    CU_add_test(s, "sbs's tau_refrac_virtual and i_offset", test_sbs_settings);
+    CU_add_test(s, "BM network: tso_parameters, weight_rescale, network background", test_bm_net);
     CU_add_test(s, "logistic and erf fits", test_fit);
     CU_add_test(s, "event-driven state accumulator", test_accumulator);
     CU_add_test(s, "Boltzmann enumeration and DKL", test_theory_dkl);

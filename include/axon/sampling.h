@@ -36,7 +36,18 @@ typedef struct ax_sampler {
     double tau_syn_ex, tau_syn_in, I_e;         /* ms, ms, pA */
     double rate_ex, w_ex;                       /* Hz, nS|pA (w_ex > 0) */
     double rate_in, w_in;                       /* Hz, nS|pA (w_in < 0: inhibitory) */
+    double t_ref_virtual; /* ms, sbs's tau_refrac_virtual (0: unset): the on-time of a
+                           * spike in p_on, in the weight translation and in the sampled
+                           * states in place of t_ref (sbs/db/neuron_parameters.py
+                           * tau_refrac_calibration); the neuron's refractory time stays t_ref */
 } ax_sampler;
+
+/* The time a spike switches its sampler on (z = 1): tau_refrac_virtual if
+ * set, else t_ref (sbs's tau_refrac_calibration). Can't fail. */
+static inline double ax_sampler_t_on(const ax_sampler *s)
+{
+    return s->t_ref_virtual > 0 ? s->t_ref_virtual : s->t_ref;
+}
 
 /* How a calibration is run (defaults: ax_calib_opts_default, = sbs's). */
 typedef struct ax_calib_opts {
@@ -69,9 +80,30 @@ typedef struct ax_fit {
     int iterations;
 } ax_fit;
 
+/* sbs's TsoParameters (sbs/db/__init__.py): the saturating ("renewing")
+ * synapses onto a sampler, NEST tsodyks2_synapse parameters plus a factor
+ * on the translated weights. sbs applies them only with saturating
+ * synapses (sbs/network.py create_connectivity), axon with `synapses:
+ * renewing`. Defaults (sbs's): U = u = 1, x = 0, weight_rescale = 1,
+ * tau_rec unset (= the target's tau_syn of the weight's sign), tau_fac
+ * unset (= 0, no facilitation). */
+typedef struct ax_calib_tso {
+    double U, u, x;
+    double tau_rec;        /* ms, 0: unset */
+    double tau_fac;        /* ms, 0: unset (no facilitation) */
+    double weight_rescale;
+} ax_calib_tso;
+
+/* sbs's defaults (TsoParameters.data_attribute_defaults). Can't fail. */
+void ax_calib_tso_default(ax_calib_tso *t);
+/* 1 when t equals sbs's defaults (a static synapse then means the same). */
+int ax_calib_tso_is_default(const ax_calib_tso *t);
+
 /* A calibrated sampler. Arrays are owned (ax_calibration_free). */
 typedef struct ax_calibration {
-    ax_sampler s;
+    ax_sampler s;          /* the sampler and its calibration background
+                            * (calibration.source_config): calibration and
+                            * weight translation use this one */
     ax_calib_opts o;
     double v_rest_min, v_rest_max; /* final sweep range, mV */
     int n;                         /* points */
@@ -82,7 +114,19 @@ typedef struct ax_calibration {
     double alpha, v_p05;           /* the fit named by o.fit */
     double wall_prescan, wall_final; /* s */
     int ranks, threads, prescan_rounds;
+    /* sbs's top-level SamplerConfiguration.source_config: the background a
+     * sampler gets in a network when it differs from the calibration's
+     * (sbs/samplers.py LIFsampler.source_config). Translation still uses
+     * s's (sbs's get_calibration_source_parameters). */
+    int has_net_bg;
+    double net_rate_ex, net_w_ex, net_rate_in, net_w_in; /* Hz, nS|pA (w_in <= 0) */
+    int has_tso;           /* the file gave tso_parameters (else null, sbs's defaults) */
+    ax_calib_tso tso;
 } ax_calibration;
+
+/* The sampler as it runs in a network: s with the top-level background
+ * when the calibration has one. Can't fail. */
+ax_sampler ax_calib_net_sampler(const ax_calibration *c);
 
 void ax_calibration_free(ax_calibration *c);
 
@@ -191,8 +235,11 @@ typedef struct ax_bm {
     double *checkpoints;   /* ms after burn-in, increasing, last = duration */
     int diag_warning;      /* 1 if a nonzero diagonal was zeroed */
     int asym_warning;      /* 1 if W was not symmetric and was symmetrised */
-    int renewing;          /* 1: tsodyks2 synapses as sbs's renewing ones (U = u = 1,
-                            * x = 0, tau_rec = the target's tau_syn, no facilitation) */
+    int renewing;          /* 1: tsodyks2 synapses as sbs's renewing (saturating) ones,
+                            * with tso's parameters (sbs's defaults: U = u = 1, x = 0,
+                            * tau_rec = the target's tau_syn, no facilitation) */
+    ax_calib_tso tso;      /* the calibrations' tso_parameters (all units share one, as
+                            * in sbs/network.py); used only when renewing */
 } ax_bm;
 
 /* Read a BM file (YAML/JSON): weights, biases, sampler (cal.json path or
@@ -200,6 +247,11 @@ typedef struct ax_bm {
  * delay, seed, synapses (static | renewing). */
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err);
 void ax_bm_free(ax_bm *bm);
+
+/* bm->tso against bm->renewing: with static synapses only sbs's default
+ * tso_parameters are allowed (sbs applies them only to saturating synapses;
+ * axon refuses rather than ignores them). AX_EINPUT naming the values. */
+ax_status ax_bm_check_tso(const ax_bm *bm, ax_error *err);
 
 /* bm->checkpoints for bm->duration: the list's entries in (0, duration),
  * increasing, (n = -1: 1, 2, 5 per decade from 10 ms), then the duration. */
@@ -231,12 +283,28 @@ void ax_bm_result_free(ax_bm_result *r);
 
 /* ---- files (io/sampling/calib_io.c, bm_io.c) ---- */
 
-/* sbs-compatible calibration JSON (SamplerConfiguration, PyNN units) with
- * extra fields under "axon". */
+/* sbs's calibration JSON (SamplerConfiguration, PyNN units; every number
+ * sbs declares float written as a JSON float, num_samples an integer;
+ * only sbs's attributes, so sbs logs no "Unexpected attribute"), and next
+ * to it the sidecar ax_calib_sidecar_path(path) with what only axon knows
+ * (both fits with errors and residuals, v_rest samples, spike counts,
+ * NEST-unit parameters, seed, ranks x threads, timings). */
 ax_status ax_calib_write_json(const ax_calibration *c, const char *path, ax_error *err);
-/* Read a calibration JSON written by axon (or sbs: then the sampler comes
- * from neuron_parameters/source_config and only alpha/v_p05 are known). */
+/* "cal.json" -> "cal.axon.json" (a path without .json gets .axon.json). */
+void ax_calib_sidecar_path(const char *json, char *out, size_t size);
+/* Read a calibration JSON written by axon (also the older layout with an
+ * "axon" block) or by sbs, for sampling: the fit is required. Every sbs
+ * setting is honoured or refused with file:line:col naming it (unknown
+ * keys, random-refractory or alpha-shaped neuron types, source types other
+ * than PoissonSourceConfiguration, ...). */
 ax_status ax_calib_read_json(const char *path, ax_calibration *c, ax_error *err);
+/* The same file as the input of a (re-)calibration, as sbs's
+ * LIFsampler(SamplerConfiguration.load(path)).calibrate() takes it: the fit
+ * may be missing; c->o gets axon's defaults overridden by the calibration's
+ * duration, dt, burn_in_time, num_samples, V_rest_min/max. Simulator
+ * settings (sim_setup_kwargs) other than spike_precision "on_grid" and the
+ * thread count are refused. */
+ax_status ax_calib_read_config(const char *path, ax_calibration *c, ax_error *err);
 /* HDF5 copy with the raw samples (serial; call from one rank). */
 ax_status ax_calib_write_h5(const ax_calibration *c, const char *path, ax_error *err);
 /* BM output (serial; rank 0). */

@@ -59,6 +59,7 @@ static ax_status parse_cal(ax_sctx *c, const ax_yn *n, ax_calibration *cal)
     AX_TRY(ax_spec_number(c, v, "v_p05", 0, &cal->v_p05));
     if (!(cal->alpha > 0)) return ax_spec_fail(c, a, "alpha must be > 0 (got %g)", cal->alpha);
     ax_calib_opts_default(&cal->o);
+    ax_calib_tso_default(&cal->tso);
     if (sm) return ax_samp_parse_sampler(c, sm, &cal->s);
     AX_TRY(ax_spec_string(c, sf, "sampler_file", path, sizeof path));
     rel_path(c->name, path, full, sizeof full);
@@ -150,6 +151,42 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *m, ax_bm *bm)
     return parse_checkpoints(c, ax_yn_get(m, "checkpoints"), bm);
 }
 
+/* The calibrations' tso_parameters: one set for all units (sbs/network.py
+ * refuses samplers with different ones), and acting only on renewing
+ * synapses (sbs applies them only with saturating synapses), so with
+ * static synapses anything but sbs's defaults is refused, never ignored. */
+static ax_status combine_tso(ax_sctx *c, const ax_yn *cal, const ax_yn *syn, ax_bm *bm)
+{
+    ax_calib_tso_default(&bm->tso);
+    for (int i = 0; i < bm->n; i++) {
+        ax_calib_tso t;
+        if (bm->cal[i].has_tso) t = bm->cal[i].tso;
+        else ax_calib_tso_default(&t);
+        if (i == 0) bm->tso = t;
+        else if (memcmp(&t, &bm->tso, sizeof t))
+            return ax_spec_fail(c, cal, "the calibrations of units 0 and %d have different "
+                                        "tso_parameters; sbs and axon take one set for all "
+                                        "samplers of a network", i);
+    }
+    ax_error e = {0};
+    if (ax_bm_check_tso(bm, &e) != AX_OK) return ax_spec_fail(c, syn ? syn : cal, "%s", e.msg);
+    return AX_OK;
+}
+
+/* Each unit's on-window (t_ref or tau_refrac_virtual) is whole steps. */
+static ax_status check_t_on(ax_sctx *c, const ax_yn *at, const ax_bm *bm)
+{
+    for (int i = 0; i < bm->n; i++) {
+        double t = ax_sampler_t_on(&bm->cal[i].s), k = t / bm->dt;
+        if (fabs(k - nearbyint(k)) > 1e-9 * fmax(1.0, k))
+            return ax_spec_fail(c, at, "unit %d: its on-time %g ms (%s) is not a multiple of dt "
+                                       "%g ms", i, t, bm->cal[i].s.t_ref_virtual > 0
+                                                          ? "tau_refrac_virtual" : "t_ref",
+                                bm->dt);
+    }
+    return AX_OK;
+}
+
 /* The whole BM file (an ax_yaml_parse_fn; out is the ax_bm). */
 static ax_status parse_bm(ax_sctx *c, const ax_yn *root, void *out)
 {
@@ -184,7 +221,10 @@ static ax_status parse_bm(ax_sctx *c, const ax_yn *root, void *out)
             return ax_spec_fail(c, d, "delay must be a multiple of dt and >= dt (got %g, dt %g)",
                                 bm->delay, bm->dt);
     }
-    return parse_samplers(c, ax_yn_get(m, "calibration"), bm);
+    const ax_yn *cal = ax_yn_get(m, "calibration");
+    AX_TRY(parse_samplers(c, cal, bm));
+    AX_TRY(combine_tso(c, cal, syn, bm));
+    return check_t_on(c, cal, bm);
 }
 
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)

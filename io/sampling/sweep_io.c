@@ -51,6 +51,9 @@ typedef struct col {
     size_t off;
 } col;
 
+/* Columns that files of earlier versions lack: read as 0 there. */
+static int optional_col(const char *name) { return !strcmp(name, "t_ref_virtual"); }
+
 #define R(f) offsetof(ax_task_row, f)
 static const col CAL_COLS[] = {
     {"id", C_I64, R(id)}, {"status", C_I32, R(status)}, {"seed", C_U64, R(seed)},
@@ -71,6 +74,7 @@ static const col CAL_COLS[] = {
     {"tau_syn_ex", C_D, R(s.tau_syn_ex)}, {"tau_syn_in", C_D, R(s.tau_syn_in)},
     {"I_e", C_D, R(s.I_e)}, {"rate_ex", C_D, R(s.rate_ex)}, {"w_ex", C_D, R(s.w_ex)},
     {"rate_in", C_D, R(s.rate_in)}, {"w_in", C_D, R(s.w_in)},
+    {"t_ref_virtual", C_D, R(s.t_ref_virtual)},
     {"dt", C_D, R(o.dt)}, {"duration", C_D, R(o.duration)}, {"burn_in", C_D, R(o.burn_in)},
     {"num_samples", C_I32, R(o.num_samples)}, {"fit_kind", C_I32, R(o.fit)},
     {"prescan", C_I32, R(o.prescan)}, {"p_min", C_D, R(o.p_min)}, {"p_max", C_D, R(o.p_max)},
@@ -475,6 +479,7 @@ static int read_rows(hid_t g, const layout *L, ax_sweep_table *t)
     for (size_t c = 0; ok && c < L->n_cols; c++) {
         const col *C = &L->cols[c];
         size_t w = C->t == C_I32 ? 4 : 8;
+        if (optional_col(C->name) && H5Lexists(g, C->name, H5P_DEFAULT) <= 0) continue;
         ok = get(g, C->name, h5type(C->t), buf, n);
         for (hsize_t i = 0; ok && i < n; i++)
             memcpy((unsigned char *)&t->res[i].row + C->off, buf + i * w, w);

@@ -38,6 +38,17 @@ ax_status ax_bm_set_checkpoints(ax_bm *bm, const double *list, int n, ax_error *
     return AX_OK;
 }
 
+ax_status ax_bm_check_tso(const ax_bm *bm, ax_error *err)
+{
+    const ax_calib_tso *t = &bm->tso;
+    AX_CHECK(bm->renewing || ax_calib_tso_is_default(t), err, AX_EINPUT,
+             "the calibrations' tso_parameters (U %g, u %g, x %g, tau_rec %g, tau_fac %g, "
+             "weight_rescale %g; 0 = unset) act only on saturating synapses, as in sbs (its "
+             "saturating_synapses_enabled); use `synapses: renewing`, or remove tso_parameters "
+             "from the calibration", t->U, t->u, t->x, t->tau_rec, t->tau_fac, t->weight_rescale);
+    return AX_OK;
+}
+
 void ax_bm_free(ax_bm *bm)
 {
     /* units sharing unit 0's calibration hold NULL sample arrays */

@@ -135,20 +135,23 @@ static ax_status gather_sink(void *ctx, int64_t n, const uint64_t *gid, const in
     return st;
 }
 
-/* sbs's renewing synapse (reference notes §1.7): NEST tsodyks2 with U = u =
- * 1, x = 0 (so each synapse's first spike has weight 0), no facilitation
- * and tau_rec = the target's synaptic time constant of the weight's sign.
- * With U = 1 the amplitude of spike n is w (1 - exp(-dt_n / tau_rec)), so
- * the residual of the previous PSC plus the new one adds up to w. */
-static void renewing(ax_proj_spec *p, const ax_sampler *target)
+/* sbs's renewing (saturating) synapse (sbs/network.py create_connectivity
+ * with saturating_synapses_enabled): NEST tsodyks2 with the calibrations'
+ * tso_parameters (sbs's defaults U = u = 1, x = 0: each synapse's first
+ * spike has weight 0), tau_rec = theirs or, unset, the target's synaptic
+ * time constant of the weight's sign, tau_fac = theirs or 0 (none). With
+ * U = 1 the amplitude of spike n is w (1 - exp(-dt_n / tau_rec)), so the
+ * residual of the previous PSC plus the new one adds up to w. */
+static void renewing(ax_proj_spec *p, const ax_sampler *target, const ax_calib_tso *t)
 {
     p->syn_model = AX_SYN_TSODYKS2;
-    p->tso = (ax_tso){.U = 1.0, .u = 1.0, .x = 0.0, .tau_fac = 0.0,
-                      .tau_rec = p->weight.value >= 0 ? target->tau_syn_ex : target->tau_syn_in};
+    double tau_syn = p->weight.value >= 0 ? target->tau_syn_ex : target->tau_syn_in;
+    p->tso = (ax_tso){.U = t->U, .u = t->u, .x = t->x, .tau_fac = t->tau_fac,
+                      .tau_rec = t->tau_rec > 0 ? t->tau_rec : tau_syn};
 }
 
-/* Build the network: unit i = population i, E_L from its bias. */
-static ax_status build_net(const ax_bm *bm, ax_samp_net *net, ax_bm_result *r, ax_error *err)
+ax_status ax_bm_build_net(const ax_bm *bm, ax_samp_net *net, double *w_bio, double *v_rest,
+                          ax_error *err)
 {
     int n = bm->n;
     char text[256];
@@ -156,17 +159,22 @@ static ax_status build_net(const ax_bm *bm, ax_samp_net *net, ax_bm_result *r, a
              bm->burn_in, bm->duration, bm->dt);
     AX_TRY(ax_samp_net_init(net, bm->dt, bm->burn_in + bm->duration, bm->seed, text, err));
     for (int i = 0; i < n; i++) {
-        r->v_rest[i] = ax_bias_to_v_rest(&bm->cal[i], bm->b[i]);
-        AX_TRY(ax_samp_net_add_pop(net, &bm->cal[i].s, 1, r->v_rest[i], err));
+        v_rest[i] = ax_bias_to_v_rest(&bm->cal[i], bm->b[i]);
+        ax_sampler run = ax_calib_net_sampler(&bm->cal[i]); /* its network background */
+        AX_TRY(ax_samp_net_add_pop(net, &run, 1, v_rest[i], err));
     }
+    /* sbs multiplies the translated weights by weight_rescale only with
+     * saturating synapses; w_bio keeps the translation itself */
+    double scale = bm->renewing ? bm->tso.weight_rescale : 1.0;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double W = bm->W[(size_t)i * n + j];
             double w = W != 0 ? ax_weight_theo_to_bio(&bm->cal[j], bm->b[j], W) : 0.0;
-            r->w_bio[(size_t)i * n + j] = w;
-            if (w == 0) continue;
-            AX_TRY(ax_samp_net_add_proj(net, i, j, w, bm->delay, err));
-            if (bm->renewing) renewing(&net->spec.proj[net->spec.n_proj - 1], &bm->cal[j].s);
+            w_bio[(size_t)i * n + j] = w;
+            if (w * scale == 0) continue;
+            AX_TRY(ax_samp_net_add_proj(net, i, j, w * scale, bm->delay, err));
+            if (bm->renewing)
+                renewing(&net->spec.proj[net->spec.n_proj - 1], &bm->cal[j].s, &bm->tso);
         }
     return ax_samp_net_finish(net, bm->dt, err);
 }
@@ -235,7 +243,9 @@ static ax_status prepare_ctx(const ax_bm *bm, bm_ctx *c, ax_error *err)
     }
     int64_t *R = malloc((size_t)n * sizeof *R);
     AX_CHECK_ALLOC(R, err, "refractory steps");
-    for (int i = 0; i < n; i++) R[i] = llround(bm->cal[i].s.t_ref / bm->dt);
+    /* on-window of a spike: sbs's tau_refrac_calibration (sbs/network.py
+     * get_bm_joint / cutils get_bm_joint_sim: tau_refrac_pss) */
+    for (int i = 0; i < n; i++) R[i] = llround(ax_sampler_t_on(&bm->cal[i].s) / bm->dt);
     ax_status st = ax_bm_acc_create(n, R, c->t0, CORR_MAX, &c->acc, err);
     free(R);
     return st;
@@ -252,7 +262,7 @@ ax_status ax_bm_run(const ax_bm *bm, MPI_Comm comm, int threads, FILE *progress,
     double t_start = MPI_Wtime();
     ax_status st = alloc_result(bm, res, err);
     if (st == AX_OK && c.rank == 0) st = prepare_ctx(bm, &c, err);
-    if (st == AX_OK) st = build_net(bm, &net, res, err);
+    if (st == AX_OK) st = ax_bm_build_net(bm, &net, res->w_bio, res->v_rest, err);
     int bad = st != AX_OK, any;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm);
     if (any && st == AX_OK) st = AX_FAIL(err, AX_EMPI, "another rank failed preparing the BM");

@@ -214,7 +214,9 @@ static ax_status sweep_p(const ax_sampler *s, const ax_calib_opts *o, const doub
 {
     AX_TRY(ax_calib_sweep(s, v, n, o->dt, duration, o->burn_in, o->seed, comm, threads, progress,
                           cnt, err));
-    for (int i = 0; i < n; i++) p[i] = (double)cnt[i] * s->t_ref / duration;
+    /* sbs/gather_data.py: p_on = num_spikes * tau_refrac_calibration / duration */
+    double t_on = ax_sampler_t_on(s);
+    for (int i = 0; i < n; i++) p[i] = (double)cnt[i] * t_on / duration;
     return AX_OK;
 }
 
@@ -288,6 +290,29 @@ static ax_status prescan(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm c
     return AX_OK;
 }
 
+void ax_calib_tso_default(ax_calib_tso *t)
+{
+    *t = (ax_calib_tso){.U = 1.0, .u = 1.0, .x = 0.0, .weight_rescale = 1.0};
+}
+
+int ax_calib_tso_is_default(const ax_calib_tso *t)
+{
+    ax_calib_tso d;
+    ax_calib_tso_default(&d);
+    return t->U == d.U && t->u == d.u && t->x == d.x && t->tau_rec == d.tau_rec &&
+           t->tau_fac == d.tau_fac && t->weight_rescale == d.weight_rescale;
+}
+
+ax_sampler ax_calib_net_sampler(const ax_calibration *c)
+{
+    ax_sampler s = c->s;
+    if (c->has_net_bg) {
+        s.rate_ex = c->net_rate_ex, s.w_ex = c->net_w_ex;
+        s.rate_in = c->net_rate_in, s.w_in = c->net_w_in;
+    }
+    return s;
+}
+
 void ax_calibration_free(ax_calibration *c)
 {
     if (!c) return;
@@ -304,6 +329,7 @@ ax_status ax_calibrate(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm com
     memset(cal, 0, sizeof *cal);
     cal->s = *s;
     cal->o = *o;
+    ax_calib_tso_default(&cal->tso);
     MPI_Comm_size(comm, &cal->ranks);
     cal->threads = threads;
     AX_TRY(ax_sampler_validate(s, err));

@@ -40,7 +40,7 @@ static const pname kNames[] = {
     {"cm", "C_m", 1000.0},        {"v_rest", "E_L", 1.0},        {"v_thresh", "V_th", 1.0},
     {"v_reset", "V_reset", 1.0},  {"tau_refrac", "t_ref", 1.0},  {"tau_syn_E", "tau_syn_ex", 1.0},
     {"tau_syn_I", "tau_syn_in", 1.0}, {"e_rev_E", "E_ex", 1.0},  {"e_rev_I", "E_in", 1.0},
-    {"i_offset", "I_e", 1000.0},
+    {"i_offset", "I_e", 1000.0},  {"tau_refrac_virtual", "t_ref_virtual", 1.0},
 };
 
 static double *field(ax_sampler *s, const char *nest)
@@ -56,6 +56,7 @@ static double *field(ax_sampler *s, const char *nest)
     if (!strcmp(nest, "E_ex")) return &s->E_ex;
     if (!strcmp(nest, "E_in")) return &s->E_in;
     if (!strcmp(nest, "I_e")) return &s->I_e;
+    if (!strcmp(nest, "t_ref_virtual")) return &s->t_ref_virtual;
     return NULL;
 }
 
@@ -115,7 +116,8 @@ static ax_status parse_param(ax_sctx *c, const ax_yn *key, const ax_yn *val, ax_
         return ax_spec_fail(c, key, "unknown sampler parameter '%s'; PyNN names: cm, tau_m, v_rest, "
                                     "v_thresh, v_reset, tau_refrac, tau_syn_E, tau_syn_I, e_rev_E, "
                                     "e_rev_I, i_offset; NEST names: C_m, g_L, tau_m, E_L, V_th, "
-                                    "V_reset, t_ref, tau_syn_ex, tau_syn_in, E_ex, E_in, I_e",
+                                    "V_reset, t_ref, tau_syn_ex, tau_syn_in, E_ex, E_in, I_e; "
+                                    "sbs's tau_refrac_virtual",
                             key->str);
     if ((f == &s->E_ex || f == &s->E_in) && s->kind == AX_SAMPLER_CURR)
         return ax_spec_fail(c, key, "'%s' is a conductance-model parameter; the sampler model is "
@@ -261,6 +263,8 @@ ax_status ax_sampler_validate(const ax_sampler *s, ax_error *err)
              s->V_reset, s->V_th);
     AX_CHECK(s->t_ref > 0, err, AX_EINPUT, "t_ref (tau_refrac) must be > 0 for sampling (got %g ms)",
              s->t_ref);
+    AX_CHECK(s->t_ref_virtual >= 0 && isfinite(s->t_ref_virtual), err, AX_EINPUT,
+             "tau_refrac_virtual must be > 0 ms, or unset (got %g ms)", s->t_ref_virtual);
     AX_CHECK(s->tau_syn_ex > 0 && s->tau_syn_in > 0, err, AX_EINPUT,
              "tau_syn_ex and tau_syn_in must be > 0 (got %g, %g)", s->tau_syn_ex, s->tau_syn_in);
     AX_CHECK(s->rate_ex > 0 || s->rate_in > 0, err, AX_EINPUT,

@@ -33,4 +33,12 @@ ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, doubl
 ax_status ax_samp_net_finish(ax_samp_net *n, double delay, ax_error *err);
 void ax_samp_net_free(ax_samp_net *n);
 
+/* The network of a Boltzmann machine (bm_run.c): unit i = population i with
+ * E_L = v_rest[i] from its bias and its network background, one
+ * one_to_one projection per nonzero translated weight (w_bio, n*n, the
+ * translation itself; with renewing synapses the projection carries w_bio
+ * x tso.weight_rescale and tsodyks2 parameters). Exposed for tests. */
+ax_status ax_bm_build_net(const ax_bm *bm, ax_samp_net *net, double *w_bio, double *v_rest,
+                          ax_error *err);
+
 #endif

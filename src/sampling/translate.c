@@ -1,7 +1,8 @@
 /* translate.c - free-membrane statistics and the Boltzmann <-> neuron
  * translation of sbs (reference-sampling-export.md §1.4-1.6).
  *
- * Bias: v_rest = v_p05 + alpha b. Weight: the mean over t_ref of the
+ * Bias: v_rest = v_p05 + alpha b. Weight: the mean over t_on (t_ref, or
+ * sbs's tau_refrac_virtual) of the
  * high-conductance-state PSP of the post-synaptic sampler (at its biased
  * mean potential) equals alpha_u W, with alpha_u = alpha g_L / g_tot
  * (COBA: the slope moved from v_rest space to membrane space) or alpha
@@ -20,17 +21,23 @@ static void background(const ax_sampler *s, double *x_ex, double *x_in)
     *x_in = fabs(s->w_in) * s->rate_in * 1e-3 * s->tau_syn_in;
 }
 
-/* Mean potential, total conductance and effective time constant at v_rest. */
+/* Mean potential, total conductance and effective time constant at v_rest.
+ * The offset current I_e is left out of the mean, as sbs does
+ * (sbs/utils.py IF_cond_exp_distribution, IF_curr_exp_distribution take
+ * i_offset into **sink), so translated weights equal sbs's for any
+ * i_offset. With I_e != 0 this mean is off the true free-membrane mean by
+ * I_e / g_tot (COBA: dE in the weight factor then differs by as much);
+ * docs/sampling.md §3 says so. */
 static void hcs(const ax_sampler *s, double v_rest, double *u, double *g_tot, double *tau_eff)
 {
     double a, b;
     background(s, &a, &b);
     if (s->kind == AX_SAMPLER_COND) {
         *g_tot = s->g_L + a + b;
-        *u = (s->E_ex * a + s->E_in * b + v_rest * s->g_L + s->I_e) / *g_tot;
+        *u = (s->E_ex * a + s->E_in * b + v_rest * s->g_L) / *g_tot;
     } else {
         *g_tot = s->g_L;
-        *u = v_rest + (a - b + s->I_e) / s->g_L;
+        *u = v_rest + (a - b) / s->g_L;
     }
     *tau_eff = s->C_m / *g_tot;
 }
@@ -85,7 +92,7 @@ static double factor(const ax_calibration *post, double b_post, int inhibitory)
     double u, g, te;
     hcs(s, ax_bias_to_v_rest(post, b_post), &u, &g, &te);
     double tau = inhibitory ? s->tau_syn_in : s->tau_syn_ex;
-    double t_r = s->t_ref;
+    double t_r = ax_sampler_t_on(s); /* sbs: tau_refrac_calibration */
     double alpha_u = s->kind == AX_SAMPLER_COND ? post->alpha * s->g_L / g : post->alpha;
     double dE = s->kind == AX_SAMPLER_COND ? (inhibitory ? u - s->E_in : s->E_ex - u) : 1.0;
     return alpha_u * t_r * g * psp_ratio(te, tau, t_r) / (dE * tau);

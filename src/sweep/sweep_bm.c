@@ -146,10 +146,12 @@ static ax_status validate(const ax_sweep sw, const double *v, int seed_swept, ax
     AX_CHECK(D >= dt * (1 - 1e-9) && on_grid(D, dt), err, AX_EINPUT,
              "delay %g ms must be a multiple of dt %g ms and >= dt", D, dt);
     for (int i = 0; i < sw->bm.n; i++) /* the on-window z = 1 lasts whole steps */
-        AX_CHECK(on_grid(sw->bm.cal[i].s.t_ref, dt), err, AX_EINPUT,
-                 "t_ref %g ms of unit %d is not a multiple of dt %g ms", sw->bm.cal[i].s.t_ref, i,
-                 dt);
-    return AX_OK;
+        AX_CHECK(on_grid(ax_sampler_t_on(&sw->bm.cal[i].s), dt), err, AX_EINPUT,
+                 "%s %g ms of unit %d is not a multiple of dt %g ms",
+                 sw->bm.cal[i].s.t_ref_virtual > 0 ? "tau_refrac_virtual" : "t_ref",
+                 ax_sampler_t_on(&sw->bm.cal[i].s), i, dt);
+    ax_bm probe = {.renewing = v[AX_BMP_SYNAPSES] == 1, .tso = sw->bm.tso};
+    return ax_bm_check_tso(&probe, err);
 }
 
 /* Copy the base with the task's values (bm zeroed on failure). */
@@ -160,7 +162,8 @@ static ax_status copy_base(const ax_sweep sw, const double *v, uint64_t seed, ax
     size_t n = (size_t)b->n;
     *bm = (ax_bm){.n = b->n, .duration = v[AX_BMP_DURATION], .burn_in = v[AX_BMP_BURN_IN],
                   .dt = v[AX_BMP_DT], .delay = v[AX_BMP_DELAY], .seed = seed,
-                  .renewing = v[AX_BMP_SYNAPSES] != 0, .diag_warning = b->diag_warning, .asym_warning = b->asym_warning};
+                  .renewing = v[AX_BMP_SYNAPSES] != 0, .diag_warning = b->diag_warning,
+                  .asym_warning = b->asym_warning, .tso = b->tso};
     bm->W = malloc(n * n * sizeof *bm->W);
     bm->b = malloc(n * sizeof *bm->b);
     bm->cal = malloc(n * sizeof *bm->cal);
