@@ -6,6 +6,8 @@
 # 150 x 1e5 ms run is tests/test_sampling_slow.sh). Also: the JSON has sbs's fields and
 # our extras, the HDF5 copy holds the raw samples, a fixed seed reproduces
 # the counts exactly and 1x1 equals 2 ranks x 2 threads, bad input exits 2.
+# (axon's extras are in the sidecar cal.axon.json since the sbs file holds
+# only sbs's attributes.)
 : "${top_srcdir:=.}" "${AXON:=./axon}" "${PYTHON:=python3}"
 : "${MPIEXEC:=mpiexec}" "${MPIEXEC_ARGS:=--oversubscribe}"
 ex="$top_srcdir/examples/sampler_tutorial.yaml"
@@ -20,7 +22,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$PYTHON" - tests/sampling_cal.json tests/sampling_cal.h5 <<'PY' || fails=$((fails + 1))
 import json, sys
 c = json.load(open(sys.argv[1]))
-cal, ax = c["calibration"], c["axon"]
+cal = c["calibration"]
+ax = json.load(open(sys.argv[1][:-5] + ".axon.json"))  # axon's extras: the sidecar
 assert c["_type"] == "SamplerConfiguration" and cal["_type"] == "Calibration"
 assert c["neuron_parameters"]["pynn_model"] == "IF_cond_exp" and c["neuron_parameters"]["cm"] == 0.2
 assert cal["num_samples"] == 80 and len(cal["samples_p_on"]) == 80 and cal["duration"] == 10000
@@ -53,7 +56,7 @@ $MPIEXEC -n 2 $MPIEXEC_ARGS -x OMP_WAIT_POLICY "$AXON" calibrate "$ex" -o tests/
   || fail "small calibration 2x2"
 "$PYTHON" - tests/sampling_c1.json tests/sampling_c1b.json tests/sampling_c4.json <<'PY' || fails=$((fails + 1))
 import json, sys
-n = [json.load(open(p))["axon"]["samples_n_spikes"] for p in sys.argv[1:]]
+n = [json.load(open(p[:-5] + ".axon.json"))["samples_n_spikes"] for p in sys.argv[1:]]
 assert sum(n[0]) > 0, "no spikes"
 assert n[0] == n[1], "same seed, different counts"
 assert n[0] == n[2], "1x1 and 2x2 differ: %s vs %s" % (n[0], n[2])
@@ -67,5 +70,5 @@ printf '%s\n' "$out" | grep -q "sampling_bad.yaml:3:.*bogus" || fail "no file:li
 rm -f tests/sampling_bad.yaml
 "$AXON" calibrate --help | grep -q "usage: \[mpirun -np R\] axon calibrate" || fail "--help"
 echo "$fails failures"
-[ "$fails" -eq 0 ] && rm -f tests/sampling_cal.json tests/sampling_cal.h5 tests/sampling_c1.json tests/sampling_c1.h5 tests/sampling_c1b.json tests/sampling_c1b.h5 tests/sampling_c4.json tests/sampling_c4.h5
+[ "$fails" -eq 0 ] && rm -f tests/sampling_cal.json tests/sampling_cal.axon.json tests/sampling_cal.h5 tests/sampling_c1.json tests/sampling_c1.axon.json tests/sampling_c1.h5 tests/sampling_c1b.json tests/sampling_c1b.axon.json tests/sampling_c1b.h5 tests/sampling_c4.json tests/sampling_c4.axon.json tests/sampling_c4.h5
 [ "$fails" -eq 0 ]

@@ -13,7 +13,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
   -t "${OMP_NUM_THREADS:-2}" || fail "calibrate"
 "$PYTHON" - tests/sampling_full.json <<'PY' || fails=$((fails + 1))
 import json, sys
-c = json.load(open(sys.argv[1])); f = c["calibration"]["fit"]; ax = c["axon"]
+c = json.load(open(sys.argv[1])); f = c["calibration"]["fit"]
+ax = json.load(open(sys.argv[1][:-5] + ".axon.json"))
 print("alpha %.4f +- %.4f mV, v_p05 %.4f +- %.4f mV, final sweep %.1f s" % (
     f["alpha"], ax["logistic"]["alpha_se"], f["v_p05"], ax["logistic"]["v_p05_se"], ax["wall_final_s"]))
 assert abs(f["alpha"] / 0.795 - 1) < 0.03 and abs(f["v_p05"] + 50.623) < 0.05

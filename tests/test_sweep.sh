@@ -80,12 +80,13 @@ import sys, json, h5py
 t = h5py.File(sys.argv[1], "r")["tasks"]; c = json.load(open(sys.argv[2])); k = int(sys.argv[3])
 assert c["_type"] == "SamplerConfiguration"
 assert c["calibration"]["fit"]["alpha"] == t["alpha"][k] and c["calibration"]["fit"]["v_p05"] == t["v_p05"][k]
-assert c["calibration"]["num_samples"] == 8 and c["axon"]["seed"] == int(t["seed"][k])
+ax = json.load(open(sys.argv[2][:-5] + ".axon.json"))
+assert c["calibration"]["num_samples"] == 8 and ax["seed"] == int(t["seed"][k])
 assert abs(c["neuron_parameters"]["tau_m"] - t["params"][k, 0]) < 1e-12
 print("export ok")
 PY
 "$AXON" sweep export tests/sweep_bad.h5 --task 1 -o tests/sweep_cal.json 2>/dev/null
 [ $? -eq 2 ] || fail "export of a failed task did not exit 2"
 
-[ $fails -eq 0 ] && rm -rf tests/sweep_1.h5 tests/sweep_3.h5 tests/sweep_bad.h5 tests/sweep_cal.json tests/sweep_check.out tests/sweep_err.out
+[ $fails -eq 0 ] && rm -rf tests/sweep_1.h5 tests/sweep_3.h5 tests/sweep_bad.h5 tests/sweep_cal.json tests/sweep_cal.axon.json tests/sweep_check.out tests/sweep_err.out
 exit $((fails > 0))

@@ -19,7 +19,7 @@ typedef struct cal_opts {
     const char *file, *out, *h5;
     int threads, quiet, progress;
     double duration, burn_in;
-    int samples, no_prescan, have_range;
+    int samples, no_prescan, have_range;  /* no_prescan: --no-prescan */
     double v_min, v_max;
     long long seed;
     const char *fit;
@@ -28,11 +28,14 @@ typedef struct cal_opts {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: [mpirun -np R] axon calibrate SAMPLER.yaml -o cal.json [options]\n"
+            "usage: [mpirun -np R] axon calibrate SAMPLER.yaml|SBS.json -o cal.json [options]\n"
             "  Calibrate a LIF sampler (docs/sampling.md): pre-scan of v_rest for the sloped\n"
-            "  window, final sweep of independent samplers in one run, logistic and erf fits.\n\n"
+            "  window, final sweep of independent samplers in one run, logistic and erf fits.\n"
+            "  The input is a sampler file or a calibration JSON (sbs's or axon's), which is\n"
+            "  re-calibrated as sbs's LIFsampler.calibrate() does with its settings.\n\n"
             "options:\n"
-            "  -o, --output FILE   calibration JSON (sbs layout + \"axon\" extras; required)\n"
+            "  -o, --output FILE   calibration JSON in sbs's layout (required); axon's extras\n"
+            "                      go to FILE.axon.json beside it\n"
             "      --h5 FILE       HDF5 copy with the raw samples (default: FILE with .h5)\n"
             "  -t, --threads T     threads per rank (default OMP_NUM_THREADS)\n"
             "      --duration MS   override calibration.duration\n"
@@ -41,6 +44,8 @@ static void usage(FILE *f)
             "      --seed S        override calibration.seed\n"
             "      --fit KIND      logistic (default, as sbs) or erf\n"
             "      --range LO HI   skip the pre-scan, sweep v_rest over [LO, HI] mV\n"
+            "      --no-prescan    skip the pre-scan, sweep the input's v_rest window\n"
+            "                      (v_rest_min/v_rest_max, or an sbs file's V_rest_min/max)\n"
             AX_CLI_HELP_COMMON);
 }
 
@@ -60,6 +65,7 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
         else if (!strcmp(a, "--samples") && more && ax_cli_number(argv[i + 1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v, i++;
         else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
         else if (!strcmp(a, "--fit") && more) o->fit = argv[++i];
+        else if (!strcmp(a, "--no-prescan")) o->no_prescan = 1;
         else if (!strcmp(a, "--range") && i + 2 < argc && ax_cli_number(argv[i + 1], &o->v_min) && ax_cli_number(argv[i + 2], &o->v_max) && o->v_max > o->v_min) o->have_range = 1, i += 2;
         else if (ax_cli_common_opt(argc, argv, &i, &o->threads, &o->progress, &o->quiet)) continue;
         else if (ax_cli_positional(a, "calibrate", "bad option or value", "sampler file", &o->file, err))
@@ -84,7 +90,31 @@ static void apply(const cal_opts *o, ax_calib_opts *c)
     if (o->samples) c->num_samples = o->samples;
     if (o->seed >= 0) c->seed = (uint64_t)o->seed;
     if (o->fit) c->fit = strcmp(o->fit, "erf") ? AX_FIT_LOGISTIC : AX_FIT_ERF;
+    if (o->no_prescan) c->prescan = 0;
     if (o->have_range) c->prescan = 0, c->v_min = o->v_min, c->v_max = o->v_max;
+}
+
+/* The input: a sampler file, or a calibration JSON (sbs's layout) to
+ * re-calibrate with its settings, as sbs's calibrate() on a loaded
+ * SamplerConfiguration (sbs/samplers.py): pre-calibration from -80..-20 mV
+ * unless --no-prescan (then its V_rest_min..V_rest_max) or --range. *in
+ * keeps what the output carries over (top-level source_config,
+ * tso_parameters). */
+static ax_status load_input(const cal_opts *o, ax_sampler *s, ax_calib_opts *co,
+                            ax_calibration *in, ax_error *err)
+{
+    memset(in, 0, sizeof *in);
+    if (ax_cli_input_kind(o->file) != AX_CLI_CALIB) return ax_sampler_load(o->file, s, co, err);
+    AX_TRY(ax_calib_read_config(o->file, in, err));
+    *s = in->s;
+    *co = in->o; /* axon's defaults (pre-scan -80..-20 mV as sbs's PreCalibration) and the
+                  * file's dt, duration, burn_in_time, num_samples */
+    int window = in->v_rest_max > in->v_rest_min;
+    AX_CHECK(!o->no_prescan || o->have_range || window, err, AX_EINPUT,
+             "%s: --no-prescan sweeps the file's calibration.V_rest_min..V_rest_max, which it "
+             "does not give; use --range LO HI or the pre-scan", o->file);
+    if (o->no_prescan && window) co->v_min = in->v_rest_min, co->v_max = in->v_rest_max;
+    return AX_OK;
 }
 
 static void summary(const ax_calibration *c, const char *json, const char *h5)
@@ -116,13 +146,21 @@ static ax_status run(void *opts, int rank, ax_error *err)
     const cal_opts *o = opts;
     ax_sampler s;
     ax_calib_opts co;
-    AX_TRY(ax_sampler_load(o->file, &s, &co, err));
+    ax_calibration in;
+    ax_status ls = load_input(o, &s, &co, &in, err);
+    ax_calibration_free(&in);
+    AX_TRY(ls);
     apply(o, &co);
     int threads = o->threads ? o->threads : omp_get_max_threads();
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     FILE *prog = show && rank == 0 ? stderr : NULL;
     ax_calibration cal;
     ax_status st = ax_calibrate(&s, &co, MPI_COMM_WORLD, threads, prog, &cal, err);
+    if (st == AX_OK) { /* carried over from an sbs input, as sbs's write_config does */
+        cal.has_net_bg = in.has_net_bg, cal.net_rate_ex = in.net_rate_ex;
+        cal.net_w_ex = in.net_w_ex, cal.net_rate_in = in.net_rate_in, cal.net_w_in = in.net_w_in;
+        cal.has_tso = in.has_tso, cal.tso = in.tso;
+    }
     char h5[4096];
     if (o->h5) snprintf(h5, sizeof h5, "%s", o->h5);
     else {

@@ -55,6 +55,16 @@ int ax_cli_positional(const char *a, const char *cmd, const char *bad, const cha
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);
 
+/* What an input file is, from its top-level keys (YAML/JSON): `sweep:`,
+ * `boltzmann_machine:`, `sampler:`, an sbs SamplerConfiguration
+ * (`neuron_parameters:` or `_type:`), a NIR graph (*.nir), else a network
+ * spec. A file that cannot be read or parsed counts as a network spec, so
+ * the spec loader reports why, as `axon run` would. Can't fail. */
+typedef enum ax_cli_kind {
+    AX_CLI_SPEC = 0, AX_CLI_NIR, AX_CLI_SAMPLER, AX_CLI_CALIB, AX_CLI_BM, AX_CLI_SWEEP
+} ax_cli_kind;
+ax_cli_kind ax_cli_input_kind(const char *path);
+
 /* 1 if argv[i] is -h or --help. */
 int ax_cli_is_help(const char *arg);
 

@@ -7,7 +7,9 @@
 
 #include <mpi.h>
 
+#include "axon/file.h"
 #include "axon/record.h"
+#include "axon/yaml.h"
 #include "cli_impl.h"
 
 int ax_cli_report(const char *cmd, const ax_error *err)
@@ -91,4 +93,27 @@ int ax_cli_number(const char *s, double *v)
     char *e;
     *v = strtod(s, &e);
     return *s && !*e && isfinite(*v);
+}
+
+ax_cli_kind ax_cli_input_kind(const char *path)
+{
+    size_t pl = strlen(path);
+    if (pl > 4 && !strcmp(path + pl - 4, ".nir")) return AX_CLI_NIR;
+    char *text;
+    size_t len;
+    ax_error err = {0};
+    if (ax_read_file(path, &text, &len, &err) != AX_OK) return AX_CLI_SPEC;
+    ax_ydoc doc = {0};
+    ax_cli_kind k = AX_CLI_SPEC;
+    if (ax_ydoc_read(text, len, path, &doc, &err) == AX_OK && doc.root &&
+        doc.root->kind == AX_YN_MAP) {
+        const ax_yn *r = doc.root;
+        if (ax_yn_get(r, "sweep")) k = AX_CLI_SWEEP;
+        else if (ax_yn_get(r, "boltzmann_machine")) k = AX_CLI_BM;
+        else if (ax_yn_get(r, "sampler")) k = AX_CLI_SAMPLER;
+        else if (ax_yn_get(r, "neuron_parameters") || ax_yn_get(r, "_type")) k = AX_CLI_CALIB;
+    }
+    ax_ydoc_free(&doc);
+    free(text);
+    return k;
 }
