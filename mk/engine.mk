@@ -1,7 +1,7 @@
 # engine (src/engine): network build, synapse store, the min-delay slice
 # loop, spike exchange, devices, checkpoints
 noinst_LTLIBRARIES += libax_engine.la
-libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engine/network.c \
+libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engine/block.c src/engine/network.c \
 	src/engine/devices.c src/engine/exchange.c src/engine/simulate.c src/engine/deliver.c \
 	src/engine/update.c src/engine/recording.c src/engine/checkpoint.c src/engine/fault.c
 
@@ -29,3 +29,5 @@ check_PROGRAMS += tests/test_mpi_engine_continue
 tests_test_mpi_engine_continue_SOURCES = tests/test_mpi_engine_continue.c
 tests_test_mpi_engine_continue_LDADD = $(AX_ENGINE_LIBS) $(AX_EXT_LIBS)
 TESTS += tests/test_mpi_engine_continue
+TESTS += tests/test_explicit.py
+EXTRA_DIST += tests/test_explicit.py

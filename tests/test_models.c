@@ -627,10 +627,11 @@ static void test_validation(void)
 
 static void test_registry(void)
 {
-    CU_ASSERT_EQUAL(ax_model_count(), 5); /* + dpi_neuron, tested in tests/test_dynapse.c */
+    /* + dpi_neuron (tests/test_dynapse.c) and spike_source_array (tests/test_explicit.py) */
+    CU_ASSERT_EQUAL(ax_model_count(), 6);
     CU_ASSERT(ax_model_find("nope") == NULL);
     CU_ASSERT(ax_model_find(NULL) == NULL);
-    CU_ASSERT(ax_model_at(-1) == NULL && ax_model_at(5) == NULL);
+    CU_ASSERT(ax_model_at(-1) == NULL && ax_model_at(6) == NULL);
     const char *names[] = {"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp"};
     const char *wunit[] = {"mV", "pA", "pA", "nS"};
     for (int i = 0; i < 4; i++) {

@@ -74,6 +74,10 @@ typedef struct ax_model_ops {
      * it call sync() so derived per-neuron quantities follow. */
     double *(*param_array)(ax_neurons *nr, int param);
     void (*sync)(ax_neurons *nr);
+    /* Put every neuron at rest for its current parameters (V_m = its E_L,
+     * ...), e.g. after per-neuron E_L were written at build. NULL: the
+     * state at rest does not depend on per-neuron parameters. */
+    void (*rest)(ax_neurons *nr);
 
     /* Advance one step (see timing convention above). in has n_receptors
      * arrays of n doubles; i_ext may be NULL (no current devices). Writes the
@@ -90,6 +94,16 @@ typedef struct ax_model_ops {
     int n_ckpt;
     void (*ckpt_save)(const ax_neurons *nr, double *out);
     void (*ckpt_load)(ax_neurons *nr, const double *in);
+
+    /* Spike sources (spike_source_array; NULL for neurons, which take
+     * input): neuron j replays the n spike times t[] (ms, multiples of h,
+     * >= h, non-decreasing; a repeated time is several spikes in one
+     * step). Called by the engine for every neuron after create, before
+     * the first update; copies t. */
+    ax_status (*set_times)(ax_neurons *nr, int64_t j, const double *t, int64_t n, ax_error *err);
+    /* The most spikes one update() can write into spiked[] (indices may
+     * repeat for sources); NULL: at most one per neuron (n). */
+    int64_t (*max_spikes)(const ax_neurons *nr);
 } ax_model_ops;
 
 /* The registry (src/models/registry.c). Unknown name -> NULL. */

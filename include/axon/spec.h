@@ -40,7 +40,8 @@ typedef struct ax_dist {
  * model's parameter table (booleans 0/1, choices as their index). */
 typedef struct ax_param_value {
     char name[32];
-    double value;
+    double value;     /* the value (with values: neuron 0's) */
+    double *values;   /* per neuron (n values), or NULL when `value` holds for all */
     ax_loc loc;
 } ax_param_value;
 
@@ -48,6 +49,7 @@ typedef struct ax_param_value {
 typedef struct ax_init_value {
     char name[32];
     ax_dist dist;
+    double *values;   /* per neuron (n values), or NULL: dist */
 } ax_init_value;
 
 typedef struct ax_pop_spec {
@@ -59,6 +61,10 @@ typedef struct ax_pop_spec {
     ax_param_value *params;
     int n_init;
     ax_init_value *init;
+    /* spike sources (spike_source_array): neuron i's spike times (ms, on
+     * the grid, non-decreasing) are times[times_off[i] .. times_off[i+1]) */
+    int64_t *times_off;  /* [n + 1], NULL for other models */
+    double *times;
     ax_loc loc;
 } ax_pop_spec;
 
@@ -69,6 +75,7 @@ typedef enum ax_rule {
     AX_RULE_FIXED_OUTDEGREE,    /* k targets per source */
     AX_RULE_FIXED_TOTAL_NUMBER, /* k synapses in all */
     AX_RULE_PAIRWISE_BERNOULLI, /* p per pair */
+    AX_RULE_FROM_LIST,          /* explicit connections (list_*) */
 } ax_rule;
 
 typedef enum ax_receptor {
@@ -99,6 +106,16 @@ typedef struct ax_proj_spec {
     ax_dist delay;         /* ms; every value a multiple of the resolution, >= resolution */
     ax_syn_model syn_model; /* default (zero) static */
     ax_tso tso;            /* syn_model == AX_SYN_TSODYKS2 */
+    /* from_list: n_list connections kept sorted by target index (stably, so
+     * each target's connections stay in list order); those of target index
+     * t are list_off[t] .. list_off[t+1]. list_w / list_d: per connection
+     * (weight in the model's unit, delay in ms), or NULL when weight /
+     * delay apply; with lists, weight / delay hold their [min, max] as
+     * AX_DIST_UNIFORM (ranges, receptor checks), never drawn. */
+    int64_t n_list;
+    int64_t *list_off;     /* [n_target + 1] */
+    int64_t *list_src;     /* source index within the source population */
+    double *list_w, *list_d;
     ax_loc loc;
 } ax_proj_spec;
 
@@ -191,9 +208,14 @@ static inline int ax_spec_pop_of(const ax_spec *s, int64_t gid)
 uint64_t ax_spec_hash(const ax_spec *s);
 
 /* Value of a population's parameter: the spec's if set, else the model
- * default. Returns AX_EINPUT for a name the model does not have. */
+ * default. Returns AX_EINPUT for a name the model does not have, and for a
+ * parameter whose values differ per neuron (use ax_spec_param_at). */
 ax_status ax_spec_param(const ax_spec *spec, int pop, const char *name, double *value,
                         ax_error *err);
+
+/* The value of neuron i (0 <= i < n) of a population's parameter. */
+ax_status ax_spec_param_at(const ax_spec *spec, int pop, const char *name, int64_t i,
+                           double *value, ax_error *err);
 
 /* Expected number of synapses of a projection (exact for deterministic rules,
  * the mean for pairwise_bernoulli). */

@@ -15,8 +15,9 @@
 
 typedef struct ax_spec_override {
     double resolution;          /* 0: keep */
-    const double *proj_weight;  /* per projection; NaN: keep the distribution */
-    const double *proj_delay;   /* per projection, ms; NaN: keep */
+    const double *proj_weight;  /* per projection; NaN: keep the distribution (from_list
+                                 * projections with per-connection weights keep them) */
+    const double *proj_delay;   /* per projection, ms; NaN: keep (per-connection delays are kept) */
     const double *dev_weight;   /* per device; NaN: keep */
     const double *dev_delay;    /* per device, ms; NaN: keep */
     const char *const *pop_model;   /* per population; NULL entry: keep */

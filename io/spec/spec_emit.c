@@ -71,6 +71,7 @@ static const char *rule_name(ax_rule r)
     case AX_RULE_FIXED_OUTDEGREE: return "fixed_outdegree";
     case AX_RULE_FIXED_TOTAL_NUMBER: return "fixed_total_number";
     case AX_RULE_PAIRWISE_BERNOULLI: return "pairwise_bernoulli";
+    case AX_RULE_FROM_LIST: return "from_list";
     }
     return "?";
 }
@@ -88,6 +89,27 @@ static double on_grid(double t, double h, int at_least_one)
     double k = nearbyint(t / h);
     if (at_least_one && k < 1) k = 1;
     return k * h;
+}
+
+static void emit_list(ax_sbuf *b, const double *v, int64_t n)
+{
+    ax_sbuf_printf(b, "[");
+    for (int64_t i = 0; i < n; i++) {
+        if (i) ax_sbuf_printf(b, ", ");
+        emit_num(b, v[i]);
+    }
+    ax_sbuf_printf(b, "]");
+}
+
+/* A spike source's trains, one list per neuron. */
+static void emit_times(ax_sbuf *b, const ax_pop_spec *p)
+{
+    ax_sbuf_printf(b, "spike_times: [");
+    for (int64_t j = 0; j < p->n; j++) {
+        ax_sbuf_printf(b, "%s", j ? ", " : "");
+        emit_list(b, p->times + p->times_off[j], p->times_off[j + 1] - p->times_off[j]);
+    }
+    ax_sbuf_printf(b, "]");
 }
 
 static void emit_targets(ax_sbuf *b, const ax_spec *spec, const ax_dev_spec *d)
@@ -111,13 +133,16 @@ static void emit_pops(const ax_spec *spec, const ax_spec_override *ov, ax_sbuf *
         if (model) {
             if (ov->pop_params && ov->pop_params[i])
                 ax_sbuf_printf(b, "    params: %s\n", ov->pop_params[i]);
-        } else if (p->n_params) {
+        } else if (p->n_params || p->times) {
             const ax_model_ops *m = ax_model_find(p->model);
             ax_sbuf_printf(b, "    params: {");
+            if (p->times) emit_times(b, p);
             for (int k = 0; k < p->n_params; k++) {
                 int idx = m ? ax_model_param_index(m, p->params[k].name) : -1;
-                ax_sbuf_printf(b, "%s%s: ", k ? ", " : "", p->params[k].name);
-                if (idx >= 0 && m->params[idx].kind == AX_PARAM_CHOICE)
+                ax_sbuf_printf(b, "%s%s: ", k || p->times ? ", " : "", p->params[k].name);
+                if (p->params[k].values)
+                    emit_list(b, p->params[k].values, p->n);
+                else if (idx >= 0 && m->params[idx].kind == AX_PARAM_CHOICE)
                     emit_choice(b, m->params[idx].choices, (int)p->params[k].value);
                 else if (idx >= 0 && m->params[idx].kind == AX_PARAM_BOOL)
                     ax_sbuf_printf(b, "%s", p->params[k].value != 0 ? "true" : "false");
@@ -129,11 +154,26 @@ static void emit_pops(const ax_spec *spec, const ax_spec_override *ov, ax_sbuf *
             ax_sbuf_printf(b, "    initial: {");
             for (int k = 0; k < p->n_init; k++) {
                 ax_sbuf_printf(b, "%s%s: ", k ? ", " : "", p->init[k].name);
-                emit_dist(b, &p->init[k].dist);
+                if (p->init[k].values) emit_list(b, p->init[k].values, p->n);
+                else emit_dist(b, &p->init[k].dist);
             }
             ax_sbuf_printf(b, "}\n");
         }
     }
+}
+
+/* sources/targets of a from_list projection, in the stored order (by
+ * target, each target's in list order: parsing gives the same spec). */
+static void emit_from_list(const ax_spec *spec, const ax_proj_spec *p, ax_sbuf *b)
+{
+    int64_t nt = spec->pops[p->tgt].n;
+    ax_sbuf_printf(b, ", sources: [");
+    for (int64_t k = 0; k < p->n_list; k++) ax_sbuf_printf(b, "%s%lld", k ? ", " : "", (long long)p->list_src[k]);
+    ax_sbuf_printf(b, "], targets: [");
+    for (int64_t t = 0, k = 0; t < nt; t++)
+        for (int64_t q = p->list_off[t]; q < p->list_off[t + 1]; q++, k++)
+            ax_sbuf_printf(b, "%s%lld", k ? ", " : "", (long long)t);
+    ax_sbuf_printf(b, "]");
 }
 
 static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h, ax_sbuf *b)
@@ -151,11 +191,27 @@ static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h,
             ax_sbuf_printf(b, ", p: ");
             emit_num(b, p->p);
         }
-        ax_sbuf_printf(b, ", allow_autapses: %s, allow_multapses: %s, receptor: %s, weight: ",
-                       p->allow_autapses ? "true" : "false", p->allow_multapses ? "true" : "false",
-                       receptor_name(p->receptor));
-        if (ov && ov->proj_weight && !isnan(ov->proj_weight[i])) emit_num(b, ov->proj_weight[i]);
-        else emit_dist(b, &p->weight);
+        if (p->rule == AX_RULE_FROM_LIST) {
+            emit_from_list(spec, p, b);
+        } else {
+            ax_sbuf_printf(b, ", allow_autapses: %s, allow_multapses: %s",
+                           p->allow_autapses ? "true" : "false", p->allow_multapses ? "true" : "false");
+        }
+        ax_sbuf_printf(b, ", receptor: %s", receptor_name(p->receptor));
+        if (p->list_w) {
+            ax_sbuf_printf(b, ", weights: ");
+            emit_list(b, p->list_w, p->n_list);
+        } else {
+            ax_sbuf_printf(b, ", weight: ");
+            if (ov && ov->proj_weight && !isnan(ov->proj_weight[i])) emit_num(b, ov->proj_weight[i]);
+            else emit_dist(b, &p->weight);
+        }
+        if (p->list_d) {
+            ax_sbuf_printf(b, ", delays: ");
+            emit_list(b, p->list_d, p->n_list);
+            ax_sbuf_printf(b, "}\n");
+            continue;
+        }
         ax_sbuf_printf(b, ", delay: ");
         if (ov && ov->proj_delay && !isnan(ov->proj_delay[i])) emit_num(b, on_grid(ov->proj_delay[i], h, 1));
         else if (p->delay.kind == AX_DIST_CONST) emit_num(b, on_grid(p->delay.value, h, 1));

@@ -27,6 +27,11 @@ ax_status ax_spec_pop_ref(ax_sctx *c, const ax_yn *n, const ax_yn *devices, int 
 /* A population or device name: letters, digits, '_', '-'; < AX_NAME_MAX. */
 ax_status ax_spec_check_name(ax_sctx *c, const ax_yn *key, const char *what);
 
+/* A list of numbers (malloc'd into *out, *len of them); allow_inf as
+ * ax_spec_number. The message of a bad item names it as what[i]. */
+ax_status ax_spec_num_list(ax_sctx *c, const ax_yn *n, const char *what, int allow_inf,
+                           double **out, int64_t *len);
+
 /* Sections (spec_parse.c, spec_net.c). */
 ax_status ax_spec_parse_projections(ax_sctx *c, const ax_yn *seq, const ax_yn *devices);
 ax_status ax_spec_parse_devices(ax_sctx *c, const ax_yn *map);

@@ -8,6 +8,8 @@
  * s->n_proj / s->n_dev count only fully allocated entries, so
  * ax_spec_destroy frees a half-parsed spec correctly.
  */
+#include <hdf5.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +19,15 @@
 
 static const char *const proj_keys[] = {"source", "target", "rule", "indegree", "outdegree",
                                         "N", "p", "allow_autapses", "allow_multapses",
-                                        "receptor", "weight", "delay", "synapse", NULL};
+                                        "receptor", "weight", "delay", "synapse", "sources",
+                                        "targets", "weights", "delays", "file", "group", NULL};
 
 static const char *const rule_names[] = {"all_to_all", "one_to_one", "fixed_indegree",
                                          "fixed_outdegree", "fixed_total_number",
-                                         "pairwise_bernoulli"};
+                                         "pairwise_bernoulli", "from_list"};
+#define N_RULES 7
 /* The key that carries each rule's number ("" for none). */
-static const char *const rule_key[] = {"", "", "indegree", "outdegree", "N", "p"};
+static const char *const rule_key[] = {"", "", "indegree", "outdegree", "N", "p", ""};
 
 /* Range [lo, hi] a weight distribution can take. */
 static void dist_range(const ax_dist *d, double *lo, double *hi)
@@ -72,15 +76,21 @@ static ax_status parse_rule(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
     ax_yn *v = ax_yn_get(n, "rule");
     if (!v) return ax_spec_fail(c, n, "projection: missing required key 'rule' (all_to_all, "
                                       "one_to_one, fixed_indegree, fixed_outdegree, "
-                                      "fixed_total_number, pairwise_bernoulli)");
+                                      "fixed_total_number, pairwise_bernoulli, from_list)");
     char s[32];
     AX_TRY(ax_spec_string(c, v, "rule", s, sizeof s));
     int r = -1;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < N_RULES; i++)
         if (!strcmp(s, rule_names[i])) r = i;
     if (r < 0) return ax_spec_fail(c, v, "unknown rule '%s'; rules: all_to_all, one_to_one, "
                                          "fixed_indegree, fixed_outdegree, "
-                                         "fixed_total_number, pairwise_bernoulli", s);
+                                         "fixed_total_number, pairwise_bernoulli, from_list", s);
+    static const char *const list_keys[] = {"sources", "targets", "weights", "delays", "file",
+                                            "group"};
+    for (int i = 0; r != AX_RULE_FROM_LIST && i < 6; i++)
+        if (ax_yn_get(n, list_keys[i]))
+            return ax_spec_fail(c, ax_yn_get(n, list_keys[i]), "'%s' belongs to rule from_list, "
+                                "not %s", list_keys[i], s);
     p->rule = (ax_rule)r;
     for (int i = 2; i < 6; i++) {
         ax_yn *k = ax_yn_get(n, rule_key[i]);
@@ -95,7 +105,7 @@ static ax_status parse_rule(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
         AX_TRY(ax_spec_number(c, v, "p", 0, &p->p));
         if (!(p->p >= 0 && p->p <= 1))
             return ax_spec_fail(c, v, "p is a probability and must be in [0, 1] (got %g)", p->p);
-    } else if (r >= 2) {
+    } else if (r >= 2 && r != AX_RULE_FROM_LIST) {
         AX_TRY(ax_spec_int(c, ax_yn_get(n, rule_key[r]), rule_key[r], 0, &p->k));
     }
     return AX_OK;
@@ -130,6 +140,204 @@ static ax_status check_sizes(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
                             "without multapses; lower it or set allow_multapses: true",
                             (long long)p->k);
     return AX_OK;
+}
+
+/* ---- from_list ----------------------------------------------------------- */
+
+/* The four columns of an explicit connection list, as read. */
+typedef struct clist {
+    int64_t n;
+    double *src, *tgt, *w, *d; /* w, d may be NULL */
+} clist;
+
+static void clist_free(clist *l)
+{
+    free(l->src);
+    free(l->tgt);
+    free(l->w);
+    free(l->d);
+}
+
+/* One 1-d dataset of `grp` (integers when integral) into a malloc'd double
+ * array; *present = 0 when absent. Returns a message on failure, NULL on
+ * success. */
+static const char *h5_column(hid_t grp, const char *name, int integral, double **out, int64_t *n,
+                             int *present)
+{
+    *out = NULL;
+    *present = H5Lexists(grp, name, H5P_DEFAULT) > 0;
+    if (!*present) return NULL;
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
+    if (d < 0) return "cannot open the dataset";
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    const char *why = NULL;
+    H5T_class_t cls = H5Tget_class(t);
+    int rank = H5Sget_simple_extent_ndims(sp);
+    hsize_t dim = 0;
+    if (rank == 1) H5Sget_simple_extent_dims(sp, &dim, NULL);
+    if (rank != 1) why = "must be a 1-d dataset";
+    else if (integral && cls != H5T_INTEGER) why = "must hold integers (indices within the population)";
+    else if (!integral && cls != H5T_FLOAT && cls != H5T_INTEGER) why = "must hold numbers";
+    else if (!(*out = malloc((size_t)(dim ? dim : 1) * sizeof **out))) why = "out of memory";
+    else if (dim && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+        why = "read failed";
+    *n = (int64_t)dim;
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(d);
+    return why;
+}
+
+/* file: F (relative to the spec's folder), group: G (default the root). */
+static ax_status list_from_file(ax_sctx *c, const ax_yn *n, clist *l)
+{
+    const ax_yn *f = ax_yn_get(n, "file"), *g = ax_yn_get(n, "group");
+    char name[2048], grp[512] = "/", path[4200];
+    AX_TRY(ax_spec_string(c, f, "file", name, sizeof name));
+    if (g) AX_TRY(ax_spec_string(c, g, "group", grp, sizeof grp));
+    if (name[0] == '/' || !c->spec->path) {
+        snprintf(path, sizeof path, "%s", name);
+    } else {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", c->spec->path);
+        snprintf(path, sizeof path, "%s/%s", dirname(dir), name);
+    }
+    H5E_auto2_t fn;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &fn, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t gid = fid >= 0 ? H5Gopen2(fid, grp, H5P_DEFAULT) : -1;
+    const char *why = fid < 0 ? "cannot open it as HDF5" : gid < 0 ? "has no such group" : NULL;
+    const char *col = "";
+    static const char *const cols[] = {"sources", "targets", "weights", "delays"};
+    double **dst[] = {&l->src, &l->tgt, &l->w, &l->d};
+    int64_t len[4] = {0, 0, 0, 0};
+    for (int k = 0; !why && k < 4; k++) {
+        int present;
+        why = h5_column(gid, cols[k], k < 2, dst[k], &len[k], &present);
+        col = cols[k];
+        if (!why && !present && k < 2) why = "has no dataset of that name (required)";
+        if (!why && present && k && len[k] != len[0]) why = "has another length than 'sources'";
+    }
+    if (gid >= 0) H5Gclose(gid);
+    if (fid >= 0) H5Fclose(fid);
+    H5Eset_auto2(H5E_DEFAULT, fn, data);
+    l->n = len[0];
+    if (why)
+        return ax_spec_fail(c, f, "from_list file '%s' (group %s)%s%s%s: %s; it needs 1-d datasets "
+                                  "sources, targets (integers) and optionally weights, delays",
+                            path, grp, col[0] ? ", dataset '" : "", col, col[0] ? "'" : "", why);
+    return AX_OK;
+}
+
+static ax_status list_inline(ax_sctx *c, const ax_yn *n, clist *l)
+{
+    static const char *const cols[] = {"sources", "targets", "weights", "delays"};
+    double **dst[] = {&l->src, &l->tgt, &l->w, &l->d};
+    for (int k = 0; k < 4; k++) {
+        const ax_yn *v = ax_yn_get(n, cols[k]);
+        if (!v && k < 2)
+            return ax_spec_fail(c, n, "rule from_list needs '%s' (a list of indices within the "
+                                      "%s population), or 'file'", cols[k], k ? "target" : "source");
+        if (!v) continue;
+        int64_t len;
+        AX_TRY(ax_spec_num_list(c, v, cols[k], 0, dst[k], &len));
+        if (k == 0) l->n = len;
+        else if (len != l->n)
+            return ax_spec_fail(c, v, "'%s' has %lld entries, 'sources' %lld; one per connection",
+                                cols[k], (long long)len, (long long)l->n);
+    }
+    return AX_OK;
+}
+
+/* Steps of a delay on the grid (within 1e-9 relative, as ax_spec_on_grid),
+ * -1 when off the grid, negative or not finite. */
+static int64_t grid_steps(double t, double h)
+{
+    if (!isfinite(t) || t < 0) return -1;
+    double x = t / h, r = nearbyint(x);
+    if (r > 4.0e18 || fabs(x - r) > 1e-9 * fmax(r, 1.0)) return -1;
+    return (int64_t)r;
+}
+
+/* Check the columns and keep them sorted by target (counting sort, stable). */
+static ax_status list_store(ax_sctx *c, const ax_yn *n, const clist *l, ax_proj_spec *p)
+{
+    const ax_spec *s = c->spec;
+    int64_t ns = s->pops[p->src].n, nt = s->pops[p->tgt].n;
+    double h = s->sim.resolution;
+    const char *where = ax_yn_get(n, "file") ? "the file's" : "the";
+    for (int64_t i = 0; i < l->n; i++) {
+        double a = l->src[i], b = l->tgt[i];
+        if (!(a >= 0 && a < (double)ns && a == floor(a)) || !(b >= 0 && b < (double)nt && b == floor(b)))
+            return ax_spec_fail(c, n, "from_list connection %lld: %s (%g -> %g) must be whole "
+                                "indices within %s (0..%lld) -> %s (0..%lld)", (long long)i, "indices",
+                                a, b, s->pops[p->src].name, (long long)(ns - 1), s->pops[p->tgt].name,
+                                (long long)(nt - 1));
+        if (l->w && !isfinite(l->w[i]))
+            return ax_spec_fail(c, n, "from_list connection %lld: weight %g must be finite",
+                                (long long)i, l->w[i]);
+        if (l->d && grid_steps(l->d[i], h) < 1)
+            return ax_spec_fail(c, n, "from_list connection %lld: delay %g ms must be a positive "
+                                "multiple of the resolution %g ms (%s delays column)", (long long)i,
+                                l->d[i], h, where);
+    }
+    p->n_list = l->n;
+    p->list_off = calloc((size_t)nt + 1, sizeof *p->list_off);
+    p->list_src = malloc((size_t)(l->n ? l->n : 1) * sizeof *p->list_src);
+    if (l->w) p->list_w = malloc((size_t)(l->n ? l->n : 1) * sizeof *p->list_w);
+    if (l->d) p->list_d = malloc((size_t)(l->n ? l->n : 1) * sizeof *p->list_d);
+    int64_t *pos = malloc((size_t)nt * sizeof *pos + 1);
+    if (!p->list_off || !p->list_src || (l->w && !p->list_w) || (l->d && !p->list_d) || !pos) {
+        free(pos);
+        return AX_FAIL(c->err, AX_ENOMEM, "out of memory for %lld listed connections", (long long)l->n);
+    }
+    for (int64_t i = 0; i < l->n; i++) p->list_off[(int64_t)l->tgt[i] + 1]++;
+    for (int64_t t = 0; t < nt; t++) p->list_off[t + 1] += p->list_off[t];
+    memcpy(pos, p->list_off, (size_t)nt * sizeof *pos);
+    for (int64_t i = 0; i < l->n; i++) {
+        int64_t k = pos[(int64_t)l->tgt[i]]++;
+        p->list_src[k] = (int64_t)l->src[i];
+        if (l->w) p->list_w[k] = l->w[i];
+        if (l->d) p->list_d[k] = l->d[i];
+    }
+    free(pos);
+    return AX_OK;
+}
+
+/* [min, max] of a column as a uniform "distribution" (never drawn). */
+static ax_dist list_range(const double *v, int64_t n, double fallback, ax_loc loc)
+{
+    double lo = n ? v[0] : fallback, hi = lo;
+    for (int64_t i = 1; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    return (ax_dist){.kind = AX_DIST_UNIFORM, .low = lo, .high = hi, .mean = lo, .loc = loc};
+}
+
+/* rule: from_list: the connections inline or from an HDF5 file. */
+static ax_status parse_list(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
+{
+    static const char *const rule_only[] = {"allow_autapses", "allow_multapses"};
+    for (int i = 0; i < 2; i++)
+        if (ax_yn_get(n, rule_only[i]))
+            return ax_spec_fail(c, ax_yn_get(n, rule_only[i]), "'%s' does not apply to rule "
+                                "from_list (the list is the connectivity); remove it", rule_only[i]);
+    static const char *const inl[] = {"sources", "targets", "weights", "delays"};
+    if (ax_yn_get(n, "file")) {
+        for (int i = 0; i < 4; i++)
+            if (ax_yn_get(n, inl[i]))
+                return ax_spec_fail(c, ax_yn_get(n, inl[i]), "from_list takes the connections "
+                                    "either inline ('%s' ...) or from 'file', not both", inl[i]);
+    } else if (ax_yn_get(n, "group"))
+        return ax_spec_fail(c, ax_yn_get(n, "group"), "'group' needs 'file' (an HDF5 file)");
+    clist l = {0};
+    ax_status st = ax_yn_get(n, "file") ? list_from_file(c, n, &l) : list_inline(c, n, &l);
+    if (st == AX_OK) st = list_store(c, n, &l, p);
+    clist_free(&l);
+    return st;
 }
 
 static const char *const tso_keys[] = {"model", "U", "u", "x", "tau_rec", "tau_fac", NULL};
@@ -197,17 +405,29 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
     if ((v = ax_yn_get(n, "allow_multapses")))
         AX_TRY(ax_spec_bool(c, v, "allow_multapses", &p->allow_multapses));
     AX_TRY(parse_rule(c, n, p));
+    const ax_pop_spec *tp = &c->spec->pops[p->tgt];
+    if (ax_model_find(tp->model)->set_times)
+        return ax_spec_fail(c, ax_yn_get(n, "target"), "target '%s' is a spike source (%s) and "
+                            "takes no input; connect from it, not to it", tp->name, tp->model);
+    if (p->rule == AX_RULE_FROM_LIST) AX_TRY(parse_list(c, n, p));
     AX_TRY(check_sizes(c, n, p));
     p->weight = (ax_dist){.kind = AX_DIST_CONST, .value = 1.0, .low = 1.0, .high = 1.0,
                           .mean = 1.0, .loc = p->loc};
+    static const char *const pair[2][2] = {{"weight", "weights"}, {"delay", "delays"}};
+    for (int i = 0; i < 2; i++)
+        if (ax_yn_get(n, pair[i][0]) && ax_yn_get(n, pair[i][1]))
+            return ax_spec_fail(c, ax_yn_get(n, pair[i][0]), "give either '%s' (one value or a "
+                                "distribution) or '%s' (one per connection), not both",
+                                pair[i][0], pair[i][1]);
     if ((v = ax_yn_get(n, "weight"))) AX_TRY(ax_spec_dist(c, v, "weight", &p->weight));
+    if (p->list_w) p->weight = list_range(p->list_w, p->n_list, 1.0, p->loc);
     double h = c->spec->sim.resolution;
     p->delay = (ax_dist){.kind = AX_DIST_CONST, .value = h, .low = h, .high = h, .mean = h,
                          .loc = p->loc};
     if ((v = ax_yn_get(n, "delay"))) AX_TRY(ax_spec_delay(c, v, "delay", &p->delay));
+    if (p->list_d) p->delay = list_range(p->list_d, p->n_list, h, p->loc);
     AX_TRY(parse_synapse(c, ax_yn_get(n, "synapse"), p));
-    const ax_pop_spec *t = &c->spec->pops[p->tgt];
-    return parse_receptor(c, ax_yn_get(n, "receptor"), ax_model_find(t->model), t->name,
+    return parse_receptor(c, ax_yn_get(n, "receptor"), ax_model_find(tp->model), tp->name,
                           &p->weight, &p->receptor);
 }
 
@@ -501,6 +721,12 @@ static ax_status parse_device(ax_sctx *c, const ax_yn *key, const ax_yn *dev,
     snprintf(what, sizeof what, "a %s", k->model);
     AX_TRY(ax_spec_keys(c, dev, what, k->keys));
     AX_TRY(parse_targets(c, dev, k, devices, d));
+    for (int i = 0; k->kind <= AX_DEV_SPIKE_GEN && i < d->n_targets; i++) {
+        const ax_pop_spec *p = &c->spec->pops[d->targets[i].pop];
+        if (ax_model_find(p->model)->set_times)
+            return ax_spec_fail(c, ax_yn_get(dev, "targets"), "device '%s': target '%s' is a spike "
+                                "source (%s) and takes no input", d->name, p->name, p->model);
+    }
     AX_TRY(parse_window(c, dev, d));
     return parse_kind_params(c, dev, d);
 }

@@ -161,7 +161,85 @@ static const char *suggest(const ax_model_ops *m, const char *name)
     return near;
 }
 
-/* params: {name: value}; then the model's own validate() on the full set. */
+/* spike_times of a spike source: one list of times (every neuron replays
+ * it) or n lists; ms, on the grid, >= h, non-decreasing (a repeat is that
+ * many spikes in one step). Stored as the CSR times_off / times. */
+static ax_status parse_times(ax_sctx *c, ax_pop_spec *p, const ax_yn *n)
+{
+    char what[128];
+    snprintf(what, sizeof what, "%s.params.spike_times", p->name);
+    AX_TRY(ax_spec_need_seq(c, n, what));
+    int per_neuron = n->n > 0 && n->items[0]->kind == AX_YN_SEQ;
+    if (per_neuron && n->n != p->n)
+        return ax_spec_fail(c, n, "%s: %d lists for %lld neurons; give one list per neuron, or "
+                                  "one list of times for all", what, n->n, (long long)p->n);
+    p->times_off = calloc((size_t)p->n + 1, sizeof *p->times_off);
+    AX_CHECK_ALLOC(p->times_off, c->err, "spike times");
+    int64_t total = 0;
+    for (int i = 0; per_neuron && i < n->n; i++) {
+        AX_TRY(ax_spec_need_seq(c, n->items[i], what));
+        total += n->items[i]->n;
+    }
+    if (!per_neuron) total = (int64_t)n->n * p->n;
+    p->times = malloc((size_t)(total ? total : 1) * sizeof *p->times);
+    AX_CHECK_ALLOC(p->times, c->err, "spike times");
+    double h = c->spec->sim.resolution;
+    int64_t k = 0;
+    for (int64_t j = 0; j < p->n; j++) {
+        const ax_yn *list = per_neuron ? n->items[j] : n;
+        for (int i = 0; i < list->n; i++) {
+            const ax_yn *v = list->items[i];
+            double t;
+            char w[200];
+            if (per_neuron) snprintf(w, sizeof w, "%s[%lld][%d]", what, (long long)j, i);
+            else snprintf(w, sizeof w, "%s[%d]", what, i);
+            AX_TRY(ax_spec_number(c, v, w, 0, &t));
+            if (t < h * (1 - 1e-9))
+                return ax_spec_fail(c, v, "%s = %g ms; spike times must be >= the resolution %g ms "
+                                          "(a spike is emitted in the step that ends at its time)",
+                                    w, t, h);
+            if (i > 0 && t < p->times[k - 1])
+                return ax_spec_fail(c, v, "%s = %g ms comes before the previous time %g ms; spike "
+                                          "times must be sorted", w, t, p->times[k - 1]);
+            AX_TRY(ax_spec_on_grid(c, v, w, t, h, NULL));
+            p->times[k++] = t;
+        }
+        p->times_off[j + 1] = k;
+    }
+    return AX_OK;
+}
+
+/* 1 if some parameter of p is given per neuron. */
+static int pop_varies(const ax_pop_spec *p)
+{
+    for (int k = 0; k < p->n_params; k++)
+        if (p->params[k].values) return 1;
+    return 0;
+}
+
+/* The model's rules for every neuron when some parameters are given per
+ * neuron (full[] holds the one-value parameters and neuron 0's). */
+static ax_status validate_each(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m, double *full,
+                               const ax_yn *params)
+{
+    int idx[256], nv = 0;
+    for (int k = 0; k < p->n_params; k++)
+        if (p->params[k].values) idx[nv++] = k;
+    if (!nv || !m->validate) return AX_OK;
+    for (int64_t i = 0; i < p->n; i++) {
+        for (int q = 0; q < nv; q++)
+            full[ax_model_param_index(m, p->params[idx[q]].name)] = p->params[idx[q]].values[i];
+        ax_error e;
+        ax_error_clear(&e);
+        if (m->validate(full, &e) != AX_OK)
+            return ax_spec_fail(c, blamed_value(params, e.msg), "population '%s', neuron %lld: %s",
+                                p->name, (long long)i, e.msg);
+    }
+    return AX_OK;
+}
+
+/* params: {name: value or [n values]}; then the model's own validate() on
+ * the full set (for every neuron when values differ). */
 static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
                               const ax_yn *n)
 {
@@ -173,10 +251,16 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
     ax_model_defaults(m, full);
     for (int i = 0; i < n->n; i++) {
         const ax_yn *k = n->keys[i];
+        if (m->set_times && !strcmp(k->str, "spike_times")) {
+            AX_TRY(parse_times(c, p, n->items[i]));
+            continue;
+        }
         int idx = ax_model_param_index(m, k->str);
         if (idx < 0) {
             char list[1024];
             param_list(m, list, sizeof list);
+            if (m->set_times) strncat(list, list[0] ? ", spike_times" : "spike_times",
+                                      sizeof list - strlen(list) - 1);
             const char *near = suggest(m, k->str);
             if (near)
                 return ax_spec_fail(c, k, "unknown parameter '%s' for model %s; did you mean "
@@ -189,21 +273,41 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
         ax_param_value *pv = &p->params[p->n_params++];
         snprintf(pv->name, sizeof pv->name, "%s", k->str);
         pv->loc = ax_yn_loc(n->items[i]);
-        AX_TRY(param_value(c, n->items[i], &m->params[idx], what, &pv->value));
+        if (n->items[i]->kind == AX_YN_SEQ) {
+            if (m->params[idx].kind != AX_PARAM_REAL)
+                return ax_spec_fail(c, n->items[i], "%s: only numeric parameters can be given per "
+                                                    "neuron; give one value", what);
+            int64_t len;
+            AX_TRY(ax_spec_num_list(c, n->items[i], what, m->params[idx].allow_inf ? 1 : 0,
+                                    &pv->values, &len));
+            if (len != p->n)
+                return ax_spec_fail(c, n->items[i], "%s: %lld values for %lld neurons; give one "
+                                    "value, or one per neuron", what, (long long)len, (long long)p->n);
+            pv->value = pv->values[0];
+        } else {
+            AX_TRY(param_value(c, n->items[i], &m->params[idx], what, &pv->value));
+        }
         full[idx] = pv->value;
     }
     ax_error e;
     ax_error_clear(&e);
     if (m->validate && m->validate(full, &e) != AX_OK)
-        return ax_spec_fail(c, blamed_value(n, e.msg), "population '%s': %s", p->name,
-                            e.msg);
+        return ax_spec_fail(c, blamed_value(n, e.msg), "population '%s'%s: %s", p->name,
+                            pop_varies(p) ? ", neuron 0" : "", e.msg);
+    AX_TRY(validate_each(c, p, m, full, n));
     /* The refractory period becomes a step count: it must be on the grid. */
     int idx = ax_model_param_index(m, "t_ref");
     const ax_yn *v = ax_yn_get(n, "t_ref");
     if (idx >= 0 && v) {
         char what[128];
         snprintf(what, sizeof what, "%s.params.t_ref", p->name);
-        AX_TRY(ax_spec_on_grid(c, v, what, full[idx], c->spec->sim.resolution, NULL));
+        const ax_param_value *pv = NULL;
+        for (int k = 0; k < p->n_params; k++)
+            if (!strcmp(p->params[k].name, "t_ref")) pv = &p->params[k];
+        for (int64_t i = 0; pv && pv->values && i < p->n; i++)
+            AX_TRY(ax_spec_on_grid(c, v->kind == AX_YN_SEQ ? v->items[i] : v, what, pv->values[i],
+                                   c->spec->sim.resolution, NULL));
+        if (!pv || !pv->values) AX_TRY(ax_spec_on_grid(c, v, what, full[idx], c->spec->sim.resolution, NULL));
     }
     return AX_OK;
 }
@@ -229,6 +333,17 @@ static ax_status parse_initial(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m
         snprintf(iv->name, sizeof iv->name, "%s", k->str);
         char what[128];
         snprintf(what, sizeof what, "%s.initial.%s", p->name, k->str);
+        if (n->items[i]->kind == AX_YN_SEQ) { /* one value per neuron */
+            int64_t len;
+            AX_TRY(ax_spec_num_list(c, n->items[i], what, 0, &iv->values, &len));
+            if (len != p->n)
+                return ax_spec_fail(c, n->items[i], "%s: %lld values for %lld neurons; give one "
+                                    "value, a distribution, or one value per neuron", what,
+                                    (long long)len, (long long)p->n);
+            iv->dist = (ax_dist){.kind = AX_DIST_CONST, .value = iv->values[0],
+                                 .loc = ax_yn_loc(n->items[i])};
+            continue;
+        }
         AX_TRY(ax_spec_dist(c, n->items[i], what, &iv->dist));
     }
     return AX_OK;
@@ -260,6 +375,10 @@ static ax_status parse_pop(ax_sctx *c, ax_pop_spec *p, const ax_yn *key, const a
     AX_TRY(ax_spec_int(c, v, what, 1, &p->n));
     if ((v = ax_yn_get(n, "params"))) AX_TRY(parse_params(c, p, m, v));
     if ((v = ax_yn_get(n, "initial"))) AX_TRY(parse_initial(c, p, m, v));
+    if (m->set_times && !p->times_off) { /* no spike_times: a silent source */
+        p->times_off = calloc((size_t)p->n + 1, sizeof *p->times_off);
+        AX_CHECK_ALLOC(p->times_off, c->err, "spike times");
+    }
     return AX_OK;
 }
 
@@ -376,8 +495,12 @@ ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err)
 
 static void free_pop(ax_pop_spec *p)
 {
+    for (int k = 0; p->params && k < p->n_params; k++) free(p->params[k].values);
+    for (int k = 0; p->init && k < p->n_init; k++) free(p->init[k].values);
     free(p->params);
     free(p->init);
+    free(p->times_off);
+    free(p->times);
 }
 
 static void free_dev(ax_dev_spec *d)
@@ -393,6 +516,12 @@ void ax_spec_destroy(ax_spec **spec)
     ax_spec *s = *spec;
     for (int i = 0; i < s->n_pops; i++) free_pop(&s->pops[i]);
     for (int i = 0; i < s->n_dev; i++) free_dev(&s->dev[i]);
+    for (int i = 0; i < s->n_proj; i++) {
+        free(s->proj[i].list_off);
+        free(s->proj[i].list_src);
+        free(s->proj[i].list_w);
+        free(s->proj[i].list_d);
+    }
     free(s->pops);
     free(s->proj);
     free(s->dev);

@@ -47,9 +47,33 @@ ax_status ax_spec_param(const ax_spec *spec, int pop, const char *name, double *
     AX_CHECK(idx >= 0, err, AX_EINPUT, "model %s has no parameter '%s'", m->name, name);
     for (int i = 0; i < p->n_params; i++)
         if (!strcmp(p->params[i].name, name)) {
+            const double *v = p->params[i].values;
+            for (int64_t j = 1; v && j < p->n; j++)
+                AX_CHECK(v[j] == v[0], err, AX_EINPUT, "population %s: %s differs per neuron (%g for "
+                         "neuron 0, %g for neuron %lld); one value is needed here", p->name, name, v[0],
+                         v[j], (long long)j);
             *value = p->params[i].value;
             return AX_OK;
         }
+    *value = m->params[idx].def;
+    return AX_OK;
+}
+
+ax_status ax_spec_param_at(const ax_spec *spec, int pop, const char *name, int64_t i,
+                           double *value, ax_error *err)
+{
+    AX_CHECK(pop >= 0 && pop < spec->n_pops, err, AX_EINPUT, "no population #%d", pop);
+    const ax_pop_spec *p = &spec->pops[pop];
+    AX_CHECK(i >= 0 && i < p->n, err, AX_EINPUT, "population %s has no neuron %lld", p->name,
+             (long long)i);
+    for (int k = 0; k < p->n_params; k++)
+        if (!strcmp(p->params[k].name, name)) {
+            *value = p->params[k].values ? p->params[k].values[i] : p->params[k].value;
+            return AX_OK;
+        }
+    const ax_model_ops *m = ax_model_find(p->model);
+    int idx = m ? ax_model_param_index(m, name) : -1;
+    AX_CHECK(idx >= 0, err, AX_EINPUT, "model %s has no parameter '%s'", p->model, name);
     *value = m->params[idx].def;
     return AX_OK;
 }
@@ -66,6 +90,7 @@ double ax_spec_expected_synapses(const ax_spec *spec, int proj)
     case AX_RULE_FIXED_OUTDEGREE: return (double)p->k * ns;
     case AX_RULE_FIXED_TOTAL_NUMBER: return (double)p->k;
     case AX_RULE_PAIRWISE_BERNOULLI: return p->p * (ns * nt - diag);
+    case AX_RULE_FROM_LIST: return (double)p->n_list;
     }
     return 0.0;
 }
@@ -243,8 +268,8 @@ static const char *rule_name(ax_rule r)
 {
     static const char *const names[] = {"all_to_all", "one_to_one", "fixed_indegree",
                                         "fixed_outdegree", "fixed_total_number",
-                                        "pairwise_bernoulli"};
-    return (int)r >= 0 && (int)r < 6 ? names[r] : "?";
+                                        "pairwise_bernoulli", "from_list"};
+    return (int)r >= 0 && (int)r < 7 ? names[r] : "?";
 }
 
 static const char *dev_model(ax_dev_kind k)
@@ -290,7 +315,7 @@ static void print_proj(const ax_spec *spec, int ranks, FILE *out)
         snprintf(st, sizeof st, "%s -> %s", spec->pops[p->src].name, spec->pops[p->tgt].name);
         if (p->rule == AX_RULE_PAIRWISE_BERNOULLI)
             snprintf(rule, sizeof rule, "%s p=%g", rule_name(p->rule), p->p);
-        else if (p->rule >= AX_RULE_FIXED_INDEGREE)
+        else if (p->rule >= AX_RULE_FIXED_INDEGREE && p->rule != AX_RULE_FROM_LIST)
             snprintf(rule, sizeof rule, "%s %lld", rule_name(p->rule), (long long)p->k);
         else
             snprintf(rule, sizeof rule, "%s", rule_name(p->rule));

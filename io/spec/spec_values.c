@@ -203,6 +203,28 @@ ax_status ax_spec_bool(ax_sctx *c, const ax_yn *n, const char *what, int *out)
                         n && n->str ? "'" : "");
 }
 
+ax_status ax_spec_num_list(ax_sctx *c, const ax_yn *n, const char *what, int allow_inf,
+                           double **out, int64_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    AX_TRY(ax_spec_need_seq(c, n, what));
+    double *v = malloc((size_t)(n->n ? n->n : 1) * sizeof *v);
+    AX_CHECK_ALLOC(v, c->err, "a list of numbers");
+    for (int i = 0; i < n->n; i++) {
+        char w[192];
+        snprintf(w, sizeof w, "%s[%d]", what, i);
+        ax_status st = ax_spec_number(c, n->items[i], w, allow_inf, &v[i]);
+        if (st != AX_OK) {
+            free(v);
+            return st;
+        }
+    }
+    *out = v;
+    *len = n->n;
+    return AX_OK;
+}
+
 /* Read a required number key of a distribution mapping. */
 static ax_status dist_num(ax_sctx *c, const ax_yn *map, const char *key, const char *what,
                           int allow_inf, int required, double *out)

@@ -15,6 +15,8 @@
  *   AX_RNG_CONN_SPLIT (proj, node): fixed_total_number's binomial tree;
  *   AX_RNG_WEIGHT / AX_RNG_DELAY (proj, target gid): one value per synapse
  *                 of that target, in the target's creation order.
+ * from_list draws nothing for its connections (the spec lists them, sorted
+ * by target); only a weight/delay distribution without listed values draws.
  * Hot loops: one ax_rng_below() and one sink call per synapse; constant
  * weights and delays cost no draw.
  */
@@ -360,6 +362,37 @@ static ax_status rule_fixed_outdegree(const conn *c, ax_error *err)
     return st;
 }
 
+/* ---- from_list: explicit connections ---------------------------------------- */
+
+/* The spec keeps the list sorted by target (stably): a VP walks its targets
+ * and hands each one's connections over in list order. Listed weights and
+ * delays are used as given; without them, weight/delay are drawn per
+ * synapse from the target's streams like every other rule. */
+static ax_status rule_from_list(const conn *c, ax_error *err)
+{
+    const ax_proj_spec *ps = c->ps;
+    int64_t end = c->t_first + c->t_n;
+    for (int64_t tgt = first_target(c); tgt < end; tgt += c->part->n_vp) {
+        int64_t ti = tgt - c->t_first, k0 = ps->list_off[ti], k1 = ps->list_off[ti + 1];
+        if (k0 == k1) continue;
+        tstreams ts;
+        tstreams_open(c, &ts, tgt);
+        for (int64_t k = k0; k < k1; k++) {
+            int64_t src = c->s_first + ps->list_src[k];
+            if (c->sources_only) {
+                AX_TRY(c->sink(c->ctx, src, tgt, 0.0, 1, 0, err));
+                continue;
+            }
+            double w = ps->list_w ? ps->list_w[k] : c->w_const ? c->w : ax_rng_dist(&ts.w, &ps->weight);
+            int32_t d = !ps->list_d ? (c->d_const ? c->d : grid_delay(ax_rng_dist(&ts.d, &ps->delay), c->h))
+                                    : grid_delay(ps->list_d[k], c->h);
+            int rec = c->rec_fixed >= 0 ? c->rec_fixed : (w < 0.0);
+            AX_TRY(c->sink(c->ctx, src, tgt, w, d, rec, err));
+        }
+    }
+    return AX_OK;
+}
+
 /* ---- entry --------------------------------------------------------------- */
 
 /* Fill c from the spec; checks what the rules rely on. */
@@ -379,7 +412,7 @@ static ax_status conn_init(conn *c, const ax_spec *spec, int proj, const ax_part
                 .h = spec->sim.resolution};
     c->w_const = ps->weight.kind == AX_DIST_CONST;
     c->w = ps->weight.value;
-    c->d_const = ps->delay.kind == AX_DIST_CONST;
+    c->d_const = ps->delay.kind == AX_DIST_CONST && !ps->list_d;
     if (c->d_const) {
         int64_t d = ax_delay_steps(ps->delay.value, c->h);
         AX_CHECK(d >= 1 && d <= INT32_MAX, err, AX_EINPUT,
@@ -409,6 +442,7 @@ static ax_status connect(const ax_spec *spec, int proj, const ax_partition *part
     case AX_RULE_FIXED_OUTDEGREE: return rule_fixed_outdegree(&c, err);
     case AX_RULE_FIXED_TOTAL_NUMBER: return rule_fixed_total_number(&c, err);
     case AX_RULE_PAIRWISE_BERNOULLI: return rule_pairwise_bernoulli(&c, err);
+    case AX_RULE_FROM_LIST: return rule_from_list(&c, err);
     }
     return AX_FAIL(err, AX_EINTERNAL, "unknown connection rule %d", (int)c.ps->rule);
 }

@@ -68,12 +68,13 @@ static int pop_io(struct ax_engine_s *e, ax_ckpt_file f, int p, int64_t t, int w
         for (int which = 0; ok && which < 2; which++) {
             if (write) {
                 if (b->n && which) ring_out(v, b, t, buf);
-                else if (b->n) m->ckpt_save(b->nr, buf);
+                else if (b->n) ok = ax_block_ckpt(b, buf, 1, &e->vps[0].err) == AX_OK;
+                if (!ok) break;
                 ok = ax_ckpt_pop_io(f, which, off, e->part.n_vp, b->n, buf);
             } else {
                 ok = ax_ckpt_pop_io(f, which, off, e->part.n_vp, b->n, buf);
                 if (ok && b->n && which) ring_in(v, b, t, buf);
-                else if (ok && b->n) m->ckpt_load(b->nr, buf);
+                else if (ok && b->n) ok = ax_block_ckpt(b, buf, 0, &e->vps[0].err) == AX_OK;
             }
         }
         free(buf);

@@ -185,10 +185,9 @@ static ax_status setup_meter(struct ax_engine_s *e, ax_vp *v, int dv, int t, ax_
         m->node_id[j] = (uint64_t)(g - e->spec->pops[dt->pop].first_gid);
         m->sidx[j] = (g - bl->gid0) / e->part.n_vp;
     }
-    for (int k = 0; k < m->n_vars; k++) {
-        m->var[k] = ax_model_state_index(bl->ops, d->record_from[k]);
-        m->ptr[k] = bl->ops->state(bl->nr, m->var[k]);
-    }
+    for (int k = 0; k < m->n_vars; k++) m->var[k] = ax_model_state_index(bl->ops, d->record_from[k]);
+    ax_vp_meters_bind(v, dt->pop);
+    AX_CHECK(!bl->n_groups || m->cell, err, AX_ENOMEM, "out of memory for multimeter cells");
     int64_t flush = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
     m->cap_rows = flush / m->interval + 2;
     m->buf = malloc((size_t)(m->cap_rows * m->n_vars * (m->n ? m->n : 1)) * sizeof *m->buf);
@@ -372,8 +371,13 @@ void ax_vp_sample(ax_vp *v, int64_t n)
         if ((n + 1) % m->interval != 0 || m->rows >= m->cap_rows) continue;
         if (m->rows == 0) m->first_step = n + 1;
         double *row = m->buf + (size_t)m->rows * m->n_vars * m->n;
-        for (int q = 0; q < m->n_vars; q++)
-            for (int64_t j = 0; j < m->n; j++) row[q * m->n + j] = m->ptr[q][m->sidx[j]];
+        if (m->cell)
+            for (int64_t c = 0; c < m->n_vars * m->n; c++) row[c] = *m->cell[c];
+        else if (m->n_vars && !m->ptr[0])
+            continue; /* a split block whose cells could not be allocated (reported at setup) */
+        else
+            for (int q = 0; q < m->n_vars; q++)
+                for (int64_t j = 0; j < m->n; j++) row[q * m->n + j] = m->ptr[q][m->sidx[j]];
         m->rows++;
     }
 }
@@ -384,7 +388,18 @@ void ax_vp_meters_bind(ax_vp *v, int b)
     for (int k = 0; k < v->n_meter; k++) {
         ax_meter *m = &v->meter[k];
         if (m->blk != b) continue;
-        for (int q = 0; q < m->n_vars; q++) m->ptr[q] = bl->ops->state(bl->nr, m->var[q]);
+        if (!bl->n_groups) { /* one instance: a base pointer per variable */
+            for (int q = 0; q < m->n_vars; q++) m->ptr[q] = bl->ops->state(bl->nr, m->var[q]);
+            free(m->cell);
+            m->cell = NULL;
+            continue;
+        }
+        /* a block split into groups (block.c): one pointer per recorded value;
+         * left NULL on ENOMEM, which setup_meter reports */
+        for (int q = 0; q < m->n_vars; q++) m->ptr[q] = NULL;
+        if (!m->cell) m->cell = malloc((size_t)(m->n_vars * (m->n ? m->n : 1)) * sizeof *m->cell);
+        for (int q = 0; m->cell && q < m->n_vars; q++)
+            for (int64_t j = 0; j < m->n; j++) m->cell[q * m->n + j] = ax_block_state_at(bl, m->var[q], m->sidx[j]);
     }
 }
 
@@ -420,6 +435,7 @@ void ax_vp_devices_free(ax_vp *v)
         free(v->meter[k].sidx);
         free(v->meter[k].ptr);
         free(v->meter[k].var);
+        free(v->meter[k].cell);
         free(v->meter[k].buf);
     }
     free(v->poisson);

@@ -138,12 +138,12 @@ ax_status ax_engine_set_param(ax_engine e, int pop, const char *name, const doub
     AX_CHECK(k >= 0, err, AX_EINPUT, "model %s has no parameter '%s'", m->name, name);
     for (int t = 0; t < e->threads; t++) {
         ax_block *b = &e->vps[t].blocks[pop];
-        double *x = b->n ? b->ops->param_array(b->nr, k) : NULL;
-        AX_CHECK(x || b->n == 0, err, AX_EINPUT,
+        AX_CHECK(b->n == 0 || ax_block_param_at(b, k, 0), err, AX_EINPUT,
                  "model %s keeps '%s' per population, not per neuron", m->name, name);
         int64_t first = e->spec->pops[pop].first_gid;
-        for (int64_t j = 0; j < b->n; j++) x[j] = values[b->gid0 + j * e->part.n_vp - first];
-        if (b->n && b->ops->sync) b->ops->sync(b->nr);
+        for (int64_t j = 0; j < b->n; j++)
+            *ax_block_param_at(b, k, j) = values[b->gid0 + j * e->part.n_vp - first];
+        if (b->n) ax_block_sync(b);
     }
     return AX_OK;
 }

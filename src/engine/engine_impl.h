@@ -63,14 +63,29 @@ typedef struct ax_tso_rows {
     double *x, *u;        /* [n_runs] */
 } ax_tso_rows;
 
+/* Neurons of a block that share one parameter vector (block.c). */
+typedef struct ax_group {
+    ax_neurons *nr;
+    int64_t n;
+    int64_t *idx;    /* their indices in the block, ascending */
+} ax_group;
+
 typedef struct ax_block {
     int pop;
     const ax_model_ops *ops;
-    ax_neurons *nr;
+    ax_neurons *nr;  /* the one instance, or NULL when the block is split into groups */
     int64_t n;       /* neurons of pop in this VP */
     int64_t gid0;    /* first owned gid (stride n_vp) */
     int64_t offset;  /* local index of the first */
     double *i_ext;   /* current devices' input (pA), NULL if none targets this block */
+    int64_t max_spk; /* most spikes one step can emit (n, or more for spike sources) */
+    /* per-neuron parameter values the model keeps per population: groups */
+    int n_groups;    /* 0: one instance (nr) */
+    ax_group *groups;
+    int32_t *grp_of; /* [n]: group of neuron j */
+    int64_t *pos_of; /* [n]: its index in the group */
+    double *gbuf;    /* gathered input of one group */
+    int64_t *gspk;   /* one group's spikes */
 } ax_block;
 
 /* A poisson_generator's targets in this VP and its sampling table. */
@@ -122,6 +137,7 @@ typedef struct ax_meter {
     uint64_t *node_id;  /* within population */
     double **ptr;       /* [v] -> state array of variable var[v] of block blk; index sidx[j] */
     int *var;           /* [v]: state variable index */
+    double **cell;      /* grouped blocks (block.c): [v * n + j] -> the value; else NULL */
     int64_t *sidx;      /* index within its block's arrays */
     int blk;
     double *buf;        /* [row][v][j] */
@@ -162,7 +178,8 @@ typedef struct ax_vp {
     /* spikes emitted in the current slice: key = lag << 48 | gid */
     uint64_t *out;
     int64_t n_out, cap_out;
-    int64_t *spiked;      /* scratch for update() */
+    int64_t *spiked;      /* scratch for update(): room for cap_spiked (the largest block max_spk) */
+    int64_t cap_spiked;
 
     /* devices */
     int n_poisson, n_spikegen, n_dc, n_meter;
@@ -279,6 +296,23 @@ int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gi
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
 /* Which source populations get compact (4-byte) synapses; fills e->compact, e->cw. */
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
+
+/* block.c: make a block (b->pop, ops, n, gid0, offset set): its model
+ * instance(s) with the spec's parameters, initial values and spike trains.
+ * The rest reaches neuron j of a block (local index) whatever its grouping. */
+ax_status ax_block_make(const struct ax_engine_s *e, ax_block *b, ax_error *err);
+int64_t ax_block_update_groups(ax_block *b, const double *const *in, int64_t *spiked);
+static inline int64_t ax_block_update(ax_block *b, const double *const *in, int64_t *spiked)
+{
+    if (!b->n_groups) return b->ops->update(b->nr, in, b->i_ext, spiked);
+    return ax_block_update_groups(b, in, spiked);
+}
+double *ax_block_state_at(const ax_block *b, int var, int64_t j);
+double *ax_block_param_at(const ax_block *b, int param, int64_t j); /* NULL: not per neuron */
+void ax_block_sync(ax_block *b);
+/* Checkpoint layout of the model (buf[k * n + j]) for the whole block. */
+ax_status ax_block_ckpt(ax_block *b, double *buf, int save, ax_error *err);
+void ax_block_free(ax_block *b);
 
 /* devices.c (built after network.c's blocks, freed before them) */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);

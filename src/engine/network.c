@@ -43,60 +43,47 @@ static int bits_for(uint64_t x)
     return b;
 }
 
-/* Set initial state values (constant or drawn per gid, identical for any
- * decomposition). */
-static void init_state(const ax_spec *s, const ax_partition *part, const ax_pop_spec *ps,
-                       int pop, ax_block *b)
-{
-    for (int k = 0; k < ps->n_init; k++) {
-        int var = ax_model_state_index(b->ops, ps->init[k].name);
-        double *x = b->ops->state(b->nr, var);
-        if (!x) continue; /* validated by the spec loader */
-        const ax_dist *d = &ps->init[k].dist;
-        for (int64_t j = 0; j < b->n; j++) {
-            if (d->kind == AX_DIST_CONST) {
-                x[j] = d->value;
-                continue;
-            }
-            ax_rng r;
-            ax_rng_open(&r, s->sim.seed, AX_RNG_INIT, (uint32_t)(pop * 256 + var),
-                        (uint64_t)(b->gid0 + j * part->n_vp));
-            x[j] = ax_rng_dist(&r, d);
-        }
-    }
-}
-
+/* (Re)make block p of v from the spec (block.c: parameters, groups, initial
+ * values, spike trains); keep_state carries the dynamic state of the old
+ * instance(s) over through the model's checkpoint layout (parameters changed
+ * between runs). Multimeters are re-pointed. */
 ax_status ax_vp_make_block(struct ax_engine_s *e, ax_vp *v, int p, int keep_state, ax_error *err)
 {
-    const ax_spec *s = e->spec;
-    const ax_pop_spec *ps = &s->pops[p];
+    const ax_pop_spec *ps = &e->spec->pops[p];
     ax_block *b = &v->blocks[p];
     const ax_model_ops *m = ax_model_find(ps->model);
     AX_CHECK(m && (!b->ops || b->ops == m), err, AX_EINTERNAL, "model '%s' vanished", ps->model);
-    double par[64];
-    AX_CHECK(m->n_params <= 64, err, AX_EINTERNAL, "too many parameters");
-    ax_model_defaults(m, par);
-    for (int k = 0; k < ps->n_params; k++)
-        par[ax_model_param_index(m, ps->params[k].name)] = ps->params[k].value;
-    ax_neurons *nr = NULL;
-    AX_TRY(m->create(par, e->h, b->n, &nr, err));
-    if (keep_state && b->nr && b->n > 0) {
-        AX_CHECK(m->n_ckpt > 0, err, AX_EINPUT,
-                 "model %s cannot change parameters between runs (it has no checkpoint state)",
-                 m->name);
-        double *tmp = malloc((size_t)b->n * (size_t)m->n_ckpt * sizeof *tmp);
-        if (!tmp) {
-            m->destroy(nr);
-            return AX_FAIL(err, AX_ENOMEM, "out of memory changing parameters of %s", ps->name);
-        }
-        m->ckpt_save(b->nr, tmp);
-        m->ckpt_load(nr, tmp);
+    ax_block nb = {.pop = p, .ops = m, .n = b->n, .gid0 = b->gid0, .offset = b->offset};
+    ax_status st = ax_block_make(e, &nb, err);
+    int had = b->nr || b->n_groups;
+    if (st == AX_OK && keep_state && had && b->n > 0) {
+        double *tmp = m->n_ckpt > 0 ? malloc((size_t)b->n * (size_t)m->n_ckpt * sizeof *tmp) : NULL;
+        if (m->n_ckpt <= 0)
+            st = AX_FAIL(err, AX_EINPUT, "model %s cannot change parameters between runs (it has no "
+                         "checkpoint state)", m->name);
+        else if (!tmp)
+            st = AX_FAIL(err, AX_ENOMEM, "out of memory changing parameters of %s", ps->name);
+        if (st == AX_OK) st = ax_block_ckpt(b, tmp, 1, err);
+        if (st == AX_OK) st = ax_block_ckpt(&nb, tmp, 0, err);
         free(tmp);
     }
-    if (b->nr) m->destroy(b->nr);
-    b->ops = m;
-    b->nr = nr;
-    if (!keep_state) init_state(s, &e->part, ps, p, b);
+    if (st == AX_OK && v->spiked && nb.max_spk > v->cap_spiked) { /* more spikes per step than built for */
+        int64_t *x = realloc(v->spiked, (size_t)nb.max_spk * sizeof *x);
+        if (!x) st = AX_FAIL(err, AX_ENOMEM, "out of memory for the spike buffer of %s", ps->name);
+        else {
+            v->spiked = x;
+            v->cap_spiked = nb.max_spk;
+        }
+    }
+    if (st != AX_OK) {
+        nb.i_ext = NULL;
+        ax_block_free(&nb);
+        return st;
+    }
+    nb.i_ext = b->i_ext; /* devices' current input stays */
+    b->i_ext = NULL;
+    ax_block_free(b);
+    *b = nb;
     ax_vp_meters_bind(v, p);
     return AX_OK;
 }
@@ -515,7 +502,10 @@ static ax_status make_buffers(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     v->n_slots = e->max_delay + e->D;
     size_t n = (size_t)v->n_rec * (size_t)v->n_slots * (size_t)(v->n_local > 0 ? v->n_local : 1);
     v->ring = calloc(n, sizeof *v->ring); /* first touch by this thread */
-    v->spiked = malloc((size_t)(v->n_local > 0 ? v->n_local : 1) * sizeof *v->spiked);
+    int64_t most = 1; /* spikes one block can emit in a step (update()'s spiked[]) */
+    for (int b = 0; b < v->n_blocks; b++) most = v->blocks[b].max_spk > most ? v->blocks[b].max_spk : most;
+    v->spiked = malloc((size_t)most * sizeof *v->spiked);
+    v->cap_spiked = most;
     v->cap_out = v->n_local + 1024;
     v->out = malloc((size_t)v->cap_out * sizeof *v->out);
     v->pop_spikes = calloc((size_t)e->spec->n_pops, sizeof *v->pop_spikes);
@@ -545,10 +535,7 @@ void ax_vp_free(ax_vp *v, int n_pops)
 {
     (void)n_pops;
     if (v->blocks)
-        for (int b = 0; b < v->n_blocks; b++) {
-            if (v->blocks[b].ops && v->blocks[b].nr) v->blocks[b].ops->destroy(v->blocks[b].nr);
-            free(v->blocks[b].i_ext);
-        }
+        for (int b = 0; b < v->n_blocks; b++) ax_block_free(&v->blocks[b]);
     free(v->blocks);
     store_free(&v->st);
     store_free(&v->cp);

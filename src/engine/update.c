@@ -51,19 +51,19 @@ void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
         int64_t slot = n % S;
         if (v->n_dc) ax_vp_dc(v, n);
         for (int bi = 0; bi < v->n_blocks; bi++) {
-            const ax_block *b = &v->blocks[bi];
+            ax_block *b = &v->blocks[bi];
             if (b->n == 0) continue;
             const double *in[AX_MAX_RECEPTORS];
             for (int r = 0; r < AX_MAX_RECEPTORS; r++)
                 in[r] = v->ring + ((r < v->n_rec ? r : 0) * S + slot) * NL + b->offset;
-            if (v->n_out + b->n > v->cap_out) { /* rare: more spikes than planned */
-                int64_t c = 2 * (v->n_out + b->n);
+            if (v->n_out + b->max_spk > v->cap_out) { /* rare: more spikes than planned */
+                int64_t c = 2 * (v->n_out + b->max_spk);
                 uint64_t *o = realloc(v->out, (size_t)c * sizeof *o);
                 if (!o) { v->status = AX_ENOMEM; return; }
                 v->out = o;
                 v->cap_out = c;
             }
-            int64_t k = b->ops->update(b->nr, in, b->i_ext, v->spiked);
+            int64_t k = ax_block_update(b, in, v->spiked);
             collect(e, v, b, n, t0, k);
         }
         for (int r = 0; r < v->n_rec; r++)

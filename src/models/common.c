@@ -251,6 +251,20 @@ double *ax_models_param_array(ax_neurons *nr, int param)
     return NULL;
 }
 
+/* See model.h: the layout's rest pairs again, each from the parameter's
+ * per-neuron array when the model keeps it per neuron. */
+void ax_models_rest(ax_neurons *nr)
+{
+    const ax_model_layout *L = layout_of(nr);
+    const int64_t n = FIELD(nr, L->n, int64_t);
+    const double *p = &FIELD(nr, L->p, double);
+    for (const ax_model_pn *f = L->rest; f->array; f++) {
+        double *x = FIELD(nr, f->array, double *);
+        const double *v = ax_models_param_array(nr, f->param);
+        for (int64_t i = 0; i < n; i++) x[i] = v ? v[i] : p[f->param];
+    }
+}
+
 /* See model.h: the layout's checkpoint arrays, then the refractory counter
  * as a double (exact), each n values. */
 void ax_models_ckpt_save(const ax_neurons *nr, double *out)

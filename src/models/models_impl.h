@@ -20,6 +20,7 @@ extern const ax_model_ops ax_model_iaf_psc_exp;
 extern const ax_model_ops ax_model_iaf_psc_alpha;
 extern const ax_model_ops ax_model_iaf_cond_exp;
 extern const ax_model_ops ax_model_dpi_neuron;
+extern const ax_model_ops ax_model_spike_source_array;
 
 /* Checks every value against its descriptor: no NaN, +-inf only where
  * allow_inf, BOOL is 0 or 1, CHOICE an index into its choices. The message
@@ -84,6 +85,7 @@ typedef struct ax_model_layout {
      .state_names = kState, .n_receptors = RECEPTORS, .weight_unit = WEIGHT_UNIT,             \
      .validate = validate, .create = create, .destroy = ax_models_destroy,                    \
      .state = ax_models_state, .param_array = ax_models_param_array, .sync = SYNC,            \
+     .rest = ax_models_rest,                                                                  \
      .update = update, .n_ckpt = N_CKPT, .ckpt_save = ax_models_ckpt_save,                    \
      .ckpt_load = ax_models_ckpt_load}
 
@@ -150,6 +152,7 @@ ax_status ax_models_finish(ax_neurons *b, ax_neurons **out, ax_error *err);
 void ax_models_destroy(ax_neurons *nr);
 double *ax_models_state(ax_neurons *nr, int var);
 double *ax_models_param_array(ax_neurons *nr, int param);
+void ax_models_rest(ax_neurons *nr);
 void ax_models_ckpt_save(const ax_neurons *nr, double *out);
 void ax_models_ckpt_load(ax_neurons *nr, const double *in);
 

@@ -17,6 +17,7 @@ static const ax_model_ops *const kModels[] = {
     &ax_model_iaf_psc_alpha,
     &ax_model_iaf_cond_exp,
     &ax_model_dpi_neuron,
+    &ax_model_spike_source_array,
 };
 enum { kNModels = (int)(sizeof kModels / sizeof kModels[0]) };
 
