@@ -4,7 +4,7 @@
 noinst_LTLIBRARIES += libax_io_export.la
 libax_io_export_la_SOURCES = io/export/export_impl.h io/export/export.c \
 	io/export/export_spinnaker.c io/export/export_dynapse.c io/export/export_nir.c \
-	io/export/nir_read.c
+	io/export/nir_graph.c io/export/nir_read.c
 
 AX_EXPORT_LIBS = libax_io_export.la $(AX_ENGINE_LIBS)
 
@@ -17,7 +17,10 @@ tests_test_dynapse_SOURCES = tests/test_dynapse.c
 tests_test_dynapse_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
 tests_test_dynapse_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_export tests/test_export_cli.sh tests/test_dynapse tests/test_dynapse_cli.sh
+# NIR both ways with the real nir 1.0.7 package (../shared/thirdparty/python or
+# $AXON_THIRDPARTY_PY; python3-yaml for the example specs)
+TESTS += tests/test_nir_client.py
 dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_export_files.py tests/test_dynapse_cli.sh \
-	tests/test_dynapse_files.py
+	tests/test_dynapse_files.py tests/test_nir_client.py
 EXTRA_DIST += tests/test_export.c tests/test_dynapse.c
 CLEANFILES += tests/export_*.nir

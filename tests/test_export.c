@@ -145,9 +145,16 @@ static void test_nir_roundtrip(void)
     ax_export_defaults(&o, AX_HW_NIR);
     ax_export_result res;
     ax_error e;
+    /* t_ref and a random initial V_m have no NIR counterpart: refused, named */
     ax_status st = ax_export(s, &o, dir, &res, &e);
+    CU_ASSERT_EQUAL(st, AX_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "population A: t_ref = 1.5 ms"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "population A: initial V_m"));
+    o.allow_approx = 1;
+    st = ax_export(s, &o, dir, &res, &e);
     if (st) fprintf(stderr, "%s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(st, AX_OK);
+    CU_ASSERT_EQUAL(res.n_approx, 3); /* t_ref of A and B, initial V_m of A */
     char path[256];
     snprintf(path, sizeof path, "%s/network.nir", dir);
     ax_spec *r = NULL;

@@ -15,15 +15,21 @@ fail() { echo "FAIL: $*"; exit 1; }
 sed 's/t_sim: 1000.0/t_sim: 200.0/' "$SRC/examples/brunel_small.yaml" > "$T/b.yaml"
 
 "$AXON" export --help | grep -q -- "--target" || fail "help"
-"$AXON" export --target nir "$T/b.yaml" -o "$T/nir" > "$T/nir.log" || fail "nir export"
+# t_ref = 2 ms has no NIR counterpart: refused (exit 2, population and fix named), nothing written
+"$AXON" export --target nir "$T/b.yaml" -o "$T/nir" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "population E: t_ref = 2 ms" "$T/err" && grep -q -- "--allow-approx" "$T/err" \
+  && [ ! -e "$T/nir" ] && [ ! -e "$T/nir.partial" ] || { cat "$T/err"; fail "t_ref not refused (rc $rc)"; }
+"$AXON" export --target nir "$T/b.yaml" -o "$T/nir" --allow-approx > "$T/nir.log" || fail "nir export"
+grep -q "t_ref = 2 ms has no NIR counterpart" "$T/nir/report.txt" || fail "t_ref not listed in report.txt"
+[ -f "$T/nir/inputs.json" ] || fail "inputs.json missing"
 [ -f "$T/nir/network.nir" ] && [ -f "$T/nir/report.txt" ] || fail "nir files"
 [ ! -e "$T/nir.partial" ] || fail "partial dir left"
 # refuse to overwrite
 "$AXON" export --target nir "$T/b.yaml" -o "$T/nir" 2> "$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "not empty" "$T/err" || fail "overwrite not refused (rc $rc)"
-"$AXON" export --target nir "$T/b.yaml" -o "$T/nir" --force > /dev/null || fail "--force"
+"$AXON" export --target nir "$T/b.yaml" -o "$T/nir" --force --allow-approx > /dev/null || fail "--force"
 # a .nir file is accepted as input and exports again
-"$AXON" export --target nir "$T/nir/network.nir" -o "$T/nir2" > /dev/null || fail "nir input"
+"$AXON" export --target nir "$T/nir/network.nir" -o "$T/nir2" --allow-approx > /dev/null || fail "nir input"
 # axon run simulates a .nir file directly, with the spikes of the spec it came from
 "$AXON" run "$T/b.yaml" -t 1 -q -o "$T/from_spec.h5" || fail "run spec"
 "$AXON" run "$T/nir/network.nir" -t 1 -q -o "$T/from_nir.h5" || fail "axon run network.nir"

@@ -498,7 +498,8 @@ def case_threshold():
     ref.spikes_in("in", trains)
     ref.conn("in", "a", [[0.02]])
     ref.conn("a", "b", [[0.015]])
-    return Case("threshold", g, ref, {"in": ("spikes", trains)}, 30.0)
+    # only b feeds the Output; --nir-record all records a too
+    return Case("threshold", g, ref, {"in": ("spikes", trains)}, 30.0, flags=["--nir-record", "all"])
 
 
 def case_edgeless():

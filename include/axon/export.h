@@ -54,8 +54,47 @@ ax_status ax_export(const ax_spec *spec, const ax_export_opts *o, const char *di
 
 void ax_export_result_free(ax_export_result *res);
 
-/* Read a NIR graph (HDF5, written by axon or by another tool within the
- * subset docs/export.md lists) into a validated spec. Serial HDF5. */
+/* How a top-level NIR Input node is driven (`axon run --nir-input`). */
+typedef enum ax_nir_drive { AX_NIR_SPIKES = 1, AX_NIR_POISSON, AX_NIR_CONST } ax_nir_drive;
+
+typedef struct ax_nir_input {
+    char name[256];        /* the Input node */
+    ax_nir_drive kind;
+    char file[4096];       /* AX_NIR_SPIKES: text file, lines "channel time_ms" */
+    int n_values;          /* AX_NIR_POISSON: rates (Hz), AX_NIR_CONST: values; 1 = all channels */
+    double *values;
+} ax_nir_input;
+
+/* Import options (docs/export.md "NIR"); zero = default. */
+typedef struct ax_nir_opts {
+    double t_sim;          /* ms (default: axon_spec's, else 1000) */
+    double dt;             /* ms (default: axon_spec's, else 0.1) */
+    double time_unit;      /* ms per graph time unit (default: metadata time_unit, else s = 1000) */
+    double spike_area;     /* integral of one spike, graph time units (default 1: NIR's Dirac) */
+    int reset_subtract;    /* 1: reset by subtraction (the graph cannot say) */
+    int from_graph;        /* 1: ignore an axon_spec in the metadata */
+    int record_all;        /* 1: record every neuron node and spike input, not only those feeding Outputs */
+    int have_seed;
+    uint64_t seed;         /* Poisson inputs and the run (default 12345) */
+    int n_inputs;
+    ax_nir_input *inputs;
+} ax_nir_opts;
+
+/* Parse one `--nir-input NAME=spikes:FILE|poisson:HZ[,HZ..]|const:V[,V..]`
+ * into o (appended). AX_EINPUT with the reason on a malformed argument. */
+ax_status ax_nir_opts_add_input(ax_nir_opts *o, const char *arg, ax_error *err);
+void ax_nir_opts_free(ax_nir_opts *o);
+
+/* Read a NIR graph (HDF5, written by nir.write, snnTorch, Norse, axon, ...
+ * within the primitives docs/export.md lists) into a validated spec. A
+ * graph axon wrote (metadata axon_spec) whose nodes are still what that
+ * spec exports to is the spec itself (exact round trip); any other graph
+ * is read from its nodes and edges. *notes (may be NULL) receives what the
+ * caller should tell the user (undriven inputs, which path was taken);
+ * free it. Serial HDF5; call on every rank (same result). */
+ax_status ax_nir_load_opts(const char *path, const ax_nir_opts *o, ax_spec **out, char **notes,
+                           ax_error *err);
+/* The same with default options and no notes. */
 ax_status ax_nir_load(const char *path, ax_spec **out, ax_error *err);
 
 #endif

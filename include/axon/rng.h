@@ -24,6 +24,8 @@ typedef enum ax_rng_kind {
     AX_RNG_POISSON = 5,  /* a = device, id = target gid; draws counted by step */
     AX_RNG_CONN_SPLIT = 6, /* decomposition-independent count splits (fixed_total_number) */
     AX_RNG_USER = 7,     /* sampling, sweeps: a = task kind, id = task id */
+    AX_RNG_SOURCE = 8,   /* spike trains drawn before a run (NIR Poisson inputs): a = population
+                          * (or input) index, id = neuron index; draws counted by step */
 } ax_rng_kind;
 
 typedef struct ax_rng {

@@ -34,6 +34,8 @@ typedef struct {
     double ckpt_every;      /* ms of model time, 0: no periodic checkpoints */
     const char *ckpt_dir;
     const char *restart;    /* checkpoint to continue from */
+    ax_nir_opts nir;        /* --nir-*: how a NIR graph is read */
+    const char *nir_opt;    /* the first --nir-* option given (refused with a YAML spec) */
 } run_opts;
 
 /* Set by SIGTERM/SIGUSR1 (what SLURM sends before the time limit): every
@@ -66,7 +68,76 @@ static void usage(FILE *out)
             "                             make every rank write one and stop (exit 3)\n"
             "      --restart FILE  continue from a checkpoint of the same spec, on any ranks x\n"
             "                      threads; the output then holds the whole run\n"
-            "  -h, --help          this help\n");
+            "  -h, --help          this help\n\n"
+            "NIR graphs (file.nir; docs/export.md \"NIR\"):\n"
+            "      --nir-t-sim MS        simulated time (default: the axon spec in the graph's\n"
+            "                            metadata, else 1000 ms)\n"
+            "      --nir-dt MS           resolution (default 0.1 ms); Delay values must be multiples\n"
+            "      --nir-time-unit s|ms  the graph's time unit (default: its metadata time_unit, else s,\n"
+            "                            as snnTorch, Norse and Rockpool write)\n"
+            "      --nir-spike-area A    integral of one spike in graph time units (default 1: NIR's\n"
+            "                            Dirac pulse); a graph trained with spikes of height 1 per\n"
+            "                            step dt (snnTorch, Norse, Rockpool) needs A = dt\n"
+            "      --nir-reset absolute|subtract  reset to v_reset (default) or by subtraction\n"
+            "      --nir-input NAME=spikes:FILE     drive top-level Input NAME with spikes: lines\n"
+            "                            'channel time_ms' ('#' comments), times on the grid, >= 2 dt\n"
+            "      --nir-input NAME=poisson:HZ[,HZ...]  an independent Poisson train per channel\n"
+            "      --nir-input NAME=const:V[,V...]      a constant value per channel from t = 0\n"
+            "                            (one value: all channels); undriven Inputs are silent\n"
+            "      --nir-seed N          seed of the run and of Poisson inputs (default 12345)\n"
+            "      --nir-record outputs|all  record the neuron nodes that feed top-level Output nodes\n"
+            "                            (default; all of them when there is none), or every neuron\n"
+            "                            node and spike input\n"
+            "      --nir-from-graph      read a graph axon wrote from its nodes, not from the axon\n"
+            "                            spec in its metadata\n"
+            "  Top-level Output nodes are recorded (/spikes/<population>; every neuron node when\n"
+            "  the graph has none); population = node path, '.' and other characters outside\n"
+            "  [A-Za-z0-9_-] turned into '_'.\n");
+}
+
+/* One --nir-* option at argv[*i]; 0 if a is not one, 1 if taken, -1 on error. */
+static int nir_option(run_opts *o, int argc, char **argv, int *i, ax_error *err)
+{
+    const char *a = argv[*i];
+    if (strncmp(a, "--nir-", 6)) return 0;
+    if (!o->nir_opt) o->nir_opt = a;
+    if (!strcmp(a, "--nir-from-graph")) {
+        o->nir.from_graph = 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        AX_FAIL(err, AX_EINPUT, "%s needs a value (see axon run --help)", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    char *end;
+    double x = strtod(v, &end);
+    int num_ok = end != v && !*end && isfinite(x) && x > 0;
+    if (!strcmp(a, "--nir-input")) return ax_nir_opts_add_input(&o->nir, v, err) == AX_OK ? 1 : -1;
+    if (!strcmp(a, "--nir-t-sim") && num_ok) o->nir.t_sim = x;
+    else if (!strcmp(a, "--nir-dt") && num_ok) o->nir.dt = x;
+    else if (!strcmp(a, "--nir-spike-area") && num_ok) o->nir.spike_area = x;
+    else if (!strcmp(a, "--nir-time-unit") && (!strcmp(v, "s") || !strcmp(v, "ms")))
+        o->nir.time_unit = !strcmp(v, "s") ? 1000.0 : 1.0;
+    else if (!strcmp(a, "--nir-reset") && (!strcmp(v, "subtract") || !strcmp(v, "absolute")))
+        o->nir.reset_subtract = !strcmp(v, "subtract");
+    else if (!strcmp(a, "--nir-record") && (!strcmp(v, "outputs") || !strcmp(v, "all")))
+        o->nir.record_all = !strcmp(v, "all");
+    else if (!strcmp(a, "--nir-seed") && end != v && !*end && x >= 0 && x == floor(x) && x < 1.8e19) {
+        o->nir.seed = strtoull(v, NULL, 10);
+        o->nir.have_seed = 1;
+    } else {
+        int known = !strcmp(a, "--nir-t-sim") || !strcmp(a, "--nir-dt") || !strcmp(a, "--nir-spike-area") ||
+                    !strcmp(a, "--nir-time-unit") || !strcmp(a, "--nir-reset") || !strcmp(a, "--nir-seed") ||
+                    !strcmp(a, "--nir-record");
+        if (known) AX_FAIL(err, AX_EINPUT, "%s '%s': expected %s", a, v,
+                           !strcmp(a, "--nir-time-unit") ? "s or ms" : !strcmp(a, "--nir-reset") ? "absolute or subtract"
+                           : !strcmp(a, "--nir-record") ? "outputs or all"
+                           : !strcmp(a, "--nir-seed") ? "an integer >= 0" : "a positive number");
+        else AX_FAIL(err, AX_EINPUT, "unknown option '%s' (see axon run --help)", a);
+        return -1;
+    }
+    return 1;
 }
 
 static int parse(int argc, char **argv, void *opts, ax_error *err)
@@ -76,6 +147,9 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (ax_cli_is_help(a)) return 1;
+        int nr = nir_option(o, argc, argv, &i, err);
+        if (nr < 0) return -1;
+        if (nr) continue;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) o->output = argv[++i];
         else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
         else if ((!strcmp(a, "-t") || !strcmp(a, "--threads")) && i + 1 < argc) {
@@ -108,6 +182,11 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
     }
     if (!o->spec) {
         AX_FAIL(err, AX_EINPUT, "no spec file given (usage: axon run SPEC [-o out.h5])");
+        return -1;
+    }
+    size_t pl = strlen(o->spec);
+    if (o->nir_opt && !(pl > 4 && !strcmp(o->spec + pl - 4, ".nir"))) {
+        AX_FAIL(err, AX_EINPUT, "%s applies to NIR graphs (file.nir) only; %s is a spec", o->nir_opt, o->spec);
         return -1;
     }
     return 0;
@@ -207,10 +286,17 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_engine eng = NULL;
     ax_recorder rec = NULL;
     size_t pl = strlen(o->spec);
-    if (pl > 4 && !strcmp(o->spec + pl - 4, ".nir")) /* a NIR graph (docs/export.md) */
-        AX_TRY(ax_nir_load(o->spec, &spec, err));
-    else
+    if (pl > 4 && !strcmp(o->spec + pl - 4, ".nir")) { /* a NIR graph (docs/export.md) */
+        char *notes = NULL;
+        AX_TRY(ax_nir_load_opts(o->spec, &o->nir, &spec, &notes, err));
+        if (notes && rank == 0 && !o->quiet) {
+            for (char *l = strtok(notes, "\n"); l; l = strtok(NULL, "\n")) printf("note: %s\n", l);
+            fflush(stdout);
+        }
+        free(notes);
+    } else {
         AX_TRY(ax_spec_load(o->spec, &spec, err));
+    }
     const char *out = o->output ? o->output : spec->sim.output;
     int threads = o->threads ? o->threads : spec->sim.threads ? spec->sim.threads : omp_get_max_threads();
     ax_status st = AX_OK;
@@ -245,6 +331,8 @@ static ax_status run(void *opts, int rank, ax_error *err)
 
 int ax_cmd_run(int argc, char **argv)
 {
-    run_opts o;
-    return ax_cli_main("run", argc, argv, MPI_THREAD_FUNNELED, parse, usage, run, &o);
+    run_opts o = {0};
+    int rc = ax_cli_main("run", argc, argv, MPI_THREAD_FUNNELED, parse, usage, run, &o);
+    ax_nir_opts_free(&o.nir);
+    return rc;
 }
