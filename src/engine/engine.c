@@ -197,9 +197,9 @@ static ax_status state_io(ax_engine e, int pop, const char *var, int64_t n, cons
         ax_block *b = NULL;
         int64_t j = 0;
         locate(e, pop, ids[i], &b, &j, err);
-        double *x = b->ops->state(b->nr, k);
-        if (out) out[i] = x[j];
-        else x[j] = in[i];
+        double *x = ax_block_state_at(b, k, j);
+        if (out) out[i] = *x;
+        else *x = in[i];
     }
     return AX_OK;
 }
@@ -227,18 +227,18 @@ ax_status ax_engine_param_set_local(ax_engine e, int pop, const char *name, int6
         ax_block *b = NULL;
         int64_t j = 0;
         AX_TRY(locate(e, pop, ids[i], &b, &j, err));
-        AX_CHECK(b->ops->param_array(b->nr, k), err, AX_EINPUT,
+        AX_CHECK(ax_block_param_at(b, k, j), err, AX_EINPUT,
                  "model %s keeps '%s' per population, not per neuron", m->name, name);
     }
     for (int64_t i = 0; i < n; i++) {
         ax_block *b = NULL;
         int64_t j = 0;
         locate(e, pop, ids[i], &b, &j, err);
-        b->ops->param_array(b->nr, k)[j] = values[i];
+        *ax_block_param_at(b, k, j) = values[i];
     }
     for (int t = 0; t < e->threads; t++) {
         ax_block *b = &e->vps[t].blocks[pop];
-        if (b->n && b->ops->sync) b->ops->sync(b->nr);
+        if (b->n) ax_block_sync(b);
     }
     return AX_OK;
 }
