@@ -2,7 +2,7 @@
 # translation, Boltzmann-machine sampling and distributions (docs/sampling.md)
 noinst_LTLIBRARIES += libax_sampling.la
 libax_sampling_la_SOURCES = src/sampling/sampling_impl.h src/sampling/sampler_config.c \
-	src/sampling/netspec.c src/sampling/calibration.c src/sampling/translate.c \
+	src/sampling/netspec.c src/sampling/precalib.c src/sampling/calibration.c src/sampling/translate.c \
 	src/sampling/distributions.c src/sampling/bm.c src/sampling/bm_run.c
 
 # The sampling libraries with their files (io/sampling) and the engine.

@@ -5,8 +5,8 @@ libax_sweep_la_SOURCES = src/sweep/sweep_impl.h src/sweep/sweep_spec.c src/sweep
 	src/sweep/sweep_run.c
 
 TESTS += tests/test_sweep.sh tests/test_sweep_kill.sh tests/test_sweep_sample.sh \
-	tests/test_sweep_sample_kill.sh
+	tests/test_sweep_sample_kill.sh tests/test_sweep_window.sh
 dist_check_SCRIPTS += tests/test_sweep.sh tests/test_sweep_kill.sh tests/test_sweep_sample.sh \
-	tests/test_sweep_sample_kill.sh tests/test_sweep_compare.py
+	tests/test_sweep_sample_kill.sh tests/test_sweep_compare.py tests/test_sweep_window.sh
 EXTRA_DIST += tests/sweep
 CLEANFILES += tests/sweep_*.h5 tests/sweep_*.json

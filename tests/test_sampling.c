@@ -288,6 +288,64 @@ static void test_bm_net(void)
     CU_ASSERT(ax_bm_check_tso(&bm, &err) == AX_OK);
 }
 
+/* A known activation curve for the pre-calibration: logistic (center c,
+ * width a), or nothing above p_max when a <= 0. Counts the scans. */
+typedef struct curve {
+    double c, a;
+    int scans;
+} curve;
+
+static ax_status curve_scan(void *ctx, const double *v, int n, double *p, ax_error *err)
+{
+    (void)err;
+    curve *k = ctx;
+    for (int i = 0; i < n; i++) p[i] = k->a > 0 ? 1 / (1 + exp(-(v[i] - k->c) / k->a)) : 0.01;
+    k->scans++;
+    return AX_OK;
+}
+
+/* sbs's pre-calibration (sbs/samplers.py _do_pre_calibration,
+ * pre_calib_adjust_v_rest): the window found holds the slope wherever it is,
+ * also at a window edge (-20 mV: the old axon search went up and down
+ * between [-80, -20] and [-20, 40] forever) and two windows below. */
+static void test_prescan(void)
+{
+    ax_calib_opts o;
+    ax_calib_opts_default(&o);
+    const double c[] = {-50.6, -20.0, -80.0, -140.0, -10.0, 100.0, -50.0};
+    const double a[] = {0.8, 1.0, 1.0, 1.0, 3.0, 0.8, 0.001};
+    for (int k = 0; k < 7; k++) {
+        curve cv = {c[k], a[k], 0};
+        double lo, hi;
+        int rounds;
+        ax_error err = {0};
+        ax_status st = ax_prescan_window(&o, curve_scan, &cv, NULL, &lo, &hi, &rounds, &err);
+        if (st) fprintf(stderr, "c %g: %s\n", c[k], err.msg);
+        CU_ASSERT_FATAL(st == AX_OK);
+        CU_ASSERT(rounds == cv.scans && lo < c[k] && c[k] < hi);
+        int valid = 0; /* the final sweep (20 points) can be fitted */
+        for (int i = 0; i < 20; i++) {
+            double v = lo + (hi - lo) * i / 19.0, p = 1 / (1 + exp(-(v - c[k]) / a[k]));
+            valid += p > o.p_min && p < o.p_max;
+        }
+        CU_ASSERT(valid >= 10);
+        CU_ASSERT(hi - lo < 12 * a[k] + 0.5);
+    }
+    /* sbs's narrowing on pooled samples */
+    double v[6] = {-3, -2, -1, 0, 1, 2}, p[6] = {0.0, 0.01, 0.2, 0.7, 0.97, 1.0}, lo = -9, hi = 9;
+    CU_ASSERT(ax_prescan_narrow(v, p, 6, 0.05, 0.95, &lo, &hi) == 2 && lo == -2 && hi == 1);
+    double q[6] = {0.0, 0.0, 0.0, 0.99, 1.0, 1.0};
+    CU_ASSERT(ax_prescan_narrow(v, q, 6, 0.05, 0.95, &lo, &hi) == 0 && lo == -1 && hi == 0);
+    double r[6] = {0.0, 0.0, 0.0, 0.0, 0.01, 0.02};
+    CU_ASSERT(ax_prescan_narrow(v, r, 6, 0.05, 0.95, &lo, &hi) == -1);
+    /* nothing ever rises: a message, not a loop */
+    curve flat = {0, 0, 0};
+    ax_error err = {0};
+    int rounds;
+    CU_ASSERT(ax_prescan_window(&o, curve_scan, &flat, NULL, &lo, &hi, &rounds, &err) == AX_EINPUT);
+    CU_ASSERT(strstr(err.msg, "pre-scan") != NULL && rounds == o.max_search_steps);
+}
+
 static void test_fit(void)
 {
     double v[100], p[100];
@@ -421,6 +479,7 @@ int main(void)
     CU_add_test(s, "translation round trip and PSP integral", test_translation);
     CU_add_test(s, "sbs's tau_refrac_virtual and i_offset", test_sbs_settings);
     CU_add_test(s, "BM network: tso_parameters, weight_rescale, network background", test_bm_net);
+    CU_add_test(s, "pre-calibration window (sbs's search, narrowing, refinement)", test_prescan);
     CU_add_test(s, "logistic and erf fits", test_fit);
     CU_add_test(s, "event-driven state accumulator", test_accumulator);
     CU_add_test(s, "Boltzmann enumeration and DKL", test_theory_dkl);

@@ -1,15 +1,13 @@
 /* calibration.c - the activation function of a LIF sampler, as sbs
  * measures it: sweep the resting potential over independent copies of the
  * sampler (one engine run, one neuron per sweep point, private Poisson
- * background), p_on = n_spikes * t_ref / duration after burn-in, then fit
+ * background), p_on = n_spikes * t_on / duration after burn-in (t_on = t_ref or
+ * sbs's tau_refrac_virtual), then fit
  * a logistic (sbs) and a Gaussian CDF with GSL's nonlinear least squares.
  *
- * Pre-scan (sbs's `_do_pre_calibration`): scan [v_min, v_max] in steps of
- * dv for pre_duration ms; shift the window up (down) by its width while no
- * point is above p_max (below p_min); then narrow it to the points just
- * outside the valid ones (p_min < p < p_max); with fewer than min_points
- * valid points rescan the narrowed window ten times finer. The final sweep
- * is linspace(v_min, v_max, num_samples).
+ * Pre-scan: sbs's pre-calibration (precalib.c) finds the sloped window
+ * from scans of pre_duration ms. The final sweep is linspace(v_rest_min,
+ * v_rest_max, num_samples) over it (or over [v_min, v_max] without it).
  * Invariant: every rank returns the same numbers (counts are reduced).
  */
 #include <math.h>
@@ -220,74 +218,31 @@ static ax_status sweep_p(const ax_sampler *s, const ax_calib_opts *o, const doub
     return AX_OK;
 }
 
-/* One pre-scan round over [lo, hi] step dv. Returns 1 when the window is
- * final, 0 to scan again (lo, hi, dv updated). */
-static ax_status prescan_round(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm comm,
-                               int threads, FILE *progress, double *lo, double *hi, double *dv,
-                               int *done, ax_error *err)
+/* The pre-calibration's scan (precalib.c): p_on at v over pre_duration ms. */
+typedef struct pre_ctx {
+    const ax_sampler *s;
+    const ax_calib_opts *o;
+    MPI_Comm comm;
+    int threads;
+} pre_ctx;
+
+static ax_status pre_scan(void *ctx, const double *v, int n, double *p, ax_error *err)
 {
-    int n = (int)floor((*hi - *lo) / *dv + 1e-9) + 1;
-    AX_CHECK(n >= 2 && n <= 100000, err, AX_EINPUT, "pre-scan: %d points in [%g, %g] step %g",
-             n, *lo, *hi, *dv);
-    double *v = malloc((size_t)n * sizeof *v), *p = malloc((size_t)n * sizeof *p);
-    int64_t *c = malloc((size_t)n * sizeof *c);
-    ax_status st = v && p && c ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory for the pre-scan");
-    for (int i = 0; st == AX_OK && i < n; i++) v[i] = *lo + i * *dv;
-    if (st == AX_OK) st = sweep_p(s, o, v, n, o->pre_duration, comm, threads, NULL, p, c, err);
-    *done = 0;
-    if (st == AX_OK) {
-        int above = 0, below = 0, first = -1, last = -1, valid = 0;
-        for (int i = 0; i < n; i++) {
-            above |= p[i] > o->p_max;
-            below |= p[i] < o->p_min;
-            if (p[i] > o->p_min && p[i] < o->p_max) {
-                if (first < 0) first = i;
-                last = i;
-                valid++;
-            }
-        }
-        double w = *hi - *lo;
-        if (progress)
-            fprintf(progress, "pre-scan [%.3f, %.3f] mV step %.4g: %d points in (%g, %g)\n", *lo,
-                    *hi, *dv, valid, o->p_min, o->p_max);
-        if (!above) *lo += w, *hi += w;
-        else if (!below) *lo -= w, *hi -= w;
-        else if (valid == 0) {
-            /* the whole slope sits between two points: bracket it */
-            int a = 0;
-            while (a + 1 < n && p[a + 1] <= o->p_min) a++;
-            *lo = v[a];
-            *hi = v[a + 1 < n ? a + 1 : a];
-            *dv = (*hi - *lo) / (10.0 * o->min_points);
-        } else {
-            *lo = v[first > 0 ? first - 1 : 0];
-            *hi = v[last + 1 < n ? last + 1 : n - 1];
-            if (valid >= o->min_points) *done = 1;
-            else *dv = (*hi - *lo) / (10.0 * o->min_points);
-        }
-    }
-    free(v);
-    free(p);
-    free(c);
+    const pre_ctx *c = ctx;
+    int64_t *cnt = malloc((size_t)n * sizeof *cnt);
+    AX_CHECK_ALLOC(cnt, err, "pre-scan counts");
+    ax_status st = sweep_p(c->s, c->o, v, n, c->o->pre_duration, c->comm, c->threads, NULL, p,
+                           cnt, err);
+    free(cnt);
     return st;
 }
 
 static ax_status prescan(const ax_sampler *s, const ax_calib_opts *o, MPI_Comm comm, int threads,
                          FILE *progress, ax_calibration *cal, ax_error *err)
 {
-    double lo = o->v_min, hi = o->v_max, dv = o->dv;
-    int done = 0;
-    for (int r = 0; r < o->max_search_steps && !done; r++) {
-        AX_TRY(prescan_round(s, o, comm, threads, progress, &lo, &hi, &dv, &done, err));
-        cal->prescan_rounds = r + 1;
-    }
-    AX_CHECK(done, err, AX_EINPUT,
-             "pre-scan found no sloped window in %d steps (last [%g, %g] mV); check the "
-             "background and parameters, or give v_rest_min/v_rest_max with prescan: false",
-             o->max_search_steps, lo, hi);
-    cal->v_rest_min = lo;
-    cal->v_rest_max = hi;
-    return AX_OK;
+    pre_ctx c = {s, o, comm, threads};
+    return ax_prescan_window(o, pre_scan, &c, progress, &cal->v_rest_min, &cal->v_rest_max,
+                             &cal->prescan_rounds, err);
 }
 
 void ax_calib_tso_default(ax_calib_tso *t)

@@ -33,6 +33,22 @@ ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, doubl
 ax_status ax_samp_net_finish(ax_samp_net *n, double delay, ax_error *err);
 void ax_samp_net_free(ax_samp_net *n);
 
+/* The pre-calibration (precalib.c, sbs's _do_pre_calibration): scan(ctx,
+ * v, n, p) fills p_on at the n resting potentials v. Finds the sloped
+ * window [*lo, *hi] from o (v_min, v_max, dv, p_min, p_max, min_points,
+ * max_search_steps); *rounds counts the scans. AX_EINPUT when no window is
+ * found, naming why. */
+typedef ax_status (*ax_prescan_fn)(void *ctx, const double *v, int n, double *p, ax_error *err);
+ax_status ax_prescan_window(const ax_calib_opts *o, ax_prescan_fn scan, void *ctx, FILE *progress,
+                            double *lo, double *hi, int *rounds, ax_error *err);
+/* sbs's pre_calib_adjust_v_rest on samples sorted by v: the window from the
+ * point before the first valid (p_min < p < p_max) to the point after the
+ * last, or around the first point above p_max when none is valid (*lo kept
+ * when that is the first point). Returns the number of valid points, -1
+ * when there is no window (nothing above p_max, or lo >= hi). */
+int ax_prescan_narrow(const double *v, const double *p, int n, double p_min, double p_max,
+                      double *lo, double *hi);
+
 /* The network of a Boltzmann machine (bm_run.c): unit i = population i with
  * E_L = v_rest[i] from its bias and its network background, one
  * one_to_one projection per nonzero translated weight (w_bio, n*n, the
