@@ -307,6 +307,14 @@ ax_status ax_calib_read_json(const char *path, ax_calibration *c, ax_error *err)
 ax_status ax_calib_read_config(const char *path, ax_calibration *c, ax_error *err);
 /* HDF5 copy with the raw samples (serial; call from one rank). */
 ax_status ax_calib_write_h5(const ax_calibration *c, const char *path, ax_error *err);
+/* Sampling outputs for `axon info` (io/sampling/samp_info.c, serial):
+ * which one an HDF5 file is (AX_SAMP_NONE for anything else, a network
+ * run's output included), and a summary of it on out. */
+typedef enum ax_samp_file {
+    AX_SAMP_NONE = 0, AX_SAMP_BM, AX_SAMP_CALIB, AX_SAMP_SWEEP
+} ax_samp_file;
+ax_samp_file ax_samp_file_kind(const char *path);
+ax_status ax_samp_info(const char *path, FILE *out, ax_error *err);
 /* BM output (serial; rank 0). */
 ax_status ax_bm_write_h5(const ax_bm *bm, const ax_bm_result *r, const char *path, int force,
                          ax_error *err);

@@ -65,6 +65,15 @@ typedef enum ax_cli_kind {
 } ax_cli_kind;
 ax_cli_kind ax_cli_input_kind(const char *path);
 
+/* `axon sweep check`'s lines for a loaded sweep (sweep.c; also `axon check`). */
+struct ax_sweep_s;
+void ax_cli_sweep_summary(struct ax_sweep_s *const sw, const char *path, FILE *out);
+
+/* What a calibration JSON holds (check.c; `axon check` and `axon info`):
+ * read as `axon calibrate` reads it; errors reported as "axon <cmd>: ...".
+ * Returns the exit status. */
+int ax_cli_calib_summary(const char *path, const char *cmd);
+
 /* 1 if argv[i] is -h or --help. */
 int ax_cli_is_help(const char *arg);
 

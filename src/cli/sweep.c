@@ -36,6 +36,21 @@ static void usage(FILE *f)
             "  -h, --help            this help\n");
 }
 
+void ax_cli_sweep_summary(const ax_sweep sw, const char *path, FILE *out)
+{
+    int64_t bad = 0;
+    double cs = ax_sweep_estimate(sw, &bad);
+    ax_sweep_kind kind = ax_sweep_task_kind(sw);
+    fprintf(out, "%s: %lld tasks (%s), %d swept parameters", path, (long long)ax_sweep_n_tasks(sw),
+            ax_sweep_kind_name(kind), ax_sweep_n_params(sw));
+    for (int k = 0; k < ax_sweep_n_params(sw); k++)
+        fprintf(out, "%s%s", k ? ", " : ": ", ax_sweep_param_name(sw, k));
+    fprintf(out, "\n  estimate: %.3g core-hours (%.3g core-s; ~%s ns per sampler-step, rough)\n",
+            cs / 3600.0, cs, kind == AX_SWEEP_SAMPLE ? "140" : "40");
+    if (bad) fprintf(out, "  %lld tasks have invalid parameters: they will be recorded as failed\n",
+                     (long long)bad);
+}
+
 static int cmd_check(int argc, char **argv)
 {
     ax_error err = {0};
@@ -45,17 +60,7 @@ static int cmd_check(int argc, char **argv)
     }
     ax_sweep sw;
     if (ax_sweep_load(argv[2], &sw, &err) != AX_OK) return ax_cli_report("sweep", &err);
-    int64_t bad = 0;
-    double cs = ax_sweep_estimate(sw, &bad);
-    ax_sweep_kind kind = ax_sweep_task_kind(sw);
-    printf("%s: %lld tasks (%s), %d swept parameters", argv[2], (long long)ax_sweep_n_tasks(sw),
-           ax_sweep_kind_name(kind), ax_sweep_n_params(sw));
-    for (int k = 0; k < ax_sweep_n_params(sw); k++)
-        printf("%s%s", k ? ", " : ": ", ax_sweep_param_name(sw, k));
-    printf("\n  estimate: %.3g core-hours (%.3g core-s; ~%s ns per sampler-step, rough)\n",
-           cs / 3600.0, cs, kind == AX_SWEEP_SAMPLE ? "140" : "40");
-    if (bad) printf("  %lld tasks have invalid parameters: they will be recorded as failed\n",
-                    (long long)bad);
+    ax_cli_sweep_summary(sw, argv[2], stdout);
     ax_sweep_destroy(&sw);
     return 0;
 }
