@@ -29,7 +29,7 @@ rel_cleanup() {
   rm -rf "$dir"
 }
 trap rel_cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 rel_fail=0
 rel_pids=""
 
