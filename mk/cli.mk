@@ -12,3 +12,10 @@ axon_LDADD = libaxon.la $(AX_EXT_LIBS)
 # summarises sampling outputs (issue 14 item 4)
 TESTS += tests/test_check_inputs.sh tests/test_info_sampling.sh
 dist_check_SCRIPTS += tests/test_check_inputs.sh tests/test_info_sampling.sh
+
+# Issue 15 item 7: an error on one rank ends every rank (rank 0 reads the
+# input files, every rank parses the same bytes, every local step agrees).
+# tests/rel_lib.sh is the shared setup of the tests/test_rel_*.sh (sourced).
+TESTS += tests/test_rel_rank_disagree.sh
+dist_check_SCRIPTS += tests/test_rel_rank_disagree.sh
+EXTRA_DIST += tests/rel_lib.sh

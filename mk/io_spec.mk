@@ -11,3 +11,8 @@ tests_test_spec_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_spec tests/test_bad_specs.sh tests/test_examples.sh
 dist_check_SCRIPTS += tests/test_bad_specs.sh tests/test_examples.sh
 EXTRA_DIST += tests/test_spec.c
+
+# Issue 15 item 8: nesting deeper than AX_YAML_MAX_DEPTH is refused with its
+# position in every command, aliases and sweep parameter paths included.
+TESTS += tests/test_rel_deep_nesting.sh
+dist_check_SCRIPTS += tests/test_rel_deep_nesting.sh

@@ -19,6 +19,9 @@
 #     so that the guard refuses on rank 1 only (as a node with less RAM).
 # Every job runs under a hang guard of $REL_HANG s (20: these jobs need a
 # few seconds); a job killed by the guard fails its check.
+# Commands: run (spec), sample (BM file and the sampler file it names),
+# calibrate (sampler file), sweep (sweep file), export (spec), and run's
+# --checkpoint-dir (created by rank 0, then seen by every rank).
 # Accepted outcomes where rank 1's file differs: either the job uses rank
 # 0's bytes only (exit 0, output equal to the run of rank 0's spec), or it
 # refuses (exit 2) naming rank 1. Never a hang, never a mixed network.
@@ -102,5 +105,68 @@ if [ $hung = 1 ]; then fail "BM file invalid on rank 1 only: the job hung (kille
 elif [ $rc -eq 0 ] || { [ $rc -eq 2 ] && grep -q "rank 1" err; }; then
   pass "BM file invalid on rank 1 only: exit $rc $(head -c 160 err)"
 else fail "BM file invalid on rank 1 only: exit $rc"; show err; fi
+
+# 4. A file the BM file names (its sampler file) is missing on rank 1:
+#    rank 0 reads it for every rank.
+rm -f node1/sampler_tutorial.yaml
+cp node0/bm.yaml node1/bm.yaml
+job "nested sampler file missing on rank 1" nodes sample -q bm.yaml -o "$dir/out.h5"
+if [ $hung = 1 ]; then fail "sampler file missing on rank 1 only: the job hung (killed after ${REL_HANG} s)"
+elif [ $rc -eq 0 ]; then pass "sampler file (named by the BM file) missing on rank 1 only: exit 0, rank 0's bytes"
+else fail "sampler file missing on rank 1 only: exit $rc"; show err; fi
+
+# 5. calibrate: the sampler file is invalid on rank 1 only.
+sed 's/dt: 0.01/dt: 0.1/; s/duration: 1.0e5/duration: 200.0/; s/burn_in: 500.0/burn_in: 10.0/; s/num_samples: 150/num_samples: 8/' \
+  "$top_srcdir/examples/sampler_tutorial.yaml" > node0/cal.yaml
+sed 's/^sampler:/bogus: 1\nsampler:/' node0/cal.yaml > node1/cal.yaml
+rm -f "$dir"/c.json "$dir"/c.h5
+job "calibrate: sampler file invalid on rank 1" nodes calibrate -q cal.yaml -o "$dir/c.json" --range -52 -49
+if [ $hung = 1 ]; then fail "calibrate, sampler file invalid on rank 1 only: the job hung (killed after ${REL_HANG} s)"
+elif [ $rc -eq 0 ]; then pass "calibrate, sampler file invalid on rank 1 only: exit 0, rank 0's bytes"
+else fail "calibrate, sampler file invalid on rank 1 only: exit $rc"; show err; fi
+
+# 6. sweep: the sweep file is invalid on rank 1 only.
+cat > node0/sw.yaml <<'EOF2'
+sweep:
+  sampler:
+    model: IF_cond_exp
+    params: {cm: 0.2, tau_m: 1.0, e_rev_E: 0.0, e_rev_I: -100.0, v_thresh: -50.0,
+             tau_syn_E: 10.0, tau_syn_I: 10.0, v_rest: -50.0, v_reset: -50.001,
+             tau_refrac: 10.0, i_offset: 0.0}
+    background:
+      excitatory: {rate: 3000.0, weight: 0.001}
+      inhibitory: {rate: 3000.0, weight: -0.001}
+  calibration: {dt: 0.1, duration: 100.0, burn_in: 10.0, num_samples: 4, prescan: false,
+                v_rest_min: -54.0, v_rest_max: -47.0, seed: 7}
+  axes:
+    sampler.params.tau_m: [0.5, 2.0]
+EOF2
+sed 's/^sweep:/bogus: 1\nsweep:/' node0/sw.yaml > node1/sw.yaml
+rm -rf "$dir"/sw.h5*
+job "sweep: sweep file invalid on rank 1" nodes sweep -q sw.yaml -o "$dir/sw.h5"
+if [ $hung = 1 ]; then fail "sweep, sweep file invalid on rank 1 only: the job hung (killed after ${REL_HANG} s)"
+elif [ $rc -eq 0 ]; then pass "sweep, sweep file invalid on rank 1 only: exit 0, rank 0's bytes"
+else fail "sweep, sweep file invalid on rank 1 only: exit $rc"; show err; fi
+
+# 7. export: the spec is missing on rank 0 only.
+rm -f node0/spec.yaml
+cp good.yaml node1/spec.yaml
+rm -rf "$dir"/exp "$dir"/exp.partial
+job "export: spec missing on rank 0" nodes export --target nir spec.yaml -o "$dir/exp"
+if [ $hung = 1 ]; then fail "export, spec missing on rank 0: the job hung (killed after ${REL_HANG} s)"
+elif [ $rc -eq 2 ] && grep -q "cannot open the spec" err && [ ! -e "$dir/exp" ]; then
+  pass "export, spec missing on rank 0: exit 2: $(head -c 160 err)"
+else fail "export, spec missing on rank 0: exit $rc"; show err; fi
+
+# 8. --checkpoint-dir that exists on rank 0's node only (a relative path
+#    from different working directories): refused naming rank 1.
+cp good.yaml node0/spec.yaml
+cp good.yaml node1/spec.yaml
+rm -rf node0/ck node1/ck
+job "--checkpoint-dir on rank 0 only" nodes run -q spec.yaml -o "$dir/out.h5" --checkpoint-dir ck --checkpoint-every 100ms
+if [ $hung = 1 ]; then fail "--checkpoint-dir seen by rank 0 only: the job hung (killed after ${REL_HANG} s)"
+elif [ $rc -eq 2 ] && grep -q "rank 1: --checkpoint-dir ck" err && [ -z "$(leftovers)" ]; then
+  pass "--checkpoint-dir seen by rank 0 only: exit 2: $(head -c 160 err)"
+else fail "--checkpoint-dir seen by rank 0 only: exit $rc, left: $(leftovers)"; show err; fi
 
 rel_done

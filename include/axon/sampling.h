@@ -19,6 +19,7 @@
 #include <mpi.h>
 
 #include "axon/error.h"
+#include "axon/input.h"
 
 typedef enum ax_sampler_kind {
     AX_SAMPLER_COND = 0, /* IF_cond_exp semantics through iaf_cond_exp */
@@ -139,6 +140,13 @@ void ax_calibration_free(ax_calibration *c);
  * Background weights are uS|nA with a PyNN model name, nS|pA with a NEST
  * one. Errors: AX_EINPUT "file:line:col: ...". o may be NULL. */
 ax_status ax_sampler_load(const char *path, ax_sampler *s, ax_calib_opts *o, ax_error *err);
+/* The same reading through `in` (axon/input.h; NULL: here), and on every
+ * rank of comm (collective: rank 0 reads, every rank parses, the ranks
+ * agree; ax_input_load). */
+ax_status ax_sampler_load_in(ax_input *in, const char *path, ax_sampler *s, ax_calib_opts *o,
+                             ax_error *err);
+ax_status ax_sampler_load_comm(const char *path, MPI_Comm comm, ax_sampler *s, ax_calib_opts *o,
+                               ax_error *err);
 ax_status ax_sampler_parse(const char *text, size_t len, const char *name, ax_sampler *s,
                            ax_calib_opts *o, ax_error *err);
 
@@ -246,6 +254,11 @@ typedef struct ax_bm {
  * inline calibration: {sampler file + alpha, v_p05}), duration, burn_in, dt,
  * delay, seed, synapses (static | renewing). */
 ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err);
+/* The same reading the BM file and the sampler/calibration files it names
+ * through `in`, and on every rank of comm (collective, as
+ * ax_sampler_load_comm). */
+ax_status ax_bm_load_in(ax_input *in, const char *path, ax_bm *bm, ax_error *err);
+ax_status ax_bm_load_comm(const char *path, MPI_Comm comm, ax_bm *bm, ax_error *err);
 void ax_bm_free(ax_bm *bm);
 
 /* bm->tso against bm->renewing: with static synapses only sbs's default
@@ -305,6 +318,9 @@ ax_status ax_calib_read_json(const char *path, ax_calibration *c, ax_error *err)
  * settings (sim_setup_kwargs) other than spike_precision "on_grid" and the
  * thread count are refused. */
 ax_status ax_calib_read_config(const char *path, ax_calibration *c, ax_error *err);
+ax_status ax_calib_read_json_in(ax_input *in, const char *path, ax_calibration *c, ax_error *err);
+ax_status ax_calib_read_config_in(ax_input *in, const char *path, ax_calibration *c,
+                                  ax_error *err);
 /* HDF5 copy with the raw samples (serial; call from one rank). */
 ax_status ax_calib_write_h5(const ax_calibration *c, const char *path, ax_error *err);
 /* Sampling outputs for `axon info` (io/sampling/samp_info.c, serial):

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "axon/error.h"
+#include "axon/input.h"
 
 #define AX_NAME_MAX 64
 
@@ -176,8 +177,18 @@ typedef struct ax_spec {
 } ax_spec;
 
 /* Read, parse (YAML or JSON) and validate a spec file. On error, *out is
- * NULL and err holds "file:line:col: what is wrong; what is allowed". */
+ * NULL and err holds "file:line:col: what is wrong; what is allowed".
+ * Reads the file here (`axon check`, tests, PyNN). */
 ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err);
+
+/* The same, reading through `in` (axon/input.h; NULL: here). */
+ax_status ax_spec_load_in(ax_input *in, const char *path, ax_spec **out, ax_error *err);
+
+/* The same on every rank of comm (collective; DESIGN.md §2.1): rank 0 reads
+ * the file and broadcasts its bytes, every rank parses and validates them,
+ * and the ranks agree (ax_input_load): on failure every rank returns the
+ * same status and message, naming the rank when not every rank failed. */
+ax_status ax_spec_load_comm(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err);
 
 /* The same from text in memory (name is used in messages). Used by tests and
  * the fuzzer. */

@@ -32,6 +32,11 @@ typedef enum ax_sweep_kind { AX_SWEEP_CALIBRATE = 0, AX_SWEEP_SAMPLE = 1 } ax_sw
 /* Read a sweep file (YAML/JSON, `sweep:` section). Errors: AX_EINPUT with
  * "file:line:col: ...". Free with ax_sweep_destroy. */
 ax_status ax_sweep_load(const char *path, ax_sweep *out, ax_error *err);
+/* The same reading the sweep file and its base files through `in`
+ * (axon/input.h), and on every rank of comm (collective: rank 0 reads,
+ * every rank parses, the ranks agree). */
+ax_status ax_sweep_load_in(ax_input *in, const char *path, ax_sweep *out, ax_error *err);
+ax_status ax_sweep_load_comm(const char *path, MPI_Comm comm, ax_sweep *out, ax_error *err);
 ax_status ax_sweep_parse(const char *text, size_t len, const char *name, ax_sweep *out,
                          ax_error *err);
 void ax_sweep_destroy(ax_sweep *sw);

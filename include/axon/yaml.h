@@ -18,13 +18,22 @@
 #include <stdint.h>
 
 #include "axon/error.h"
+#include "axon/input.h"
 #include "axon/spec.h"
 
 typedef enum ax_yn_kind { AX_YN_SCALAR = 0, AX_YN_MAP, AX_YN_SEQ } ax_yn_kind;
 
+/* Deepest nesting a file may have (a spec nests ~6 levels, a sweep ~8):
+ * the tree builder recurses once per level and refuses deeper input with
+ * its position, so no input can overflow the stack, and any walk of a tree
+ * (aliases included) is at most this deep. */
+#define AX_YAML_MAX_DEPTH 64
+
 typedef struct ax_yn {
     ax_yn_kind kind;
     int line, col;        /* 1-based */
+    int height;           /* collection levels in it, itself included (scalar 0, [1] 1,
+                           * [[1]] 2); -1 while being built */
     char *str;            /* scalar text, NUL-terminated */
     int quoted;           /* scalar was quoted (a string, never a number) */
     int n;                /* map: pairs; seq: items */
@@ -50,13 +59,19 @@ typedef struct ax_sctx {
     const char *name; /* file name for messages */
     ax_spec *spec;
     ax_error *err;
+    ax_input *in;     /* where files this one names are read (axon/input.h) */
 } ax_sctx;
 
-/* Read the file at path (ax_read_file), parse it into a tree and hand its
- * root to parse(c, root, out) with c naming the file (c->spec = NULL); the
- * text and the tree are freed before returning parse's status. The loader
- * of every small input file that is one YAML/JSON document. */
+/* Read the file at path through `in` (ax_input_read; `what` names it in
+ * messages: "BM file"), parse it into a tree and hand its root to
+ * parse(c, root, out) with c naming the file (c->spec = NULL, c->in = in,
+ * so files it names are read the same way); the text and the tree are
+ * freed before returning parse's status. The loader of every small input
+ * file that is one YAML/JSON document. */
 typedef ax_status (*ax_yaml_parse_fn)(ax_sctx *c, const ax_yn *root, void *out);
+ax_status ax_yaml_load(ax_input *in, const char *path, const char *what, ax_yaml_parse_fn parse,
+                       void *out, ax_error *err);
+/* ax_yaml_load(NULL, path, "input", ...): read here. */
 ax_status ax_yaml_load_file(const char *path, ax_yaml_parse_fn parse, void *out, ax_error *err);
 
 /* Record "name:line:col: <msg>" at node n (n may be NULL: no position). */

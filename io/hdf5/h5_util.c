@@ -10,36 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/agree.h"
 #include "hdf5_impl.h"
-
-/* The message exchanged by ax_h5_sync. */
-typedef struct {
-    int code;
-    char msg[AX_ERROR_MSG_MAX];
-} sync_msg;
 
 ax_status ax_h5_sync(MPI_Comm comm, ax_status local, ax_error *err)
 {
-    int rank, size;
-    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
-        return AX_FAIL(err, AX_EMPI, "MPI communicator unusable while writing output");
-    int mine = local != AX_OK ? rank : size, first = size;
-    if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-        return AX_FAIL(err, AX_EMPI, "MPI_Allreduce failed while agreeing on an output status");
-    if (first == size) return AX_OK;
-    static sync_msg m; /* large; one per process is enough (funnelled MPI) */
-    if (rank == first) {
-        m.code = (int)local;
-        snprintf(m.msg, sizeof m.msg, "%s", err ? err->msg : "(message lost)");
-    }
-    if (MPI_Bcast(&m, (int)sizeof m, MPI_BYTE, first, comm) != MPI_SUCCESS)
-        return AX_FAIL(err, AX_EMPI, "MPI_Bcast failed while sharing an output error");
-    /* The same message on every rank, the failing one included. */
-    if (first != 0)
-        AX_FAIL(err, (ax_status)m.code, "rank %d: %s", first, m.msg);
-    else if (rank != first)
-        AX_FAIL(err, (ax_status)m.code, "%s", m.msg);
-    return (ax_status)m.code;
+    return ax_agree(comm, local, err); /* one agreement for all of axon (axon/agree.h) */
 }
 
 /* H5Ewalk2 callback: keep the description of the innermost (last) entry. */

@@ -69,10 +69,9 @@ struct ax_recorder_s {
     uint64_t prefix_len;
 };
 
-/* Collective: agree on a status. Every rank passes its local status; if any
- * failed, every rank (the failing one too) gets the status and message of
- * the lowest failing rank in err, prefixed "rank R: " when R is not 0.
- * Returns that status. */
+/* Collective: agree on a status; ax_agree (axon/agree.h): every rank gets
+ * the status and message of the lowest failing rank, prefixed "rank R: "
+ * when not every rank failed. Returns that status. */
 ax_status ax_h5_sync(MPI_Comm comm, ax_status local, ax_error *err);
 
 /* Record an HDF5 failure as AX_EIO: "<file>: <what>: <innermost HDF5

@@ -43,7 +43,7 @@ static ax_status parse_cal(ax_sctx *c, const ax_yn *n, ax_calibration *cal)
     if (n && n->kind == AX_YN_SCALAR) {
         AX_TRY(ax_spec_string(c, n, "calibration", path, sizeof path));
         rel_path(c->name, path, full, sizeof full);
-        ax_status st = ax_calib_read_json(full, cal, c->err);
+        ax_status st = ax_calib_read_json_in(c->in, full, cal, c->err);
         if (st != AX_OK) ax_error_prefix(c->err, "%s:%d:%d: ", c->name, n->line, n->col);
         return st;
     }
@@ -63,7 +63,7 @@ static ax_status parse_cal(ax_sctx *c, const ax_yn *n, ax_calibration *cal)
     if (sm) return ax_samp_parse_sampler(c, sm, &cal->s);
     AX_TRY(ax_spec_string(c, sf, "sampler_file", path, sizeof path));
     rel_path(c->name, path, full, sizeof full);
-    ax_status st = ax_sampler_load(full, &cal->s, NULL, c->err);
+    ax_status st = ax_sampler_load_in(c->in, full, &cal->s, NULL, c->err);
     if (st != AX_OK) ax_error_prefix(c->err, "%s:%d:%d: ", c->name, sf->line, sf->col);
     return st;
 }
@@ -227,11 +227,36 @@ static ax_status parse_bm(ax_sctx *c, const ax_yn *root, void *out)
     return check_t_on(c, cal, bm);
 }
 
-ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
+ax_status ax_bm_load_in(ax_input *in, const char *path, ax_bm *bm, ax_error *err)
 {
     memset(bm, 0, sizeof *bm);
-    ax_status st = ax_yaml_load_file(path, parse_bm, bm, err);
+    ax_status st = ax_yaml_load(in, path, "Boltzmann machine", parse_bm, bm, err);
     if (st != AX_OK) ax_bm_free(bm);
+    return st;
+}
+
+ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
+{
+    return ax_bm_load_in(NULL, path, bm, err);
+}
+
+typedef struct {
+    const char *path;
+    ax_bm *bm;
+} bm_arg;
+
+static ax_status bm_fn(ax_input *in, void *arg, ax_error *err)
+{
+    bm_arg *a = arg;
+    return ax_bm_load_in(in, a->path, a->bm, err);
+}
+
+ax_status ax_bm_load_comm(const char *path, MPI_Comm comm, ax_bm *bm, ax_error *err)
+{
+    bm_arg a = {path, bm};
+    memset(bm, 0, sizeof *bm); /* ranks that do not load when rank 0 failed */
+    ax_status st = ax_input_load(comm, bm_fn, &a, err);
+    if (st != AX_OK) ax_bm_free(bm); /* another rank failed after this one loaded */
     return st;
 }
 

@@ -664,21 +664,33 @@ static ax_status read_calib(ax_sctx *c, const ax_yn *root, void *out)
     return AX_OK;
 }
 
-static ax_status read_json(const char *path, ax_calibration *k, int config, ax_error *err)
+static ax_status read_json(ax_input *in, const char *path, ax_calibration *k, int config,
+                           ax_error *err)
 {
     memset(k, 0, sizeof *k);
     rd r = {.k = k, .config = config};
-    ax_status st = ax_yaml_load_file(path, read_calib, &r, err);
+    ax_status st = ax_yaml_load(in, path, "calibration", read_calib, &r, err);
     if (st != AX_OK) ax_calibration_free(k);
     return st;
 }
 
+ax_status ax_calib_read_json_in(ax_input *in, const char *path, ax_calibration *k, ax_error *err)
+{
+    return read_json(in, path, k, 0, err);
+}
+
 ax_status ax_calib_read_json(const char *path, ax_calibration *k, ax_error *err)
 {
-    return read_json(path, k, 0, err);
+    return read_json(NULL, path, k, 0, err);
+}
+
+ax_status ax_calib_read_config_in(ax_input *in, const char *path, ax_calibration *k,
+                                  ax_error *err)
+{
+    return read_json(in, path, k, 1, err);
 }
 
 ax_status ax_calib_read_config(const char *path, ax_calibration *k, ax_error *err)
 {
-    return read_json(path, k, 1, err);
+    return read_json(NULL, path, k, 1, err);
 }

@@ -449,48 +449,40 @@ ax_status ax_spec_parse(const char *text, size_t len, const char *name, ax_spec 
     return AX_OK;
 }
 
-/* Read a whole file; AX_EIO with the reason if it cannot be read. */
-static ax_status read_file(const char *path, char **text, size_t *len, ax_error *err)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return AX_FAIL(err, AX_EIO, "%s: cannot open the spec: %s; check the path", path,
-                       strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return AX_FAIL(err, AX_EIO, "%s: is a directory, not a spec file; give a .yaml or "
-                                    ".json file", path);
-    FILE *f = fopen(path, "rb");
-    if (!f) return AX_FAIL(err, AX_EIO, "%s: cannot open the spec: %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb) free(buf);
-        buf = nb;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf) return AX_FAIL(err, AX_ENOMEM, "out of memory reading %s", path);
-    if (bad) {
-        free(buf);
-        return AX_FAIL(err, AX_EIO, "%s: read error", path);
-    }
-    *text = buf;
-    *len = n;
-    return AX_OK;
-}
-
-ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err)
+ax_status ax_spec_load_in(ax_input *in, const char *path, ax_spec **out, ax_error *err)
 {
     *out = NULL;
     char *text = NULL;
     size_t len = 0;
-    AX_TRY(read_file(path, &text, &len, err));
+    AX_TRY(ax_input_read(in, path, "spec", 0, &text, &len, err));
     ax_status s = ax_spec_parse(text, len, path, out, err);
     free(text);
     return s;
+}
+
+ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err)
+{
+    return ax_spec_load_in(NULL, path, out, err);
+}
+
+typedef struct {
+    const char *path;
+    ax_spec **out;
+} load_arg;
+
+static ax_status load_fn(ax_input *in, void *arg, ax_error *err)
+{
+    load_arg *a = arg;
+    return ax_spec_load_in(in, a->path, a->out, err);
+}
+
+ax_status ax_spec_load_comm(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err)
+{
+    load_arg a = {path, out};
+    *out = NULL; /* ranks that do not load when rank 0 failed */
+    ax_status st = ax_input_load(comm, load_fn, &a, err);
+    if (st != AX_OK) ax_spec_destroy(out); /* another rank failed after this one loaded */
+    return st;
 }
 
 static void free_pop(ax_pop_spec *p)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "axon/file.h"
+#include "axon/input.h"
 #include "spec_impl.h"
 
 typedef struct anchor {
@@ -134,21 +134,28 @@ static ax_status push(builder *b, ax_yn *coll, ax_yn ***arr, int *cap, ax_yn *ch
     return AX_OK;
 }
 
-static ax_status build_node(builder *b, struct fy_event *ev, ax_yn **out);
+static ax_status build_node(builder *b, struct fy_event *ev, int depth, ax_yn **out);
 
-/* Build a mapping's pairs until MAPPING_END. */
-static ax_status build_map(builder *b, ax_yn *map)
+/* The tallest child so far (axon/yaml.h: height). */
+static int taller(int h, const ax_yn *child)
 {
-    int cap_k = 0, cap_v = 0;
+    return child->height > h ? child->height : h;
+}
+
+/* Build a mapping's pairs until MAPPING_END; its children are at depth. */
+static ax_status build_map(builder *b, ax_yn *map, int depth)
+{
+    int cap_k = 0, cap_v = 0, h = 0;
     for (;;) {
         struct fy_event *ev;
         AX_TRY(next_event(b, &ev));
         if (ev->type == FYET_MAPPING_END) {
             fy_parser_event_free(b->fyp, ev);
+            map->height = 1 + h; /* finished: aliases may name it now */
             return AX_OK;
         }
         ax_yn *key = NULL, *val = NULL;
-        ax_status s = build_node(b, ev, &key);
+        ax_status s = build_node(b, ev, depth, &key);
         if (s == AX_OK && key->kind != AX_YN_SCALAR)
             s = fail_at(b, key->line, key->col,
                         "a mapping key must be a plain name, not a %s",
@@ -161,36 +168,55 @@ static ax_status build_map(builder *b, ax_yn *map)
                             key->str, map->keys[i]->line, map->keys[i]->col);
         AX_TRY(s);
         AX_TRY(next_event(b, &ev));
-        AX_TRY(build_node(b, ev, &val));
+        AX_TRY(build_node(b, ev, depth, &val));
         AX_TRY(push(b, map, &map->keys, &cap_k, key));
         AX_TRY(push(b, map, &map->items, &cap_v, val));
+        h = taller(h, val);
         map->n++;
     }
 }
 
-static ax_status build_seq(builder *b, ax_yn *seq)
+static ax_status build_seq(builder *b, ax_yn *seq, int depth)
 {
-    int cap = 0;
+    int cap = 0, h = 0;
     for (;;) {
         struct fy_event *ev;
         AX_TRY(next_event(b, &ev));
         if (ev->type == FYET_SEQUENCE_END) {
             fy_parser_event_free(b->fyp, ev);
+            seq->height = 1 + h;
             return AX_OK;
         }
         ax_yn *item = NULL;
-        AX_TRY(build_node(b, ev, &item));
+        AX_TRY(build_node(b, ev, depth, &item));
         AX_TRY(push(b, seq, &seq->items, &cap, item));
+        h = taller(h, item);
         seq->n++;
     }
 }
 
-static ax_status build_alias(builder *b, struct fy_event *ev, int line, int col, ax_yn **out)
+static ax_status too_deep(builder *b, int line, int col)
+{
+    return fail_at(b, line, col, "nesting deeper than %d levels; no axon input needs that "
+                                 "(check for unbalanced brackets or a runaway generator)",
+                   AX_YAML_MAX_DEPTH);
+}
+
+/* An alias shares its anchor's node: at depth it adds the node's height,
+ * and an alias inside its own anchor's node (a cycle) is refused. */
+static ax_status build_alias(builder *b, struct fy_event *ev, int depth, int line, int col,
+                             ax_yn **out)
 {
     size_t len;
     const char *s = fy_token_get_text(ev->alias.anchor, &len);
     for (int i = b->n_anchors - 1; i >= 0; i--)
         if (s && strlen(b->anchors[i].name) == len && !memcmp(b->anchors[i].name, s, len)) {
+            const ax_yn *n = b->anchors[i].node;
+            if (n->height < 0)
+                return fail_at(b, line, col, "alias '*%.*s' inside the node it names (a cycle); "
+                               "an alias may only repeat a finished node", (int)len, s);
+            if (depth + n->height - 1 > AX_YAML_MAX_DEPTH)
+                return too_deep(b, line, col);
             *out = b->anchors[i].node;
             return AX_OK;
         }
@@ -198,15 +224,16 @@ static ax_status build_alias(builder *b, struct fy_event *ev, int line, int col,
                    (int)len, s ? s : "", (int)len, s ? s : "");
 }
 
-/* Build the node that starts with event ev (consumes ev). */
-static ax_status build_node(builder *b, struct fy_event *ev, ax_yn **out)
+/* Build the node that starts with event ev (consumes ev); the root is at
+ * depth 1. Recursion is bounded by AX_YAML_MAX_DEPTH. */
+static ax_status build_node(builder *b, struct fy_event *ev, int depth, ax_yn **out)
 {
     const struct fy_mark *m = fy_event_start_mark(ev);
     int line = m ? m->line + 1 : 0, col = m ? m->column + 1 : 0;
     enum fy_event_type type = ev->type;
     ax_status s = AX_OK;
     if (type == FYET_ALIAS) {
-        s = build_alias(b, ev, line, col, out);
+        s = build_alias(b, ev, depth, line, col, out);
         fy_parser_event_free(b->fyp, ev);
         return s;
     }
@@ -230,13 +257,18 @@ static ax_status build_node(builder *b, struct fy_event *ev, ax_yn **out)
         return s;
     }
     if (type == FYET_MAPPING_START || type == FYET_SEQUENCE_START) {
+        if (depth > AX_YAML_MAX_DEPTH) {
+            fy_parser_event_free(b->fyp, ev);
+            return too_deep(b, line, col);
+        }
         n->kind = type == FYET_MAPPING_START ? AX_YN_MAP : AX_YN_SEQ;
+        n->height = -1; /* open: an alias to it now would be a cycle */
         struct fy_token *anc = type == FYET_MAPPING_START ? ev->mapping_start.anchor
                                                           : ev->sequence_start.anchor;
         s = remember_anchor(b, anc, n);
         fy_parser_event_free(b->fyp, ev);
         AX_TRY(s);
-        return n->kind == AX_YN_MAP ? build_map(b, n) : build_seq(b, n);
+        return n->kind == AX_YN_MAP ? build_map(b, n, depth + 1) : build_seq(b, n, depth + 1);
     }
     fy_parser_event_free(b->fyp, ev);
     return fail_at(b, line, col, "unexpected YAML structure");
@@ -255,7 +287,7 @@ static ax_status build_doc(builder *b)
     }
     fy_parser_event_free(b->fyp, ev); /* DOCUMENT_START */
     AX_TRY(next_event(b, &ev));
-    AX_TRY(build_node(b, ev, &b->doc->root));
+    AX_TRY(build_node(b, ev, 1, &b->doc->root));
     AX_TRY(next_event(b, &ev));
     fy_parser_event_free(b->fyp, ev); /* DOCUMENT_END */
     AX_TRY(next_event(b, &ev));
@@ -327,16 +359,22 @@ ax_status ax_ydoc_read(const char *text, size_t len, const char *name, ax_ydoc *
     return s;
 }
 
-ax_status ax_yaml_load_file(const char *path, ax_yaml_parse_fn parse, void *out, ax_error *err)
+ax_status ax_yaml_load(ax_input *in, const char *path, const char *what, ax_yaml_parse_fn parse,
+                       void *out, ax_error *err)
 {
     char *text;
     size_t len;
-    AX_TRY(ax_read_file(path, &text, &len, err));
+    AX_TRY(ax_input_read(in, path, what, 0, &text, &len, err));
     ax_ydoc doc = {0};
     ax_status st = ax_ydoc_read(text, len, path, &doc, err);
-    ax_sctx c = {.name = path, .spec = NULL, .err = err};
+    ax_sctx c = {.name = path, .spec = NULL, .err = err, .in = in};
     if (st == AX_OK) st = parse(&c, doc.root, out);
     ax_ydoc_free(&doc);
     free(text);
     return st;
+}
+
+ax_status ax_yaml_load_file(const char *path, ax_yaml_parse_fn parse, void *out, ax_error *err)
+{
+    return ax_yaml_load(NULL, path, "input", parse, out, err);
 }

@@ -1,6 +1,6 @@
 /* calibrate.c - `axon calibrate SAMPLER.yaml -o cal.json [options]`.
  *
- * Every rank reads the sampler file; the sweeps run on all ranks x threads
+ * Rank 0 reads the sampler file, every rank parses its bytes; the sweeps run on all ranks x threads
  * (one engine run per sweep); rank 0 writes the sbs-compatible JSON and an
  * HDF5 copy with the raw samples, and prints the fit. Exit 2 on bad input.
  */
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "axon/agree.h"
 #include "axon/sampling.h"
 #include "cli_impl.h"
 
@@ -100,12 +101,13 @@ static void apply(const cal_opts *o, ax_calib_opts *c)
  * unless --no-prescan (then its V_rest_min..V_rest_max) or --range. *in
  * keeps what the output carries over (top-level source_config,
  * tso_parameters). */
-static ax_status load_input(const cal_opts *o, ax_sampler *s, ax_calib_opts *co,
+static ax_status load_input(ax_input *inp, const cal_opts *o, ax_sampler *s, ax_calib_opts *co,
                             ax_calibration *in, ax_error *err)
 {
     memset(in, 0, sizeof *in);
-    if (ax_cli_input_kind(o->file) != AX_CLI_CALIB) return ax_sampler_load(o->file, s, co, err);
-    AX_TRY(ax_calib_read_config(o->file, in, err));
+    if (ax_cli_input_kind_in(inp, o->file) != AX_CLI_CALIB)
+        return ax_sampler_load_in(inp, o->file, s, co, err);
+    AX_TRY(ax_calib_read_config_in(inp, o->file, in, err));
     *s = in->s;
     *co = in->o; /* axon's defaults (pre-scan -80..-20 mV as sbs's PreCalibration) and the
                   * file's dt, duration, burn_in_time, num_samples */
@@ -115,6 +117,19 @@ static ax_status load_input(const cal_opts *o, ax_sampler *s, ax_calib_opts *co,
              "does not give; use --range LO HI or the pre-scan", o->file);
     if (o->no_prescan && window) co->v_min = in->v_rest_min, co->v_max = in->v_rest_max;
     return AX_OK;
+}
+
+typedef struct {
+    const cal_opts *o;
+    ax_sampler *s;
+    ax_calib_opts *co;
+    ax_calibration *in;
+} load_arg;
+
+static ax_status load_fn(ax_input *inp, void *arg, ax_error *err)
+{
+    load_arg *a = arg;
+    return load_input(inp, a->o, a->s, a->co, a->in, err);
 }
 
 static void summary(const ax_calibration *c, const char *json, const char *h5)
@@ -146,8 +161,11 @@ static ax_status run(void *opts, int rank, ax_error *err)
     const cal_opts *o = opts;
     ax_sampler s;
     ax_calib_opts co;
-    ax_calibration in;
-    ax_status ls = load_input(o, &s, &co, &in, err);
+    ax_calibration in = {0};
+    s = (ax_sampler){0};
+    /* rank 0 reads the file (and decides its kind), every rank parses its bytes */
+    load_arg la = {o, &s, &co, &in};
+    ax_status ls = ax_input_load(MPI_COMM_WORLD, load_fn, &la, err);
     ax_calibration_free(&in);
     AX_TRY(ls);
     apply(o, &co);

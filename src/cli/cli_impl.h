@@ -7,7 +7,10 @@
 
 #include <stdio.h>
 
+#include <mpi.h>
+
 #include "axon/error.h"
+#include "axon/spec.h"
 
 int ax_cmd_run(int argc, char **argv);       /* run.c */
 int ax_cmd_check(int argc, char **argv);     /* check.c */
@@ -52,6 +55,11 @@ int ax_cli_common_opt(int argc, char **argv, int *i, int *threads, int *progress
 int ax_cli_positional(const char *a, const char *cmd, const char *bad, const char *what,
                       const char **file, ax_error *err);
 
+/* The network of a spec (YAML/JSON) or a NIR graph (path ends in .nir) on
+ * every rank of comm (collective): one reader, the same bytes everywhere,
+ * one agreed status (ax_spec_load_comm). On failure *out is NULL. */
+ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err);
+
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);
 
@@ -64,6 +72,8 @@ typedef enum ax_cli_kind {
     AX_CLI_SPEC = 0, AX_CLI_NIR, AX_CLI_SAMPLER, AX_CLI_CALIB, AX_CLI_BM, AX_CLI_SWEEP
 } ax_cli_kind;
 ax_cli_kind ax_cli_input_kind(const char *path);
+/* The same reading through `in` (axon/input.h), inside a collective load. */
+ax_cli_kind ax_cli_input_kind_in(ax_input *in, const char *path);
 
 /* `axon sweep check`'s lines for a loaded sweep (sweep.c; also `axon check`). */
 struct ax_sweep_s;

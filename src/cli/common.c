@@ -7,8 +7,11 @@
 
 #include <mpi.h>
 
+#include "axon/agree.h"
+#include "axon/export.h"
 #include "axon/file.h"
 #include "axon/record.h"
+#include "axon/spec.h"
 #include "axon/yaml.h"
 #include "cli_impl.h"
 
@@ -83,6 +86,16 @@ int ax_cli_positional(const char *a, const char *cmd, const char *bad, const cha
     return 0;
 }
 
+ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".nir") != 0) return ax_spec_load_comm(path, comm, out, err);
+    /* a NIR graph (docs/export.md): HDF5, read by every rank, then agreed */
+    ax_status st = ax_agree(comm, ax_nir_load(path, out, err), err);
+    if (st != AX_OK) ax_spec_destroy(out);
+    return st;
+}
+
 int ax_cli_is_help(const char *arg)
 {
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");
@@ -97,12 +110,17 @@ int ax_cli_number(const char *s, double *v)
 
 ax_cli_kind ax_cli_input_kind(const char *path)
 {
+    return ax_cli_input_kind_in(NULL, path);
+}
+
+ax_cli_kind ax_cli_input_kind_in(ax_input *in, const char *path)
+{
     size_t pl = strlen(path);
     if (pl > 4 && !strcmp(path + pl - 4, ".nir")) return AX_CLI_NIR;
     char *text;
     size_t len;
     ax_error err = {0};
-    if (ax_read_file(path, &text, &len, &err) != AX_OK) return AX_CLI_SPEC;
+    if (ax_input_read(in, path, "input", 0, &text, &len, &err) != AX_OK) return AX_CLI_SPEC;
     ax_ydoc doc = {0};
     ax_cli_kind k = AX_CLI_SPEC;
     if (ax_ydoc_read(text, len, path, &doc, &err) == AX_OK && doc.root &&

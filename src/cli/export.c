@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "axon/agree.h"
 #include "axon/engine.h"
 #include "axon/export.h"
 #include "axon/spec.h"
@@ -109,17 +110,6 @@ static int parse(int argc, char **argv, exp_opts *o, ax_error *err)
     return 0;
 }
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
-static ax_status load(const char *path, ax_spec **s, ax_error *err)
-{
-    return ends_with(path, ".nir") ? ax_nir_load(path, s, err) : ax_spec_load(path, s, err);
-}
-
 static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb; (void)flag; (void)ftw;
@@ -182,8 +172,13 @@ static ax_status simulate(const exp_opts *o, const ax_spec *orig, const char *va
     ax_spec *var = NULL;
     char nir[4200];
     snprintf(nir, sizeof nir, "%s/network.nir", partial);
-    AX_TRY(variant_yaml ? ax_spec_parse(variant_yaml, strlen(variant_yaml), "exported variant", &var, err)
-                        : ax_nir_load(nir, &var, err));
+    /* every rank reads the variant; a failure on one must end all (agree) */
+    ax_status ls = variant_yaml ? ax_spec_parse(variant_yaml, strlen(variant_yaml), "exported variant", &var, err)
+                                : ax_nir_load(nir, &var, err);
+    if ((ls = ax_agree(MPI_COMM_WORLD, ls, err)) != AX_OK) {
+        ax_spec_destroy(&var);
+        return ls;
+    }
     double *r0 = calloc((size_t)orig->n_pops, sizeof *r0), *r1 = calloc((size_t)var->n_pops, sizeof *r1);
     ax_status st = r0 && r1 ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory");
     if (st == AX_OK) st = run_rates(orig, threads, r0, err);
@@ -223,7 +218,7 @@ static int export_main(int argc, char **argv)
     }
     if (pr < 0) return rank == 0 ? ax_cli_report("export", &err) : ax_status_exit_code(err.code);
     ax_spec *spec = NULL;
-    ax_status s = load(o.spec, &spec, &err);
+    ax_status s = ax_cli_load_network(o.spec, MPI_COMM_WORLD, &spec, &err);
     if (s != AX_OK) return rank == 0 ? ax_cli_report("export", &err) : ax_status_exit_code(s);
     char partial[4200] = "";
     ax_export_result res = {0};

@@ -1,11 +1,14 @@
 /* run.c - `axon run SPEC [-o out.h5] [--force] [-t T] [--progress]`.
  *
- * Every rank loads and validates the same spec (so a bad spec fails on all
- * ranks identically, before anything is allocated or written), creates the
+ * Rank 0 reads the spec, every rank validates the same bytes and the ranks
+ * agree (so a bad spec fails on all ranks alike, before anything is
+ * allocated or written, and a failure on one rank ends every rank), creates the
  * output collectively as <out>.partial, builds, simulates, writes metadata
  * and renames the file. Rank 0 prints the summary. Any failure removes the
  * partial file and exits 2 on every rank.
  */
+#include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <mpi.h>
 #include <omp.h>
@@ -13,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "axon/agree.h"
 #include "axon/engine.h"
 #include "axon/export.h"
 #include "axon/model.h"
@@ -64,7 +69,8 @@ static void usage(FILE *out)
             "  -q, --quiet         no summary\n"
             "      --stats-json F  write the measured figures (timings, RTF, spikes, memory) as JSON\n"
             "      --checkpoint-every T   write a checkpoint every T of model time (500ms, 2s, 500)\n"
-            "      --checkpoint-dir DIR   where checkpoints go (default: .); SIGTERM or SIGUSR1\n"
+            "      --checkpoint-dir DIR   where checkpoints go (default: .; created if missing,\n"
+            "                             its parent must exist); SIGTERM or SIGUSR1\n"
             "                             make every rank write one and stop (exit 3)\n"
             "      --restart FILE  continue from a checkpoint of the same spec, on any ranks x\n"
             "                      threads; the output then holds the whole run\n"
@@ -278,6 +284,49 @@ static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const c
     return AX_OK;
 }
 
+/* Rank 0: --checkpoint-dir exists as a directory, or is created when its
+ * parent exists (as `mkdir DIR` would); writing in it is proved by creating
+ * a file (access() says yes to root on a read-only mount). */
+static ax_status make_dir(const char *dir, ax_error *err)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: is not a directory (a file of that name "
+                       "exists); give a directory", dir);
+    if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+        int e = errno;
+        char copy[4096];
+        snprintf(copy, sizeof copy, "%s", dir);
+        const char *parent = dirname(copy);
+        if (e == ENOENT)
+            return AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: its parent directory %s does not "
+                           "exist; create it (mkdir -p %s) or choose another", dir, parent, dir);
+        return AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: cannot create it: %s", dir, strerror(e));
+    }
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.axon-probe-XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: cannot write in it (%s); choose "
+                       "another", dir, strerror(errno));
+    close(fd);
+    unlink(probe);
+    return AX_OK;
+}
+
+/* --checkpoint-dir usable on every rank (collective): rank 0 makes it, then
+ * every rank must see a directory (checkpoints are written collectively). */
+static ax_status checkpoint_dir(const char *dir, int rank, MPI_Comm comm, ax_error *err)
+{
+    AX_TRY(ax_share(comm, 0, rank == 0 ? make_dir(dir, err) : AX_OK, err));
+    struct stat st;
+    ax_status s = AX_OK;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        s = AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: not a directory on this node; it must be "
+                    "on a file system every rank shares", dir);
+    return ax_agree(comm, s, err);
+}
+
 /* Load, build, simulate, record. Collective over MPI_COMM_WORLD. */
 static ax_status run(void *opts, int rank, ax_error *err)
 {
@@ -286,25 +335,29 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_engine eng = NULL;
     ax_recorder rec = NULL;
     size_t pl = strlen(o->spec);
-    if (pl > 4 && !strcmp(o->spec + pl - 4, ".nir")) { /* a NIR graph (docs/export.md) */
+    if (pl > 4 && !strcmp(o->spec + pl - 4, ".nir")) {
+        /* a NIR graph (docs/export.md): HDF5, read by every rank; then the ranks agree */
         char *notes = NULL;
-        AX_TRY(ax_nir_load_opts(o->spec, &o->nir, &spec, &notes, err));
-        if (notes && rank == 0 && !o->quiet) {
+        ax_status ls = ax_nir_load_opts(o->spec, &o->nir, &spec, &notes, err);
+        ls = ax_agree(MPI_COMM_WORLD, ls, err);
+        if (ls == AX_OK && notes && rank == 0 && !o->quiet) {
             for (char *l = strtok(notes, "\n"); l; l = strtok(NULL, "\n")) printf("note: %s\n", l);
             fflush(stdout);
         }
         free(notes);
+        if (ls != AX_OK) {
+            ax_spec_destroy(&spec);
+            return ls;
+        }
     } else {
-        AX_TRY(ax_spec_load(o->spec, &spec, err));
+        AX_TRY(ax_cli_load_network(o->spec, MPI_COMM_WORLD, &spec, err));
     }
     const char *out = o->output ? o->output : spec->sim.output;
     int threads = o->threads ? o->threads : spec->sim.threads ? spec->sim.threads : omp_get_max_threads();
     ax_status st = AX_OK;
     void *image = NULL;
     uint64_t image_len = 0;
-    if (o->ckpt_dir && access(o->ckpt_dir, W_OK | X_OK) != 0)
-        st = AX_FAIL(err, AX_EIO, "--checkpoint-dir %s: not a writable directory (%m); create it "
-                     "or choose another", o->ckpt_dir);
+    if (o->ckpt_dir) st = checkpoint_dir(o->ckpt_dir, rank, MPI_COMM_WORLD, err);
     if (st == AX_OK && out && *out) st = ax_rec_create(out, o->force, MPI_COMM_WORLD, &rec, err);
     if (st == AX_OK) st = ax_engine_build(spec, MPI_COMM_WORLD, threads, &eng, err);
     if (st == AX_OK && o->restart) st = ax_engine_restore(eng, o->restart, &image, &image_len, err);

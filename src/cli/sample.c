@@ -1,6 +1,7 @@
 /* sample.c - `axon sample BM.yaml -o out.h5 [options]`.
  *
- * Every rank reads the BM file (weights, biases, calibrations); the network
+ * Rank 0 reads the BM file (weights, biases, calibrations) and every rank
+ * parses the same bytes (ax_bm_load_comm); the network
  * runs on all ranks x threads; rank 0 gathers the spikes, computes the
  * distributions and DKL convergence, writes the HDF5 output and prints a
  * summary. Warnings (zeroed diagonal, symmetrised W) go to stderr.
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "axon/agree.h"
 #include "axon/sampling.h"
 #include "cli_impl.h"
 
@@ -94,7 +96,7 @@ static ax_status run(void *opts, int rank, ax_error *err)
 {
     const smp_opts *o = opts;
     ax_bm bm;
-    AX_TRY(ax_bm_load(o->file, &bm, err));
+    AX_TRY(ax_bm_load_comm(o->file, MPI_COMM_WORLD, &bm, err));
     adjust(o, &bm);
     if (rank == 0 && bm.diag_warning)
         fprintf(stderr, "axon sample: warning: nonzero diagonal of W set to 0 (no self-coupling)\n");
@@ -106,10 +108,8 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_status st = AX_OK;
     if (rank == 0 && !o->force && access(o->out, F_OK) == 0)
         st = AX_FAIL(err, AX_EIO, "%s exists; use --force to overwrite it", o->out);
-    MPI_Bcast(&st, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (st != AX_OK) {
+    if ((st = ax_share(MPI_COMM_WORLD, 0, st, err)) != AX_OK) {
         ax_bm_free(&bm);
-        if (rank != 0) AX_FAIL(err, st, "rank 0 refused the output file");
         return st;
     }
     st = ax_bm_run(&bm, MPI_COMM_WORLD, threads, show && rank == 0 ? stderr : NULL, &r, err);

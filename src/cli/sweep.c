@@ -147,7 +147,7 @@ static ax_status run(void *opts, int rank, ax_error *err)
 {
     run_args *a = opts;
     ax_sweep sw;
-    AX_TRY(ax_sweep_load(a->file, &sw, err));
+    AX_TRY(ax_sweep_load_comm(a->file, MPI_COMM_WORLD, &sw, err));
     if (!a->o.threads) a->o.threads = omp_get_max_threads();
     int show = a->progress == 1 || (a->progress == -1 && isatty(2));
     a->o.progress = show && rank == 0 ? stderr : NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "axon/agree.h"
 #include "engine_impl.h"
 
 double ax_peak_rss_bytes(void)
@@ -118,7 +119,7 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
                 st = e->vps[t].status;
             }
     }
-    if (!e) return st;
+    if (!e) return ax_agree(comm, st, err); /* no engine on this rank: agree without it */
     if (st == AX_OK) st = ax_engine_fault(e, AX_FAULT_BUILD, err);
     st = ax_engine_agree(e, st, err);
     if (st == AX_OK) st = ax_engine_agree(e, ax_exchange_setup(e, err), err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/agree.h"
 #include "engine_impl.h"
 
 static const char *const kPhase[] = {"", "build", "simulate", "record"};
@@ -38,29 +39,14 @@ ax_status ax_engine_fault(const struct ax_engine_s *e, int phase, ax_error *err)
                    e->fault.text);
 }
 
-/* Agree on a status across ranks; the first failing rank's message is
- * broadcast so every rank reports the same text. */
+/* Agree on a status across ranks (axon/agree.h): the first failing rank's
+ * message reaches every rank. */
 ax_status ax_engine_agree_from(struct ax_engine_s *e, ax_status st, int secondary, ax_error *err)
 {
-    /* the lowest rank with an error of its own wins over ranks that only
-     * noticed another's failure (secondary) */
-    int mine = st == AX_OK ? 2 * e->ranks : secondary ? e->ranks + e->rank : e->rank, first;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, e->comm);
-    if (first == 2 * e->ranks) return AX_OK;
-    if (first >= e->ranks) first -= e->ranks;
-    int code = st;
-    MPI_Bcast(&code, 1, MPI_INT, first, e->comm);
-    MPI_Bcast(err->msg, AX_ERROR_MSG_MAX, MPI_CHAR, first, e->comm);
-    err->code = (ax_status)code;
-    if (first != e->rank || e->ranks > 1) {
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "rank %d: ", first);
-        if (e->ranks > 1) ax_error_prefix(err, "%s", tmp);
-    }
-    return (ax_status)code;
+    return ax_agree_from(e->comm, st, secondary, err);
 }
 
 ax_status ax_engine_agree(struct ax_engine_s *e, ax_status st, ax_error *err)
 {
-    return ax_engine_agree_from(e, st, 0, err);
+    return ax_agree_from(e->comm, st, 0, err);
 }

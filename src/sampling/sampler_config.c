@@ -293,12 +293,38 @@ ax_status ax_sampler_parse(const char *text, size_t len, const char *name, ax_sa
     return st;
 }
 
-ax_status ax_sampler_load(const char *path, ax_sampler *s, ax_calib_opts *o, ax_error *err)
+ax_status ax_sampler_load_in(ax_input *in, const char *path, ax_sampler *s, ax_calib_opts *o,
+                             ax_error *err)
 {
     char *text;
     size_t len;
-    AX_TRY(ax_read_file(path, &text, &len, err));
+    AX_TRY(ax_input_read(in, path, "sampler", 0, &text, &len, err));
     ax_status st = ax_sampler_parse(text, len, path, s, o, err);
     free(text);
     return st;
+}
+
+ax_status ax_sampler_load(const char *path, ax_sampler *s, ax_calib_opts *o, ax_error *err)
+{
+    return ax_sampler_load_in(NULL, path, s, o, err);
+}
+
+typedef struct {
+    const char *path;
+    ax_sampler *s;
+    ax_calib_opts *o;
+} sampler_arg;
+
+static ax_status sampler_fn(ax_input *in, void *arg, ax_error *err)
+{
+    sampler_arg *a = arg;
+    return ax_sampler_load_in(in, a->path, a->s, a->o, err);
+}
+
+ax_status ax_sampler_load_comm(const char *path, MPI_Comm comm, ax_sampler *s, ax_calib_opts *o,
+                               ax_error *err)
+{
+    sampler_arg a = {path, s, o};
+    *s = (ax_sampler){0};
+    return ax_input_load(comm, sampler_fn, &a, err); /* a sampler owns no memory */
 }

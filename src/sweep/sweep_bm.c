@@ -57,7 +57,7 @@ static ax_status read_extras(ax_sweep sw, ax_sctx *c, const char *path)
 {
     char *text;
     size_t len;
-    AX_TRY(ax_read_file(path, &text, &len, c->err));
+    AX_TRY(ax_input_read(c->in, path, "Boltzmann machine", 0, &text, &len, c->err));
     ax_ydoc doc = {0};
     ax_status st = ax_ydoc_read(text, len, path, &doc, c->err);
     free(text);
@@ -83,9 +83,7 @@ ax_status ax_sweep_bm_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
     char rel[2048], path[4096 + 2048];
     AX_TRY(ax_spec_string(c, b, "base", rel, sizeof rel));
     ax_sweep_path(sw, rel, path, sizeof path);
-    if (access(path, R_OK) != 0)
-        return ax_spec_fail(c, b, "base BM file '%s' cannot be read", path);
-    ax_status st = ax_bm_load(path, &sw->bm, c->err);
+    ax_status st = ax_bm_load_in(c->in, path, &sw->bm, c->err);
     if (st != AX_OK) {
         ax_error_prefix(c->err, "%s:%d:%d: base BM: ", c->name, b->line, b->col);
         return st;

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "axon/agree.h"
 #include "sweep_impl.h"
 
 typedef struct farm {
@@ -160,13 +161,8 @@ static ax_status prepare0(farm *f, ax_error *err)
 /* Rank 0's status and message reach every rank. Collective. */
 static ax_status share(MPI_Comm comm, int rank, ax_status st, ax_error *err)
 {
-    int code = st;
-    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    if (code != AX_OK) {
-        MPI_Bcast(err->msg, AX_ERROR_MSG_MAX, MPI_CHAR, 0, comm);
-        if (rank != 0) err->code = (ax_status)code;
-    }
-    return (ax_status)code;
+    (void)rank;
+    return ax_share(comm, 0, st, err);
 }
 
 static ax_status setup(farm *f, ax_error *err)

@@ -60,31 +60,40 @@ static int map_add(ax_sweep sw, ax_yn *map, ax_yn *key, ax_yn *val)
 }
 
 /* The scalar node at `path` below map (components after the first),
- * created if missing. */
+ * created if missing. A loop, not a recursion: the path is user text, and
+ * no path is deeper than a file may nest (AX_YAML_MAX_DEPTH). */
 static ax_status ensure(ax_sweep sw, ax_sctx *c, ax_yn *map, const ax_yn *at, char *rest,
                         ax_yn **out)
 {
-    char *dot = strchr(rest, '.');
-    if (dot) *dot = '\0';
-    ax_yn *n = ax_yn_get(map, rest);
-    ax_status st = AX_OK;
-    if (!n) {
-        ax_yn *k = new_node(sw, AX_YN_SCALAR, at, rest);
-        n = new_node(sw, dot ? AX_YN_MAP : AX_YN_SCALAR, at, dot ? "" : "0");
-        if (!k || !n || !map_add(sw, map, k, n))
-            st = AX_FAIL(c->err, AX_ENOMEM, "out of memory for the sweep parameters");
-    } else if (dot && n->kind != AX_YN_MAP) {
-        st = ax_spec_fail(c, at, "parameter '%s': '%s' is not a mapping in the base sampler",
-                          at->str, rest);
-    } else if (!dot && n->kind != AX_YN_SCALAR) {
-        st = ax_spec_fail(c, at, "parameter '%s' names a %s, not a number", at->str,
-                          ax_yn_kind_name(n));
+    for (int depth = 1;; depth++) {
+        if (depth > AX_YAML_MAX_DEPTH)
+            return ax_spec_fail(c, at, "parameter '%.60s...': more than %d levels; no "
+                                       "sampler nests that deep", at->str, AX_YAML_MAX_DEPTH);
+        char *dot = strchr(rest, '.');
+        if (dot) *dot = '\0';
+        ax_yn *n = ax_yn_get(map, rest);
+        ax_status st = AX_OK;
+        if (!n) {
+            ax_yn *k = new_node(sw, AX_YN_SCALAR, at, rest);
+            n = new_node(sw, dot ? AX_YN_MAP : AX_YN_SCALAR, at, dot ? "" : "0");
+            if (!k || !n || !map_add(sw, map, k, n))
+                st = AX_FAIL(c->err, AX_ENOMEM, "out of memory for the sweep parameters");
+        } else if (dot && n->kind != AX_YN_MAP) {
+            st = ax_spec_fail(c, at, "parameter '%s': '%s' is not a mapping in the base sampler",
+                              at->str, rest);
+        } else if (!dot && n->kind != AX_YN_SCALAR) {
+            st = ax_spec_fail(c, at, "parameter '%s' names a %s, not a number", at->str,
+                              ax_yn_kind_name(n));
+        }
+        if (dot) *dot = '.';
+        if (st != AX_OK) return st;
+        if (!dot) {
+            *out = n;
+            return AX_OK;
+        }
+        map = n;
+        rest = dot + 1;
     }
-    if (dot) *dot = '.';
-    if (st != AX_OK) return st;
-    if (dot) return ensure(sw, c, n, at, dot + 1, out);
-    *out = n;
-    return AX_OK;
 }
 
 /* Column for the parameter named by key node k (new unless it exists). */
@@ -231,8 +240,10 @@ static ax_status read_base(ax_sweep sw, ax_sctx *c, const ax_yn *b)
     ax_sweep_path(sw, rel, path, sizeof path);
     char *text;
     size_t len;
-    if (ax_read_file(path, &text, &len, c->err) != AX_OK)
-        return ax_spec_fail(c, b, "base sampler file '%s' cannot be read", path);
+    if (ax_input_read(c->in, path, "base sampler", 0, &text, &len, c->err) != AX_OK) {
+        ax_error_prefix(c->err, "%s:%d:%d: ", c->name, b->line, b->col);
+        return c->err->code;
+    }
     ax_status st = ax_ydoc_read(text, len, own(sw, strdup(path)), &sw->base, c->err);
     free(text);
     AX_TRY(st);
@@ -320,8 +331,9 @@ static ax_status parse_root(ax_sweep sw, ax_sctx *c)
     return parse_grid(sw, c, m);
 }
 
-ax_status ax_sweep_parse(const char *text, size_t len, const char *name, ax_sweep *out,
-                         ax_error *err)
+/* Parse a sweep file's text; the files it names are read through in. */
+static ax_status sweep_parse_in(ax_input *in, const char *text, size_t len, const char *name,
+                                ax_sweep *out, ax_error *err)
 {
     *out = NULL;
     ax_sweep sw = calloc(1, sizeof *sw);
@@ -335,21 +347,52 @@ ax_status ax_sweep_parse(const char *text, size_t len, const char *name, ax_swee
         sw->len = len;
         st = ax_ydoc_read(text, len, name, &sw->doc, err);
     }
-    ax_sctx c = {.name = name, .spec = NULL, .err = err};
+    ax_sctx c = {.name = name, .spec = NULL, .err = err, .in = in};
     if (st == AX_OK) st = parse_root(sw, &c);
     if (st != AX_OK) ax_sweep_destroy(&sw);
     *out = sw;
     return st;
 }
 
-ax_status ax_sweep_load(const char *path, ax_sweep *out, ax_error *err)
+ax_status ax_sweep_parse(const char *text, size_t len, const char *name, ax_sweep *out,
+                         ax_error *err)
+{
+    return sweep_parse_in(NULL, text, len, name, out, err);
+}
+
+ax_status ax_sweep_load_in(ax_input *in, const char *path, ax_sweep *out, ax_error *err)
 {
     char *text;
     size_t len;
     *out = NULL;
-    AX_TRY(ax_read_file(path, &text, &len, err));
-    ax_status st = ax_sweep_parse(text, len, path, out, err);
+    AX_TRY(ax_input_read(in, path, "sweep", 0, &text, &len, err));
+    ax_status st = sweep_parse_in(in, text, len, path, out, err);
     free(text);
+    return st;
+}
+
+ax_status ax_sweep_load(const char *path, ax_sweep *out, ax_error *err)
+{
+    return ax_sweep_load_in(NULL, path, out, err);
+}
+
+typedef struct {
+    const char *path;
+    ax_sweep *out;
+} sweep_arg;
+
+static ax_status sweep_fn(ax_input *in, void *arg, ax_error *err)
+{
+    sweep_arg *a = arg;
+    return ax_sweep_load_in(in, a->path, a->out, err);
+}
+
+ax_status ax_sweep_load_comm(const char *path, MPI_Comm comm, ax_sweep *out, ax_error *err)
+{
+    sweep_arg a = {path, out};
+    *out = NULL; /* ranks that do not load when rank 0 failed */
+    ax_status st = ax_input_load(comm, sweep_fn, &a, err);
+    if (st != AX_OK) ax_sweep_destroy(out); /* another rank failed after this one loaded */
     return st;
 }
 

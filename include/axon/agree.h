@@ -1,0 +1,43 @@
+/* axon/agree.h - how the ranks of a job agree on a failure (DESIGN.md §9).
+ *
+ * Every step that can fail on one rank only (a file that differs between
+ * nodes, a memory guard that sees another node's RAM, a stat, an
+ * allocation, an HDF5 call) ends in ax_agree: afterwards every rank holds
+ * the same status and the same message, so no rank waits in a collective
+ * that the failing one never reaches, and main() exits with one status
+ * everywhere.
+ */
+#ifndef AXON_AGREE_H
+#define AXON_AGREE_H
+
+#include <mpi.h>
+
+#include "axon/error.h"
+
+/* Collective over comm: every rank passes its own status (and, if it
+ * failed, its message in err). Returns, on every rank, the status of the
+ * lowest failing rank with that rank's message in err, prefixed
+ * "rank R: " when comm has more than one rank and not every rank failed
+ * (an error every rank hits alike, such as a parse error, reads as
+ * `axon check` prints it). AX_OK when no rank failed (err untouched).
+ * comm == MPI_COMM_NULL, or MPI not initialised: returns st (local use).
+ * If the agreement itself fails (MPI error): AX_EMPI. */
+ax_status ax_agree(MPI_Comm comm, ax_status st, ax_error *err);
+
+/* As ax_agree; `secondary` != 0 marks a rank that failed only because it
+ * noticed another rank's failure (a collective write that reported it):
+ * a rank that failed on its own wins the message, the lowest such rank
+ * first. */
+ax_status ax_agree_from(MPI_Comm comm, ax_status st, int secondary, ax_error *err);
+
+/* Collective over comm, for a step only `root` ran (rank 0 checks the
+ * output name, creates a directory): root's status and message reach
+ * every rank unchanged (no rank named: the step is root's by design).
+ * Other ranks' st is ignored. Local use as ax_agree. */
+ax_status ax_share(MPI_Comm comm, int root, ax_status st, ax_error *err);
+
+/* 1 if collectives on comm can run here (MPI initialised and not finalised,
+ * comm not MPI_COMM_NULL). */
+int ax_comm_usable(MPI_Comm comm);
+
+#endif
