@@ -334,6 +334,11 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_spec *spec = NULL;
     ax_engine eng = NULL;
     ax_recorder rec = NULL;
+    /* SIGTERM/SIGUSR1: checkpoint into --checkpoint-dir (or .) and stop. Caught
+     * from the start, so a signal during load or build is not fatal: the run
+     * stops with a checkpoint at its first slice (the ranks agree on it). */
+    signal(SIGTERM, on_stop_signal);
+    signal(SIGUSR1, on_stop_signal);
     size_t pl = strlen(o->spec);
     if (pl > 4 && !strcmp(o->spec + pl - 4, ".nir")) {
         /* a NIR graph (docs/export.md): HDF5, read by every rank; then the ranks agree */
@@ -362,11 +367,7 @@ static ax_status run(void *opts, int rank, ax_error *err)
     if (st == AX_OK) st = ax_engine_build(spec, MPI_COMM_WORLD, threads, &eng, err);
     if (st == AX_OK && o->restart) st = ax_engine_restore(eng, o->restart, &image, &image_len, err);
     if (st == AX_OK && rec && image_len) ax_rec_set_prefix(rec, image, image_len);
-    if (st == AX_OK) { /* SIGTERM/SIGUSR1: checkpoint into --checkpoint-dir (or .) and stop */
-        signal(SIGTERM, on_stop_signal);
-        signal(SIGUSR1, on_stop_signal);
-        ax_engine_set_checkpoints(eng, o->ckpt_every, o->ckpt_dir, &stop_requested);
-    }
+    if (st == AX_OK) ax_engine_set_checkpoints(eng, o->ckpt_every, o->ckpt_dir, &stop_requested);
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     if (st == AX_OK) st = ax_engine_simulate(eng, rec, show && rank == 0 ? stderr : NULL, err);
     if (st == AX_OK && rec) st = write_meta(spec, ax_engine_get_stats(eng), rec, err);
