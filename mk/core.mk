@@ -1,8 +1,7 @@
-# core (src/core): errors, the growable text buffer, whole-file reads.
+# core (src/core): errors, the growable text buffer, the input reader.
 # No dependencies.
 noinst_LTLIBRARIES += libax_core.la
-libax_core_la_SOURCES = src/core/error.c src/core/sbuf.c src/core/file.c \
-	src/core/agree.c src/core/input.c
+libax_core_la_SOURCES = src/core/error.c src/core/sbuf.c src/core/file.c src/core/input.c
 
 # The tree keeps one folder per module (DESIGN.md section 1): private headers,
 # include circles, one fragment per folder.

@@ -7,7 +7,7 @@ libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engin
 
 # The libraries a program that builds and simulates a network links.
 AX_ENGINE_LIBS = libax_engine.la libax_io_hdf5.la libax_partition.la libax_connect.la \
-	libax_io_spec.la libax_models.la libax_core.la
+	libax_io_spec.la libax_models.la libax_comm.la libax_core.la
 
 TESTS += tests/test_decomposition.sh
 EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py

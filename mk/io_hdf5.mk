@@ -8,9 +8,9 @@ libax_io_hdf5_la_SOURCES = io/hdf5/hdf5_impl.h io/hdf5/h5_util.c io/hdf5/h5_reco
 # the helper test_h5_layout.py runs with 1, 2 and 3 ranks.
 check_PROGRAMS += tests/test_mpi_h5 tests/test_h5_writer
 tests_test_mpi_h5_SOURCES = tests/test_mpi_h5.c
-tests_test_mpi_h5_LDADD = libax_io_hdf5.la libax_core.la $(AX_EXT_LIBS)
+tests_test_mpi_h5_LDADD = libax_io_hdf5.la libax_comm.la libax_core.la $(AX_EXT_LIBS)
 tests_test_h5_writer_SOURCES = tests/test_h5_writer.c
-tests_test_h5_writer_LDADD = libax_io_hdf5.la libax_core.la $(AX_EXT_LIBS)
+tests_test_h5_writer_LDADD = libax_io_hdf5.la libax_comm.la libax_core.la $(AX_EXT_LIBS)
 TESTS += tests/test_mpi_h5 tests/test_h5_layout.py
 dist_check_SCRIPTS += tests/test_h5_layout.py
 CLEANFILES += tests/h5_layout_*.h5 tests/h5_layout_*.png tests/mpi_h5_*.h5 \

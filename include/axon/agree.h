@@ -1,4 +1,5 @@
-/* axon/agree.h - how the ranks of a job agree on a failure (DESIGN.md §9).
+/* axon/agree.h - how the ranks of a job agree on a failure (DESIGN.md §9),
+ * and load input files once for all of them (§2.1). src/comm.
  *
  * Every step that can fail on one rank only (a file that differs between
  * nodes, a memory guard that sees another node's RAM, a stat, an
@@ -13,6 +14,7 @@
 #include <mpi.h>
 
 #include "axon/error.h"
+#include "axon/input.h"
 
 /* Collective over comm: every rank passes its own status (and, if it
  * failed, its message in err). Returns, on every rank, the status of the
@@ -39,5 +41,18 @@ ax_status ax_share(MPI_Comm comm, int root, ax_status st, ax_error *err);
 /* 1 if collectives on comm can run here (MPI initialised and not finalised,
  * comm not MPI_COMM_NULL). */
 int ax_comm_usable(MPI_Comm comm);
+
+/* Collective over comm: run load(in, arg, err) on rank 0 against the disk
+ * (every file it reads is recorded, axon/input.h), broadcast the recording
+ * (or rank 0's error), run load on every other rank against it, and end in
+ * ax_agree, so local steps inside a load (a stat of the output directory,
+ * the memory guard) fail on every rank alike, the failing rank named. On
+ * failure every rank returns the same status and message (load must have
+ * freed what it allocated, as loaders do; ranks other than 0 do not run
+ * load at all when rank 0 failed, so clear *out before). load must not
+ * call MPI collectives itself. One rank (or comm == MPI_COMM_NULL, or MPI
+ * not initialised): load(NULL, arg, err), reading here. */
+typedef ax_status (*ax_input_fn)(ax_input *in, void *arg, ax_error *err);
+ax_status ax_input_load(MPI_Comm comm, ax_input_fn load, void *arg, ax_error *err);
 
 #endif

@@ -1,16 +1,14 @@
-/* axon/input.h - input files, read once by rank 0 and parsed alike on
- * every rank (DESIGN.md §2.1).
+/* axon/input.h - reading input files, so that every rank can parse the
+ * same bytes (DESIGN.md §2.1).
  *
  * A load (a spec, a Boltzmann machine with its sampler and calibration
  * files, a sweep with its base files, a NIR graph) is a function of the
- * bytes it reads. ax_input_load runs it on rank 0 against the disk,
- * recording every file it reads (and every read that failed), broadcasts
- * those bytes, and runs it on every other rank against the recording: one
- * reader, as a parallel file system at 10,000 ranks needs, and every rank
- * sees the same bytes (a file that differs between nodes cannot make ranks
- * build different networks). It ends in ax_agree, so local steps inside a
- * load (a stat of the output directory, the memory guard) fail on every
- * rank alike, with the failing rank named.
+ * bytes it reads, and reads them through an ax_input. Here (no MPI): the
+ * reader, and an ax_input that records what one load read or replays such
+ * a recording. axon/agree.h's ax_input_load runs a load on rank 0 against
+ * the disk, sends the recording to every other rank and runs the load
+ * there against it: one reader, as a parallel file system at 10,000 ranks
+ * needs, and every rank sees the same bytes.
  *
  * The reader refuses what is not a file (a directory, a device such as
  * /dev/zero, a socket) and anything larger than its limit, with messages
@@ -20,8 +18,7 @@
 #define AXON_INPUT_H
 
 #include <stddef.h>
-
-#include <mpi.h>
+#include <stdint.h>
 
 #include "axon/error.h"
 
@@ -42,13 +39,16 @@ typedef struct ax_input ax_input;
 ax_status ax_input_read(ax_input *in, const char *path, const char *what, size_t max,
                         char **data, size_t *len, ax_error *err);
 
-/* Collective over comm: run load(in, arg, err) on rank 0 against the disk,
- * then on every other rank against the files rank 0 read; ends in
- * ax_agree. On failure every rank returns the same status and message
- * (load must have freed what it allocated, as loaders do). load must not
- * call MPI collectives itself. A single rank (or comm == MPI_COMM_NULL, or
- * MPI not initialised) runs load(NULL, arg, err) once. */
-typedef ax_status (*ax_input_fn)(ax_input *in, void *arg, ax_error *err);
-ax_status ax_input_load(MPI_Comm comm, ax_input_fn load, void *arg, ax_error *err);
+/* For axon/agree.h's ax_input_load: a new recording (replay 0: reads go
+ * to disk and are recorded) or replay (reads are served from what
+ * ax_input_unpack filled in), NULL when out of memory. */
+ax_input *ax_input_new(int replay);
+void ax_input_free(ax_input *in);
+/* The recording as one buffer (malloc'd; *len bytes), NULL when out of
+ * memory. */
+char *ax_input_pack(const ax_input *in, uint64_t *len);
+/* Fill a replaying input from a packed buffer; buf must outlive in.
+ * Returns 0 when the buffer is malformed or memory runs out. */
+int ax_input_unpack(ax_input *in, char *buf, uint64_t len);
 
 #endif

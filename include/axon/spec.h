@@ -183,12 +183,8 @@ ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err);
 
 /* The same, reading through `in` (axon/input.h; NULL: here). */
 ax_status ax_spec_load_in(ax_input *in, const char *path, ax_spec **out, ax_error *err);
-
-/* The same on every rank of comm (collective; DESIGN.md §2.1): rank 0 reads
- * the file and broadcasts its bytes, every rank parses and validates them,
- * and the ranks agree (ax_input_load): on failure every rank returns the
- * same status and message, naming the rank when not every rank failed. */
-ax_status ax_spec_load_comm(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err);
+/* On every rank of a job: ax_input_load(comm, ...) around
+ * ax_spec_load_in (axon/agree.h; the CLI's ax_cli_load_network). */
 
 /* The same from text in memory (name is used in messages). Used by tests and
  * the fuzzer. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/agree.h"
 #include "axon/sampling.h"
 #include "axon/sampling_yaml.h"
 #include "axon/yaml.h"

@@ -465,26 +465,6 @@ ax_status ax_spec_load(const char *path, ax_spec **out, ax_error *err)
     return ax_spec_load_in(NULL, path, out, err);
 }
 
-typedef struct {
-    const char *path;
-    ax_spec **out;
-} load_arg;
-
-static ax_status load_fn(ax_input *in, void *arg, ax_error *err)
-{
-    load_arg *a = arg;
-    return ax_spec_load_in(in, a->path, a->out, err);
-}
-
-ax_status ax_spec_load_comm(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err)
-{
-    load_arg a = {path, out};
-    *out = NULL; /* ranks that do not load when rank 0 failed */
-    ax_status st = ax_input_load(comm, load_fn, &a, err);
-    if (st != AX_OK) ax_spec_destroy(out); /* another rank failed after this one loaded */
-    return st;
-}
-
 static void free_pop(ax_pop_spec *p)
 {
     for (int k = 0; p->params && k < p->n_params; k++) free(p->params[k].values);

@@ -57,7 +57,7 @@ int ax_cli_positional(const char *a, const char *cmd, const char *bad, const cha
 
 /* The network of a spec (YAML/JSON) or a NIR graph (path ends in .nir) on
  * every rank of comm (collective): one reader, the same bytes everywhere,
- * one agreed status (ax_spec_load_comm). On failure *out is NULL. */
+ * one agreed status (ax_input_load). On failure *out is NULL. */
 ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err);
 
 /* 1 if s is a whole finite number (stored in *v), else 0. */

@@ -1,5 +1,5 @@
-/* input.c - input files read once by rank 0 and replayed on every other
- * rank (include/axon/input.h).
+/* input.c - the input reader, and recording/replaying what a load read
+ * (include/axon/input.h). No MPI: src/comm/input_load.c broadcasts.
  *
  * Rank 0 runs the load against the disk and records, in order, every read
  * it made: the path and either the bytes or the error. The recording is
@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "axon/agree.h"
 #include "axon/input.h"
 
 typedef struct entry {
@@ -32,10 +31,6 @@ struct ax_input {
     entry *e;
     size_t n, cap, next;
 };
-
-/* Broadcast granularity: MPI counts are int; a small static buffer drains
- * a broadcast a rank has no memory to keep. */
-#define CHUNK ((size_t)1 << 20)
 
 static const char *kind_name(mode_t m)
 {
@@ -196,7 +191,7 @@ static void put(char **p, const void *s, size_t n)
     *p += n;
 }
 
-static char *serialize(const ax_input *in, uint64_t *total)
+char *ax_input_pack(const ax_input *in, uint64_t *total)
 {
     uint64_t t = 0;
     for (size_t i = 0; i < in->n; i++) {
@@ -217,8 +212,8 @@ static char *serialize(const ax_input *in, uint64_t *total)
     return buf;
 }
 
-/* Entries pointing into buf (which must outlive them); 0 if malformed. */
-static int deserialize(ax_input *in, char *buf, uint64_t total)
+/* Entries point into buf (which must outlive them). */
+int ax_input_unpack(ax_input *in, char *buf, uint64_t total)
 {
     char *p = buf, *end = buf + total;
     while (p < end) {
@@ -250,66 +245,21 @@ static int deserialize(ax_input *in, char *buf, uint64_t total)
     return 1;
 }
 
-static void input_free(ax_input *in, int owns_data)
+ax_input *ax_input_new(int replay)
 {
+    ax_input *in = calloc(1, sizeof *in);
+    if (in) in->replay = replay;
+    return in;
+}
+
+void ax_input_free(ax_input *in)
+{
+    if (!in) return;
     for (size_t i = 0; i < in->n; i++) {
         free(in->e[i].path);
         free(in->e[i].msg);
-        if (owns_data) free(in->e[i].data);
+        if (!in->replay) free(in->e[i].data); /* a replay's data lies in the packed buffer */
     }
     free(in->e);
-}
-
-/* Broadcast n bytes from rank 0 in chunks; a rank whose buf is NULL
- * drains into a scratch buffer (it reports out of memory afterwards). */
-static int bcast_bytes(char *buf, uint64_t n, MPI_Comm comm)
-{
-    static char scratch[CHUNK];
-    for (uint64_t off = 0; off < n; off += CHUNK) {
-        int c = (int)(n - off < CHUNK ? n - off : CHUNK);
-        if (MPI_Bcast(buf ? buf + off : scratch, c, MPI_BYTE, 0, comm) != MPI_SUCCESS) return 0;
-    }
-    return 1;
-}
-
-ax_status ax_input_load(MPI_Comm comm, ax_input_fn load, void *arg, ax_error *err)
-{
-    int rank = 0, size = 1;
-    if (ax_comm_usable(comm)) {
-        MPI_Comm_rank(comm, &rank);
-        MPI_Comm_size(comm, &size);
-    }
-    if (size == 1) return load(NULL, arg, err);
-    ax_input in = {.replay = rank != 0};
-    ax_status st = AX_OK;
-    char *buf = NULL;
-    uint64_t hdr[2] = {0, 0}; /* rank 0's status, payload bytes */
-    if (rank == 0) {
-        st = load(&in, arg, err);
-        if (st == AX_OK && !(buf = serialize(&in, &hdr[1])))
-            st = AX_FAIL(err, AX_ENOMEM, "out of memory sending the input files to the other ranks");
-        if (st != AX_OK) { /* the payload is rank 0's message */
-            free(buf);
-            hdr[1] = strlen(err->msg) + 1;
-            buf = dup_bytes(err->msg, hdr[1]);
-        }
-        hdr[0] = (uint64_t)st;
-    }
-    int mpi_ok = MPI_Bcast(hdr, 2, MPI_UINT64_T, 0, comm) == MPI_SUCCESS;
-    if (rank != 0 && mpi_ok) buf = malloc(hdr[1] + 1);
-    mpi_ok = mpi_ok && bcast_bytes(buf, hdr[1], comm);
-    if (!mpi_ok) st = AX_FAIL(err, AX_EMPI, "MPI_Bcast failed while sharing the input files");
-    else if (rank != 0 && !buf)
-        st = AX_FAIL(err, AX_ENOMEM, "out of memory receiving the input files from rank 0");
-    else if (rank != 0 && hdr[0] != AX_OK) {
-        buf[hdr[1]] = '\0';
-        st = AX_FAIL(err, (ax_status)hdr[0], "%s", buf);
-    } else if (rank != 0) {
-        st = deserialize(&in, buf, hdr[1]) ? load(&in, arg, err)
-                                           : AX_FAIL(err, AX_ENOMEM, "out of memory unpacking "
-                                                     "the input files from rank 0");
-    }
-    input_free(&in, rank == 0);
-    free(buf);
-    return ax_agree(comm, st, err);
+    free(in);
 }

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "axon/file.h"
+#include "axon/agree.h"
 #include "axon/model.h"
 #include "axon/sampling_yaml.h"
 #include "axon/yaml.h"

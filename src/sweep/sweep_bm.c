@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "axon/file.h"
 #include "sweep_impl.h"
 
 static const char *const NAMES[AX_BMP_N] = {"seed",         "duration",   "burn_in",

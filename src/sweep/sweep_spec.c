@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "axon/file.h"
+#include "axon/agree.h"
 #include "sweep_impl.h"
 
 static void *own(ax_sweep sw, void *p)
