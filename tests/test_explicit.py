@@ -216,7 +216,8 @@ BAD_PROJ = [
      "either 'weight'"),
     ("{source: S, target: P, rule: from_list, sources: [0], targets: [0], allow_autapses: false}",
      "does not apply to rule from_list"),
-    ("{source: S, target: P, rule: from_list, file: missing.h5}", "cannot open it as HDF5"),
+    ("{source: S, target: P, rule: from_list, file: missing.h5}", "cannot open the connection list: No such file"),
+    ("{source: S, target: P, rule: from_list, file: bad0.yaml}", "cannot open it as HDF5"),
 ]
 
 

@@ -19,7 +19,8 @@
 #     so that the guard refuses on rank 1 only (as a node with less RAM).
 # Every job runs under a hang guard of $REL_HANG s (20: these jobs need a
 # few seconds); a job killed by the guard fails its check.
-# Commands: run (spec), sample (BM file and the sampler file it names),
+# Commands: run (spec, and an HDF5 connection list it names), sample (BM
+# file and the sampler file it names),
 # calibrate (sampler file), sweep (sweep file), export (spec), and run's
 # --checkpoint-dir (created by rank 0, then seen by every rank).
 # Accepted outcomes where rank 1's file differs: either the job uses rank
@@ -168,5 +169,24 @@ if [ $hung = 1 ]; then fail "--checkpoint-dir seen by rank 0 only: the job hung 
 elif [ $rc -eq 2 ] && grep -q "rank 1: --checkpoint-dir ck" err && [ -z "$(leftovers)" ]; then
   pass "--checkpoint-dir seen by rank 0 only: exit 2: $(head -c 160 err)"
 else fail "--checkpoint-dir seen by rank 0 only: exit $rc, left: $(leftovers)"; show err; fi
+
+# 9. A connection list the spec names (rule from_list, an HDF5 file) exists
+#    on rank 0's node only: rank 0 reads it for every rank.
+rm -f node0/* node1/*
+cat > node0/spec.yaml <<'EOF2'
+simulation: {t_sim: 50.0}
+populations:
+  E: {model: iaf_psc_delta, n: 4, params: {I_e: 500.0}}
+projections:
+  - {source: E, target: E, rule: from_list, file: conn.h5, weight: 0.1, delay: 1.0}
+devices:
+  sr: {model: spike_recorder, sources: [E]}
+EOF2
+cp node0/spec.yaml node1/spec.yaml
+h5py 'f = h5py.File(sys.argv[1], "w"); f["sources"] = np.array([0, 1, 2]); f["targets"] = np.array([1, 2, 3])' node0/conn.h5
+job "from_list file on rank 0 only" nodes run -q spec.yaml -o "$dir/out.h5"
+if [ $hung = 1 ]; then fail "from_list file on rank 0's node only: the job hung (killed after ${REL_HANG} s)"
+elif [ $rc -eq 0 ]; then pass "from_list file (HDF5, named by the spec) on rank 0's node only: exit 0, rank 0's bytes"
+else fail "from_list file on rank 0's node only: exit $rc"; show err; fi
 
 rel_done

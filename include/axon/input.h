@@ -22,8 +22,10 @@
 
 #include "axon/error.h"
 
-/* Largest input file read by default (text: specs, BMs, samplers, sweeps). */
+/* Largest input file read by default (text: specs, BMs, samplers, sweeps),
+ * and the limit for data files (HDF5 connection lists, NIR graphs). */
 #define AX_INPUT_MAX ((size_t)256 << 20)
+#define AX_INPUT_MAX_DATA ((size_t)16 << 30)
 
 /* The files one load reads (opaque; NULL = read from disk here). */
 typedef struct ax_input ax_input;

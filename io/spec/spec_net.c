@@ -188,6 +188,22 @@ static const char *h5_column(hid_t grp, const char *name, int integral, double *
     return why;
 }
 
+/* An HDF5 file from its bytes, read-only (core driver with a file image,
+ * which HDF5 copies). The core driver refuses a name that exists on disk,
+ * so the image gets one that cannot: "axon-in-memory:/..." names a file in
+ * a folder "axon-in-memory:" of the working directory. -1 on failure. */
+static hid_t open_image(const char *path, const void *bytes, size_t n)
+{
+    char name[4300];
+    snprintf(name, sizeof name, "axon-in-memory:/%s", path);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fid = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+        H5Pset_file_image(fapl, (void *)bytes, n) >= 0)
+        fid = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    return fid;
+}
+
 /* file: F (relative to the spec's folder), group: G (default the root). */
 static ax_status list_from_file(ax_sctx *c, const ax_yn *n, clist *l)
 {
@@ -202,11 +218,19 @@ static ax_status list_from_file(ax_sctx *c, const ax_yn *n, clist *l)
         snprintf(dir, sizeof dir, "%s", c->spec->path);
         snprintf(path, sizeof path, "%s/%s", dirname(dir), name);
     }
+    /* rank 0 reads the file for every rank (axon/input.h); HDF5 opens the
+     * bytes in memory */
+    char *bytes;
+    size_t nbytes;
+    if (ax_input_read(c->in, path, "connection list", AX_INPUT_MAX_DATA, &bytes, &nbytes,
+                      c->err) != AX_OK)
+        return ax_spec_fail(c, f, "from_list file: %s", c->err->msg);
     H5E_auto2_t fn;
     void *data;
     H5Eget_auto2(H5E_DEFAULT, &fn, &data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fid = open_image(path, bytes, nbytes);
+    free(bytes);
     hid_t gid = fid >= 0 ? H5Gopen2(fid, grp, H5P_DEFAULT) : -1;
     const char *why = fid < 0 ? "cannot open it as HDF5" : gid < 0 ? "has no such group" : NULL;
     const char *col = "";

@@ -422,8 +422,10 @@ static ax_status parse_root(ax_sctx *c, const ax_yn *root)
     return ax_spec_check_memory(c->spec, ax_spec_env_ranks(), c->err);
 }
 
-ax_status ax_spec_parse(const char *text, size_t len, const char *name, ax_spec **out,
-                        ax_error *err)
+/* Parse text; files it names (from_list connection lists) are read
+ * through in. */
+static ax_status spec_parse_in(ax_input *in, const char *text, size_t len, const char *name,
+                               ax_spec **out, ax_error *err)
 {
     *out = NULL;
     ax_spec *s = calloc(1, sizeof *s);
@@ -438,7 +440,7 @@ ax_status ax_spec_parse(const char *text, size_t len, const char *name, ax_spec 
         s->text[len] = '\0';
         st = ax_ydoc_read(text, len, name, &doc, err);
     }
-    ax_sctx c = {.name = name, .spec = s, .err = err};
+    ax_sctx c = {.name = name, .spec = s, .err = err, .in = in};
     if (st == AX_OK) st = parse_root(&c, doc.root);
     ax_ydoc_free(&doc);
     if (st != AX_OK) {
@@ -449,13 +451,19 @@ ax_status ax_spec_parse(const char *text, size_t len, const char *name, ax_spec 
     return AX_OK;
 }
 
+ax_status ax_spec_parse(const char *text, size_t len, const char *name, ax_spec **out,
+                        ax_error *err)
+{
+    return spec_parse_in(NULL, text, len, name, out, err);
+}
+
 ax_status ax_spec_load_in(ax_input *in, const char *path, ax_spec **out, ax_error *err)
 {
     *out = NULL;
     char *text = NULL;
     size_t len = 0;
     AX_TRY(ax_input_read(in, path, "spec", 0, &text, &len, err));
-    ax_status s = ax_spec_parse(text, len, path, out, err);
+    ax_status s = spec_parse_in(in, text, len, path, out, err);
     free(text);
     return s;
 }
