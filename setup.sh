@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake libtool pkg-config libopenmpi-dev openmpi-bin \
 libhdf5-openmpi-dev hdf5-tools libgsl-dev libcunit1-dev librandom123-dev libfyaml-dev \
-python3 python3-h5py python3-numpy python3-matplotlib python3-yaml"
+python3 python3-h5py python3-numpy python3-matplotlib python3-yaml python3-pynn"
 
 missing=""
 for p in $PKGS; do

@@ -16,11 +16,23 @@ check_PROGRAMS += tests/test_dynapse
 tests_test_dynapse_SOURCES = tests/test_dynapse.c
 tests_test_dynapse_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
 tests_test_dynapse_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-TESTS += tests/test_export tests/test_export_cli.sh tests/test_dynapse tests/test_dynapse_cli.sh
 # NIR both ways with the real nir 1.0.7 package (../shared/thirdparty/python or
 # $AXON_THIRDPARTY_PY; python3-yaml for the example specs)
 TESTS += tests/test_nir_client.py
-dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_export_files.py tests/test_dynapse_cli.sh \
-	tests/test_dynapse_files.py tests/test_nir_client.py
-EXTRA_DIST += tests/test_export.c tests/test_dynapse.c
+# sPyNNaker arithmetic, ring buffer/delay rules, and --simulate's board model
+# turning a unit slip into a rate change (runs brunel_small 3 x 300 ms)
+check_PROGRAMS += tests/test_spinnaker
+tests_test_spinnaker_SOURCES = tests/test_spinnaker.c
+tests_test_spinnaker_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
+tests_test_spinnaker_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+# test helper (not a test): the synapses axon builds, as JSON, for the client-library tests
+check_PROGRAMS += tests/hw_net_dump
+tests_hw_net_dump_SOURCES = tests/hw_net_dump.c
+tests_hw_net_dump_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS)
+TESTS += tests/test_export tests/test_export_cli.sh tests/test_dynapse tests/test_dynapse_cli.sh \
+	tests/test_spinnaker tests/test_spinnaker_pynn.py tests/test_spinnaker_psp.py
+dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_dynapse_cli.sh \
+	tests/test_dynapse_files.py tests/test_nir_client.py tests/test_spinnaker_pynn.py tests/test_spinnaker_psp.py \
+	tests/pynn_spinnaker_shim.py
+EXTRA_DIST += tests/test_export.c tests/test_dynapse.c tests/test_spinnaker.c tests/hw_net_dump.c
 CLEANFILES += tests/export_*.nir

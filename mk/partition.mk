@@ -4,4 +4,4 @@
 # weight quantisation (hw_*.c, axon/hw_place.h). Writes no files.
 noinst_LTLIBRARIES += libax_partition.la
 libax_partition_la_SOURCES = partition/partition.c partition/hw_net.c partition/hw_partition.c \
-	partition/hw_quant.c partition/hw_dynapse.c
+	partition/hw_quant.c partition/hw_dynapse.c partition/hw_spinn.c

@@ -12,9 +12,11 @@
 
 double ax_spinn_weight_scale(double max_w, double global)
 {
-    if (!(max_w > 0)) max_w = 1.0;
-    int p = (int)ceil(log2(max_w));
-    if (ldexp(1.0, p) <= max_w) p++;
+    /* sPyNNaker 7 get_ring_buffer_shifts: p = ceil(max(0, log2 M)), 0 for
+     * M <= 0, +1 where 2^p <= M; never negative, so weights below 1 keep an
+     * absolute resolution of 2^-15 */
+    int p = max_w > 0 ? (int)ceil(fmax(0.0, log2(max_w))) : 0;
+    if (max_w > 0 && ldexp(1.0, p) <= max_w) p++;
     return ldexp(1.0, 16 - (p + 1)) * global;
 }
 

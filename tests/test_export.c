@@ -16,11 +16,13 @@
 
 static void test_spinn_scale(void)
 {
-    /* p = ceil(log2 max_w), +1 if 2^p <= max_w; scale = 2^(16-(p+1)) * global */
+    /* sPyNNaker 7 get_ring_buffer_shifts (abstract_population_vertex.py):
+     * p = ceil(max(0, log2 M)), +1 if 2^p <= M; scale = 2^(16-(p+1)) * global */
     CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(1.1, 1.0), 16384.0, 0);  /* p = 1 */
     CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(2.0, 1.0), 8192.0, 0);   /* p = 1 -> 2 */
-    CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(0.3, 1.0), 65536.0, 0);  /* p = -1 */
-    CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(0.3, 1024.0), 65536.0 * 1024, 0);
+    CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(0.3, 1.0), 32768.0, 0);  /* p never negative */
+    CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(0.3, 1024.0), 32768.0 * 1024, 0);
+    CU_ASSERT_DOUBLE_EQUAL(ax_spinn_weight_scale(0.0, 1.0), 32768.0, 0);  /* M = 0: p = 0 */
     CU_ASSERT_EQUAL(ax_spinn_weight_word(0.1, 16384.0), 1638u);          /* 1638.4 */
     CU_ASSERT_EQUAL(ax_spinn_weight_word(-0.5, 16384.0), 8192u);
     CU_ASSERT_EQUAL(ax_spinn_weight_word(100.0, 16384.0), 65535u);       /* saturates */
@@ -28,7 +30,11 @@ static void test_spinn_scale(void)
     for (double m = 0.01; m < 1000; m *= 1.37) {
         double sc = ax_spinn_weight_scale(m, 1.0);
         CU_ASSERT(m * sc < 65536.0);
-        CU_ASSERT(m * sc >= 16384.0); /* and uses at least 14 of them */
+        if (m >= 1) {
+            CU_ASSERT(m * sc >= 16384.0); /* and uses at least 14 of them */
+        } else {
+            CU_ASSERT_EQUAL(sc, 32768.0); /* below 1: absolute resolution 2^-15 */
+        }
     }
 }
 

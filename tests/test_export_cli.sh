@@ -1,9 +1,9 @@
 #!/bin/sh
 # axon export end to end: NIR and SpiNNaker exports of brunel_small, the
-# generated script compiles, connection files parse back to axon's
-# connections, limits are enforced (exit 2 naming the limit), output
+# generated script compiles (its connections under real PyNN: test_spinnaker_pynn.py),
+# limits are enforced (exit 2 naming the limit), output
 # directories are never overwritten or left half-written, and --simulate
-# reports rates of the original and the quantised network.
+# reports rates of the original and of what the board computes.
 set -u
 AXON="${AXON:-./axon}"
 PY="${PYTHON:-python3}"
@@ -36,15 +36,17 @@ grep -q "t_ref = 2 ms has no NIR counterpart" "$T/nir/report.txt" || fail "t_ref
 "$PY" "$SRC/tests/compare_h5.py" "$T/from_spec.h5" "$T/from_nir.h5" > /dev/null || fail "run of .nir differs from the spec's run"
 
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/sp" --simulate > "$T/sp.log" || { cat "$T/sp.log"; fail "spinnaker export"; }
-grep -q "max 0.000977" "$T/sp/report.txt" || fail "computed quantisation error missing"
+# 16-bit words per population: brunel_small's E -> E weight 0.1 mV is written as
+# 0.1 f = 0.10025 pC (cm 1 nF) on a scale of 2^11 words per unit (M = 10.9)
+grep -q "projection 0 E -> E: 100000 synapses, max 0.00152" "$T/sp/report.txt" || fail "computed quantisation error missing"
 grep -q "^E " "$T/sp/simulate.txt" && grep -q "^I " "$T/sp/simulate.txt" || fail "simulate rates"
+# what the board computes with the written numbers fires like the original (within 5 %)
+awk '$1=="E"||$1=="I"{ d = $3 - $2; if (d < 0) d = -d; if ($2 <= 1 || d > 0.05 * $2) bad=1; n++ } END { exit (n==2 && !bad) ? 0 : 1 }' \
+  "$T/sp/simulate.txt" || { cat "$T/sp/simulate.txt"; fail "simulated board rates differ from the original"; }
 "$PY" -m py_compile "$T/sp/run.py" || fail "run.py is not valid Python"
 grep -q "sim.IF_curr_delta" "$T/sp/run.py" && grep -q "SpikeSourcePoisson" "$T/sp/run.py" || fail "script content"
-if "$PY" -c "import h5py, numpy" 2>/dev/null; then
-  "$PY" "$SRC/tests/test_export_files.py" "$T/sp" "$T/nir/network.nir" || fail "connection files"
-else
-  echo "SKIP connection-file check: no h5py/numpy"
-fi
+# the connection files are checked against axon's synapses under real PyNN
+# by tests/test_spinnaker_pynn.py
 # limits: too many neurons per core, a SpiNN-3 board overflow, a failed export leaves nothing
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/bad" --neurons-per-core 300 2> "$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "256" "$T/err" && [ ! -e "$T/bad" ] && [ ! -e "$T/bad.partial" ] || fail "npc limit (rc $rc)"
@@ -54,7 +56,8 @@ fi
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/bad" --max-rel-error 0.0001 2> "$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "quantisation error" "$T/err" || fail "weight error limit (rc $rc)"
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/ap" --max-rel-error 0.0001 --allow-approx > "$T/ap.log" || fail "allow-approx"
-grep -q "approximations taken (--allow-approx): 2" "$T/ap/report.txt" || fail "approximations not listed"
+# 4 projections above 1e-4, and E and I: the chip's s16.15 exp_TC moves the input gain by 0.26 %
+grep -q "approximations taken (--allow-approx): 6" "$T/ap/report.txt" || fail "approximations not listed"
 # tsodyks2 projections have no counterpart on any target: refused (exit 2,
 # nothing written), exported as static and listed with --allow-approx
 sed 's/weight: 0.1, delay: 1.5/weight: 0.1, delay: 1.5, synapse: tsodyks2_synapse/' "$T/b.yaml" > "$T/tso.yaml"

@@ -76,9 +76,10 @@ void ax_hw_place_report(const ax_spec *spec, const ax_hw_place *pl, const ax_hw_
                         ax_sbuf *out);
 
 /* ---- SpiNNaker fixed point (hw_quant.c) --------------------- */
-/* sPyNNaker's weight scale for a maximum expected summed input max_w (> 0)
- * in PyNN units: p = ceil(log2 max_w), +1 if 2^p <= max_w;
- * scale = 2^(16 - (p+1)) * global (1 current, 1024 conductance). */
+/* sPyNNaker's weight scale for a maximum expected summed input max_w
+ * (sPyNNaker's M, see export_spinnaker.c): p = ceil(max(0, log2 max_w)),
+ * +1 if 2^p <= max_w, 0 for max_w <= 0; scale = 2^(16 - (p+1)) * global
+ * (1 current, 1024 conductance). */
 double ax_spinn_weight_scale(double max_w, double global);
 /* Stored 16-bit word round(|w| * scale), saturated to 65535. */
 uint32_t ax_spinn_weight_word(double w, double scale);

@@ -17,6 +17,8 @@ typedef struct ax_spec_override {
     double resolution;          /* 0: keep */
     const double *proj_weight;  /* per projection; NaN: keep the distribution (from_list
                                  * projections with per-connection weights keep them) */
+    const double *proj_weight_scale; /* per projection, > 0, where proj_weight is NaN (and the
+                                        weights are not a list): the distribution times it; NaN: 1 */
     const double *proj_delay;   /* per projection, ms; NaN: keep (per-connection delays are kept) */
     const double *dev_weight;   /* per device; NaN: keep */
     const double *dev_delay;    /* per device, ms; NaN: keep */

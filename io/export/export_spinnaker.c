@@ -1,47 +1,54 @@
-/* export_spinnaker.c - `axon export --target spinnaker`: a runnable
- * pyNN.spiNNaker script (run.py), one FromFileConnector file per projection
- * and receptor (PyNN text format: population indices, PyNN units and signs)
- * and the report (placement, delays, 16-bit weight quantisation error).
+/* export_spinnaker.c - `axon export --target spinnaker`: a pyNN.spiNNaker
+ * script (run.py) that real PyNN runs, one connection file per projection
+ * and receptor in PyNN's StandardTextFile format, and the report
+ * (placement, delays, 16-bit weight quantisation error, approximations).
  *
- * Facts (docs/export.md, reference §2): cell types IF_curr_exp/IF_curr_delta/
- * IF_cond_exp/IF_curr_alpha; PyNN units mV, nF, ms, nA, uS (mV weights for
- * IF_curr_delta); inhibitory current weights negative, conductance weights
- * positive; weights are unsigned 16-bit words per (post core, synapse type)
- * scaled by 2^(16-(p+1)) * global from the maximum summed input; delays are
- * whole steps, on-core up to 2^(14 - ceil log2 n - 1) steps, longer through
- * delay extensions (64 blocks of 16 steps). Errors are computed per synapse.
+ * Units and conversions: partition/hw_spinn.c (axon/hw_spinn.h) and
+ * docs/export.md "SpiNNaker". Facts this file relies on (sPyNNaker 7 and
+ * PyNN 0.10.1, /work/notes/spinnaker.md):
+ * - PyNN's StandardTextFile.get_metadata reads every leading '#' line as
+ *   `name = <python list>`; anything else crashes PyNN and sPyNNaker, so a
+ *   file has `# columns = [...]` and one `# axon = [...]` list without '='.
+ * - A file with exactly one row loads as a 1-D array, which both
+ *   FromFileConnectors reject: such a projection is written inline as a
+ *   FromListConnector.
+ * - sPyNNaker stores |w| and takes the receptor from receptor_type, so every
+ *   weight of a file has the sign PyNN expects for that receptor.
+ * - Ring buffer (abstract_population_vertex.py get_ring_buffer_shifts): per
+ *   population and synapse type M = max(sum over incoming projections of
+ *   spikes_per_tick * w_max * n_max, max w_max * global_scale), with
+ *   n_max the largest in-degree of the projection; the weight word is
+ *   round(|w| * 2^(15-p) * global), p from M (ax_spinn_weight_scale).
+ * - Delays: whole steps, at most 9 x 2^(13 - n_bits(neurons per core)).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/hw_spinn.h"
 #include "axon/model.h"
 #include "axon/spec_emit.h"
 #include "export_impl.h"
 
-#define SPINN_DELAY_BLOCKS 64
-#define SPINN_TICKS_PER_BLOCK 16
+/* A population as the board sees it. */
+typedef struct spop {
+    ax_spinn_kind kind;
+    ax_spinn_nest nest;
+    ax_spinn_cell cell;
+    double total[2], biggest[2]; /* ring-buffer statistics per synapse type */
+    double scale[2];             /* weight words per PyNN unit (global scale included) */
+} spop;
 
-typedef struct cell_map {
-    const char *axon, *pynn;
-    int cond;            /* conductance input: global weight scale 1024, |w| */
-    double wfac;         /* axon weight unit -> PyNN unit */
-} cell_map;
-
-static const cell_map kCells[] = {
-    {"iaf_psc_exp", "IF_curr_exp", 0, 1e-3},
-    {"iaf_psc_delta", "IF_curr_delta", 0, 1.0},
-    {"iaf_cond_exp", "IF_cond_exp", 1, 1e-3},
-    {"iaf_psc_alpha", "IF_curr_alpha", 0, 1e-3},
-};
-
-static const cell_map *cell_of(const ax_spec *s, int pop)
-{
-    for (size_t i = 0; i < sizeof kCells / sizeof kCells[0]; i++)
-        if (!strcmp(kCells[i].axon, s->pops[pop].model)) return &kCells[i];
-    return NULL;
-}
+typedef struct spinn_ctx {
+    const ax_spec *s;
+    const ax_hw_net *net;
+    const ax_export_opts *o;
+    double h;
+    spop *pops;
+    int npc;
+    ax_sbuf *report, *approx, *viol;
+} spinn_ctx;
 
 static double par(const ax_spec *s, int pop, const char *name)
 {
@@ -50,27 +57,317 @@ static double par(const ax_spec *s, int pop, const char *name)
     return ax_spec_param(s, pop, name, &v, &e) == AX_OK ? v : NAN;
 }
 
-static int ceil_log2(int64_t n)
+static void nest_of(const ax_spec *s, int i, ax_spinn_nest *n)
 {
-    int b = 0;
-    while ((1LL << b) < n) b++;
-    return b;
+    *n = (ax_spinn_nest){.C_m = par(s, i, "C_m"), .tau_m = par(s, i, "tau_m"), .E_L = par(s, i, "E_L"),
+                         .V_reset = par(s, i, "V_reset"), .V_th = par(s, i, "V_th"), .t_ref = par(s, i, "t_ref"),
+                         .I_e = par(s, i, "I_e"), .V_min = par(s, i, "V_min"), .g_L = par(s, i, "g_L"),
+                         .tau_syn = {par(s, i, "tau_syn_ex"), par(s, i, "tau_syn_in")},
+                         .E_rev = {par(s, i, "E_ex"), par(s, i, "E_in")}};
 }
 
-/* The PyNN parameter dictionary of a population (Python literal). */
-static void cell_params(const ax_spec *s, int i, const cell_map *c, ax_sbuf *b)
+/* Synapse type (0 excitatory, 1 inhibitory) of a synapse onto pop: the
+ * receptor port of two-receptor models, the sign for delta synapses. */
+static int syn_type(const ax_spec *s, int pop, int port, double w)
 {
-    double cm = par(s, i, "C_m"), tau_m = c->cond ? cm / par(s, i, "g_L") : par(s, i, "tau_m");
-    ax_sbuf_printf(b, "{'cm': %.17g, 'tau_m': %.17g, 'v_rest': %.17g, 'v_reset': %.17g, 'v_thresh': %.17g, "
-                      "'tau_refrac': %.17g, 'i_offset': %.17g",
-                   cm * 1e-3, tau_m, par(s, i, "E_L"), par(s, i, "V_reset"), par(s, i, "V_th"),
-                   par(s, i, "t_ref"), par(s, i, "I_e") * 1e-3);
-    if (strcmp(c->pynn, "IF_curr_delta"))
-        ax_sbuf_printf(b, ", 'tau_syn_E': %.17g, 'tau_syn_I': %.17g", par(s, i, "tau_syn_ex"),
-                       par(s, i, "tau_syn_in"));
-    if (c->cond) ax_sbuf_printf(b, ", 'e_rev_E': %.17g, 'e_rev_I': %.17g", par(s, i, "E_ex"), par(s, i, "E_in"));
-    ax_sbuf_printf(b, "}");
+    const ax_model_ops *m = ax_model_find(s->pops[pop].model);
+    return m && m->n_receptors == 2 ? port : w < 0;
 }
+
+static int dev_type(const ax_spec *s, const ax_dev_spec *dv, int pop)
+{
+    const ax_model_ops *m = ax_model_find(s->pops[pop].model);
+    if (!m || m->n_receptors != 2) return dv->weight < 0;
+    return dv->receptor == AX_RECEPTOR_INHIBITORY || (dv->receptor == AX_RECEPTOR_AUTO && dv->weight < 0);
+}
+
+static const char *kTypeName[2] = {"excitatory", "inhibitory"};
+
+/* A generator's delay in steps, as axon rounds it (on the grid, >= 1). */
+static int64_t dev_steps(const ax_dev_spec *dv, double h)
+{
+    double k = nearbyint(dv->delay / h);
+    return k < 1 ? 1 : (int64_t)k;
+}
+
+/* A NEST weight of sign opposite to its receptor cannot be written:
+ * sPyNNaker stores |w| per receptor, so the sign would flip. */
+static int sign_ok(const spop *p, int type, double J)
+{
+    if (J == 0) return 1;
+    if (p->kind == AX_SPINN_COND_EXP) return type == 1 || J > 0;
+    return type == (J < 0);
+}
+
+static const char *weight_unit(ax_spinn_kind k)
+{
+    switch (k) {
+    case AX_SPINN_CURR_DELTA:
+    case AX_SPINN_TRUNC_DELTA: return "pC (cm 1 nF: ~mV)";
+    case AX_SPINN_CURR_ALPHA: return "nA ms (charge)";
+    case AX_SPINN_COND_EXP: return "uS";
+    default: return "nA";
+    }
+}
+
+/* ---- checks ---------------------------------------------------------- */
+
+/* Every s16.15 parameter must lie in [-65536, 65536). */
+static void check_range(spinn_ctx *x, int i)
+{
+    const ax_spinn_cell *c = &x->pops[i].cell;
+    const struct { const char *n; double v; } v[] = {
+        {"cm", c->cm}, {"tau_m", c->tau_m}, {"v_rest", c->v_rest}, {"v_reset", c->v_reset},
+        {"v_thresh", c->v_thresh}, {"tau_refrac", c->tau_refrac}, {"i_offset", c->i_offset},
+        {"R = tau_m/cm", c->tau_m / c->cm}};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        if (!(fabs(v[k].v) < 65536.0))
+            ax_hw_violation(0, x->approx, x->viol, "population %s: %s = %g is outside sPyNNaker's s16.15 "
+                            "range [-65536, 65536); fix: parameters within that range", x->s->pops[i].name,
+                            v[k].n, v[k].v);
+}
+
+static void check_model(spinn_ctx *x, int i)
+{
+    const ax_spec *s = x->s;
+    const ax_pop_spec *p = &s->pops[i];
+    spop *sp = &x->pops[i];
+    int allow = x->o->allow_approx;
+    nest_of(s, i, &sp->nest);
+    sp->kind = ax_spinn_kind_of(p->model, sp->nest.tau_m);
+    if (sp->kind == AX_SPINN_NONE) {
+        if (isinf(sp->nest.tau_m))
+            ax_hw_violation(0, x->approx, x->viol, "population %s: %s with tau_m = inf has no sPyNNaker cell "
+                            "(the only non-leaky one, IFTruncDelta, has delta synapses); fix: a finite tau_m "
+                            "or model iaf_psc_delta", p->name, p->model);
+        else
+            ax_hw_violation(0, x->approx, x->viol, "model %s of population %s has no sPyNNaker cell type "
+                            "(supported: iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp)", p->model,
+                            p->name);
+        return;
+    }
+    ax_spinn_cell_from_nest(sp->kind, &sp->nest, x->h, &sp->cell);
+    check_range(x, i);
+    if (par(s, i, "reset") > 0)
+        ax_hw_violation(allow, x->approx, x->viol, "population %s: reset: subtract has no sPyNNaker model "
+                        "(every sPyNNaker LIF resets to v_reset; exported so); fix: reset: absolute", p->name);
+    if (par(s, i, "refractory_input") > 0)
+        ax_hw_violation(allow, x->approx, x->viol, "population %s: refractory_input: true is not supported by "
+                        "sPyNNaker (input during refractoriness is lost)", p->name);
+    if (sp->kind == AX_SPINN_TRUNC_DELTA) {
+        if (sp->nest.V_min != sp->nest.V_reset)
+            ax_hw_violation(allow, x->approx, x->viol, "population %s: tau_m = inf exports as IFTruncDelta, which "
+                            "floors V at v_reset = %g mV, but V_min = %g mV; fix: V_min equal to V_reset",
+                            p->name, sp->nest.V_reset, sp->nest.V_min);
+    } else if (isfinite(sp->nest.V_min))
+        ax_hw_violation(allow, x->approx, x->viol, "population %s: V_min = %g mV is not supported by %s "
+                        "(dropped)", p->name, sp->nest.V_min, ax_spinn_cell_type(sp->kind));
+    double g = ax_spinn_gain_error(&sp->cell, x->h);
+    if (g == -1.0)
+        ax_hw_violation(0, x->approx, x->viol, "population %s: tau_m = %g ms is too long for sPyNNaker: "
+                        "exp(-h/tau_m) rounds to 1 in s16.15 and inputs would have no effect; fix: tau_m below "
+                        "%g ms or a larger time step", p->name, sp->cell.tau_m, x->h * 6553.0);
+    else if (fabs(g) > x->o->max_rel_error)
+        ax_hw_violation(allow, x->approx, x->viol, "population %s: the board's input gain R (1 - exp_TC) with "
+                        "s16.15 constants is off by %.3g (tau_m = %g ms, step %g ms) > %.3g; fix: a shorter "
+                        "tau_m or a larger time step", p->name, g, sp->cell.tau_m, x->h, x->o->max_rel_error);
+    if (sp->kind == AX_SPINN_CURR_ALPHA)
+        ax_hw_violation(allow, x->approx, x->viol, "population %s: IF_curr_alpha weights are charges and its "
+                        "synapse is not linear: weights written for equal charge (single-PSP peak error %.2g "
+                        "excitatory, %.2g inhibitory); inputs arriving within a few tau_syn of each other rise "
+                        "with the latest weight (sPyNNaker synapse_types_alpha_impl.h)", p->name,
+                        ax_spinn_psp_error(&sp->nest, sp->kind, 0, 100.0, x->h),
+                        ax_spinn_psp_error(&sp->nest, sp->kind, 1, -100.0, x->h));
+}
+
+/* Conductance PSPs: the board drives with V frozen for the step; the error
+ * of the largest weight of each projection and generator is computed
+ * against NEST's continuous model. */
+static void cond_error(spinn_ctx *x, int pop, int type, double J, const char *what)
+{
+    double err = ax_spinn_psp_error(&x->pops[pop].nest, AX_SPINN_COND_EXP, type, J, x->h);
+    ax_sbuf_printf(x->report, "  %s %s: IF_cond_exp single-PSP peak error %.3g (largest weight %g nS; driving "
+                              "force explicit per step)\n", what, kTypeName[type], err, J);
+    if (err > x->o->max_rel_error)
+        ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "%s: IF_cond_exp PSP of %g nS is off by %.3g > "
+                        "%.3g (the board's driving force is explicit per step); fix: a smaller time step or "
+                        "weights", what, J, err, x->o->max_rel_error);
+}
+
+static void check_cond(spinn_ctx *x)
+{
+    const ax_spec *s = x->s;
+    char what[256];
+    for (int p = 0; p < s->n_proj; p++) {
+        int t = s->proj[p].tgt;
+        if (x->pops[t].kind != AX_SPINN_COND_EXP) continue;
+        for (int type = 0; type < 2; type++) {
+            const ax_hw_edges *e = &x->net->proj[p];
+            double big = 0;
+            for (int64_t k = 0; k < e->n; k++)
+                if (syn_type(s, t, e->r[k], e->w[k]) == type && fabs(e->w[k]) > fabs(big)) big = e->w[k];
+            snprintf(what, sizeof what, "projection %d (%s -> %s)", p, s->pops[s->proj[p].src].name, s->pops[t].name);
+            if (big != 0) cond_error(x, t, type, big, what);
+        }
+    }
+    for (int d = 0; d < s->n_dev; d++) {
+        const ax_dev_spec *dv = &s->dev[d];
+        if (dv->kind != AX_DEV_POISSON && dv->kind != AX_DEV_SPIKE_GEN) continue;
+        for (int t = 0; t < dv->n_targets; t++) {
+            int pop = dv->targets[t].pop;
+            if (x->pops[pop].kind != AX_SPINN_COND_EXP || dv->weight == 0) continue;
+            snprintf(what, sizeof what, "device %s -> %s", dv->name, s->pops[pop].name);
+            cond_error(x, pop, dev_type(s, dv, pop), dv->weight, what);
+        }
+    }
+}
+
+static void check_delays(spinn_ctx *x)
+{
+    const ax_spec *s = x->s;
+    ax_sbuf_printf(x->report, "delays (steps of %g ms; sPyNNaker >= 6: on-core D, at most 9 D with one "
+                              "delay extension):\n", x->h);
+    for (int p = 0; p < s->n_proj; p++) {
+        const ax_hw_edges *e = &x->net->proj[p];
+        int t = s->proj[p].tgt;
+        int32_t dmax = 0;
+        for (int64_t k = 0; k < e->n; k++) dmax = e->d[k] > dmax ? e->d[k] : dmax;
+        int64_t D, max = ax_spinn_max_delay(s->pops[t].n, x->npc, &D);
+        ax_sbuf_printf(x->report, "  projection %d %s -> %s: max %d steps, on-core D %lld%s\n", p,
+                       s->pops[s->proj[p].src].name, s->pops[t].name, dmax, (long long)D,
+                       dmax > D ? " (uses a delay extension)" : "");
+        if (dmax > max)
+            ax_hw_violation(0, x->approx, x->viol, "projection %d (%s -> %s): delay of %d steps exceeds "
+                            "sPyNNaker's maximum of %lld steps (9 x %lld for %d neurons per core); fix: shorter "
+                            "delays, a larger time step or fewer --neurons-per-core", p,
+                            s->pops[s->proj[p].src].name, s->pops[t].name, dmax, (long long)max, (long long)D,
+                            x->npc);
+    }
+    for (int d = 0; d < s->n_dev; d++) {
+        const ax_dev_spec *dv = &s->dev[d];
+        if (dv->kind != AX_DEV_POISSON && dv->kind != AX_DEV_SPIKE_GEN) continue;
+        int64_t steps = dev_steps(dv, x->h);
+        for (int t = 0; t < dv->n_targets; t++) {
+            int64_t max = ax_spinn_max_delay(s->pops[dv->targets[t].pop].n, x->npc, NULL);
+            if (steps > max)
+                ax_hw_violation(0, x->approx, x->viol, "device %s: delay of %lld steps exceeds sPyNNaker's "
+                                "maximum of %lld steps; fix: a shorter delay", dv->name, (long long)steps,
+                                (long long)max);
+        }
+    }
+}
+
+/* ---- weights --------------------------------------------------------- */
+
+static double pynn_w(const spinn_ctx *x, int pop, int type, double J)
+{
+    return ax_spinn_weight(&x->pops[pop].cell, type, J, x->h);
+}
+
+/* Ring-buffer statistics of one written projection onto pop. */
+static void add_stats(spop *p, int type, double spt, double wmax, int64_t nmax)
+{
+    double gs = p->kind == AX_SPINN_COND_EXP ? 1024.0 : 1.0;
+    p->total[type] += spt * wmax * (double)nmax; /* not times gs, as sPyNNaker 7's _Stats does */
+    if (wmax * gs > p->biggest[type]) p->biggest[type] = wmax * gs;
+}
+
+static ax_status ring_buffers(spinn_ctx *x, ax_error *err)
+{
+    const ax_spec *s = x->s;
+    int64_t *deg = calloc((size_t)s->n_total + 1, sizeof *deg);
+    AX_CHECK(deg, err, AX_ENOMEM, "out of memory for in-degrees");
+    for (int p = 0; p < s->n_proj; p++) {
+        const ax_hw_edges *e = &x->net->proj[p];
+        int t = s->proj[p].tgt;
+        for (int type = 0; type < 2; type++) {
+            double wmax = 0;
+            int64_t nmax = 0;
+            for (int64_t k = 0; k < e->n; k++) {
+                if (syn_type(s, t, e->r[k], e->w[k]) != type) continue;
+                wmax = fmax(wmax, fabs(pynn_w(x, t, type, e->w[k])));
+                if (++deg[e->tgt[k]] > nmax) nmax = deg[e->tgt[k]];
+            }
+            for (int64_t k = 0; k < e->n; k++) deg[e->tgt[k]] = 0;
+            if (nmax) add_stats(&x->pops[t], type, ax_spinn_spikes_per_tick(0, x->h), wmax, nmax);
+        }
+    }
+    free(deg);
+    for (int d = 0; d < s->n_dev; d++) {
+        const ax_dev_spec *dv = &s->dev[d];
+        if (dv->kind != AX_DEV_POISSON && dv->kind != AX_DEV_SPIKE_GEN) continue;
+        double spt = ax_spinn_spikes_per_tick(dv->kind == AX_DEV_POISSON ? dv->rate : 0, x->h);
+        for (int t = 0; t < dv->n_targets; t++) {
+            int pop = dv->targets[t].pop, type = dev_type(s, dv, pop);
+            add_stats(&x->pops[pop], type, spt, fabs(pynn_w(x, pop, type, dv->weight)), 1);
+        }
+    }
+    for (int i = 0; i < s->n_pops; i++)
+        for (int type = 0; type < 2; type++) {
+            spop *p = &x->pops[i];
+            double M = fmax(p->total[type], p->biggest[type]);
+            p->scale[type] = ax_spinn_weight_scale(M, p->kind == AX_SPINN_COND_EXP ? 1024.0 : 1.0);
+        }
+    return AX_OK;
+}
+
+/* The weight the board holds for PyNN weight w (signed like w). */
+static double quantise(const spinn_ctx *x, int pop, int type, double w)
+{
+    double sc = x->pops[pop].scale[type];
+    double v = (double)ax_spinn_weight_word(w, sc) / sc;
+    return w < 0 ? -v : v;
+}
+
+/* Signs, quantisation error per projection (computed per synapse) and the
+ * variant's weight: the NEST weight the board's arithmetic makes of the
+ * quantised written weight (mean over synapses), or for distributed weights
+ * the factor that unit conversion and board arithmetic apply. */
+static void weight_errors(spinn_ctx *x, double *wsim, double *wscale)
+{
+    const ax_spec *s = x->s;
+    ax_sbuf_printf(x->report, "weight quantisation (16-bit words per population and synapse type), "
+                              "relative error:\n");
+    for (int p = 0; p < s->n_proj; p++) {
+        const ax_hw_edges *e = &x->net->proj[p];
+        int t = s->proj[p].tgt;
+        const char *sn = s->pops[s->proj[p].src].name, *tn = s->pops[t].name;
+        double emax = 0, esum = 0, qsum = 0, r[2] = {NAN, NAN};
+        int64_t zero = 0, nz = 0, bad_sign = 0, bad_id = -1;
+        for (int64_t k = 0; k < e->n; k++) {
+            int type = syn_type(s, t, e->r[k], e->w[k]);
+            if (!sign_ok(&x->pops[t], type, e->w[k])) { bad_sign++; continue; }
+            if (e->w[k] == 0) continue;
+            double w = pynn_w(x, t, type, e->w[k]), wq = quantise(x, t, type, w);
+            double rel = fabs(wq - w) / fabs(w);
+            if (wq == 0) { zero++; bad_id = e->tgt[k]; }
+            emax = fmax(emax, rel);
+            esum += rel * rel;
+            qsum += ax_spinn_board_weight(&x->pops[t].cell, type, wq, x->h);
+            if (isnan(r[type])) r[type] = ax_spinn_board_weight(&x->pops[t].cell, type, w, x->h) / e->w[k];
+            nz++;
+        }
+        ax_sbuf_printf(x->report, "  projection %d %s -> %s: %lld synapses, max %.3g, RMS %.3g\n", p, sn, tn,
+                       (long long)e->n, emax, nz ? sqrt(esum / (double)nz) : 0.0);
+        wsim[p] = s->proj[p].weight.kind == AX_DIST_CONST && nz ? qsum / (double)nz : NAN;
+        wscale[p] = isnan(r[0]) ? r[1] : isnan(r[1]) ? r[0] : 0.5 * (r[0] + r[1]);
+        if (bad_sign)
+            ax_hw_violation(0, x->approx, x->viol, "projection %d (%s -> %s): %lld weights have the sign opposite "
+                            "to their receptor (%s); sPyNNaker stores |w| per receptor, so they would change "
+                            "sign; fix: receptor: auto, or weights of the receptor's sign", p, sn, tn,
+                            (long long)bad_sign, s->pops[t].model);
+        if (zero)
+            ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "projection %d (%s -> %s): %lld weights round "
+                            "to 0 in 16 bits (e.g. onto neuron gid %lld); fix: fewer/larger inputs per neuron",
+                            p, sn, tn, (long long)zero, (long long)bad_id);
+        else if (emax > x->o->max_rel_error)
+            ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "projection %d (%s -> %s): weight "
+                            "quantisation error %.3g > %.3g (16-bit weights per population); fix: weights of "
+                            "similar size per target population", p, sn, tn, emax, x->o->max_rel_error);
+    }
+}
+
+/* ---- run.py ------------------------------------------------------------ */
 
 static void py_dist(ax_sbuf *b, const ax_dist *d)
 {
@@ -85,231 +382,143 @@ static void py_dist(ax_sbuf *b, const ax_dist *d)
     }
 }
 
-/* Per-synapse state of the quantisation. */
-typedef struct spinn_q {
-    double *maxin;     /* per (neuron gid, type): summed |w| in PyNN units, worst case per step */
-    double *scale;     /* per (core, type) */
-} spinn_q;
-
-/* Worst-case spikes per step of a Poisson train (rate Hz, dt ms): mean + 5 sd + 1. */
-static double poisson_bound(double rate, double dt)
+static void cell_params(const ax_spinn_cell *c, ax_sbuf *b)
 {
-    double lam = rate * dt * 1e-3;
-    return ceil(lam + 5.0 * sqrt(lam) + 1.0);
+    ax_sbuf_printf(b, "{'cm': %.17g, 'tau_m': %.17g, ", c->cm, c->tau_m);
+    if (c->kind != AX_SPINN_TRUNC_DELTA) ax_sbuf_printf(b, "'v_rest': %.17g, ", c->v_rest);
+    ax_sbuf_printf(b, "'v_reset': %.17g, 'v_thresh': %.17g, 'tau_refrac': %.17g, 'i_offset': %.17g", c->v_reset,
+                   c->v_thresh, c->tau_refrac, c->i_offset);
+    if (c->kind == AX_SPINN_CURR_EXP || c->kind == AX_SPINN_CURR_ALPHA || c->kind == AX_SPINN_COND_EXP)
+        ax_sbuf_printf(b, ", 'tau_syn_E': %.17g, 'tau_syn_I': %.17g", c->tau_syn[0], c->tau_syn[1]);
+    if (c->kind == AX_SPINN_COND_EXP) ax_sbuf_printf(b, ", 'e_rev_E': %.17g, 'e_rev_I': %.17g", c->e_rev[0], c->e_rev[1]);
+    ax_sbuf_printf(b, "}");
 }
 
-static int syn_type(const ax_spec *s, int tgt_pop, int receptor, double w)
-{
-    const ax_model_ops *m = ax_model_find(s->pops[tgt_pop].model);
-    if (m && m->n_receptors == 2) return receptor;
-    return w < 0; /* IF_curr_delta still has excitatory/inhibitory synapse types */
-}
+static const char *kUnits =
+    "Units: PyNN's (mV, nF, ms, nA, uS), with weights in the units sPyNNaker's C code uses\n"
+    "(docs/export.md): IF_curr_delta and IFTruncDelta have cm = 1 nF, so a weight is a charge\n"
+    "in pC that moves V by about that many mV (w = J f, f = (h/tau_m)/(1 - exp(-h/tau_m))),\n"
+    "and i_offset = I_e/C_m; IF_curr_exp weights are nA scaled so that each step's PSP equals\n"
+    "NEST's; IF_curr_alpha weights are charges (nA ms); IF_cond_exp weights are uS.\n";
 
-static ax_status quant_setup(const ax_spec *s, const ax_hw_net *net, const ax_hw_place *pl, spinn_q *q,
-                             ax_error *err)
+static void script_head(const spinn_ctx *x, ax_sbuf *py)
 {
-    q->maxin = calloc((size_t)(2 * s->n_total + 2), sizeof *q->maxin);
-    q->scale = calloc((size_t)(2 * pl->n_cores + 2), sizeof *q->scale);
-    AX_CHECK(q->maxin && q->scale, err, AX_ENOMEM, "out of memory for weight scales");
-    for (int p = 0; p < s->n_proj; p++) {
-        const ax_hw_edges *e = &net->proj[p];
-        const cell_map *c = cell_of(s, s->proj[p].tgt);
-        for (int64_t k = 0; k < e->n; k++)
-            q->maxin[2 * e->tgt[k] + syn_type(s, s->proj[p].tgt, e->r[k], e->w[k])] += fabs(e->w[k]) * c->wfac;
-    }
-    for (int d = 0; d < s->n_dev; d++) {
-        const ax_dev_spec *dv = &s->dev[d];
-        if (dv->kind != AX_DEV_POISSON && dv->kind != AX_DEV_SPIKE_GEN) continue;
-        double mult = dv->kind == AX_DEV_POISSON ? poisson_bound(dv->rate, s->sim.resolution) : 1.0;
-        for (int t = 0; t < dv->n_targets; t++) {
-            int pop = dv->targets[t].pop;
-            const cell_map *c = cell_of(s, pop);
-            int r = dv->receptor == AX_RECEPTOR_INHIBITORY || (dv->receptor == AX_RECEPTOR_AUTO && dv->weight < 0);
-            for (int64_t i = 0; i < dv->targets[t].count; i++)
-                q->maxin[2 * (s->pops[pop].first_gid + dv->targets[t].first + i) + r] += mult * fabs(dv->weight) * c->wfac;
-        }
-    }
-    for (int c = 0; c < pl->n_cores; c++) {
-        const ax_hw_core *k = &pl->cores[c];
-        if (k->pop < 0) continue;
-        const cell_map *cm = cell_of(s, k->pop);
-        for (int t = 0; t < 2; t++) {
-            double mx = 0;
-            for (int64_t i = 0; i < k->count; i++) {
-                double v = q->maxin[2 * (s->pops[k->pop].first_gid + k->first + i) + t];
-                if (v > mx) mx = v;
+    const ax_spec *s = x->s;
+    int tsf = x->h < 1.0 ? (int)ceil(1.0 / x->h - 1e-9) : 1;
+    ax_sbuf_printf(py, "#!/usr/bin/env python3\n\"\"\"Generated by axon export --target spinnaker from %s.\n\n"
+                       "Run with sPyNNaker installed: python3 run.py\n%s"
+                       "Connection files: PyNN StandardTextFile (FromFileConnector); a projection with one\n"
+                       "connection is written inline (FromListConnector).\n"
+                       "time_scale_factor %d: a %g ms step runs slower than real time so cores keep up.\n\"\"\"\n"
+                       "import os\nimport pyNN.spiNNaker as sim\n\nHERE = os.path.dirname(os.path.abspath(__file__))\n"
+                       "sim.setup(timestep=%.17g, min_delay=%.17g, time_scale_factor=%d)\n",
+                   s->path ? s->path : "a spec", kUnits, tsf, x->h, x->h, x->h, tsf);
+    for (int k = 0; k < AX_SPINN_N_KINDS; k++)
+        for (int i = 0; i < s->n_pops; i++)
+            if ((int)x->pops[i].kind == k) {
+                ax_sbuf_printf(py, "sim.set_number_of_neurons_per_core(sim.%s, %d)\n", ax_spinn_cell_type(k),
+                               x->npc);
+                break;
             }
-            q->scale[2 * c + t] = ax_spinn_weight_scale(mx, cm->cond ? 1024.0 : 1.0);
-        }
-    }
-    return AX_OK;
-}
-
-/* Quantised PyNN weight (signed like w) of weight w (PyNN unit) on (core, type). */
-static double quantise(const spinn_q *q, int core, int type, double w)
-{
-    double sc = q->scale[2 * core + type];
-    double v = (double)ax_spinn_weight_word(w, sc) / sc;
-    return w < 0 ? -v : v;
-}
-
-static ax_status write_conn(const ax_spec *s, const ax_hw_net *net, int p, int type, const char *path,
-                            int64_t *count, ax_error *err)
-{
-    const ax_hw_edges *e = &net->proj[p];
-    const ax_proj_spec *ps = &s->proj[p];
-    const cell_map *c = cell_of(s, ps->tgt);
-    FILE *f = fopen(path, "w");
-    AX_CHECK(f, err, AX_EIO, "%s: cannot write", path);
-    fprintf(f, "# columns = [\"i\", \"j\", \"weight\", \"delay\"]\n");
-    fprintf(f, "# axon projection %d: %s -> %s, %s, weights in %s, delays in ms\n", p, s->pops[ps->src].name,
-            s->pops[ps->tgt].name, type ? "inhibitory" : "excitatory",
-            !strcmp(c->pynn, "IF_curr_delta") ? "mV" : c->cond ? "uS" : "nA");
-    *count = 0;
-    for (int64_t k = 0; k < e->n; k++) {
-        if (syn_type(s, ps->tgt, e->r[k], e->w[k]) != type) continue;
-        double w = e->w[k] * c->wfac;
-        if (c->cond) w = fabs(w); /* PyNN: conductances positive */
-        fprintf(f, "%lld\t%lld\t%.17g\t%.17g\n", (long long)(e->src[k] - s->pops[ps->src].first_gid),
-                (long long)(e->tgt[k] - s->pops[ps->tgt].first_gid), w, e->d[k] * s->sim.resolution);
-        (*count)++;
-    }
-    AX_CHECK(fclose(f) == 0, err, AX_EIO, "%s: write failed", path);
-    return AX_OK;
-}
-
-static void check_models(const ax_spec *s, const ax_export_opts *o, ax_sbuf *approx, ax_sbuf *viol)
-{
+    ax_sbuf_printf(py, "\npops = {}\nrecorded = set()\n");
     for (int i = 0; i < s->n_pops; i++) {
-        const ax_pop_spec *p = &s->pops[i];
-        if (!cell_of(s, i)) {
-            ax_hw_violation(0, approx, viol, "model %s of population %s has no sPyNNaker cell type "
-                            "(supported: iaf_psc_exp, iaf_psc_delta, iaf_cond_exp, iaf_psc_alpha)", p->model, p->name);
-            continue;
-        }
-        if (par(s, i, "reset") > 0)
-            ax_hw_violation(o->allow_approx, approx, viol, "population %s: reset: subtract has no sPyNNaker "
-                            "equivalent (exported as reset to v_reset; fix: reset: absolute)", p->name);
-        if (isfinite(par(s, i, "V_min")))
-            ax_hw_violation(o->allow_approx, approx, viol, "population %s: V_min = %g mV is not supported "
-                            "by sPyNNaker (dropped)", p->name, par(s, i, "V_min"));
-        if (par(s, i, "refractory_input") > 0)
-            ax_hw_violation(o->allow_approx, approx, viol, "population %s: refractory_input: true is not "
-                            "supported by sPyNNaker (input during refractoriness is lost)", p->name);
-        if (isinf(par(s, i, "tau_m")))
-            ax_hw_violation(0, approx, viol, "population %s: tau_m = inf is not representable on SpiNNaker "
-                            "(fix: a large finite tau_m)", p->name);
+        const spop *p = &x->pops[i];
+        ax_sbuf_printf(py, "# %s: %s -> %s, weights in %s\n", s->pops[i].name, s->pops[i].model,
+                       ax_spinn_cell_type(p->kind), weight_unit(p->kind));
+        ax_sbuf_printf(py, "pops['%s'] = sim.Population(%lld, sim.%s(**", s->pops[i].name, (long long)s->pops[i].n,
+                       ax_spinn_cell_type(p->kind));
+        cell_params(&p->cell, py);
+        ax_sbuf_printf(py, "), label='%s')\n", s->pops[i].name);
+        ax_dist d0 = {.kind = AX_DIST_CONST, .value = p->nest.E_L};
+        const ax_dist *dv = &d0;
+        for (int k = 0; k < s->pops[i].n_init; k++)
+            if (!strcmp(s->pops[i].init[k].name, "V_m")) dv = &s->pops[i].init[k].dist;
+        ax_sbuf_printf(py, "pops['%s'].initialize(v=", s->pops[i].name);
+        py_dist(py, dv);
+        ax_sbuf_printf(py, ")\n");
     }
 }
 
-static void check_delays(const ax_spec *s, const ax_hw_net *net, const ax_hw_place *pl, const ax_export_opts *o,
-                         ax_sbuf *report, ax_sbuf *approx, ax_sbuf *viol)
+/* One projection and synapse type: a connection file, or inline for one
+ * connection; nothing for none. */
+static ax_status write_projection(const spinn_ctx *x, int p, int type, const char *dir, ax_sbuf *py,
+                                  ax_error *err)
 {
-    ax_sbuf_printf(report, "delays (steps of %g ms):\n", s->sim.resolution);
-    for (int p = 0; p < s->n_proj; p++) {
-        const ax_hw_edges *e = &net->proj[p];
-        int32_t dmax = 0;
-        for (int64_t k = 0; k < e->n; k++) dmax = e->d[k] > dmax ? e->d[k] : dmax;
-        int64_t oncore = INT64_MAX;
-        for (int c = 0; c < pl->n_cores; c++)
-            if (pl->cores[c].pop == s->proj[p].tgt) {
-                int bits = 14 - ceil_log2(pl->cores[c].count) - 1;
-                int64_t v = 1LL << (bits > 0 ? bits : 0);
-                if (v < oncore) oncore = v;
-            }
-        int64_t max = oncore + SPINN_DELAY_BLOCKS * SPINN_TICKS_PER_BLOCK;
-        ax_sbuf_printf(report, "  projection %d %s -> %s: max %d steps, on-core limit %lld%s\n", p,
-                       s->pops[s->proj[p].src].name, s->pops[s->proj[p].tgt].name, dmax, (long long)oncore,
-                       dmax > oncore ? " (uses delay extension cores)" : "");
-        if (dmax > max)
-            ax_hw_violation(o->allow_approx, approx, viol, "projection %d (%s -> %s): delay of %d steps exceeds "
-                            "SpiNNaker's maximum of %lld steps (on-core %lld + %d x %d extension); fix: shorter "
-                            "delays or a larger time step", p, s->pops[s->proj[p].src].name,
-                            s->pops[s->proj[p].tgt].name, dmax, (long long)max, (long long)oncore,
-                            SPINN_DELAY_BLOCKS, SPINN_TICKS_PER_BLOCK);
+    const ax_spec *s = x->s;
+    const ax_hw_edges *e = &x->net->proj[p];
+    int src = s->proj[p].src, t = s->proj[p].tgt;
+    int64_t n = 0, one = -1;
+    for (int64_t k = 0; k < e->n; k++)
+        if (syn_type(s, t, e->r[k], e->w[k]) == type) { n++; one = k; }
+    if (!n) return AX_OK;
+    char label[128], fname[256], path[4400];
+    snprintf(label, sizeof label, "proj%d_%s", p, type ? "inh" : "exc");
+    ax_sbuf_printf(py, "projections['%s'] = sim.Projection(pops['%s'], pops['%s'], ", label, s->pops[src].name,
+                   s->pops[t].name);
+    if (n == 1) {
+        ax_sbuf_printf(py, "sim.FromListConnector([(%lld, %lld, %.17g, %.17g)], column_names=['weight', 'delay'])",
+                       (long long)(e->src[one] - s->pops[src].first_gid),
+                       (long long)(e->tgt[one] - s->pops[t].first_gid), pynn_w(x, t, type, e->w[one]),
+                       e->d[one] * x->h);
+    } else {
+        snprintf(fname, sizeof fname, "conn_%d_%s_%s_%s.txt", p, s->pops[src].name, s->pops[t].name,
+                 type ? "inh" : "exc");
+        snprintf(path, sizeof path, "%s/%s", dir, fname);
+        FILE *f = fopen(path, "w");
+        AX_CHECK(f, err, AX_EIO, "%s: cannot write", path);
+        /* only `name = [list]` header lines: PyNN evaluates each one */
+        fprintf(f, "# columns = [\"i\", \"j\", \"weight\", \"delay\"]\n");
+        fprintf(f, "# axon = [\"projection %d: %s -> %s\", \"%s\", \"%s\", \"weight unit %s\", \"delay unit ms\"]\n",
+                p, s->pops[src].name, s->pops[t].name, kTypeName[type], ax_spinn_cell_type(x->pops[t].kind),
+                weight_unit(x->pops[t].kind));
+        for (int64_t k = 0; k < e->n; k++)
+            if (syn_type(s, t, e->r[k], e->w[k]) == type)
+                fprintf(f, "%lld\t%lld\t%.17g\t%.17g\n", (long long)(e->src[k] - s->pops[src].first_gid),
+                        (long long)(e->tgt[k] - s->pops[t].first_gid), pynn_w(x, t, type, e->w[k]),
+                        e->d[k] * x->h);
+        AX_CHECK(fclose(f) == 0, err, AX_EIO, "%s: write failed", path);
+        ax_sbuf_printf(py, "sim.FromFileConnector(os.path.join(HERE, '%s'))", fname);
     }
+    ax_sbuf_printf(py, ", synapse_type=sim.StaticSynapse(), receptor_type='%s', label='%s')\n", kTypeName[type],
+                   label);
+    return AX_OK;
 }
 
-/* Quantisation error of every projection (computed per synapse); fills the
- * weights the simulated variant uses. */
-static void weight_errors(const ax_spec *s, const ax_hw_net *net, const ax_hw_place *pl, const spinn_q *q,
-                          const ax_export_opts *o, ax_sbuf *report, ax_sbuf *approx, ax_sbuf *viol,
-                          double *wsim)
+static void script_devices(const spinn_ctx *x, ax_sbuf *b, double *dsim)
 {
-    ax_sbuf_printf(report, "weight quantisation (16-bit per core and synapse type), relative error:\n");
-    for (int p = 0; p < s->n_proj; p++) {
-        const ax_hw_edges *e = &net->proj[p];
-        const cell_map *c = cell_of(s, s->proj[p].tgt);
-        double emax = 0, esum = 0, qsum = 0;
-        int64_t zero = 0, nz = 0, bad_id = -1;
-        for (int64_t k = 0; k < e->n; k++) {
-            if (e->w[k] == 0) continue;
-            int core = ax_hw_core_of(s, pl, e->tgt[k]);
-            double w = e->w[k] * c->wfac;
-            double wq = quantise(q, core, syn_type(s, s->proj[p].tgt, e->r[k], e->w[k]), w);
-            double rel = fabs(wq - w) / fabs(w);
-            if (wq == 0) { zero++; bad_id = e->tgt[k]; }
-            if (rel > emax) emax = rel;
-            esum += rel * rel;
-            qsum += wq / c->wfac;
-            nz++;
-        }
-        double rms = nz ? sqrt(esum / (double)nz) : 0;
-        ax_sbuf_printf(report, "  projection %d %s -> %s: %lld synapses, max %.3g, RMS %.3g\n", p,
-                       s->pops[s->proj[p].src].name, s->pops[s->proj[p].tgt].name, (long long)e->n, emax, rms);
-        wsim[p] = s->proj[p].weight.kind == AX_DIST_CONST && nz ? qsum / (double)nz : NAN;
-        if (zero)
-            ax_hw_violation(o->allow_approx, approx, viol, "projection %d (%s -> %s): %lld weights round to 0 "
-                            "in 16 bits (e.g. onto neuron gid %lld); fix: fewer/larger inputs per neuron",
-                            p, s->pops[s->proj[p].src].name, s->pops[s->proj[p].tgt].name, (long long)zero,
-                            (long long)bad_id);
-        else if (emax > o->max_rel_error)
-            ax_hw_violation(o->allow_approx, approx, viol, "projection %d (%s -> %s): weight quantisation error "
-                            "%.3g > %.3g (16-bit weights per core); fix: smaller --neurons-per-core or weights of "
-                            "similar size per target", p, s->pops[s->proj[p].src].name,
-                            s->pops[s->proj[p].tgt].name, emax, o->max_rel_error);
-    }
-}
-
-static void script_devices(const ax_spec *s, const ax_hw_place *pl, const spinn_q *q, ax_sbuf *b,
-                           double *dsim)
-{
+    const ax_spec *s = x->s;
     for (int d = 0; d < s->n_dev; d++) {
         const ax_dev_spec *dv = &s->dev[d];
         dsim[d] = NAN;
         for (int t = 0; t < dv->n_targets; t++) {
             const ax_dev_target *tg = &dv->targets[t];
-            const cell_map *c = cell_of(s, tg->pop);
-            char view[256];
-            snprintf(view, sizeof view, "pops[%s%s%s][%lld:%lld]", "'", s->pops[tg->pop].name, "'",
-                     (long long)tg->first, (long long)(tg->first + tg->count));
-            int inh = dv->receptor == AX_RECEPTOR_INHIBITORY || (dv->receptor == AX_RECEPTOR_AUTO && dv->weight < 0);
-            double w = dv->weight * c->wfac;
-            if (c->cond) w = fabs(w);
+            const spop *p = &x->pops[tg->pop];
+            char view[256], label[160];
+            snprintf(view, sizeof view, "pops['%s'][%lld:%lld]", s->pops[tg->pop].name, (long long)tg->first,
+                     (long long)(tg->first + tg->count));
+            snprintf(label, sizeof label, "%s_%d", dv->name, t);
+            int type = dev_type(s, dv, tg->pop);
             if (dv->kind == AX_DEV_POISSON || dv->kind == AX_DEV_SPIKE_GEN) {
-                int core = ax_hw_core_of(s, pl, s->pops[tg->pop].first_gid + tg->first);
-                double wq = quantise(q, core, inh, dv->weight * c->wfac) / c->wfac;
-                if (t == 0) dsim[d] = wq;
-            }
-            if (dv->kind == AX_DEV_POISSON) {
-                ax_sbuf_printf(b, "src = sim.Population(%lld, sim.SpikeSourcePoisson(rate=%.17g, start=%.17g",
-                               (long long)tg->count, dv->rate, dv->start);
-                if (isfinite(dv->stop)) ax_sbuf_printf(b, ", duration=%.17g", dv->stop - dv->start);
-                ax_sbuf_printf(b, "), label='%s_%d')\n", dv->name, t);
-                ax_sbuf_printf(b, "sim.Projection(src, %s, sim.OneToOneConnector(), sim.StaticSynapse(weight=%.17g, "
-                                  "delay=%.17g), receptor_type='%s')\n",
-                               view, w, dv->delay, inh ? "inhibitory" : "excitatory");
-            } else if (dv->kind == AX_DEV_SPIKE_GEN) {
-                ax_sbuf_printf(b, "src = sim.Population(1, sim.SpikeSourceArray(spike_times=[");
-                for (int64_t k = 0; k < dv->n_times; k++) ax_sbuf_printf(b, "%s%.17g", k ? ", " : "", dv->spike_times[k]);
-                ax_sbuf_printf(b, "]), label='%s_%d')\n", dv->name, t);
-                ax_sbuf_printf(b, "sim.Projection(src, %s, sim.AllToAllConnector(), sim.StaticSynapse(weight=%.17g, "
-                                  "delay=%.17g), receptor_type='%s')\n",
-                               view, w, dv->delay, inh ? "inhibitory" : "excitatory");
+                double w = pynn_w(x, tg->pop, type, dv->weight), wq = quantise(x, tg->pop, type, w);
+                if (t == 0) dsim[d] = ax_spinn_board_weight(&p->cell, type, wq, x->h);
+                if (dv->kind == AX_DEV_POISSON) {
+                    ax_sbuf_printf(b, "src = sim.Population(%lld, sim.SpikeSourcePoisson(rate=%.17g, start=%.17g",
+                                   (long long)tg->count, dv->rate, dv->start);
+                    if (isfinite(dv->stop)) ax_sbuf_printf(b, ", duration=%.17g", dv->stop - dv->start);
+                } else {
+                    ax_sbuf_printf(b, "src = sim.Population(1, sim.SpikeSourceArray(spike_times=[");
+                    for (int64_t k = 0; k < dv->n_times; k++)
+                        ax_sbuf_printf(b, "%s%.17g", k ? ", " : "", dv->spike_times[k]);
+                    ax_sbuf_printf(b, "]");
+                }
+                ax_sbuf_printf(b, "), label='%s')\n", label);
+                ax_sbuf_printf(b, "projections['%s'] = sim.Projection(src, %s, sim.%s(), sim.StaticSynapse("
+                                  "weight=%.17g, delay=%.17g), receptor_type='%s', label='%s')\n",
+                               label, view, dv->kind == AX_DEV_POISSON ? "OneToOneConnector" : "AllToAllConnector",
+                               w, (double)dev_steps(dv, x->h) * x->h, kTypeName[type], label);
             } else if (dv->kind == AX_DEV_DC) {
-                ax_sbuf_printf(b, "sim.DCSource(amplitude=%.17g, start=%.17g%s", dv->amplitude * 1e-3, dv->start,
-                               isfinite(dv->stop) ? ", stop=" : "");
-                if (isfinite(dv->stop)) ax_sbuf_printf(b, "%.17g", dv->stop);
+                ax_sbuf_printf(b, "sim.DCSource(amplitude=%.17g, start=%.17g", dv->amplitude * p->cell.k, dv->start);
+                if (isfinite(dv->stop)) ax_sbuf_printf(b, ", stop=%.17g", dv->stop);
                 ax_sbuf_printf(b, ").inject_into(%s)\n", view);
             } else if (dv->kind == AX_DEV_SPIKE_REC) {
                 ax_sbuf_printf(b, "%s.record('spikes')\nrecorded.add('%s')\n", view, s->pops[tg->pop].name);
@@ -322,127 +531,159 @@ static void script_devices(const ax_spec *s, const ax_hw_place *pl, const spinn_
     }
 }
 
+static ax_status write_script(const spinn_ctx *x, const char *dir, double *dsim, ax_error *err)
+{
+    const ax_spec *s = x->s;
+    ax_sbuf py = {0};
+    ax_status st = AX_OK;
+    script_head(x, &py);
+    ax_sbuf_printf(&py, "\nprojections = {}\n");
+    for (int p = 0; p < s->n_proj && st == AX_OK; p++)
+        for (int type = 0; type < 2 && st == AX_OK; type++) st = write_projection(x, p, type, dir, &py, err);
+    if (st == AX_OK) {
+        ax_sbuf_printf(&py, "\n");
+        script_devices(x, &py, dsim);
+        ax_sbuf_printf(&py, "\nif __name__ == '__main__':\n    sim.run(%.17g)\n    for name in sorted(recorded):\n"
+                            "        pops[name].write_data(os.path.join(HERE, 'result_%%s.pkl' %% name))\n"
+                            "    sim.end()\n", s->sim.t_sim);
+        if (py.oom) st = AX_FAIL(err, AX_ENOMEM, "out of memory writing run.py");
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/run.py", dir);
+    FILE *f = st == AX_OK ? fopen(path, "w") : NULL;
+    if (st == AX_OK && (!f || fwrite(py.s, 1, py.len, f) != py.len)) st = AX_FAIL(err, AX_EIO, "%s: cannot write", path);
+    if (f && fclose(f) != 0 && st == AX_OK) st = AX_FAIL(err, AX_EIO, "%s: write failed", path);
+    ax_sbuf_free(&py);
+    return st;
+}
+
+/* ---- the variant --simulate runs ----------------------------------------- */
+
+static void emit_nest(ax_sbuf *b, const char *model, const ax_spinn_nest *n)
+{
+    ax_sbuf_printf(b, "{C_m: %.17g, ", n->C_m);
+    if (strcmp(model, "iaf_cond_exp")) {
+        if (isinf(n->tau_m)) ax_sbuf_printf(b, "tau_m: .inf, ");
+        else ax_sbuf_printf(b, "tau_m: %.17g, ", n->tau_m);
+    } else ax_sbuf_printf(b, "g_L: %.17g, E_ex: %.17g, E_in: %.17g, ", n->g_L, n->E_rev[0], n->E_rev[1]);
+    ax_sbuf_printf(b, "E_L: %.17g, V_reset: %.17g, V_th: %.17g, t_ref: %.17g, I_e: %.17g", n->E_L, n->V_reset,
+                   n->V_th, n->t_ref, n->I_e);
+    if (strcmp(model, "iaf_psc_delta"))
+        ax_sbuf_printf(b, ", tau_syn_ex: %.17g, tau_syn_in: %.17g", n->tau_syn[0], n->tau_syn[1]);
+    if (isfinite(n->V_min)) ax_sbuf_printf(b, ", V_min: %.17g", n->V_min);
+    ax_sbuf_printf(b, "}");
+}
+
+static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const double *wscale, const double *dsim,
+                             ax_export_result *res, ax_error *err)
+{
+    const ax_spec *s = x->s;
+    const char **models = calloc((size_t)s->n_pops + 1, sizeof *models);
+    char **params = calloc((size_t)s->n_pops + 1, sizeof *params);
+    ax_sbuf y = {0}, notes = {0};
+    ax_status st = models && params ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory");
+    for (int i = 0; i < s->n_pops && st == AX_OK; i++) {
+        ax_spinn_nest n;
+        ax_sbuf t = {0};
+        ax_spinn_board_neuron(&x->pops[i].cell, x->h, &n);
+        models[i] = s->pops[i].model;
+        emit_nest(&t, models[i], &n);
+        if (!(params[i] = ax_sbuf_take(&t))) st = AX_FAIL(err, AX_ENOMEM, "out of memory");
+    }
+    ax_spec_override ov = {.proj_weight = wsim, .proj_weight_scale = wscale, .dev_weight = dsim,
+                           .pop_model = models, .pop_params = (const char *const *)params, .no_output = 1};
+    if (st == AX_OK) st = ax_spec_emit(s, &ov, &y, err);
+    if (st == AX_OK) {
+        res->sim_spec_yaml = ax_sbuf_take(&y);
+        ax_sbuf_printf(&notes, "simulated: what the board computes with the written numbers: each population the "
+                               "NEST neuron with the board's leak and input gain (s16.15 parameters, R and exp_TC "
+                               "as the chip holds them, refractory steps rounded up), each constant weight the "
+                               "NEST weight the board makes of its 16-bit word (alpha: equal charge; conductances: "
+                               "driving force not explicit), generator weights on their first target population.\n"
+                               "not simulated: the board's explicit conductance driving force and non-linear alpha "
+                               "summation, per-synapse quantisation of distributed weights (their unit conversion "
+                               "is applied), ring-buffer saturation and real-time packet loss.\n");
+        for (int p = 0; p < s->n_proj; p++)
+            if (isnan(wsim[p]))
+                ax_sbuf_printf(&notes, "  projection %d: distributed weight scaled by %.6g (unit conversion, "
+                                       "unquantised)\n", p, wscale[p]);
+        res->sim_notes = ax_sbuf_take(&notes);
+    }
+    for (int i = 0; params && i < s->n_pops; i++) free(params[i]);
+    free(params);
+    free(models);
+    ax_sbuf_free(&y);
+    ax_sbuf_free(&notes);
+    return st;
+}
+
+static void report_pops(const spinn_ctx *x)
+{
+    const ax_spec *s = x->s;
+    ax_sbuf_printf(x->report, "populations (cell, cm, current scale k = board nA per NEST pA, s16.15 input-gain "
+                              "error, weight scale per synapse type):\n");
+    for (int i = 0; i < s->n_pops; i++) {
+        const spop *p = &x->pops[i];
+        ax_sbuf_printf(x->report, "  %s: %s -> %s, cm %g nF, k %g, gain error %.3g, words/unit %g (exc) %g (inh)\n",
+                       s->pops[i].name, s->pops[i].model, ax_spinn_cell_type(p->kind), p->cell.cm, p->cell.k,
+                       ax_spinn_gain_error(&p->cell, x->h), p->scale[0], p->scale[1]);
+        if (p->kind == AX_SPINN_TRUNC_DELTA)
+            ax_sbuf_printf(x->report, "    IFTruncDelta needs sPyNNaker with extra_models.IFTruncDelta (2024 or "
+                                      "later); tau_m = %g ms is its resistance R = tau_m/cm, not a leak\n", x->h);
+    }
+}
+
 ax_status ax_export_spinnaker(const ax_spec *s, const ax_hw_net *net, const ax_export_opts *o,
                               const char *dir, ax_sbuf *report, ax_sbuf *approx, ax_export_result *res,
                               ax_error *err)
 {
-    ax_sbuf viol = {0}, py = {0};
+    ax_sbuf viol = {0};
     ax_hw_place pl = {0};
-    spinn_q q = {0};
-    double *wsim = calloc((size_t)s->n_proj + 1, sizeof *wsim), *dsim = calloc((size_t)s->n_dev + 1, sizeof *dsim);
+    spinn_ctx x = {.s = s, .net = net, .o = o, .h = s->sim.resolution, .report = report, .approx = approx,
+                   .viol = &viol, .npc = o->neurons_per_core > 0 ? o->neurons_per_core : 256};
+    x.pops = calloc((size_t)s->n_pops + 1, sizeof *x.pops);
+    double *wsim = calloc((size_t)s->n_proj + 1, sizeof *wsim), *wscale = calloc((size_t)s->n_proj + 1, sizeof *wscale);
+    double *dsim = calloc((size_t)s->n_dev + 1, sizeof *dsim);
     ax_status st = AX_OK;
-    char path[4300];
-    AX_CHECK(wsim && dsim, err, AX_ENOMEM, "out of memory");
-    ax_hw_limits lim = {.neurons_per_core = o->neurons_per_core > 0 ? o->neurons_per_core : 256,
-                        .cores_per_chip = 16, .chips_per_board = o->spinn_version == 3 ? 4 : 48,
+    if (!x.pops || !wsim || !wscale || !dsim) { st = AX_FAIL(err, AX_ENOMEM, "out of memory"); goto done; }
+    ax_hw_limits lim = {.neurons_per_core = x.npc, .cores_per_chip = 16,
+                        .chips_per_board = o->spinn_version == 3 ? 4 : 48,
                         .max_boards = o->spinn_version == 3 ? 1 : 0, .count_sources = 1};
-    check_models(s, o, approx, &viol);
-    if (lim.neurons_per_core > 256)
+    for (int i = 0; i < s->n_pops; i++) check_model(&x, i);
+    if (x.npc > 256)
         ax_hw_violation(0, approx, &viol, "--neurons-per-core %d exceeds sPyNNaker's maximum of 256 "
-                        "(the master population table's row length)", lim.neurons_per_core);
-    double dt_us = s->sim.resolution * 1000.0;
+                        "(the master population table's row length)", x.npc);
+    double dt_us = x.h * 1000.0;
     if (fabs(dt_us - nearbyint(dt_us)) > 1e-9)
         ax_hw_violation(0, approx, &viol, "time step %g ms is not a whole number of microseconds "
-                        "(SpiNNaker's timer); fix: resolution 0.1 or 1.0 ms", s->sim.resolution);
-    if (viol.len) goto fail;
+                        "(SpiNNaker's timer); fix: resolution 0.1 or 1.0 ms", x.h);
+    for (int i = 0; i < s->n_pops; i++)
+        if (x.pops[i].kind == AX_SPINN_NONE) goto fail; /* no cell: nothing further can be checked */
     if ((st = ax_hw_place_build(net, &lim, &pl, err)) != AX_OK) goto done;
     ax_sbuf_printf(report, "target: SpiNNaker (sPyNNaker), SpiNN-%d boards, time step %g ms\n",
-                   o->spinn_version == 3 ? 3 : 5, s->sim.resolution);
+                   o->spinn_version == 3 ? 3 : 5, x.h);
     ax_hw_place_report(s, &pl, &lim, report);
     if (lim.max_boards && pl.n_boards > lim.max_boards)
         ax_hw_violation(0, approx, &viol, "%d chips needed but a SpiNN-3 board has 4 (16 application cores "
                         "each); fix: --spinn-version 5 or fewer neurons", pl.n_chips);
-    check_delays(s, net, &pl, o, report, approx, &viol);
-    if ((st = quant_setup(s, net, &pl, &q, err)) != AX_OK) goto done;
-    weight_errors(s, net, &pl, &q, o, report, approx, &viol, wsim);
+    check_delays(&x);
+    check_cond(&x);
+    if ((st = ring_buffers(&x, err)) != AX_OK) goto done;
+    report_pops(&x);
+    weight_errors(&x, wsim, wscale);
     if (viol.len) goto fail;
-
-    int tsf = s->sim.resolution < 1.0 ? (int)ceil(1.0 / s->sim.resolution - 1e-9) : 1;
-    ax_sbuf_printf(&py, "#!/usr/bin/env python3\n\"\"\"Generated by axon export --target spinnaker from %s.\n\n"
-                        "Run with sPyNNaker installed: python3 run.py\nUnits: PyNN (mV, nF, ms, nA, uS; mV weights "
-                        "for IF_curr_delta). Connection files: FromFileConnector text format.\n"
-                        "time_scale_factor %d: a %g ms step runs slower than real time so cores keep up.\n\"\"\"\n"
-                        "import os\nimport pyNN.spiNNaker as sim\n\nHERE = os.path.dirname(os.path.abspath(__file__))\n"
-                        "sim.setup(timestep=%.17g, time_scale_factor=%d)\n",
-                   s->path ? s->path : "a spec", tsf, s->sim.resolution, s->sim.resolution, tsf);
-    for (size_t k = 0; k < sizeof kCells / sizeof kCells[0]; k++)
-        for (int i = 0; i < s->n_pops; i++)
-            if (cell_of(s, i) == &kCells[k]) {
-                ax_sbuf_printf(&py, "sim.set_number_of_neurons_per_core(sim.%s, %d)\n", kCells[k].pynn,
-                               lim.neurons_per_core);
-                break;
-            }
-    ax_sbuf_printf(&py, "\npops = {}\nrecorded = set()\n");
-    for (int i = 0; i < s->n_pops; i++) {
-        ax_sbuf_printf(&py, "pops['%s'] = sim.Population(%lld, sim.%s(**", s->pops[i].name, (long long)s->pops[i].n,
-                       cell_of(s, i)->pynn);
-        cell_params(s, i, cell_of(s, i), &py);
-        ax_sbuf_printf(&py, "), label='%s')\n", s->pops[i].name);
-        double v0 = par(s, i, "E_L");
-        ax_dist d0 = {.kind = AX_DIST_CONST, .value = v0};
-        const ax_dist *dv = &d0;
-        for (int k = 0; k < s->pops[i].n_init; k++)
-            if (!strcmp(s->pops[i].init[k].name, "V_m")) dv = &s->pops[i].init[k].dist;
-        ax_sbuf_printf(&py, "pops['%s'].initialize(v=", s->pops[i].name);
-        py_dist(&py, dv);
-        ax_sbuf_printf(&py, ")\n");
-    }
-    ax_sbuf_printf(&py, "\nprojections = []\n");
-    for (int p = 0; p < s->n_proj; p++)
-        for (int type = 0; type < 2; type++) {
-            char fname[256];
-            snprintf(fname, sizeof fname, "conn_%d_%s_%s_%s.txt", p, s->pops[s->proj[p].src].name,
-                     s->pops[s->proj[p].tgt].name, type ? "inh" : "exc");
-            snprintf(path, sizeof path, "%s/%s", dir, fname);
-            int64_t cnt = 0;
-            if ((st = write_conn(s, net, p, type, path, &cnt, err)) != AX_OK) goto done;
-            if (!cnt) {
-                remove(path);
-                continue;
-            }
-            ax_sbuf_printf(&py, "projections.append(sim.Projection(pops['%s'], pops['%s'], "
-                                "sim.FromFileConnector(os.path.join(HERE, '%s')), synapse_type=sim.StaticSynapse(), "
-                                "receptor_type='%s'))\n",
-                           s->pops[s->proj[p].src].name, s->pops[s->proj[p].tgt].name, fname,
-                           type ? "inhibitory" : "excitatory");
-        }
-    ax_sbuf_printf(&py, "\n");
-    script_devices(s, &pl, &q, &py, dsim);
-    ax_sbuf_printf(&py, "\nsim.run(%.17g)\nfor name in sorted(recorded):\n"
-                        "    pops[name].write_data(os.path.join(HERE, 'result_%%s.pkl' %% name))\nsim.end()\n",
-                   s->sim.t_sim);
-    if (py.oom) { st = AX_FAIL(err, AX_ENOMEM, "out of memory writing run.py"); goto done; }
-    snprintf(path, sizeof path, "%s/run.py", dir);
-    FILE *f = fopen(path, "w");
-    if (!f || fwrite(py.s, 1, py.len, f) != py.len) st = AX_FAIL(err, AX_EIO, "%s: cannot write", path);
-    if (f && fclose(f) != 0 && st == AX_OK) st = AX_FAIL(err, AX_EIO, "%s: write failed", path);
-    if (st != AX_OK) goto done;
-    {
-        ax_sbuf y = {0}, notes = {0};
-        ax_spec_override ov = {.proj_weight = wsim, .dev_weight = dsim, .no_output = 1};
-        if ((st = ax_spec_emit(s, &ov, &y, err)) != AX_OK) { ax_sbuf_free(&y); goto done; }
-        res->sim_spec_yaml = ax_sbuf_take(&y);
-        ax_sbuf_printf(&notes, "simulated: the same network and time step with each constant weight replaced by the "
-                               "mean of its 16-bit quantised values (exact where all target cores share one scale); "
-                               "generator weights quantised on their first target's core.\nnot simulated: per-synapse "
-                               "quantisation of distributed weights (its error is in the report), sPyNNaker's s16.15 "
-                               "state arithmetic, ring-buffer saturation and real-time packet loss.\n");
-        for (int p = 0; p < s->n_proj; p++)
-            if (isnan(wsim[p]))
-                ax_sbuf_printf(&notes, "  projection %d: distributed weight kept unquantised\n", p);
-        res->sim_notes = ax_sbuf_take(&notes);
-    }
+    if ((st = write_script(&x, dir, dsim, err)) != AX_OK) goto done;
+    st = sim_variant(&x, wsim, wscale, dsim, res, err);
     goto done;
 fail:
     st = AX_FAIL(err, AX_EINPUT, "SpiNNaker export: hardware limits violated (--allow-approx accepts those that "
                                  "can be approximated):\n%s", viol.s);
 done:
-    free(q.maxin);
-    free(q.scale);
+    free(x.pops);
     free(wsim);
+    free(wscale);
     free(dsim);
     ax_hw_place_free(&pl);
-    ax_sbuf_free(&py);
     ax_sbuf_free(&viol);
     return st;
 }

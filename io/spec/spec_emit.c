@@ -204,7 +204,12 @@ static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h,
         } else {
             ax_sbuf_printf(b, ", weight: ");
             if (ov && ov->proj_weight && !isnan(ov->proj_weight[i])) emit_num(b, ov->proj_weight[i]);
-            else emit_dist(b, &p->weight);
+            else if (ov && ov->proj_weight_scale && !isnan(ov->proj_weight_scale[i])) {
+                double r = ov->proj_weight_scale[i];
+                ax_dist w = p->weight;
+                w.value *= r, w.low *= r, w.high *= r, w.mean *= r, w.std *= r;
+                emit_dist(b, &w);
+            } else emit_dist(b, &p->weight);
         }
         if (p->list_d) {
             ax_sbuf_printf(b, ", delays: ");

@@ -1,0 +1,105 @@
+/* hw_net_dump.c - test helper: the network axon builds for a spec, as JSON
+ * on stdout, for tests that compare an export with what a client library
+ * makes of it (tests/test_spinnaker_pynn.py, test_spinnaker_psp.py).
+ *
+ *   tests/hw_net_dump SPEC
+ *
+ * {"resolution": h, "pops": [{name, model, n, first, params: {all model
+ * parameters, resolved}}], "proj": [{src, tgt, synapses: [[src gid, tgt gid,
+ * weight, delay steps, receptor port], ...]}], "devices": [{name, kind,
+ * weight, delay, receptor, rate, amplitude, targets: [[pop, first, count]]}]}
+ * The synapses are ax_hw_net_build's: those of every axon run of the spec.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "axon/hw_place.h"
+#include "axon/model.h"
+
+static void num(double v)
+{
+    if (isnan(v)) printf("NaN");
+    else if (isinf(v)) printf(v > 0 ? "Infinity" : "-Infinity");
+    else printf("%.17g", v);
+}
+
+static void pops(const ax_spec *s)
+{
+    printf("\"pops\": [");
+    for (int i = 0; i < s->n_pops; i++) {
+        const ax_model_ops *m = ax_model_find(s->pops[i].model);
+        printf("%s{\"name\": \"%s\", \"model\": \"%s\", \"n\": %lld, \"first\": %lld, \"params\": {", i ? ", " : "",
+               s->pops[i].name, s->pops[i].model, (long long)s->pops[i].n, (long long)s->pops[i].first_gid);
+        for (int k = 0; m && k < m->n_params; k++) {
+            double v = NAN;
+            ax_error e;
+            ax_spec_param(s, i, m->params[k].name, &v, &e);
+            printf("%s\"%s\": ", k ? ", " : "", m->params[k].name);
+            num(v);
+        }
+        printf("}}");
+    }
+    printf("]");
+}
+
+static void devices(const ax_spec *s)
+{
+    static const char *const rec[] = {"auto", "excitatory", "inhibitory"};
+    static const char *const kind[] = {"poisson_generator", "dc_generator", "spike_generator", "spike_recorder",
+                                       "multimeter"};
+    printf("\"devices\": [");
+    for (int d = 0; d < s->n_dev; d++) {
+        const ax_dev_spec *dv = &s->dev[d];
+        printf("%s{\"name\": \"%s\", \"kind\": \"%s\", \"weight\": ", d ? ", " : "", dv->name,
+               dv->kind >= 0 && dv->kind <= AX_DEV_MULTIMETER ? kind[dv->kind] : "?");
+        num(dv->weight);
+        printf(", \"delay\": ");
+        num(dv->delay);
+        printf(", \"rate\": ");
+        num(dv->rate);
+        printf(", \"amplitude\": ");
+        num(dv->amplitude);
+        printf(", \"receptor\": \"%s\", \"targets\": [", dv->receptor >= 0 && dv->receptor < 3 ? rec[dv->receptor] : "?");
+        for (int t = 0; t < dv->n_targets; t++)
+            printf("%s[%d, %lld, %lld]", t ? ", " : "", dv->targets[t].pop, (long long)dv->targets[t].first,
+                   (long long)dv->targets[t].count);
+        printf("]}");
+    }
+    printf("]");
+}
+
+int main(int argc, char **argv)
+{
+    ax_spec *s = NULL;
+    ax_hw_net *net = NULL;
+    ax_error e;
+    if (argc != 2) {
+        fprintf(stderr, "usage: hw_net_dump SPEC\n");
+        return 2;
+    }
+    if (ax_spec_load(argv[1], &s, &e) != AX_OK || ax_hw_net_build(s, &net, &e) != AX_OK) {
+        fprintf(stderr, "hw_net_dump: %s\n", e.msg);
+        return 2;
+    }
+    printf("{\"resolution\": ");
+    num(s->sim.resolution);
+    printf(", ");
+    pops(s);
+    printf(", \"proj\": [");
+    for (int p = 0; p < s->n_proj; p++) {
+        const ax_hw_edges *x = &net->proj[p];
+        printf("%s{\"src\": %d, \"tgt\": %d, \"synapses\": [", p ? ", " : "", s->proj[p].src, s->proj[p].tgt);
+        for (int64_t k = 0; k < x->n; k++) {
+            printf("%s[%lld, %lld, ", k ? ", " : "", (long long)x->src[k], (long long)x->tgt[k]);
+            num(x->w[k]);
+            printf(", %d, %d]", x->d[k], x->r[k]);
+        }
+        printf("]}");
+    }
+    printf("], ");
+    devices(s);
+    printf("}\n");
+    ax_hw_net_free(&net);
+    ax_spec_destroy(&s);
+    return 0;
+}
