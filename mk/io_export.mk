@@ -30,9 +30,10 @@ check_PROGRAMS += tests/hw_net_dump
 tests_hw_net_dump_SOURCES = tests/hw_net_dump.c
 tests_hw_net_dump_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS)
 TESTS += tests/test_export tests/test_export_cli.sh tests/test_dynapse tests/test_dynapse_cli.sh \
-	tests/test_spinnaker tests/test_spinnaker_pynn.py tests/test_spinnaker_psp.py
+	tests/test_spinnaker tests/test_spinnaker_pynn.py tests/test_spinnaker_psp.py tests/test_dynapse_rockpool.py
 dist_check_SCRIPTS += tests/test_export_cli.sh tests/test_dynapse_cli.sh \
 	tests/test_dynapse_files.py tests/test_nir_client.py tests/test_spinnaker_pynn.py tests/test_spinnaker_psp.py \
+	tests/test_dynapse_rockpool.py \
 	tests/pynn_spinnaker_shim.py
 EXTRA_DIST += tests/test_export.c tests/test_dynapse.c tests/test_spinnaker.c tests/hw_net_dump.c
 CLEANFILES += tests/export_*.nir

@@ -95,11 +95,14 @@ ax_status ax_dynap_place(const ax_hw_net *net, int npc, ax_dynap_spec *d, ax_err
         ax_hw_place_free(&pl);
         return AX_FAIL(err, AX_ENOMEM, "out of memory placing %d cores", pl.n_cores);
     }
+    /* core index = placement slot (no device cores on Dynap-SE2: slots are
+     * 0 .. n_cores-1), so that Rockpool's cluster c -> chip c / 4, core c % 4
+     * is where the placement put it and no two clusters share a core */
     for (int c = 0; c < pl.n_cores; c++)
-        d->cores[c] = (ax_dynap_core){.pop = pl.cores[c].pop, .chip = pl.cores[c].chip,
-                                      .board = pl.cores[c].board, .first = pl.cores[c].first,
-                                      .count = pl.cores[c].count};
-    for (int64_t g = 0; g < s->n_total; g++) d->core_of[g] = ax_hw_core_of(s, &pl, g);
+        d->cores[pl.cores[c].slot] = (ax_dynap_core){.pop = pl.cores[c].pop, .chip = pl.cores[c].chip,
+                                                     .board = pl.cores[c].board, .first = pl.cores[c].first,
+                                                     .count = pl.cores[c].count};
+    for (int64_t g = 0; g < s->n_total; g++) d->core_of[g] = pl.cores[ax_hw_core_of(s, &pl, g)].slot;
     ax_hw_place_free(&pl);
     return AX_OK;
 }

@@ -67,6 +67,12 @@ static int64_t dev_cores(const ax_dev_spec *d, int npc)
     return 0;
 }
 
+static void put_slot(ax_hw_core *c, int *slot, const ax_hw_limits *lim)
+{
+    c->slot = (*slot)++;
+    c->chip = c->slot / lim->cores_per_chip;
+}
+
 ax_status ax_hw_place_build(const ax_hw_net *net, const ax_hw_limits *lim, ax_hw_place *pl,
                             ax_error *err)
 {
@@ -116,14 +122,14 @@ ax_status ax_hw_place_build(const ax_hw_net *net, const ax_hw_limits *lim, ax_hw
     for (int k = 0; k < s->n_pops; k++) {
         int p = order[k];
         for (int cc = pl->core_of_pop0[p]; cc < n_pop_cores && pl->cores[cc].pop == p; cc++)
-            pl->cores[cc].chip = slot++ / lim->cores_per_chip;
+            put_slot(&pl->cores[cc], &slot, lim);
         for (int cc = n_pop_cores; cc < pl->n_cores; cc++) {
             const ax_dev_spec *d = &s->dev[pl->cores[cc].dev];
-            if (d->n_targets && d->targets[0].pop == p) pl->cores[cc].chip = slot++ / lim->cores_per_chip;
+            if (d->n_targets && d->targets[0].pop == p) put_slot(&pl->cores[cc], &slot, lim);
         }
     }
     for (int cc = n_pop_cores; cc < pl->n_cores; cc++)
-        if (!s->dev[pl->cores[cc].dev].n_targets) pl->cores[cc].chip = slot++ / lim->cores_per_chip;
+        if (!s->dev[pl->cores[cc].dev].n_targets) put_slot(&pl->cores[cc], &slot, lim);
     free(order);
     pl->n_chips = (int)div_up(slot, lim->cores_per_chip);
     pl->n_boards = (int)div_up(pl->n_chips, lim->chips_per_board);

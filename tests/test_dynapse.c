@@ -297,6 +297,9 @@ static void test_place_property(void)
             const ax_dynap_core *k = &d.cores[c];
             CU_ASSERT(k->count >= 1 && k->count <= npc && k->count <= AX_DYNAP_NEURONS_PER_CORE);
             CU_ASSERT_EQUAL(k->board, k->chip / AX_DYNAP_CHIPS_PER_BOARD);
+            /* Rockpool's config_from_specification puts cluster c on chip
+             * chip_map[c] = c // 4 as local core c % 4: cores numbered by slot */
+            CU_ASSERT_EQUAL(k->chip, c / AX_DYNAP_CORES_PER_CHIP);
             per_chip[k->chip]++;
             for (int64_t i = 0; i < k->count; i++) {
                 int64_t g = s->pops[k->pop].first_gid + k->first + i;

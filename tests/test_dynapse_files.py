@@ -22,14 +22,14 @@ d, nir = sys.argv[1], sys.argv[2]
 spec_mod = importlib.util.spec_from_file_location("load_dynapse", os.path.join(d, "load_dynapse.py"))
 ld = importlib.util.module_from_spec(spec_mod)
 spec_mod.loader.exec_module(ld)
-s = ld.specification(d)
 m = ld.mapper_output(d)
+s = m
 j = json.load(open(os.path.join(d, "spec.json")))
 w = ld.weights(d)
 
 n, nin = s["n_neuron"], j["n_in"]
 assert m["weights_rec"].shape == (n, n) and m["weights_in"].shape == (nin, n), m["weights_rec"].shape
-assert len(s["core_map"]) == n and s["n_cluster"] == len(s["Itau_mem"]) == len(s["Iw_0"])
+assert len(s["core_map"]) == n and s["n_cluster"] == len(s["Itau_mem"]) == len(ld.quantization(d)["Iw_0"])
 for key in ("Itau_mem", "Igain_mem", "Itau_syn", "Igain_syn", "Ispkthr", "Iref", "Ipulse", "Idc", "Iscale"):
     assert key in m, key
 assert abs(m["Itau_mem"][0] - 5.319e-12) < 0.01e-12, m["Itau_mem"][0]  # tau_m 20 ms, C_mem 3 pF
@@ -56,11 +56,12 @@ for p, ref in mats.items():
     covered[s0:s0 + sn, t0:t0 + tn] = True
 assert not m["weights_rec"][~covered].any(), "connections the network does not have"
 
-q = ld.quantization(d)
+q = ld.quantization(d)  # per-cluster lists, as Rockpool's autoencoder_quantization returns
 core = np.asarray(s["core_map"])
 iw = np.array([q["Iw_%d" % b] for b in range(4)]) / s["Iscale"]  # (4, n_cluster)
 for name, mat in (("in", m["weights_in"]), ("rec", m["weights_rec"])):
-    mask, sign = q["weights_" + name], q["sign_" + name]
+    # cluster c's matrix holds only its own columns: their sum is the whole network
+    mask, sign = sum(q["weights_" + name]), sum(q["sign_" + name])
     assert mask.min() >= 0 and mask.max() <= 15
     bits = np.stack([(mask >> b) & 1 for b in range(4)])  # (4, rows, n)
     rebuilt = sign * np.einsum("brn,bn->rn", bits, iw[:, core])

@@ -42,6 +42,7 @@ typedef struct ax_hw_core {
     int dev;               /* device index for source cores, else -1 */
     int64_t first, count;  /* ids within the population / device targets */
     int chip, board;
+    int slot;              /* placement order: chip = slot / cores_per_chip */
     int64_t syn_in;        /* synapses that end on this core */
 } ax_hw_core;
 
@@ -161,7 +162,9 @@ double ax_dynap_wq(const ax_dynap_spec *d, int rec, int64_t pre, int64_t post);
 int ax_dynap_spec_check(const ax_dynap_spec *d, ax_sbuf *viol);
 /* Place neurons (one population per core, <= npc per core, 4 cores/chip,
  * 4 chips/board, strongly connected populations on shared chips) and fill
- * core_of/cores of d (pop, chip, board, first, count). */
+ * core_of/cores of d (pop, chip, board, first, count). Cores are numbered
+ * by placement slot, so core c sits on chip c / 4 as local core c % 4:
+ * Rockpool's numbering of clusters (config_from_specification). */
 ax_status ax_dynap_place(const ax_hw_net *net, int npc, ax_dynap_spec *d, ax_error *err);
 /* Synaptic input current (A) at which a DPI neuron with these membrane
  * currents starts to fire (saddle-node of dImem/dt = 0, Idc = Io, no AHP). */

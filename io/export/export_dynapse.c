@@ -8,13 +8,19 @@
  * conversions (Itau = U_T C/(kappa tau), Igain_mem = 4 Itau_mem, Igain_syn =
  * 100 Itau_syn, Iref = Vth C_ref/t_ref, Ipulse = Vth C_pulse/10 us,
  * Ispkthr = Iscale). Weights become dimensionless multiples of Iscale,
- * scaled so that a mean input that brings the LIF neuron to threshold
- * (V_th - E_L) brings the DPI neuron to its rheobase (ax_dynap_rheobase):
- * w_dpi = w_mV tau_m I_rh / ((V_th - E_L) Q), Q = the synaptic charge of
- * one unit-weight spike. Matrices are (pre, post); multapses merge into one
- * CAM entry; sign -> AMPA (+) / GABA (-); masks over Iw_b = unit 2^b per
- * core (partition/hw_quant.c). Inputs: one channel per Poisson train
- * (per generator and target), one per spike generator.
+ * scaled by rate matching: the input current at which the DPI neuron fires
+ * at the LIF neuron's rate under a mean drive of 2 (V_th - E_L) is what that
+ * drive becomes, w_dpi = w_mV tau_m I_ref / (2 theta Q), Q = the synaptic
+ * charge of one unit-weight spike. Matrices are (pre, post); multapses merge
+ * into one CAM entry; sign -> AMPA (+) / GABA (-); masks over Iw_b = unit
+ * 2^b per core (partition/hw_quant.c). Inputs: one channel per Poisson
+ * train (per generator and target), one per spike generator. Cores
+ * (Rockpool's clusters) are numbered by placement slot: cluster c sits on
+ * chip c / 4 as local core c % 4, as config_from_specification assumes.
+ * load_dynapse.py builds what each Rockpool entry point indexes:
+ * mapper_output() for dynapsim_net_from_spec, quantization() as
+ * autoencoder_quantization returns it, specification() for
+ * config_from_specification (tests/test_dynapse_rockpool.py).
  */
 #include <hdf5.h>
 #include <math.h>
@@ -464,6 +470,16 @@ static void write_json(const ax_spec *s, const ax_dynap_spec *d, double delay, a
         }
         ax_sbuf_printf(b, "],\n");
     }
+    /* AHP and NMDA blocks are unused: Io for the NMDA gate, 0 for the AHP
+     * currents (Rockpool's own LIF conversion writes 0 for all five) */
+    static const char *const unused[5] = {"If_nmda", "Igain_ahp", "Ipulse_ahp", "Itau_ahp", "Iw_ahp"};
+    ax_dynap_consts dc;
+    ax_dynap_consts_default(&dc);
+    for (int k = 0; k < 5; k++) {
+        ax_sbuf_printf(b, "  \"%s\": [", unused[k]);
+        for (int c = 0; c < d->n_cores; c++) ax_sbuf_printf(b, "%s%.17g", c ? ", " : "", k ? 0.0 : dc.Io);
+        ax_sbuf_printf(b, "],\n");
+    }
     for (int w = 0; w < 4; w++) {
         ax_sbuf_printf(b, "  \"Iw_%d\": [", w);
         for (int c = 0; c < d->n_cores; c++) ax_sbuf_printf(b, "%s%.17g", c ? ", " : "", d->cores[c].iw[w] * d->Iscale);
@@ -483,51 +499,178 @@ static void write_json(const ax_spec *s, const ax_dynap_spec *d, double delay, a
                    AX_DYNAP_SRAM, AX_DYNAP_DEST, AX_DYNAP_TAGS);
 }
 
+/* load_dynapse.py: the structures each Rockpool entry point indexes
+ * (docs/export.md "Dynap-SE2"; checked by tests/test_dynapse_rockpool.py). */
 static const char kLoader[] =
     "#!/usr/bin/env python3\n"
-    "\"\"\"Loader for an axon Dynap-SE2 export (axon export --target dynapse).\n\n"
-    "Needs numpy and h5py. Units SI (A, s); weights are dimensionless multiples of\n"
-    "Iscale in (pre, post) orientation, signed (+ AMPA, - GABA).\n\n"
+    "\"\"\"Loader for an axon Dynap-SE2 export (axon export --target dynapse).\n"
+    "\n"
+    "Needs numpy and h5py. Hands each Rockpool entry point (synsense/rockpool,\n"
+    "rockpool/devices/dynapse) exactly the structure it indexes:\n"
+    "\n"
     "    import load_dynapse\n"
-    "    spec = load_dynapse.mapper_output()     # keys of rockpool's mapper(...) output\n"
-    "    spec.update(load_dynapse.quantization())  # keys of autoencoder_quantization(...)\n"
-    "    # with rockpool: config = config_from_specification(**spec)\n\n"
-    "mapper_output(): weights_in (n_in x n_neuron), weights_rec (n_neuron x n_neuron),\n"
-    "Iscale, n_cluster, core_map, n_neuron, unclustered, mapped_graph (None) and one\n"
-    "list per cluster (core) of every DynapSim current (AHP/NMDA currents = Io/0).\n"
-    "quantization(): weights_in/weights_rec as 4-bit masks (0..15), sign_in/sign_rec\n"
-    "(+-1, 0), Iw_0..Iw_3 per cluster (A), quantization_loss (sum of squared\n"
-    "differences, in Iscale units). weights(): the float and quantised matrices.\n"
+    "    from rockpool.devices.dynapse import dynapsim_net_from_spec, config_from_specification\n"
+    "    net = dynapsim_net_from_spec(**load_dynapse.mapper_output())        # simulation (jax)\n"
+    "    config, channels = config_from_specification(**load_dynapse.specification())  # chip (samna)\n"
+    "\n"
+    "mapper_output(): the dict Rockpool's mapper(graph) returns, plus dt:\n"
+    "    weights_in  float64 (n_in, n_neuron), (pre, post), multiples of Iscale,\n"
+    "                signed (+ AMPA, - GABA); None without input channels\n"
+    "    weights_rec float64 (n_neuron, n_neuron), (pre, post); None without synapses\n"
+    "    Iscale, dt  float, A and s\n"
+    "    n_cluster, n_neuron  int; a cluster is a core, numbered by placement slot\n"
+    "                (cluster c sits on chip c // 4, local core c % 4)\n"
+    "    core_map    numpy int64 array (n_neuron,): cluster of each neuron\n"
+    "    Idc If_nmda Igain_ahp Igain_mem Igain_syn Ipulse_ahp Ipulse Iref Ispkthr\n"
+    "    Itau_ahp Itau_mem Itau_syn Iw_ahp: lists of n_cluster floats (A)\n"
+    "    unclustered dict of the same 13 names -> lists of n_neuron floats\n"
+    "    mapped_graph None\n"
+    "  This is also what autoencoder_quantization(**spec) takes (Rockpool's own\n"
+    "  quantiser, jax); it fails on a cluster with no incoming weight.\n"
+    "quantization(): the dict autoencoder_quantization returns, computed by axon:\n"
+    "    weights_in/weights_rec: per cluster c an int64 4-bit mask matrix (0..15)\n"
+    "    of full size with the columns of other clusters zeroed (lists of None\n"
+    "    without that matrix); sign_in/sign_rec: the same as float64 -1/0/+1;\n"
+    "    Iw_0..Iw_3: per cluster the base currents (A, Iw_b = unit 2^b);\n"
+    "    quantization_loss: per cluster the mean squared error of the quantised\n"
+    "    weights over the cluster's nonzero weights, in Iscale units (0.0 without).\n"
+    "specification(): mapper_output() updated with quantization(), as Rockpool\n"
+    "    chains them, plus chip_map {c: c // 4} and chip_pos (chip 0..3 of one\n"
+    "    board; Rockpool's default lacks chip 2). Refuses (ValueError) what\n"
+    "    Rockpool's config_from_specification cannot configure: more than 256\n"
+    "    neurons in total (it writes neuron n to slot n of its core), more than\n"
+    "    4 chips, and a neuron whose 64th CAM entry of one matrix is not in its\n"
+    "    last row (allocator.py matrix_to_synapse stops there).\n"
+    "weights(): every matrix of weights.h5 (float, masks, signs, quantised).\n"
     "\"\"\"\n"
-    "import json\nimport os\n\nimport h5py\nimport numpy as np\n\n"
+    "import json\n"
+    "import os\n"
+    "\n"
+    "import h5py\n"
+    "import numpy as np\n"
+    "\n"
     "HERE = os.path.dirname(os.path.abspath(__file__))\n"
-    "CURRENTS = ['Itau_mem', 'Igain_mem', 'Itau_syn', 'Igain_syn', 'Ispkthr', 'Iref', 'Ipulse', 'Idc']\n\n\n"
-    "def spec_json(path=HERE):\n    with open(os.path.join(path, 'spec.json')) as f:\n        return json.load(f)\n\n\n"
-    "def weights(path=HERE):\n    \"\"\"All datasets of weights.h5 as numpy arrays.\"\"\"\n"
+    "CURRENTS = ['Idc', 'If_nmda', 'Igain_ahp', 'Igain_mem', 'Igain_syn', 'Ipulse_ahp', 'Ipulse',\n"
+    "            'Iref', 'Ispkthr', 'Itau_ahp', 'Itau_mem', 'Itau_syn', 'Iw_ahp']\n"
+    "CHIP_POS = {-1: (0, 0), 0: (1, 0), 1: (2, 0), 2: (3, 0), 3: (4, 0)}\n"
+    "\n"
+    "\n"
+    "def spec_json(path=HERE):\n"
+    "    with open(os.path.join(path, 'spec.json')) as f:\n"
+    "        return json.load(f)\n"
+    "\n"
+    "\n"
+    "def weights(path=HERE):\n"
+    "    \"\"\"All datasets of weights.h5 as numpy arrays.\"\"\"\n"
     "    with h5py.File(os.path.join(path, spec_json(path)['matrices']), 'r') as f:\n"
-    "        return {k: np.asarray(f[k][()]) for k in f.keys()}\n\n\n"
-    "def mapper_output(path=HERE):\n    j = spec_json(path)\n    w = weights(path)\n"
-    "    out = {'mapped_graph': None, 'weights_in': w['weights_in'], 'weights_rec': w['weights_rec'],\n"
-    "           'Iscale': j['Iscale'], 'n_cluster': j['n_cluster'], 'core_map': list(j['core_map']),\n"
-    "           'n_neuron': j['n_neuron'], 'unclustered': False}\n"
-    "    for k in CURRENTS:\n        out[k] = list(j[k])\n"
-    "    n = j['n_cluster']\n"
-    "    out.update({'If_nmda': [5e-13] * n, 'Igain_ahp': [0.0] * n, 'Ipulse_ahp': [0.0] * n,\n"
-    "                'Itau_ahp': [0.0] * n, 'Iw_ahp': [0.0] * n})\n"
-    "    return out\n\n\n"
-    "def quantization(path=HERE):\n    j = spec_json(path)\n    w = weights(path)\n"
-    "    loss = float(np.sum((w['weights_in_quantised'] - w['weights_in']) ** 2)\n"
-    "                 + np.sum((w['weights_rec_quantised'] - w['weights_rec']) ** 2))\n"
-    "    out = {'weights_in': w['mask_in'].astype(int), 'sign_in': w['sign_in'].astype(int),\n"
-    "           'weights_rec': w['mask_rec'].astype(int), 'sign_rec': w['sign_rec'].astype(int),\n"
-    "           'quantization_loss': loss}\n"
-    "    for b in range(4):\n        out['Iw_%d' % b] = list(j['Iw_%d' % b])\n"
-    "    return out\n\n\n"
-    "def specification(path=HERE):\n    \"\"\"mapper_output() updated with quantization(), as rockpool chains them.\"\"\"\n"
-    "    spec = mapper_output(path)\n    spec.update(quantization(path))\n    return spec\n\n\n"
-    "if __name__ == '__main__':\n    s = specification()\n"
-    "    print('n_neuron %d, n_cluster %d, weights_in %s, weights_rec %s' % (s['n_neuron'], s['n_cluster'],\n"
-    "          s['weights_in'].shape, s['weights_rec'].shape))\n";
+    "        return {k: np.asarray(f[k][()]) for k in f.keys()}\n"
+    "\n"
+    "\n"
+    "def _matrices(j, w):\n"
+    "    w_in = w['weights_in'].astype(np.float64) if j['n_in'] > 0 else None\n"
+    "    w_rec = w['weights_rec'].astype(np.float64)\n"
+    "    return w_in, (w_rec if np.any(w_rec) else None)\n"
+    "\n"
+    "\n"
+    "def mapper_output(path=HERE):\n"
+    "    j, w = spec_json(path), weights(path)\n"
+    "    w_in, w_rec = _matrices(j, w)\n"
+    "    core_map = np.asarray(j['core_map'], dtype=np.int64)\n"
+    "    out = {'mapped_graph': None, 'weights_in': w_in, 'weights_rec': w_rec,\n"
+    "           'Iscale': float(j['Iscale']), 'dt': float(j['dt']), 'n_cluster': int(j['n_cluster']),\n"
+    "           'core_map': core_map, 'n_neuron': int(j['n_neuron'])}\n"
+    "    for k in CURRENTS:\n"
+    "        out[k] = [float(v) for v in j[k]]\n"
+    "    out['unclustered'] = {k: [out[k][c] for c in core_map] for k in CURRENTS}\n"
+    "    return out\n"
+    "\n"
+    "\n"
+    "def _per_cluster(mat, core_map, n_cluster, dtype):\n"
+    "    if mat is None:\n"
+    "        return [None] * n_cluster\n"
+    "    out = []\n"
+    "    for c in range(n_cluster):\n"
+    "        m = np.zeros(mat.shape, dtype=dtype)\n"
+    "        m[:, core_map == c] = mat[:, core_map == c]\n"
+    "        out.append(m)\n"
+    "    return out\n"
+    "\n"
+    "\n"
+    "def quantization(path=HERE):\n"
+    "    j, w = spec_json(path), weights(path)\n"
+    "    w_in, w_rec = _matrices(j, w)\n"
+    "    core_map = np.asarray(j['core_map'], dtype=np.int64)\n"
+    "    C = int(j['n_cluster'])\n"
+    "    out = {}\n"
+    "    for name, mat in (('in', w_in), ('rec', w_rec)):\n"
+    "        has = mat is not None\n"
+    "        mask = w['mask_' + name].astype(np.int64) if has else None\n"
+    "        sign = np.sign(w['sign_' + name].astype(np.float64)) if has else None\n"
+    "        out['weights_' + name] = _per_cluster(mask, core_map, C, np.int64)\n"
+    "        out['sign_' + name] = _per_cluster(sign, core_map, C, np.float64)\n"
+    "    for b in range(4):\n"
+    "        out['Iw_%d' % b] = [float(v) for v in j['Iw_%d' % b]]\n"
+    "    loss = []\n"
+    "    for c in range(C):\n"
+    "        err = []\n"
+    "        for n, m in (('in', w_in), ('rec', w_rec)):\n"
+    "            if m is not None:\n"
+    "                cols = core_map == c\n"
+    "                diff = (w['weights_%s_quantised' % n] - m)[:, cols]\n"
+    "                err.append(diff[m[:, cols] != 0])\n"
+    "        err = np.concatenate(err) if err else np.zeros(0)\n"
+    "        loss.append(float(np.mean(err ** 2)) if err.size else 0.0)\n"
+    "    out['quantization_loss'] = loss\n"
+    "    return out\n"
+    "\n"
+    "\n"
+    "def _cam_check(spec):\n"
+    "    \"\"\"Rockpool's matrix_to_synapse walks pre rows in order and raises once a\n"
+    "    post neuron holds 64 entries and rows remain; the merged CAM holds 64.\"\"\"\n"
+    "    bad = []\n"
+    "    for c in range(spec['n_cluster']):\n"
+    "        total = np.zeros(spec['n_neuron'], dtype=np.int64)\n"
+    "        for key in ('weights_in', 'weights_rec'):\n"
+    "            m = spec[key][c]\n"
+    "            if m is None:\n"
+    "                continue\n"
+    "            nz = m > 0\n"
+    "            total += nz.sum(0)\n"
+    "            for post in np.nonzero(nz.sum(0) >= 64)[0]:\n"
+    "                rows = np.nonzero(nz[:, post])[0]\n"
+    "                if rows[63] != m.shape[0] - 1:\n"
+    "                    bad.append(int(post))\n"
+    "        bad += [int(p) for p in np.nonzero(total > 64)[0]]\n"
+    "    if bad:\n"
+    "        raise ValueError('the CAM allocator of Rockpool (hardware/config/allocator.py '\n"
+    "                         'matrix_to_synapse) cannot place 64 or more entries per matrix for '\n"
+    "                         'neuron(s) %s; export fewer inputs per neuron' % sorted(set(bad))[:20])\n"
+    "\n"
+    "\n"
+    "def specification(path=HERE):\n"
+    "    \"\"\"mapper_output() updated with quantization(): config_from_specification(**spec).\"\"\"\n"
+    "    spec = mapper_output(path)\n"
+    "    spec.update(quantization(path))\n"
+    "    n, C = spec['n_neuron'], spec['n_cluster']\n"
+    "    if n > 256:\n"
+    "        raise ValueError('config_from_specification of Rockpool writes neuron n to slot n of '\n"
+    "                         'its core (hardware/config/from_spec.py), so it configures at most 256 '\n"
+    "                         'neurons in total; this export has %d. mapper_output() still serves '\n"
+    "                         'dynapsim_net_from_spec' % n)\n"
+    "    chips = sorted({c // 4 for c in range(C)})\n"
+    "    if chips[-1] > 3:\n"
+    "        raise ValueError('%d clusters need %d chips; the chip positions of Rockpool cover one '\n"
+    "                         'board of 4' % (C, len(chips)))\n"
+    "    spec['chip_map'] = {c: c // 4 for c in range(C)}\n"
+    "    spec['chip_pos'] = dict(CHIP_POS)\n"
+    "    _cam_check(spec)\n"
+    "    return spec\n"
+    "\n"
+    "\n"
+    "if __name__ == '__main__':\n"
+    "    s = mapper_output()\n"
+    "    print('n_neuron %d, n_cluster %d, n_in %d, dt %g s' % (s['n_neuron'], s['n_cluster'],\n"
+    "          0 if s['weights_in'] is None else s['weights_in'].shape[0], s['dt']))\n";
 
 static ax_status write_text(const char *dir, const char *name, const char *text, size_t len, ax_error *err)
 {
