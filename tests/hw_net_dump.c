@@ -5,7 +5,7 @@
  *   tests/hw_net_dump SPEC
  *
  * {"resolution": h, "pops": [{name, model, n, first, params: {all model
- * parameters, resolved}}], "proj": [{src, tgt, synapses: [[src gid, tgt gid,
+ * parameters, resolved}, spike_times (spike sources): [[ms, ...], ...]}], "proj": [{src, tgt, synapses: [[src gid, tgt gid,
  * weight, delay steps, receptor port], ...]}], "devices": [{name, kind,
  * weight, delay, receptor, rate, amplitude, targets: [[pop, first, count]]}]}
  * The synapses are ax_hw_net_build's: those of every axon run of the spec.
@@ -37,7 +37,20 @@ static void pops(const ax_spec *s)
             printf("%s\"%s\": ", k ? ", " : "", m->params[k].name);
             num(v);
         }
-        printf("}}");
+        printf("}");
+        if (s->pops[i].times_off) { /* spike_source_array: each neuron's times */
+            printf(", \"spike_times\": [");
+            for (int64_t j = 0; j < s->pops[i].n; j++) {
+                printf("%s[", j ? ", " : "");
+                for (int64_t k = s->pops[i].times_off[j]; k < s->pops[i].times_off[j + 1]; k++) {
+                    printf("%s", k > s->pops[i].times_off[j] ? ", " : "");
+                    num(s->pops[i].times[k]);
+                }
+                printf("]");
+            }
+            printf("]");
+        }
+        printf("}");
     }
     printf("]");
 }

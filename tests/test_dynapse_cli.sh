@@ -60,4 +60,9 @@ sed '/one_to_one/s/delay: 1.0/delay: 2.0/' "$T/fan.yaml" | sed 's/n: 80}/n: 8}/'
 sed 's/iaf_psc_exp, n: 10/iaf_cond_exp, n: 10/' "$T/delay.yaml" > "$T/cond.yaml"
 "$AXON" export --target dynapse "$T/cond.yaml" -o "$T/bad" --allow-approx 2> "$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "iaf_cond_exp of population B has no Dynap-SE2 translation" "$T/err" || fail "model refused (rc $rc)"
+# spike_source_array populations are not Dynap-SE2 input channels: refused, named
+printf 'simulation: {resolution: 0.1, t_sim: 10}\npopulations:\n  S: {model: spike_source_array, n: 2}\n  P: {model: iaf_psc_exp, n: 2}\nprojections:\n  - {source: S, target: P, rule: one_to_one, weight: 5.0, delay: 1.0}\n' > "$T/src.yaml"
+"$AXON" export --target dynapse "$T/src.yaml" -o "$T/bad" --allow-approx 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "population S: spike_source_array populations are not exported" "$T/err" \
+  || { cat "$T/err"; fail "spike source population not refused (rc $rc)"; }
 echo "ok"

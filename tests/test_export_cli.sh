@@ -58,6 +58,15 @@ grep -q "sim.IF_curr_delta" "$T/sp/run.py" && grep -q "SpikeSourcePoisson" "$T/s
 "$AXON" export --target spinnaker "$T/b.yaml" -o "$T/ap" --max-rel-error 0.0001 --allow-approx > "$T/ap.log" || fail "allow-approx"
 # 4 projections above 1e-4, and E and I: the chip's s16.15 exp_TC moves the input gain by 0.26 %
 grep -q "approximations taken (--allow-approx): 6" "$T/ap/report.txt" || fail "approximations not listed"
+# per-neuron parameter values: one parameter set per population is written, so refused by name
+cat > "$T/pn.yaml" <<'YAML'
+simulation: {resolution: 0.1, t_sim: 10}
+populations:
+  P: {model: iaf_psc_exp, n: 3, params: {tau_m: [10.0, 20.0, 30.0]}}
+YAML
+"$AXON" export --target spinnaker "$T/pn.yaml" -o "$T/bad" --allow-approx 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "population P: tau_m differs per neuron" "$T/err" && [ ! -e "$T/bad" ] \
+  || { cat "$T/err"; fail "per-neuron parameters not refused (rc $rc)"; }
 # tsodyks2 projections have no counterpart on any target: refused (exit 2,
 # nothing written), exported as static and listed with --allow-approx
 sed 's/weight: 0.1, delay: 1.5/weight: 0.1, delay: 1.5, synapse: tsodyks2_synapse/' "$T/b.yaml" > "$T/tso.yaml"

@@ -2,7 +2,8 @@
 """The SpiNNaker export runs under real PyNN and builds axon's connections.
 
 Exports examples/brunel_small.yaml and tests/data/spinnaker_models.yaml
-(every model, one-connection and two-receptor projections, devices), runs
+(every model, one-connection and two-receptor projections, a spike source
+population with a from_list projection, devices), runs
 each run.py with Debian's python3-pynn 0.10.1, pyNN.mock standing in for
 pyNN.spiNNaker (tests/pynn_spinnaker_shim.py), and checks per projection
 that the connections PyNN builds (Projection.get(..., format="list"), len,
@@ -103,6 +104,11 @@ def run_case(spec, outdir, extra):
     h, pops = net["resolution"], net["pops"]
     g = shim.load(os.path.join(outdir, "run.py"))
     projs = g["projections"]
+    for pop in pops:  # spike sources: a SpikeSourceArray replaying each neuron's times
+        if pop["model"] == "spike_source_array":
+            got = [list(t.value) for t in g["pops"][pop["name"]].get("spike_times")]
+            check(type(g["pops"][pop["name"]].celltype).__name__ == "SpikeSourceArray", "%s: not a SpikeSourceArray" % pop["name"])
+            check(got == pop["spike_times"], "%s: spike times %s, axon %s" % (pop["name"], got, pop["spike_times"]))
     seen = set()
     for k, pr in enumerate(net["proj"]):
         src, tgt = pops[pr["src"]], pops[pr["tgt"]]

@@ -60,6 +60,12 @@ static void check_models(const ax_spec *s, const ax_export_opts *o, ax_sbuf *app
     for (int i = 0; i < s->n_pops; i++) {
         const ax_pop_spec *p = &s->pops[i];
         int ok = is_model(s, i, "iaf_psc_exp") || is_model(s, i, "iaf_psc_delta") || is_model(s, i, "iaf_psc_alpha");
+        if (is_model(s, i, "spike_source_array")) {
+            ax_hw_violation(0, approx, viol, "population %s: spike_source_array populations are not exported to "
+                            "Dynap-SE2 (its inputs are the generator channels); fix: a spike_generator device",
+                            p->name);
+            continue;
+        }
         if (!ok) {
             ax_hw_violation(0, approx, viol, "model %s of population %s has no Dynap-SE2 translation (supported: "
                             "iaf_psc_exp, iaf_psc_delta, iaf_psc_alpha; conductance synapses and reversal "
@@ -90,8 +96,13 @@ static void check_models(const ax_spec *s, const ax_export_opts *o, ax_sbuf *app
         if (par(s, i, "I_e") < 0)
             ax_hw_violation(o->allow_approx, approx, viol, "population %s: I_e < 0 cannot be a DPI Idc "
                             "(clamped to Io)", p->name);
+        for (int k = 0; k < p->n_params; k++)
+            if (p->params[k].values)
+                ax_hw_violation(0, approx, viol, "population %s: %s differs per neuron, but a Dynap-SE2 core "
+                                "shares one parameter set (fix: one population per value)", p->name,
+                                p->params[k].name);
         for (int k = 0; k < p->n_init; k++)
-            if (p->init[k].dist.kind != AX_DIST_CONST)
+            if (p->init[k].dist.kind != AX_DIST_CONST || p->init[k].values)
                 ax_hw_violation(o->allow_approx, approx, viol, "population %s: random initial %s (every DPI "
                                 "neuron starts at I_mem = Io)", p->name, p->init[k].name);
     }

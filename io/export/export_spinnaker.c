@@ -33,7 +33,8 @@
 
 /* A population as the board sees it. */
 typedef struct spop {
-    ax_spinn_kind kind;
+    ax_spinn_kind kind;  /* AX_SPINN_NONE for a spike source */
+    int source;          /* a spike_source_array population: a SpikeSourceArray */
     ax_spinn_nest nest;
     ax_spinn_cell cell;
     double total[2], biggest[2]; /* ring-buffer statistics per synapse type */
@@ -127,12 +128,42 @@ static void check_range(spinn_ctx *x, int i)
                             v[k].n, v[k].v);
 }
 
+/* sPyNNaker's SpikeSourceArray sends at most one spike per neuron and
+ * tick: a time repeated within a neuron's list would be lost. */
+static void check_source(spinn_ctx *x, int i)
+{
+    const ax_pop_spec *p = &x->s->pops[i];
+    int64_t dup = 0, first = -1;
+    for (int64_t j = 0; j < p->n; j++)
+        for (int64_t k = p->times_off[j] + 1; k < p->times_off[j + 1]; k++)
+            if (p->times[k] == p->times[k - 1]) {
+                dup++;
+                if (first < 0) first = j;
+            }
+    if (dup)
+        ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "population %s: %lld repeated spike times (e.g. "
+                        "neuron %lld); a SpikeSourceArray sends one spike per neuron and step, so repeats are "
+                        "lost; fix: one time per step and neuron, or a weight times the multiplicity", p->name,
+                        (long long)dup, (long long)first);
+}
+
 static void check_model(spinn_ctx *x, int i)
 {
     const ax_spec *s = x->s;
     const ax_pop_spec *p = &s->pops[i];
     spop *sp = &x->pops[i];
     int allow = x->o->allow_approx;
+    if (!strcmp(p->model, "spike_source_array")) {
+        sp->source = 1;
+        sp->kind = AX_SPINN_NONE;
+        check_source(x, i);
+        return;
+    }
+    for (int k = 0; k < p->n_params; k++)
+        if (p->params[k].values)
+            ax_hw_violation(0, x->approx, x->viol, "population %s: %s differs per neuron; the SpiNNaker export "
+                            "writes one parameter set per population (fix: one population per value)", p->name,
+                            p->params[k].name);
     nest_of(s, i, &sp->nest);
     sp->kind = ax_spinn_kind_of(p->model, sp->nest.tau_m);
     if (sp->kind == AX_SPINN_NONE) {
@@ -382,6 +413,25 @@ static void py_dist(ax_sbuf *b, const ax_dist *d)
     }
 }
 
+static void py_list(ax_sbuf *b, const double *v, int64_t n)
+{
+    ax_sbuf_printf(b, "[");
+    for (int64_t k = 0; k < n; k++) ax_sbuf_printf(b, "%s%.17g", k ? ", " : "", v[k]);
+    ax_sbuf_printf(b, "]");
+}
+
+/* A spike_source_array population: one spike-time list per neuron. */
+static void source_population(const ax_pop_spec *p, ax_sbuf *b)
+{
+    ax_sbuf_printf(b, "# %s: spike_source_array -> SpikeSourceArray\npops['%s'] = sim.Population(%lld, "
+                      "sim.SpikeSourceArray(spike_times=[", p->name, p->name, (long long)p->n);
+    for (int64_t j = 0; j < p->n; j++) {
+        ax_sbuf_printf(b, "%s", j ? ", " : "");
+        py_list(b, p->times + p->times_off[j], p->times_off[j + 1] - p->times_off[j]);
+    }
+    ax_sbuf_printf(b, "]), label='%s')\n", p->name);
+}
+
 static void cell_params(const ax_spinn_cell *c, ax_sbuf *b)
 {
     ax_sbuf_printf(b, "{'cm': %.17g, 'tau_m': %.17g, ", c->cm, c->tau_m);
@@ -423,6 +473,10 @@ static void script_head(const spinn_ctx *x, ax_sbuf *py)
     ax_sbuf_printf(py, "\npops = {}\nrecorded = set()\n");
     for (int i = 0; i < s->n_pops; i++) {
         const spop *p = &x->pops[i];
+        if (p->source) {
+            source_population(&s->pops[i], py);
+            continue;
+        }
         ax_sbuf_printf(py, "# %s: %s -> %s, weights in %s\n", s->pops[i].name, s->pops[i].model,
                        ax_spinn_cell_type(p->kind), weight_unit(p->kind));
         ax_sbuf_printf(py, "pops['%s'] = sim.Population(%lld, sim.%s(**", s->pops[i].name, (long long)s->pops[i].n,
@@ -431,10 +485,15 @@ static void script_head(const spinn_ctx *x, ax_sbuf *py)
         ax_sbuf_printf(py, "), label='%s')\n", s->pops[i].name);
         ax_dist d0 = {.kind = AX_DIST_CONST, .value = p->nest.E_L};
         const ax_dist *dv = &d0;
+        const double *values = NULL;
         for (int k = 0; k < s->pops[i].n_init; k++)
-            if (!strcmp(s->pops[i].init[k].name, "V_m")) dv = &s->pops[i].init[k].dist;
+            if (!strcmp(s->pops[i].init[k].name, "V_m")) {
+                dv = &s->pops[i].init[k].dist;
+                values = s->pops[i].init[k].values;
+            }
         ax_sbuf_printf(py, "pops['%s'].initialize(v=", s->pops[i].name);
-        py_dist(py, dv);
+        if (values) py_list(py, values, s->pops[i].n);
+        else py_dist(py, dv);
         ax_sbuf_printf(py, ")\n");
     }
 }
@@ -585,6 +644,7 @@ static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const doubl
     for (int i = 0; i < s->n_pops && st == AX_OK; i++) {
         ax_spinn_nest n;
         ax_sbuf t = {0};
+        if (x->pops[i].source) continue; /* the spike source as it is */
         ax_spinn_board_neuron(&x->pops[i].cell, x->h, &n);
         models[i] = s->pops[i].model;
         emit_nest(&t, models[i], &n);
@@ -604,7 +664,9 @@ static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const doubl
                                "summation, per-synapse quantisation of distributed weights (their unit conversion "
                                "is applied), ring-buffer saturation and real-time packet loss.\n");
         for (int p = 0; p < s->n_proj; p++)
-            if (isnan(wsim[p]))
+            if (s->proj[p].list_w)
+                ax_sbuf_printf(&notes, "  projection %d: listed weights kept (NEST units, unquantised)\n", p);
+            else if (isnan(wsim[p]))
                 ax_sbuf_printf(&notes, "  projection %d: distributed weight scaled by %.6g (unit conversion, "
                                        "unquantised)\n", p, wscale[p]);
         res->sim_notes = ax_sbuf_take(&notes);
@@ -624,6 +686,10 @@ static void report_pops(const spinn_ctx *x)
                               "error, weight scale per synapse type):\n");
     for (int i = 0; i < s->n_pops; i++) {
         const spop *p = &x->pops[i];
+        if (p->source) {
+            ax_sbuf_printf(x->report, "  %s: spike_source_array -> SpikeSourceArray\n", s->pops[i].name);
+            continue;
+        }
         ax_sbuf_printf(x->report, "  %s: %s -> %s, cm %g nF, k %g, gain error %.3g, words/unit %g (exc) %g (inh)\n",
                        s->pops[i].name, s->pops[i].model, ax_spinn_cell_type(p->kind), p->cell.cm, p->cell.k,
                        ax_spinn_gain_error(&p->cell, x->h), p->scale[0], p->scale[1]);
@@ -658,7 +724,7 @@ ax_status ax_export_spinnaker(const ax_spec *s, const ax_hw_net *net, const ax_e
         ax_hw_violation(0, approx, &viol, "time step %g ms is not a whole number of microseconds "
                         "(SpiNNaker's timer); fix: resolution 0.1 or 1.0 ms", x.h);
     for (int i = 0; i < s->n_pops; i++)
-        if (x.pops[i].kind == AX_SPINN_NONE) goto fail; /* no cell: nothing further can be checked */
+        if (x.pops[i].kind == AX_SPINN_NONE && !x.pops[i].source) goto fail; /* nothing further can be checked */
     if ((st = ax_hw_place_build(net, &lim, &pl, err)) != AX_OK) goto done;
     ax_sbuf_printf(report, "target: SpiNNaker (sPyNNaker), SpiNN-%d boards, time step %g ms\n",
                    o->spinn_version == 3 ? 3 : 5, x.h);
