@@ -1,7 +1,8 @@
-# core (src/core): errors, the growable text buffer, the input reader.
+# core (src/core): errors, the growable text buffer, the input reader, time steps.
 # No dependencies.
 noinst_LTLIBRARIES += libax_core.la
-libax_core_la_SOURCES = src/core/error.c src/core/sbuf.c src/core/file.c src/core/input.c
+libax_core_la_SOURCES = src/core/error.c src/core/sbuf.c src/core/file.c src/core/input.c \
+	src/core/steps.c
 
 # The tree keeps one folder per module (DESIGN.md section 1): private headers,
 # include circles, one fragment per folder.

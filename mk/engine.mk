@@ -31,3 +31,7 @@ tests_test_mpi_engine_continue_LDADD = $(AX_ENGINE_LIBS) $(AX_EXT_LIBS)
 TESTS += tests/test_mpi_engine_continue
 TESTS += tests/test_explicit.py
 EXTRA_DIST += tests/test_explicit.py
+# Reliability (issue 15, docs/reliability.md "Promises and their tests");
+# tests/rel_lib.sh is their shared setup (sourced, not a test).
+TESTS += tests/test_rel_device_windows.sh tests/test_rel_huge_times.sh
+EXTRA_DIST += tests/rel_lib.sh tests/test_rel_device_windows.sh tests/test_rel_huge_times.sh

@@ -94,4 +94,32 @@ refused "calibrate, duration 1e18" env OMP_NUM_THREADS=1 "$AXON" calibrate -q "$
   -o "$dir/cal.json" --range -53 -47
 grep -q duration "$dir/err" || fail "calibrate, duration 1e18: the message does not name 'duration'"
 
+# 5. The other time inputs: simulation.flush_interval, --checkpoint-every,
+#    sample's --duration override, a start beyond every run.
+printf 'simulation: {t_sim: 10.0, flush_interval: 1.0e30}\npopulations:\n  E: {model: iaf_psc_delta, n: 1}\n' \
+  > "$dir/flush.yaml"
+refused "check, flush_interval 1e30" "$AXON" check "$dir/flush.yaml"
+printf 'simulation: {t_sim: 10.0}\npopulations:\n  E: {model: iaf_psc_delta, n: 1}\n' > "$dir/ck.yaml"
+mkdir "$dir/ck"
+env OMP_NUM_THREADS=1 "$AXON" run -q "$dir/ck.yaml" -o "$dir/ck.h5" --checkpoint-every 1e30ms \
+  --checkpoint-dir "$dir/ck" >"$dir/out" 2>"$dir/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- '--checkpoint-every' "$dir/err" && [ ! -e "$dir/ck.h5" ]; then
+  pass "run --checkpoint-every 1e30ms: refused: $(head -c 150 "$dir/err")"
+else fail "run --checkpoint-every 1e30ms: exit $rc"; show "$dir/err"; fi
+sed 's/duration: 1.0e5/duration: 100.0/' "$top_srcdir/examples/bm_5.yaml" > "$dir/bm2.yaml"
+env OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" sample -q "$dir/bm2.yaml" -o "$dir/bm2.h5" --duration 1e18 \
+  >"$dir/out" 2>"$dir/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- '--duration' "$dir/err" && [ ! -e "$dir/bm2.h5" ]; then
+  pass "sample --duration 1e18: refused: $(head -c 150 "$dir/err")"
+else fail "sample --duration 1e18: exit $rc"; show "$dir/err"; fi
+mkspec .inf | sed 's/stop: \.inf/start: 1.0e30, stop: .inf/' > "$dir/late.yaml"
+axon1 1 run -q "$dir/late.yaml" -o "$dir/late.h5" || fail "start 1e30 run"
+if n=$(h5py '
+f = h5py.File(sys.argv[1], "r")
+print(sum(len(f["spikes"][p]["timestamps"]) for p in f["spikes"]))' "$dir/late.h5") && [ "$n" = 0 ]; then
+  pass "start 1e30: the devices never start (no spikes)"
+else fail "start 1e30: $n spikes (want 0)"; fi
+
 rel_done

@@ -102,4 +102,10 @@ ax_status ax_spec_int(ax_sctx *c, const ax_yn *n, const char *what, int64_t lo,
                       int64_t *out);
 ax_status ax_spec_bool(ax_sctx *c, const ax_yn *n, const char *what, int *out);
 
+/* A time t (ms, the value of node n) as whole steps of h (axon/steps.h):
+ * refused at n when |t / h| exceeds AX_STEPS_MAX, so no time becomes a
+ * wrapped or undefined step count. steps may be NULL. */
+ax_status ax_spec_steps(ax_sctx *c, const ax_yn *n, const char *what, double t, double h,
+                        int64_t *steps);
+
 #endif

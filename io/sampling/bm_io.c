@@ -144,6 +144,11 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *m, ax_bm *bm)
     AX_TRY(ax_spec_number(c, n, "duration", 0, &bm->duration));
     if (!(bm->duration > 0)) return ax_spec_fail(c, n, "duration must be > 0");
     if (!(bm->dt > 0) || bm->burn_in < 0) return ax_spec_fail(c, m, "need dt > 0 and burn_in >= 0");
+    /* the run is burn_in + duration steps of dt: each, and their sum, must count */
+    const ax_yn *nb = ax_yn_get(m, "burn_in");
+    AX_TRY(ax_spec_steps(c, nb ? nb : m, "burn_in", bm->burn_in, bm->dt, NULL));
+    AX_TRY(ax_spec_steps(c, n, "duration", bm->duration, bm->dt, NULL));
+    AX_TRY(ax_spec_steps(c, n, "burn_in + duration", bm->burn_in + bm->duration, bm->dt, NULL));
     if ((n = ax_yn_get(m, "seed"))) {
         int64_t s;
         AX_TRY(ax_spec_int(c, n, "seed", 0, &s));

@@ -68,6 +68,7 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *n)
     if (s->t_sim < 0)
         return ax_spec_fail(c, v, "simulation.t_sim must be >= 0 ms (got %g)", s->t_sim);
     AX_TRY(ax_spec_on_grid(c, v, "simulation.t_sim", s->t_sim, s->resolution, NULL));
+    AX_TRY(ax_spec_steps(c, v, "simulation.t_sim", s->t_sim, s->resolution, NULL));
     int64_t i;
     if ((v = ax_yn_get(n, "seed"))) {
         AX_TRY(ax_spec_int(c, v, "simulation.seed", 0, &i));
@@ -83,6 +84,8 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *n)
         if (!(s->flush_interval > 0))
             return ax_spec_fail(c, v, "simulation.flush_interval must be > 0 ms (got %g)",
                                 s->flush_interval);
+        AX_TRY(ax_spec_steps(c, v, "simulation.flush_interval", s->flush_interval,
+                             s->resolution, NULL));
     }
     if ((v = ax_yn_get(n, "output"))) {
         AX_TRY(ax_spec_string(c, v, "simulation.output", s->output, sizeof s->output));

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "axon/steps.h"
 #include "spec_impl.h"
 
 #define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
@@ -350,7 +351,7 @@ void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out)
     fprintf(out, "spec: %s\n", spec->path);
     fprintf(out, "simulation: resolution %g ms, t_sim %g ms (%lld steps), seed %llu, "
                  "threads %d%s, output %s\n",
-            s->resolution, s->t_sim, (long long)llround(s->t_sim / s->resolution),
+            s->resolution, s->t_sim, (long long)ax_time_steps_or_never(s->t_sim, s->resolution),
             (unsigned long long)s->seed, s->threads, s->threads ? "" : " (OMP_NUM_THREADS)",
             s->output[0] ? s->output : "(none; give -o)");
     print_pops(spec, out);

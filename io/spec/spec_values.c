@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "axon/steps.h"
 #include "spec_impl.h"
 
 ax_status ax_spec_fail(ax_sctx *c, const ax_yn *n, const char *fmt, ...)
@@ -345,6 +346,16 @@ ax_status ax_spec_on_grid(ax_sctx *c, const ax_yn *n, const char *what, double t
                                   "(%.6g steps); use e.g. %g or %g (axon never rounds times)",
                             what, t, h, q, floor(q) * h, ceil(q) * h);
     if (steps) *steps = (int64_t)r;
+    return AX_OK;
+}
+
+ax_status ax_spec_steps(ax_sctx *c, const ax_yn *n, const char *what, double t, double h,
+                        int64_t *steps)
+{
+    ax_error e = {0};
+    int64_t s;
+    if (ax_time_steps_err(t, h, what, &s, &e) != AX_OK) return ax_spec_fail(c, n, "%s", e.msg);
+    if (steps) *steps = s;
     return AX_OK;
 }
 

@@ -14,6 +14,7 @@
 
 #include "axon/agree.h"
 #include "axon/sampling.h"
+#include "axon/steps.h"
 #include "cli_impl.h"
 
 typedef struct cal_opts {
@@ -169,6 +170,10 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_calibration_free(&in);
     AX_TRY(ls);
     apply(o, &co);
+    int64_t steps;
+    if (o->duration > 0 || o->burn_in >= 0)
+        AX_TRY(ax_time_steps_err(co.burn_in + co.duration, co.dt, "--duration + --burn-in",
+                                 &steps, err));
     int threads = o->threads ? o->threads : omp_get_max_threads();
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     FILE *prog = show && rank == 0 ? stderr : NULL;

@@ -26,6 +26,7 @@
 #include "axon/model.h"
 #include "axon/record.h"
 #include "axon/spec.h"
+#include "axon/steps.h"
 #include "cli_impl.h"
 
 typedef struct {
@@ -362,7 +363,11 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_status st = AX_OK;
     void *image = NULL;
     uint64_t image_len = 0;
-    if (o->ckpt_dir) st = checkpoint_dir(o->ckpt_dir, rank, MPI_COMM_WORLD, err);
+    int64_t every_steps;
+    if (o->ckpt_every > 0) /* the same on every rank */
+        st = ax_time_steps_err(o->ckpt_every, spec->sim.resolution, "--checkpoint-every",
+                               &every_steps, err);
+    if (st == AX_OK && o->ckpt_dir) st = checkpoint_dir(o->ckpt_dir, rank, MPI_COMM_WORLD, err);
     if (st == AX_OK && out && *out) st = ax_rec_create(out, o->force, MPI_COMM_WORLD, &rec, err);
     if (st == AX_OK) st = ax_engine_build(spec, MPI_COMM_WORLD, threads, &eng, err);
     if (st == AX_OK && o->restart) st = ax_engine_restore(eng, o->restart, &image, &image_len, err);

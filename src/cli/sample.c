@@ -16,6 +16,7 @@
 
 #include "axon/agree.h"
 #include "axon/sampling.h"
+#include "axon/steps.h"
 #include "cli_impl.h"
 
 typedef struct smp_opts {
@@ -98,6 +99,14 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_bm bm;
     AX_TRY(ax_bm_load_comm(o->file, MPI_COMM_WORLD, &bm, err));
     adjust(o, &bm);
+    int64_t steps;
+    ax_status ts = o->duration > 0 ? ax_time_steps_err(bm.burn_in + bm.duration, bm.dt,
+                                                      "--duration (+ burn_in)", &steps, err)
+                                   : AX_OK;
+    if (ts != AX_OK) {
+        ax_bm_free(&bm);
+        return ts;
+    }
     if (rank == 0 && bm.diag_warning)
         fprintf(stderr, "axon sample: warning: nonzero diagonal of W set to 0 (no self-coupling)\n");
     if (rank == 0 && bm.asym_warning)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "axon/ckpt_file.h"
+#include "axon/steps.h"
 #include "engine_impl.h"
 
 #define CKPT_VERSION 1
@@ -277,7 +278,10 @@ ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, i
 void ax_engine_set_checkpoints(ax_engine e, double every_ms, const char *dir,
                                volatile int *stop)
 {
-    int64_t steps = every_ms > 0 ? (int64_t)ceil(every_ms / e->h - 1e-9) : 0;
+    int64_t steps = 0; /* the CLI refused intervals beyond the step range; else never due */
+    if (every_ms > 0)
+        steps = ax_time_steps(every_ms, e->h, &steps) == 0 ? (int64_t)ceil(every_ms / e->h - 1e-9)
+                                                           : AX_STEPS_NEVER;
     e->ckpt_steps = steps > 0 ? (steps + e->D - 1) / e->D * e->D : 0;
     e->ckpt_dir = dir;
     e->stop = stop;

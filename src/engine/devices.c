@@ -14,6 +14,7 @@
 
 #include "axon/connect.h"
 #include "axon/rng.h"
+#include "axon/steps.h"
 #include "engine_impl.h"
 
 /* Up to this many table entries, counts are computed by the branch-free
@@ -64,12 +65,10 @@ static int port(const struct ax_engine_s *e, const ax_dev_spec *d, double w)
     return w < 0;
 }
 
-/* Emission step window [on0, on1) for the activity interval (start, stop]:
- * a spike emitted in step e carries the stamp (e+1) h. */
-static void window(double start, double stop, double h, int64_t *on0, int64_t *on1)
+void ax_device_window(const ax_dev_spec *d, double h, int64_t *on0, int64_t *on1)
 {
-    *on0 = (int64_t)floor(start / h + 1e-9);
-    *on1 = isinf(stop) ? INT64_MAX / 4 : (int64_t)floor(stop / h + 1e-9);
+    *on0 = ax_time_steps_or_never(d->start, h);
+    *on1 = ax_time_steps_or_never(d->stop, h);
 }
 
 static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
@@ -112,7 +111,7 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     p->w = d->weight;
     p->receptor = port(e, d, d->weight);
     p->delay = ax_delay_steps(d->delay, e->h);
-    window(d->start, d->stop, e->h, &p->on0, &p->on1);
+    ax_device_window(d, e->h, &p->on0, &p->on1);
     AX_TRY(owned_targets(e, v, d, &p->idx, &p->gid, &p->n, err));
     p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * sizeof *p->u);
     p->u_blk = -1;
@@ -130,11 +129,18 @@ static ax_status setup_spikegen(struct ax_engine_s *e, ax_vp *v, int dv, ax_erro
     g->w = d->weight;
     g->receptor = port(e, d, d->weight);
     g->delay = ax_delay_steps(d->delay, e->h);
-    g->n_steps = d->n_times;
     g->step = malloc((size_t)(d->n_times ? d->n_times : 1) * sizeof *g->step);
     AX_CHECK_ALLOC(g->step, err, "spike_generator times");
-    for (int64_t k = 0; k < d->n_times; k++)
-        g->step[k] = (int64_t)llround(d->spike_times[k] / e->h) - 1;
+    /* NEST's spike_generator emits the spikes stamped in (start, stop]
+     * (nest-simulator models/spike_generator.cpp, StimulationDevice::is_active);
+     * a time beyond every run never fires. */
+    int64_t on0, on1;
+    ax_device_window(d, e->h, &on0, &on1);
+    g->n_steps = 0;
+    for (int64_t k = 0; k < d->n_times; k++) {
+        int64_t emit = ax_time_steps_or_never(d->spike_times[k], e->h) - 1;
+        if (emit >= on0 && emit < on1) g->step[g->n_steps++] = emit;
+    }
     return owned_targets(e, v, d, &g->idx, NULL, &g->n, err);
 }
 
@@ -144,7 +150,7 @@ static ax_status setup_dc(struct ax_engine_s *e, ax_vp *v, int dv, ax_error *err
     ax_dc *c = &v->dc[v->n_dc++];
     c->amp = d->amplitude;
     /* A current emitted in step e arrives one step later (delay = h, as NEST's default). */
-    window(d->start, d->stop, e->h, &c->on0, &c->on1);
+    ax_device_window(d, e->h, &c->on0, &c->on1);
     c->on0 += 1;
     c->on1 += 1;
     AX_TRY(owned_targets(e, v, d, &c->idx, NULL, &c->n, err));
@@ -172,6 +178,7 @@ static ax_status setup_meter(struct ax_engine_s *e, ax_vp *v, int dv, int t, ax_
     m->blk = dt->pop;
     m->n_vars = d->n_record;
     m->interval = ax_delay_steps(d->interval, e->h);
+    ax_device_window(d, e->h, &m->on0, &m->on1);
     int64_t first = e->spec->pops[dt->pop].first_gid + dt->first;
     m->n = ax_part_count_owned(&e->part, v->vp, first, dt->count);
     m->node_id = malloc((size_t)(m->n ? m->n : 1) * sizeof *m->node_id);
@@ -363,12 +370,15 @@ void ax_vp_dc(ax_vp *v, int64_t n)
     }
 }
 
-/* Multimeter samples after the update of step n (row at t = (n+1) h). */
+/* Multimeter samples after the update of step n (row at t = (n+1) h), in
+ * its window: start < t <= stop (NEST's RecordingDevice::is_active on the
+ * sample's time stamp). */
 void ax_vp_sample(ax_vp *v, int64_t n)
 {
     for (int k = 0; k < v->n_meter; k++) {
         ax_meter *m = &v->meter[k];
-        if ((n + 1) % m->interval != 0 || m->rows >= m->cap_rows) continue;
+        if ((n + 1) % m->interval != 0 || n < m->on0 || n >= m->on1 || m->rows >= m->cap_rows)
+            continue;
         if (m->rows == 0) m->first_step = n + 1;
         double *row = m->buf + (size_t)m->rows * m->n_vars * m->n;
         if (m->cell)

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "axon/agree.h"
+#include "axon/steps.h"
 #include "engine_impl.h"
 
 double ax_peak_rss_bytes(void)
@@ -20,25 +21,40 @@ double ax_peak_rss_bytes(void)
     return (double)ru.ru_maxrss * 1024.0;
 }
 
-void ax_engine_recorded_ranges(struct ax_engine_s *e)
+/* What the spike_recorders record, per population: one window entry per
+ * (recorder, source), so several recorders of one population with other
+ * ranges or windows record exactly the union of what each asks for. */
+ax_status ax_engine_recorded_ranges(struct ax_engine_s *e, ax_error *err)
 {
     const ax_spec *s = e->spec;
     memset(e->pop_recorded, 0, (size_t)s->n_pops);
-    for (int k = 0; k < s->n_dev; k++) {
-        if (s->dev[k].kind != AX_DEV_SPIKE_REC) continue;
-        for (int t = 0; t < s->dev[k].n_targets; t++) {
-            const ax_dev_target *dt = &s->dev[k].targets[t];
-            int64_t a = dt->first, b = dt->first + dt->count;
-            if (e->pop_recorded[dt->pop]) { /* hull of several ranges */
-                int64_t a0 = e->rec_first[dt->pop], b0 = a0 + e->rec_count[dt->pop];
-                a = a < a0 ? a : a0;
-                b = b > b0 ? b : b0;
+    int n = 0;
+    for (int k = 0; k < s->n_dev; k++)
+        if (s->dev[k].kind == AX_DEV_SPIKE_REC) n += s->dev[k].n_targets;
+    free(e->rec_win);
+    free(e->rec_win_of);
+    e->rec_win = malloc((size_t)(n ? n : 1) * sizeof *e->rec_win);
+    e->rec_win_of = calloc((size_t)s->n_pops + 1, sizeof *e->rec_win_of);
+    AX_CHECK(e->rec_win && e->rec_win_of, err, AX_ENOMEM, "out of memory for spike recorders");
+    int w = 0;
+    for (int p = 0; p < s->n_pops; p++) {
+        e->rec_win_of[p] = w;
+        for (int k = 0; k < s->n_dev; k++) {
+            const ax_dev_spec *d = &s->dev[k];
+            if (d->kind != AX_DEV_SPIKE_REC) continue;
+            for (int t = 0; t < d->n_targets; t++) {
+                const ax_dev_target *dt = &d->targets[t];
+                if (dt->pop != p) continue;
+                ax_rec_win *r = &e->rec_win[w++];
+                r->g0 = s->pops[p].first_gid + dt->first;
+                r->g1 = r->g0 + dt->count;
+                ax_device_window(d, e->h, &r->on0, &r->on1);
+                e->pop_recorded[p] = 1;
             }
-            e->pop_recorded[dt->pop] = 1;
-            e->rec_first[dt->pop] = a;
-            e->rec_count[dt->pop] = b - a;
         }
     }
+    e->rec_win_of[s->n_pops] = w;
+    return AX_OK;
 }
 
 static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, ax_engine *out,
@@ -55,7 +71,10 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     ax_fault_init(&e->fault);
     ax_partition_init(&e->part, e->ranks, threads, e->rank, spec->n_total);
     e->h = spec->sim.resolution;
-    e->n_steps = (int64_t)llround(spec->sim.t_sim / e->h);
+    /* the spec loader refused these with a position; NIR and sampling specs land here */
+    AX_TRY(ax_time_steps_err(spec->sim.t_sim, e->h, "simulation.t_sim", &e->n_steps, err));
+    AX_TRY(ax_time_steps_err(spec->sim.flush_interval, e->h, "simulation.flush_interval",
+                             &(int64_t){0}, err));
     /* D: the minimum delay of neuron-to-neuron projections (without any,
      * the max delay, at most 10 steps); max over everything. */
     int64_t lo, hi, dmin = ax_spec_proj_min_delay(spec);
@@ -65,12 +84,10 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     e->max_delay = dmax > e->D ? dmax : e->D;
     e->vps = calloc((size_t)threads, sizeof *e->vps);
     e->pop_recorded = calloc((size_t)spec->n_pops, 1);
-    e->rec_first = calloc((size_t)spec->n_pops, sizeof *e->rec_first);
-    e->rec_count = calloc((size_t)spec->n_pops, sizeof *e->rec_count);
     e->stats.pop_spikes = calloc((size_t)spec->n_pops, sizeof *e->stats.pop_spikes);
-    AX_CHECK(e->vps && e->pop_recorded && e->rec_first && e->rec_count && e->stats.pop_spikes,
-             err, AX_ENOMEM, "out of memory for the engine");
-    ax_engine_recorded_ranges(e);
+    AX_CHECK(e->vps && e->pop_recorded && e->stats.pop_spikes, err, AX_ENOMEM,
+             "out of memory for the engine");
+    AX_TRY(ax_engine_recorded_ranges(e, err));
     return ax_engine_compact_pops(e, err);
 }
 
@@ -278,7 +295,7 @@ ax_status ax_engine_refresh_devices(ax_engine e, ax_error *err)
     AX_CHECK(hi <= e->max_delay, err, AX_EINPUT,
              "a device delay of %lld steps exceeds the built maximum delay of %lld steps",
              (long long)hi, (long long)e->max_delay);
-    ax_engine_recorded_ranges(e);
+    AX_TRY(ax_engine_recorded_ranges(e, err));
     for (int t = 0; t < e->threads; t++) {
         ax_vp *v = &e->vps[t];
         ax_vp_devices_free(v);
@@ -307,8 +324,8 @@ void ax_engine_destroy(ax_engine *ep)
     free(e->pop_recorded);
     free(e->compact);
     free(e->cw);
-    free(e->rec_first);
-    free(e->rec_count);
+    free(e->rec_win);
+    free(e->rec_win_of);
     free(e->stats.pop_spikes);
     free(e);
     *ep = NULL;

@@ -143,7 +143,14 @@ typedef struct ax_meter {
     double *buf;        /* [row][v][j] */
     int64_t rows, cap_rows;
     int64_t first_step; /* the row 0 sample's time in steps (valid when rows > 0) */
+    int64_t on0, on1;   /* samples after steps n with on0 <= n < on1 (window) */
 } ax_meter;
+
+/* One spike_recorder source: gids [g0, g1) emitting in steps [on0, on1)
+ * (stamps in the recorder's window (start, stop]). */
+typedef struct ax_rec_win {
+    int64_t g0, g1, on0, on1;
+} ax_rec_win;
 
 /* An injected fault (fault.c): AXON_FAULT, parsed once when the engine is made. */
 enum { AX_FAULT_NONE = 0, AX_FAULT_BUILD, AX_FAULT_SIMULATE, AX_FAULT_RECORD };
@@ -211,7 +218,11 @@ struct ax_engine_s {
     uint8_t *pop_recorded;    /* [n_pops]: a spike_recorder covers (part of) it */
     uint8_t *compact;         /* [n_pops]: its static synapses are in the compact store */
     float *cw;                /* [n_pops]: their common weight */
-    int64_t *rec_first, *rec_count; /* recorded id range per population (union) */
+    /* what the spike_recorders record: rec_win[rec_win_of[p] .. rec_win_of[p+1]]
+     * of population p, one entry per (recorder, source); a spike is kept if
+     * any entry covers it */
+    ax_rec_win *rec_win;
+    int *rec_win_of;          /* [n_pops + 1] */
     ax_vp *vps;               /* [threads] */
 
     /* exchange */
@@ -326,8 +337,13 @@ void ax_vp_devices_free(ax_vp *v);
 void ax_vp_devices_seek(ax_vp *v, int64_t t);
 /* Point multimeters at the state arrays of block b (after it was re-created). */
 void ax_vp_meters_bind(ax_vp *v, int b);
-/* Which populations spike recorders cover (engine.c; after device changes). */
-void ax_engine_recorded_ranges(struct ax_engine_s *e);
+/* What the spike recorders record (engine.c; again after device changes). */
+ax_status ax_engine_recorded_ranges(struct ax_engine_s *e, ax_error *err);
+/* A device's activity window (start, stop] as emission steps [on0, on1):
+ * a spike emitted in step e carries the stamp (e+1) h, so it is inside when
+ * start / h <= e < stop / h. Beyond every run (stop .inf or huge):
+ * AX_STEPS_NEVER (axon/steps.h). */
+void ax_device_window(const ax_dev_spec *d, double h, int64_t *on0, int64_t *on1);
 /* The vectorised Philox of devices.c, exposed so a test can compare it with ax_philox4. */
 void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
                              int64_t n, uint32_t *u);

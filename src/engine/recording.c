@@ -89,7 +89,9 @@ static ax_status declare_reports(struct ax_engine_s *e, ax_outputs *o, ax_error 
             for (int64_t j = 0; j < e->vps[t].meter[k].n; j++) ids[n++] = e->vps[t].meter[k].node_id[j];
         for (int q = 0; q < d->n_record; q++) vars[q] = d->record_from[q];
         double dt = (double)m0->interval * e->h;
-        int64_t first_row = (e->t_now / m0->interval + 1) * m0->interval; /* in steps */
+        /* the first sample in the window (start, stop] from the current step on */
+        int64_t from = e->t_now > m0->on0 ? e->t_now : m0->on0;
+        int64_t first_row = (from / m0->interval + 1) * m0->interval; /* in steps */
         ax_status st = ax_rec_report_declare(o->rec, e->spec->pops[m0->pop].name, d->n_record, vars,
                                              (size_t)n, ids, (double)first_row * e->h, dt,
                                              d->precision_double, &o->report_ids[k], err);

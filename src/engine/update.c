@@ -21,18 +21,25 @@ static int grow_rec(ax_vp *v)
     return 0;
 }
 
+/* Does a spike_recorder of the population record gid's spike of step n? */
+static inline int recorded(const ax_rec_win *w, const ax_rec_win *end, int64_t gid, int64_t n)
+{
+    for (; w < end; w++)
+        if (gid >= w->g0 && gid < w->g1 && n >= w->on0 && n < w->on1) return 1;
+    return 0;
+}
+
 /* Keep the spikes of block b in step n: exchange keys and recorder buffer. */
 static void collect(const struct ax_engine_s *e, ax_vp *v, const ax_block *b, int64_t n,
                     int64_t t0, int64_t k)
 {
     const int64_t V = e->part.n_vp;
-    const int rec = e->pop_recorded[b->pop];
-    const int64_t rf = e->spec->pops[b->pop].first_gid + e->rec_first[b->pop];
-    const int64_t rl = rf + e->rec_count[b->pop];
+    const ax_rec_win *w0 = e->rec_win + e->rec_win_of[b->pop];
+    const ax_rec_win *w1 = e->rec_win + e->rec_win_of[b->pop + 1];
     for (int64_t q = 0; q < k; q++) {
         int64_t gid = b->gid0 + v->spiked[q] * V;
         v->out[v->n_out++] = ((uint64_t)(n - t0) << LAG_SHIFT) | (uint64_t)gid;
-        if (rec && gid >= rf && gid < rl) {
+        if (w0 < w1 && recorded(w0, w1, gid, n)) {
             if (v->n_rec_spk == v->cap_rec_spk && grow_rec(v)) {
                 v->status = AX_ENOMEM;
                 continue;

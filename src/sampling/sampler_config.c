@@ -229,6 +229,17 @@ ax_status ax_samp_parse_opts(ax_sctx *c, const ax_yn *map, ax_calib_opts *o)
     AX_TRY(num_key(c, map, "p_min", -1e-300, &o->p_min));
     AX_TRY(num_key(c, map, "p_max", 0, &o->p_max));
     AX_TRY(int_key(c, map, "num_samples", 3, &o->num_samples));
+    /* each sweep runs burn_in + a duration in steps of dt: they must count */
+    static const char *const times[] = {"burn_in", "duration", "prescan_duration"};
+    const double dur[] = {o->burn_in, o->duration, o->pre_duration};
+    for (int k = 0; k < 3; k++) {
+        const ax_yn *t = ax_yn_get(map, times[k]);
+        char what[64];
+        snprintf(what, sizeof what, "calibration.%s", times[k]);
+        AX_TRY(ax_spec_steps(c, t ? t : map, what, dur[k], o->dt, NULL));
+        snprintf(what, sizeof what, "calibration.%s + burn_in", times[k]);
+        if (k) AX_TRY(ax_spec_steps(c, t ? t : map, what, dur[k] + o->burn_in, o->dt, NULL));
+    }
     AX_TRY(int_key(c, map, "min_points", 3, &o->min_points));
     AX_TRY(int_key(c, map, "max_search_steps", 1, &o->max_search_steps));
     const ax_yn *n;
