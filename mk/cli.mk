@@ -19,3 +19,8 @@ dist_check_SCRIPTS += tests/test_check_inputs.sh tests/test_info_sampling.sh
 TESTS += tests/test_rel_rank_disagree.sh
 dist_check_SCRIPTS += tests/test_rel_rank_disagree.sh
 EXTRA_DIST += tests/rel_lib.sh
+
+# Output files (issue 15 items 5, 6; docs/output.md): two runs on one output,
+# targets that are not regular files, --stats-json.
+TESTS += tests/test_rel_concurrent_output.sh tests/test_rel_force_targets.sh
+EXTRA_DIST += tests/test_rel_concurrent_output.sh tests/test_rel_force_targets.sh

@@ -32,6 +32,8 @@ TESTS += tests/test_mpi_engine_continue
 TESTS += tests/test_explicit.py
 EXTRA_DIST += tests/test_explicit.py
 # Reliability (issue 15, docs/reliability.md "Promises and their tests");
-# tests/rel_lib.sh is their shared setup (sourced, not a test).
-TESTS += tests/test_rel_device_windows.sh tests/test_rel_huge_times.sh
-EXTRA_DIST += tests/rel_lib.sh tests/test_rel_device_windows.sh tests/test_rel_huge_times.sh
+# tests/rel_lib.sh, their shared setup, is in mk/cli.mk's EXTRA_DIST.
+TESTS += tests/test_rel_device_windows.sh tests/test_rel_huge_times.sh \
+	tests/test_rel_restart_chain.sh tests/test_rel_ckpt_corrupt.sh
+EXTRA_DIST += tests/test_rel_device_windows.sh tests/test_rel_huge_times.sh \
+	tests/test_rel_restart_chain.sh tests/test_rel_ckpt_corrupt.sh

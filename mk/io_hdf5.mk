@@ -14,4 +14,4 @@ tests_test_h5_writer_LDADD = libax_io_hdf5.la libax_comm.la libax_core.la $(AX_E
 TESTS += tests/test_mpi_h5 tests/test_h5_layout.py
 dist_check_SCRIPTS += tests/test_h5_layout.py
 CLEANFILES += tests/h5_layout_*.h5 tests/h5_layout_*.png tests/mpi_h5_*.h5 \
-	tests/mpi_h5_*.partial tests/h5_layout_*.partial
+	tests/mpi_h5_*.partial* tests/h5_layout_*.partial*

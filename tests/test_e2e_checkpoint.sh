@@ -53,7 +53,7 @@ mkdir "$dir/sig"
 run 2 1 "$dir/long.yaml" -o "$dir/long.h5" --checkpoint-dir "$dir/sig" 2> "$dir/sig.txt" &
 pid=$!
 n=0
-while [ ! -e "$dir/long.h5.partial" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+while ! ls "$dir"/long.h5.partial.* >/dev/null 2>&1 && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 sleep 1
 for p in $(pgrep -f "$dir/long.yaml"); do
   [ "$(cat /proc/$p/comm 2>/dev/null)" = axon ] && kill -TERM "$p"

@@ -18,8 +18,14 @@
 # Each restart must exit 2 (not 0) naming the checkpoint, and leave neither
 # out.h5 nor any out.h5.partial* behind. The intact checkpoint restarts and
 # equals the uninterrupted run (the control: the corruption is what fails).
-# Fix design: a digest per dataset and attribute, verified on restart
-# (/work/notes/reliability.md, item 4).
+# Fix: a digest per dataset and one over the root attributes, verified on
+# restart (docs/reliability.md "Checkpoint integrity"). Also checked:
+#   - the digests of /pop/*/state and /pop/*/ring do not depend on the
+#     ranks x threads that wrote them (a 2x2 checkpoint has the 1x1 values);
+#   - a checkpoint without digests (the older format) is refused;
+#   - an output image that passes its digest but cannot be merged (forged
+#     here with the documented digest: a dataset removed from the image)
+#     makes the run fail at the end without leaving out.h5 or a partial file.
 . "$(dirname "$0")/rel_lib.sh"
 
 spec="$top_srcdir/tests/data/brunel_2000.yaml"
@@ -72,6 +78,23 @@ with open(dst, "r+b") as g:
 print(f"{where}: 8 bytes inverted at {off}")' "$@"
 }
 
+# The same digests from another decomposition.
+mkdir "$dir/ck22"
+mpi 2 2 "$AXON" run -q -t 2 "$spec" -o "$dir/ck22.h5" --checkpoint-every 100ms \
+  --checkpoint-dir "$dir/ck22" || fail "checkpointing run on 2x2"
+if out=$(h5py '
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+bad, n = [], 0
+for p in a["pop"]:
+    for d in ("state", "ring"):
+        x, y = a["pop"][p][d].attrs["digest"], b["pop"][p][d].attrs["digest"]
+        n += 1
+        if x != y: bad.append(f"/pop/{p}/{d}: {x:#x} vs {y:#x}")
+print(f"{n} datasets; " + ("; ".join(bad) if bad else "all equal"))
+sys.exit(1 if bad or not n else 0)' "$ck" "$dir/ck22/ckpt_100ms.h5"); then
+  pass "state and ring digests are the same for 1x1 and 2x2: $out"
+else fail "state and ring digests depend on the decomposition: $out"; fi
+
 for where in state ring image_data image_super pop_spikes; do
   bad="$dir/bad_$where.h5"
   corrupt "$where" "$ck" "$bad" >/dev/null || { fail "$where: could not corrupt (test setup)"; continue; }
@@ -91,5 +114,65 @@ for where in state ring image_data image_super pop_spikes; do
     fail "$where corrupted: $why"; show "$dir/err"
   fi
 done
+
+# restart_fails WHAT CKPT PATTERN: exit 2, PATTERN in the message, nothing left.
+restart_fails() {
+  what=$1 bad=$2 pat=$3
+  rm -rf "$dir/r"; mkdir "$dir/r"
+  (cd "$dir/r" && axon1 1 run -q "$spec" -o out.h5 --restart "$bad") >"$dir/out" 2>"$dir/err"
+  rc=$?
+  left=$(cd "$dir/r" && ls -d out.h5* 2>/dev/null | tr '\n' ' ')
+  if [ $rc -eq 2 ] && grep -q "$pat" "$dir/err" && [ -z "$left" ]; then
+    pass "$what: refused: $(head -c 200 "$dir/err")"
+  else fail "$what: exit $rc, left: ${left:-nothing}"; show "$dir/err"; fi
+}
+
+# A checkpoint without digests (as axon wrote them before) is refused.
+h5py '
+import shutil
+shutil.copyfile(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "r+") as f:
+    del f.attrs["attr_digest"]' "$ck" "$dir/old.h5" || fail "could not make an old-format copy"
+restart_fails "a checkpoint without checksums" "$dir/old.h5" "no checksums"
+
+# An image that passes its digest but cannot be merged: the digest as
+# documented (io/hdf5/h5_ckpt.c), recomputed for a forged image.
+h5py '
+import io, shutil
+M = (1 << 64) - 1
+def mix(z):
+    z = np.asarray(z, np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xbf58476d1ce4e5b9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94d049bb133111eb)
+    return z ^ (z >> np.uint64(31))
+def fnv(s):
+    h = 0xcbf29ce484222325
+    for c in s.encode():
+        h = ((h ^ c) * 0x100000001b3) & M
+    return h
+def digest(path, raw):
+    raw = raw + bytes(-len(raw) % 8)
+    w = np.frombuffer(raw, "<u8")
+    seed = np.uint64(fnv(path))
+    k = np.arange(len(w), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        terms = mix(w ^ mix(k + seed))
+        total = int(terms.sum(dtype=np.uint64)) if len(w) else 0
+    return (total + int(mix(seed ^ np.uint64(len(w))))) & M
+src, dst = sys.argv[1], sys.argv[2]
+shutil.copyfile(src, dst)
+with h5py.File(dst, "r+") as f:
+    old = f["output_image"][()].tobytes()
+    assert digest("/output_image", old) == int(f["output_image"].attrs["digest"]), "digest recipe"
+    buf = io.BytesIO(old)
+    with h5py.File(buf, "r+") as g:
+        del g["spikes/E/timestamps"]
+    new = buf.getvalue()
+    del f["output_image"]
+    d = f.create_dataset("output_image", data=np.frombuffer(new, np.uint8))
+    d.attrs.create("digest", digest("/output_image", new), dtype=np.uint64)' \
+  "$ck" "$dir/forged.h5" || fail "could not forge an image (the digest recipe differs?)"
+restart_fails "an image that passes its checksum but cannot be merged" "$dir/forged.h5" "merging"
 
 rel_done

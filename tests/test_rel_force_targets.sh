@@ -20,7 +20,9 @@
 #   run --stats-json = the -o path: exit 2 before anything is written;
 #   run --stats-json = the spec (exists, no --force): exit 2, spec unchanged;
 #   run --stats-json in a missing directory: exit 2 and no out.h5 published;
-#   run --stats-json FIFO --force: exit 2, FIFO unchanged.
+#   run --stats-json FIFO --force: exit 2, FIFO unchanged;
+#   run --checkpoint-dir D where D/ckpt_5ms.h5 is a FIFO: exit 2, FIFO
+#   unchanged (checkpoints replace old checkpoints, never anything else).
 . "$(dirname "$0")/rel_lib.sh"
 
 cd "$dir" || exit 1
@@ -101,5 +103,11 @@ OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q t.yaml -o o.h5 --stats-json nod
 rc=$?
 if [ $rc -eq 2 ] && [ ! -e o.h5 ]; then pass "--stats-json in a missing directory: refused, nothing published"
 else fail "--stats-json in a missing directory: exit $rc, o.h5 $( [ -e o.h5 ] && echo PUBLISHED || echo absent)"; show err; fi
+
+# A checkpoint name taken by a FIFO.
+mkdir ck && mkfifo ck/ckpt_5ms.h5 && exec 4<>ck/ckpt_5ms.h5
+refuse_target "run --checkpoint-dir with a FIFO at ckpt_5ms.h5" ck/ckpt_5ms.h5 \
+  "$AXON" run -q t.yaml -o c.h5 --checkpoint-every 5ms --checkpoint-dir ck
+[ -e c.h5 ] && fail "checkpoint into a FIFO: c.h5 was published"
 
 rel_done

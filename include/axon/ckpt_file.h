@@ -4,16 +4,25 @@
  * (docs/reliability.md):
  *
  *   /  attrs: header (int64 [6]: version, step, n_total, n_slots, min_delay,
- *             seed), spec_hash (uint64), pop_spikes (int64 [n_pops])
+ *             seed), spec_hash (uint64), pop_spikes (int64 [n_pops]),
+ *             attr_digest (uint64: checksum of the other root attributes)
  *   /pop/<name>/state  float64 [n_state][n]
  *   /pop/<name>/ring   float64 [receptors][n_slots][n]
  *   /tso/<k>           float64 [3][n_source_pop]
  *   /output_image      uint8 [len]: the recorded output so far, as bytes
  *
+ * Every dataset carries a `digest` attribute (uint64), a checksum of its
+ * contents that does not depend on the ranks x threads that wrote it
+ * (h5_ckpt.c says how it is computed); it is written when the dataset is
+ * finished and checked when it has been read, so corrupted bytes anywhere
+ * make the read fail, naming the dataset (ax_ckpt_why). A new dataset gets
+ * the same by going through h5_ckpt.c's ds_begin / ds_add_* / ds_end.
+ *
  * Every function is COLLECTIVE over the file's communicator and returns 1 on
- * success, 0 on failure (the caller agrees across ranks and words the
- * message); a handle is open for writing (create) or reading (open), and a
- * population's datasets are open between pop_begin and pop_end.
+ * success, 0 on failure (the same on every rank where the function ends in a
+ * digest; the caller agrees across ranks and words the message); a handle
+ * is open for writing (create) or reading (open), and a population's
+ * datasets are open between pop_begin and pop_end.
  */
 #ifndef AXON_CKPT_FILE_H
 #define AXON_CKPT_FILE_H
@@ -30,8 +39,15 @@ typedef struct ax_ckpt_file_s *ax_ckpt_file;
  * (not an HDF5 file, unwritable directory, out of memory). */
 ax_ckpt_file ax_ckpt_create(const char *path, MPI_Comm comm);
 ax_ckpt_file ax_ckpt_open(const char *path, MPI_Comm comm);
-/* Close and free; 0 if the file could not be closed (disk full). NULL-safe. */
+/* Close and free (writing: after the root attributes' digest); 0 if the
+ * file could not be closed (disk full). NULL-safe. */
 int ax_ckpt_close(ax_ckpt_file f);
+/* What a failed read found ("/pop/E/ring is corrupted: its checksum does not
+ * match"), or NULL. */
+const char *ax_ckpt_why(ax_ckpt_file f);
+/* Check the root attributes against attr_digest: 1 match, 0 mismatch
+ * (ax_ckpt_why says so), -1 the file has no attr_digest (an older format). */
+int ax_ckpt_check_attrs(ax_ckpt_file f);
 
 /* Root attributes. get_spikes reads n values. */
 int ax_ckpt_put_header(ax_ckpt_file f, const int64_t h[AX_CKPT_HEADER_LEN], uint64_t spec_hash,
@@ -46,16 +62,20 @@ int ax_ckpt_pop_begin(ax_ckpt_file f, const char *name, int64_t n, int64_t n_sta
                       int64_t n_rec, int64_t n_slots);
 /* Write or read one thread's neurons of the open population: ids off,
  * off + stride, ... (count of them, possibly 0), all of the leading
- * dimensions; buf is [leading...][count]. ring: 0 the state, 1 the ring. */
+ * dimensions; buf is [leading...][count]. ring: 0 the state, 1 the ring.
+ * buf NULL: this rank failed to prepare its part; it takes part in the
+ * collective call with nothing and pop_end fails on every rank. */
 int ax_ckpt_pop_io(ax_ckpt_file f, int ring, int64_t off, int64_t stride, int64_t count,
                    double *buf);
-void ax_ckpt_pop_end(ax_ckpt_file f);
+/* Finish the population: write its digests, or check them (reading).
+ * Returns the result agreed over the ranks. */
+int ax_ckpt_pop_end(ax_ckpt_file f);
 
 /* The tsodyks2 state of projection k, [3][n]: written from rank 0's buf,
  * read into every rank's. Within the tso group (tso_begin, which creates or
  * opens it). */
 int ax_ckpt_tso_begin(ax_ckpt_file f);
-int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf);
+int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf); /* buf NULL: as pop_io */
 
 /* The output image: written from rank 0 (len from rank 0); read on rank 0
  * into a malloc'd *image (NULL on other ranks), *len on every rank. */

@@ -7,11 +7,13 @@
  *   /report/<pop>/mapping/node_ids, /report/<pop>/mapping/time = [t0, t1, dt]
  *   /report/<pop>/data       hard link to the first variable's data (SONATA)
  *   /axon/populations        compound (name, model, n); /axon attrs: metadata
- * The file is created as "<path>.partial" and renamed to <path> by rank 0
- * after every rank closed it, so a killed run leaves no file under the final
- * name. Every function below is COLLECTIVE over the communicator given to
- * ax_rec_create: all ranks call it, in the same order, with their own local
- * data (possibly none). An error on any rank is returned on every rank (the
+ * The file is created under a temporary name unique to the run
+ * ("<path>.partial.<pid>.<random>") and published as <path> by rank 0 after
+ * every rank closed it (axon/outfile.h), so a killed run leaves no file under
+ * the final name and two runs with one path never share a file. Every
+ * function below is COLLECTIVE over the communicator given to ax_rec_create
+ * (except those marked rank 0): all ranks call it, in the same order, with
+ * their own local data (possibly none). An error on any rank is returned on every rank (the
  * status is reduced), so no rank is left waiting.
  */
 #ifndef AXON_RECORD_H
@@ -27,8 +29,9 @@
 
 typedef struct ax_recorder_s *ax_recorder;
 
-/* Create "<path>.partial". Refuses if <path> exists and !force (AX_EIO, with
- * "use --force to overwrite"); refuses an unwritable directory. */
+/* Create the file under its temporary name. Refuses (AX_EIO) a <path> that
+ * exists and is not a regular file (even with force), one that exists when
+ * !force ("use --force to overwrite"), and an unwritable directory. */
 ax_status ax_rec_create(const char *path, int force, MPI_Comm comm, ax_recorder *out,
                         ax_error *err);
 
@@ -76,16 +79,27 @@ ax_status ax_rec_write_meta(ax_recorder r, const ax_run_meta *meta, ax_error *er
  * consistent HDF5 file (checkpoints copy it). Collective. */
 ax_status ax_rec_flush(ax_recorder r, ax_error *err);
 
-/* Path of the file being written ("<path>.partial"). */
+/* The name the file is written under until close: "<path>.partial.<pid>.<random>",
+ * unique to this run (axon/outfile.h). */
 const char *ax_rec_partial_path(ax_recorder r);
 
+/* Rank 0, after ax_rec_flush: the bytes of the whole run's output so far
+ * (malloc'd *image, *len bytes), as a checkpoint stores it. In a restarted
+ * run that is the earlier part (ax_rec_set_prefix) merged in front of this
+ * file, on a temporary copy, so a checkpoint of a restarted run -- and any
+ * chain of restarts -- still carries everything from t = 0. */
+ax_status ax_rec_image(ax_recorder r, void **image, uint64_t *len, ax_error *err);
+
 /* Put the recorded data of an earlier part of the run (an output file
- * image taken at a checkpoint, `image` bytes on rank 0) in front of what
- * this file holds: spikes are concatenated, trace rows prepended (columns
- * matched by node id), mapping/time spans both. Serial on rank 0 after the
- * file was closed and before it is renamed; called by ax_rec_close when
- * ax_rec_set_prefix was used. */
-void ax_rec_set_prefix(ax_recorder r, const void *image, uint64_t len);
+ * image taken at a checkpoint, `image` bytes on rank 0, kept by the caller
+ * until close) in front of what this file holds: spikes are concatenated,
+ * trace rows prepended (columns matched by node id), mapping/time spans
+ * both. Done by ax_rec_close (serially on rank 0, after every rank closed
+ * the file, before it is published) and by ax_rec_image. Collective: rank 0
+ * checks now that the image is an axon output file, so a damaged one fails
+ * before the simulation, not at its end. If the merge at close fails, the
+ * partial file is deleted (it holds only part of the run). */
+ax_status ax_rec_set_prefix(ax_recorder r, const void *image, uint64_t len, ax_error *err);
 
 /* Close and rename to the final path. NULLs the handle. */
 ax_status ax_rec_close(ax_recorder *r, ax_error *err);

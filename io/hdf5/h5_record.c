@@ -5,10 +5,13 @@
  * ends in ax_h5_sync, so an error on one rank is an error on all and no rank
  * waits in a collective another skipped.
  *
- * The file lives as "<path>.partial" until ax_rec_close: after every rank has
- * closed it, rank 0 moves it to <path> (link+unlink, which refuses to replace
- * a file that appeared meanwhile, or rename when --force). A killed run thus
- * never leaves a file under the final name; ax_rec_abort deletes the partial.
+ * The file lives under a temporary name of this run's own,
+ * "<path>.partial.<pid>.<random>" (axon/outfile.h), until ax_rec_close:
+ * after every rank has closed it, rank 0 publishes it as <path> (link+unlink,
+ * which refuses to replace a file that appeared meanwhile, or rename when
+ * --force). A killed run thus never leaves a file under the final name, two
+ * runs with one -o never write into one file; ax_rec_abort deletes the
+ * partial.
  *
  * Spikes are appended unsorted (sorting = none): each append extends
  * /spikes/<pop>/{node_ids,timestamps} by the global count and each rank writes
@@ -23,25 +26,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "axon/outfile.h"
 #include "hdf5_impl.h"
 
-/* Rank 0: may we write <path>? Creates an empty <path>.partial to prove the
- * directory is writable (access(2) says yes to root on a read-only dir). */
-static ax_status check_target(const char *path, const char *partial, int force, ax_error *err)
+/* Rank 0 checks the target and creates the run's own temporary name
+ * (axon/outfile.h); every rank learns the name. Collective. */
+static ax_status make_partial(ax_recorder r, ax_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        AX_CHECK(force, err, AX_EIO, "%s exists; use --force to overwrite or choose another -o",
-                 path);
-        AX_CHECK(!S_ISDIR(st.st_mode), err, AX_EIO,
-                 "%s is a directory; choose an output file name with -o", path);
-    }
-    int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    AX_CHECK(fd >= 0, err, AX_EIO,
-             "cannot create %s: %s; check that its directory exists and is writable",
-             partial, strerror(errno));
-    close(fd);
-    return AX_OK;
+    ax_status st = AX_OK;
+    char *tmp = NULL, name[4200] = "";
+    if (r->rank == 0 && strlen(r->path) > 4096)
+        st = AX_FAIL(err, AX_EINPUT, "-o: the file name is longer than 4096 characters");
+    else if (r->rank == 0) st = ax_out_begin(r->path, r->force, "-o", &tmp, err);
+    if (tmp) snprintf(name, sizeof name, "%s", tmp);
+    free(tmp);
+    r->made_partial = r->rank == 0 && !st;
+    AX_TRY(ax_h5_sync(r->comm, st, err));
+    MPI_Bcast(name, sizeof name, MPI_CHAR, 0, r->comm);
+    r->partial = ax_h5_strdup(name);
+    st = r->partial ? AX_OK : AX_FAIL(err, AX_ENOMEM, "out of memory opening the output");
+    return ax_h5_sync(r->comm, st, err);
 }
 
 /* Create the file collectively and its top-level groups and root attrs. */
@@ -131,60 +135,28 @@ ax_status ax_rec_create(const char *path, int force, MPI_Comm comm, ax_recorder 
         r->file = r->g_spikes = r->g_report = r->g_axon = r->dxpl = -1;
         r->force = force;
         r->path = ax_h5_strdup(path ? path : "");
-        r->partial = malloc(strlen(r->path ? r->path : "") + sizeof ".partial");
-        if (r->partial) sprintf(r->partial, "%s.partial", r->path);
     }
-    if (!r || !r->path || !r->partial) st = AX_FAIL(err, AX_ENOMEM, "out of memory opening output");
+    if (!r || !r->path) st = AX_FAIL(err, AX_ENOMEM, "out of memory opening output");
     else if (!path || !path[0]) st = AX_FAIL(err, AX_EINPUT, "output file name is empty");
     else if (MPI_Comm_dup(comm, &r->comm) != MPI_SUCCESS)
         st = AX_FAIL(err, AX_EMPI, "MPI_Comm_dup failed opening %s", path);
     else {
         MPI_Comm_rank(r->comm, &r->rank);
         MPI_Comm_size(r->comm, &r->size);
-        if (r->rank == 0) st = check_target(r->path, r->partial, force, err);
-        r->made_partial = r->rank == 0 && !st;
     }
     st = ax_h5_sync(comm, st, err);
+    if (!st) st = make_partial(r, err);
     if (!st) st = open_file(r, err);
     if (st) { /* every rank gets here (st is agreed): clean up collectively */
         if (r) close_objects(r);
         MPI_Barrier(comm);
         int rank = 0;
         MPI_Comm_rank(comm, &rank);
-        if (rank == 0 && r && r->made_partial) unlink(r->partial); /* not another run's */
+        if (rank == 0 && r && r->made_partial && r->partial) unlink(r->partial); /* ours */
         if (r) free_recorder(r);
         return st;
     }
     *out = r;
-    return AX_OK;
-}
-
-/* Rank 0, after every rank closed the file: move the partial into place. */
-static ax_status publish(ax_recorder r, ax_error *err)
-{
-    if (r->force) {
-        AX_CHECK(rename(r->partial, r->path) == 0, err, AX_EIO,
-                 "cannot rename %s to %s: %s (the results are in %s)", r->partial, r->path,
-                 strerror(errno), r->partial);
-        return AX_OK;
-    }
-    /* link() fails with EEXIST instead of replacing a file that appeared. */
-    if (link(r->partial, r->path) == 0) {
-        unlink(r->partial);
-        return AX_OK;
-    }
-    int e = errno;
-    AX_CHECK(e != EEXIST, err, AX_EIO,
-             "%s appeared while writing; results left in %s (use --force to overwrite)",
-             r->path, r->partial);
-    /* A file system without hard links: fall back to a checked rename. */
-    struct stat s;
-    AX_CHECK(stat(r->path, &s) != 0, err, AX_EIO,
-             "%s appeared while writing; results left in %s (use --force to overwrite)",
-             r->path, r->partial);
-    AX_CHECK(rename(r->partial, r->path) == 0, err, AX_EIO,
-             "cannot rename %s to %s: %s (the results are in %s)", r->partial, r->path,
-             strerror(errno), r->partial);
     return AX_OK;
 }
 
@@ -203,16 +175,40 @@ ax_status ax_rec_close(ax_recorder *rp, ax_error *err)
         return st;
     }
     if (r->rank == 0 && r->prefix) st = ax_h5_merge_prefix(r->partial, r->prefix, r->prefix_len, err);
-    if (r->rank == 0 && !st) st = publish(r, err);
+    if (r->rank == 0 && st) { /* only part of the run: never leave it readable */
+        unlink(r->partial);
+        ax_error_prefix(err, "%s was not published (nothing was written): ", r->path);
+    }
+    if (r->rank == 0 && !st) st = ax_out_publish(r->partial, r->path, r->force, err);
     st = ax_h5_sync(r->comm, st, err);
     free_recorder(r);
     return st;
 }
 
-void ax_rec_set_prefix(ax_recorder r, const void *image, uint64_t len)
+/* Is image an output file of axon's (an HDF5 file with /spikes and
+ * /report)? Opened in memory, serially. */
+static int image_ok(const void *image, uint64_t len)
 {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+        H5Pset_file_image(fapl, (void *)image, (size_t)len) >= 0)
+        f = H5Fopen("checkpoint output image", H5F_ACC_RDONLY, fapl);
+    int ok = f >= 0 && H5Lexists(f, "spikes", H5P_DEFAULT) > 0 &&
+             H5Lexists(f, "report", H5P_DEFAULT) > 0;
+    if (f >= 0) H5Fclose(f);
+    ax_h5_close_obj(&fapl);
+    return ok;
+}
+
+ax_status ax_rec_set_prefix(ax_recorder r, const void *image, uint64_t len, ax_error *err)
+{
+    ax_status st = AX_OK;
+    if (r->rank == 0 && (!image || !len || !image_ok(image, len)))
+        st = AX_FAIL(err, AX_EIO, "the output image in the checkpoint is not an axon output "
+                     "file; the checkpoint is damaged: restart from an earlier one");
     r->prefix = image;
     r->prefix_len = len;
+    return ax_h5_sync(r->comm, st, err);
 }
 
 ax_status ax_rec_flush(ax_recorder r, ax_error *err)
@@ -225,6 +221,62 @@ ax_status ax_rec_flush(ax_recorder r, ax_error *err)
 const char *ax_rec_partial_path(ax_recorder r)
 {
     return r->partial;
+}
+
+/* Read a whole file into a malloc'd buffer; 0 on failure. */
+static int slurp(const char *path, void **bytes, uint64_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    void *b = n > 0 ? malloc((size_t)n) : NULL;
+    int ok = b && fseek(f, 0, SEEK_SET) == 0 && fread(b, 1, (size_t)n, f) == (size_t)n;
+    if (f) fclose(f);
+    if (!ok) {
+        free(b);
+        return 0;
+    }
+    *bytes = b;
+    *len = (uint64_t)n;
+    return 1;
+}
+
+/* Copy file src to dst (created, truncated); 0 on failure. */
+static int copy_file(const char *src, const char *dst)
+{
+    void *b = NULL;
+    uint64_t n = 0;
+    if (!slurp(src, &b, &n)) return 0;
+    FILE *f = fopen(dst, "wb");
+    int ok = f && fwrite(b, 1, (size_t)n, f) == n;
+    if (f && fclose(f) != 0) ok = 0;
+    free(b);
+    return ok;
+}
+
+ax_status ax_rec_image(ax_recorder r, void **image, uint64_t *len, ax_error *err)
+{
+    *image = NULL;
+    *len = 0;
+    if (!r->prefix) { /* the file holds the whole run */
+        AX_CHECK(slurp(r->partial, image, len), err, AX_EIO,
+                 "%s: cannot read the output for the checkpoint", r->partial);
+        return AX_OK;
+    }
+    /* A restarted run: its file starts at the restart; merge the earlier
+     * part in front, on a copy, exactly as ax_rec_close will at the end. */
+    char *tmp = malloc(strlen(r->partial) + sizeof ".image");
+    AX_CHECK_ALLOC(tmp, err, "the checkpoint image");
+    sprintf(tmp, "%s.image", r->partial);
+    ax_status st = copy_file(r->partial, tmp)
+                       ? AX_OK
+                       : AX_FAIL(err, AX_EIO, "%s: cannot copy the output for the checkpoint (%s)",
+                                 tmp, strerror(errno));
+    if (!st) st = ax_h5_merge_prefix(tmp, r->prefix, r->prefix_len, err);
+    if (!st && !slurp(tmp, image, len))
+        st = AX_FAIL(err, AX_EIO, "%s: cannot read the merged output for the checkpoint", tmp);
+    unlink(tmp);
+    free(tmp);
+    return st;
 }
 
 static int h5_broken;

@@ -64,7 +64,7 @@ struct ax_recorder_s {
     ax_h5_spikes *spikes;
     ax_h5_report *reports;
     int meta_written;
-    int made_partial; /* rank 0 created <path>.partial (so may delete it) */
+    int made_partial; /* rank 0 created the partial file (so may delete it) */
     const void *prefix; /* rank 0: output image of the run before a restart, or NULL */
     uint64_t prefix_len;
 };

@@ -13,9 +13,10 @@
  * into each array): calibrate /samples {v_rest, p_on, n_spikes}; sample
  * /marginals {v_rest, p_sim, p_theo, n_spikes} and /convergence {t_check,
  * dkl_joint, dkl_marg, missing}. One `layout` per kind describes both the
- * journal record and the file. The file is always written whole to
- * OUT.tmp, fsync'ed and renamed over OUT, so OUT is at every moment either
- * the previous or the next complete table. Serial: one rank writes.
+ * journal record and the file. The file is always written whole to a
+ * temporary of its own (OUT.partial.<pid>.<random>, axon/outfile.h),
+ * fsync'ed and renamed over OUT, so OUT is at every moment either the
+ * previous or the next complete table. Serial: one rank writes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 
 #include "config.h"
 #include "axon/h5_attr.h"
+#include "axon/outfile.h"
 #include "axon/sweep_table.h"
 
 #define J_MAGIC 0x4A535841u /* "AXSJ" */
@@ -421,11 +423,16 @@ static ax_status sync_path(const char *path, ax_error *err)
 ax_status ax_sweep_write_h5(const ax_sweep_desc *sw, const ax_sweep_table *t, const char *path,
                             int complete, ax_error *err)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char *tmp = NULL; /* our own name: the sweep owns OUT while it holds its lock */
+    AX_TRY(ax_out_temp(path, &tmp, err));
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    AX_CHECK(f >= 0, err, AX_EIO, "%s: cannot create the results file", tmp);
+    if (f < 0) {
+        ax_status st = AX_FAIL(err, AX_EIO, "%s: cannot create the results file", tmp);
+        unlink(tmp);
+        free(tmp);
+        return st;
+    }
     const layout *L = layout_of(sw->kind);
     hid_t g = H5Gcreate2(f, "tasks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int ok = g >= 0 && write_meta(f, sw, L, t, complete) && write_cols(g, L, t) &&
@@ -433,12 +440,13 @@ ax_status ax_sweep_write_h5(const ax_sweep_desc *sw, const ax_sweep_table *t, co
     for (int k = 0; ok && k < L->n_groups; k++) ok = write_group(f, &L->g[k], t);
     if (g >= 0) H5Gclose(g);
     ok = H5Fclose(f) >= 0 && ok;
-    if (!ok) unlink(tmp);
-    AX_CHECK(ok, err, AX_EIO, "%s: writing the results table failed (disk full?)", tmp);
-    AX_TRY(sync_path(tmp, err));
-    AX_CHECK(rename(tmp, path) == 0, err, AX_EIO, "%s: rename to %s failed (%s)", tmp, path,
-             strerror(errno));
-    return AX_OK;
+    ax_status st = ok ? sync_path(tmp, err)
+                      : AX_FAIL(err, AX_EIO, "%s: writing the results table failed (disk full?)",
+                                tmp);
+    if (st != AX_OK) unlink(tmp);
+    else st = ax_out_publish(tmp, path, 1, err); /* replaces OUT, never a FIFO or device */
+    free(tmp);
+    return st;
 }
 
 /* ---- reading ---- */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "axon/agree.h"
+#include "axon/outfile.h"
 #include "axon/sampling.h"
 #include "axon/steps.h"
 #include "cli_impl.h"
@@ -177,13 +178,6 @@ static ax_status run(void *opts, int rank, ax_error *err)
     int threads = o->threads ? o->threads : omp_get_max_threads();
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     FILE *prog = show && rank == 0 ? stderr : NULL;
-    ax_calibration cal;
-    ax_status st = ax_calibrate(&s, &co, MPI_COMM_WORLD, threads, prog, &cal, err);
-    if (st == AX_OK) { /* carried over from an sbs input, as sbs's write_config does */
-        cal.has_net_bg = in.has_net_bg, cal.net_rate_ex = in.net_rate_ex;
-        cal.net_w_ex = in.net_w_ex, cal.net_rate_in = in.net_rate_in, cal.net_w_in = in.net_w_in;
-        cal.has_tso = in.has_tso, cal.tso = in.tso;
-    }
     char h5[4096];
     if (o->h5) snprintf(h5, sizeof h5, "%s", o->h5);
     else {
@@ -192,9 +186,35 @@ static ax_status run(void *opts, int rank, ax_error *err)
         if (dot && !strchr(dot, '/')) *dot = '\0';
         strncat(h5, ".h5", sizeof h5 - strlen(h5) - 1);
     }
-    if (st == AX_OK && rank == 0) st = ax_calib_write_json(&cal, o->out, err);
-    if (st == AX_OK && rank == 0) st = ax_calib_write_h5(&cal, h5, err);
+    /* Both outputs are checked (and their temporaries reserved) before the
+     * calibration runs. calibrate replaces existing files (it has no
+     * --force), but never a FIFO, device or directory (axon/outfile.h). */
+    char *tj = NULL, *th = NULL; /* rank 0 */
+    ax_status st = ax_cli_out_begin(rank, o->out, 1, "-o", &tj, err);
+    if (st == AX_OK) st = ax_cli_out_begin(rank, h5, 1, "--h5", &th, err);
+    ax_calibration cal;
+    memset(&cal, 0, sizeof cal);
+    if (st == AX_OK) st = ax_calibrate(&s, &co, MPI_COMM_WORLD, threads, prog, &cal, err);
+    if (st == AX_OK) { /* carried over from an sbs input, as sbs's write_config does */
+        cal.has_net_bg = in.has_net_bg, cal.net_rate_ex = in.net_rate_ex;
+        cal.net_w_ex = in.net_w_ex, cal.net_rate_in = in.net_rate_in, cal.net_w_in = in.net_w_in;
+        cal.has_tso = in.has_tso, cal.tso = in.tso;
+    }
+    if (st == AX_OK && rank == 0) st = ax_calib_write_json(&cal, tj, err);
+    if (st == AX_OK && rank == 0) st = ax_calib_write_h5(&cal, th, err);
+    if (st == AX_OK && rank == 0) { /* ax_out_publish keeps or removes its temporary */
+        st = ax_out_publish(tj, o->out, 1, err);
+        free(tj);
+        tj = NULL;
+        if (st == AX_OK) st = ax_out_publish(th, h5, 1, err);
+        free(th);
+        th = NULL;
+    }
     if (st == AX_OK && rank == 0 && !o->quiet) summary(&cal, o->out, h5);
+    if (tj) unlink(tj);
+    if (th) unlink(th);
+    free(tj);
+    free(th);
     ax_calibration_free(&cal);
     return st;
 }

@@ -60,6 +60,12 @@ int ax_cli_positional(const char *a, const char *cmd, const char *bad, const cha
  * one agreed status (ax_input_load). On failure *out is NULL. */
 ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err);
 
+/* Collective: rank 0 checks an output file and reserves its temporary
+ * (axon/outfile.h ax_out_begin; *tmp on rank 0 only); the status is agreed.
+ * Call before any long work, so a bad target fails in seconds. */
+ax_status ax_cli_out_begin(int rank, const char *path, int force, const char *what, char **tmp,
+                           ax_error *err);
+
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);
 

@@ -10,6 +10,7 @@
 #include "axon/agree.h"
 #include "axon/export.h"
 #include "axon/file.h"
+#include "axon/outfile.h"
 #include "axon/record.h"
 #include "axon/spec.h"
 #include "axon/yaml.h"
@@ -151,4 +152,12 @@ ax_cli_kind ax_cli_input_kind_in(ax_input *in, const char *path)
     ax_ydoc_free(&doc);
     free(text);
     return k;
+}
+
+ax_status ax_cli_out_begin(int rank, const char *path, int force, const char *what, char **tmp,
+                           ax_error *err)
+{
+    *tmp = NULL;
+    ax_status st = rank == 0 ? ax_out_begin(path, force, what, tmp, err) : AX_OK;
+    return ax_agree(MPI_COMM_WORLD, st, err);
 }

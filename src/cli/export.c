@@ -2,8 +2,9 @@
  * [--allow-approx] [--neurons-per-core N] [--spinn-version 3|5] [--simulate]
  * [--force] [-t T]`.
  *
- * Rank 0 exports into DIR.partial and renames it to DIR only when everything
- * was written (nothing half-written on error); an existing non-empty DIR is
+ * Rank 0 exports into a directory of its own, DIR.partial.<pid>.<random>, and
+ * renames it to DIR only when everything was written (nothing half-written
+ * on error; two exports to one DIR never mix); an existing non-empty DIR is
  * refused unless --force. --simulate (collective over all ranks) runs the
  * original network and the variant the hardware runs (quantised weights,
  * the target's time step; for NIR the network read back from the NIR file)
@@ -44,7 +45,7 @@ static void usage(FILE *out)
             "  --target T            spinnaker (pyNN.spiNNaker script + connection files),\n"
             "                        dynapse (Rockpool-style Dynap-SE2 spec: spec.json, weights.h5,\n"
             "                        load_dynapse.py), nir (NIR HDF5 graph)\n"
-            "  -o, --output DIR      output directory (written as DIR.partial, renamed at the end)\n"
+            "  -o, --output DIR      output directory (written as DIR.partial.*, then renamed)\n"
             "  -f, --force           replace an existing non-empty DIR\n"
             "  --allow-approx        accept approximations instead of failing; each is listed\n"
             "  --neurons-per-core N  SpiNNaker/Dynap-SE2 neurons per core (default 256)\n"
@@ -118,6 +119,15 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
 
 static int rm_tree(const char *p) { return nftw(p, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
+/* The process's umask (mkdtemp creates 0700; the export should get the
+ * usual 0777 & ~umask). */
+static mode_t current_umask(void)
+{
+    mode_t m = umask(022);
+    umask(m);
+    return m;
+}
+
 /* 1 if dir exists and holds entries. */
 static int non_empty(const char *dir)
 {
@@ -131,7 +141,7 @@ static int non_empty(const char *dir)
     return n > 0;
 }
 
-/* Rank 0: export into DIR.partial; returns the partial path in buf. */
+/* Rank 0: export into a new DIR.partial.<pid>.<random>; returns its path in buf. */
 static ax_status do_export(const exp_opts *o, const ax_spec *spec, char *partial, size_t cap,
                            ax_export_result *res, ax_error *err)
 {
@@ -140,9 +150,10 @@ static ax_status do_export(const exp_opts *o, const ax_spec *spec, char *partial
              "%s exists and is not empty; use --force to replace it", o->dir);
     AX_CHECK(stat(o->dir, &st) != 0 || S_ISDIR(st.st_mode), err, AX_EINPUT, "%s exists and is not a directory",
              o->dir);
-    snprintf(partial, cap, "%s.partial", o->dir);
-    if (stat(partial, &st) == 0) rm_tree(partial);
-    AX_CHECK(mkdir(partial, 0777) == 0, err, AX_EIO, "%s: cannot create (%s)", partial, strerror(errno));
+    /* a directory of this run's own: two exports to one DIR never share it */
+    snprintf(partial, cap, "%s.partial.%ld.XXXXXX", o->dir, (long)getpid());
+    AX_CHECK(mkdtemp(partial), err, AX_EIO, "%s: cannot create (%s)", partial, strerror(errno));
+    chmod(partial, 0777 & ~current_umask());
     ax_status s = ax_export(spec, &o->o, partial, res, err);
     if (s != AX_OK) rm_tree(partial);
     return s;
@@ -249,7 +260,9 @@ static int export_main(int argc, char **argv)
     if (rank == 0 && code == AX_OK) {
         if (o.force && non_empty(o.dir)) rm_tree(o.dir);
         else rmdir(o.dir);
-        if (rename(partial, o.dir) != 0) code = AX_FAIL(&err, AX_EIO, "cannot rename %s to %s (%s)", partial, o.dir, strerror(errno));
+        if (rename(partial, o.dir) != 0)
+            code = AX_FAIL(&err, AX_EIO, "cannot rename %s to %s (%s; another export to %s?); "
+                           "results left in %s", partial, o.dir, strerror(errno), o.dir, partial);
     }
     int ret = 0;
     if (code != AX_OK) ret = rank == 0 ? ax_cli_report("export", &err) : ax_status_exit_code((ax_status)code);

@@ -24,6 +24,7 @@
 #include "axon/engine.h"
 #include "axon/export.h"
 #include "axon/model.h"
+#include "axon/outfile.h"
 #include "axon/record.h"
 #include "axon/spec.h"
 #include "axon/steps.h"
@@ -259,6 +260,35 @@ static ax_status write_meta(const ax_spec *s, const ax_engine_stats *st, ax_reco
     return rc;
 }
 
+/* Do a and b name one file? By device and inode when both exist, else by
+ * their canonical directory and base name. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *ra = ax_out_canonical(a), *rb = ax_out_canonical(b);
+    int same = ra && rb && !strcmp(ra, rb);
+    free(ra);
+    free(rb);
+    return same;
+}
+
+/* Rank 0: --stats-json may not name a file the run reads or writes, and is
+ * checked like -o (axon/outfile.h); its temporary is reserved now, so a bad
+ * target fails before the simulation and nothing is published. */
+static ax_status stats_begin(const run_opts *o, const char *out, char **tmp, ax_error *err)
+{
+    const char *p = o->stats_json;
+    AX_CHECK(!(out && *out && same_file(p, out)), err, AX_EINPUT,
+             "--stats-json %s is the output file; choose another name", p);
+    AX_CHECK(!same_file(p, o->spec), err, AX_EINPUT,
+             "--stats-json %s is the spec; choose another name", p);
+    AX_CHECK(!(o->restart && same_file(p, o->restart)), err, AX_EINPUT,
+             "--stats-json %s is the checkpoint to restart from; choose another name", p);
+    return ax_out_begin(p, o->force, "--stats-json", tmp, err);
+}
+
 /* The run's figures as one JSON object (benchmarks/run reads it). */
 static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const char *path,
                             ax_error *err)
@@ -368,18 +398,41 @@ static ax_status run(void *opts, int rank, ax_error *err)
         st = ax_time_steps_err(o->ckpt_every, spec->sim.resolution, "--checkpoint-every",
                                &every_steps, err);
     if (st == AX_OK && o->ckpt_dir) st = checkpoint_dir(o->ckpt_dir, rank, MPI_COMM_WORLD, err);
+    char *stats_tmp = NULL; /* rank 0 */
+    if (o->stats_json) /* on every rank, whatever failed before (agrees that too) */
+        st = ax_agree(MPI_COMM_WORLD, st != AX_OK ? st
+                                      : rank == 0 ? stats_begin(o, out, &stats_tmp, err) : AX_OK,
+                      err);
     if (st == AX_OK && out && *out) st = ax_rec_create(out, o->force, MPI_COMM_WORLD, &rec, err);
     if (st == AX_OK) st = ax_engine_build(spec, MPI_COMM_WORLD, threads, &eng, err);
     if (st == AX_OK && o->restart) st = ax_engine_restore(eng, o->restart, &image, &image_len, err);
-    if (st == AX_OK && rec && image_len) ax_rec_set_prefix(rec, image, image_len);
+    if (st == AX_OK && o->restart && rec && !image_len) /* no output could hold the whole run */
+        st = AX_FAIL(err, AX_EINPUT, "%s holds no recorded output (the run that wrote it had no "
+                     "output file), so %s could not hold the whole run; restart without -o, or "
+                     "run from the beginning", o->restart, out);
+    if (st == AX_OK && o->restart && rec) st = ax_rec_set_prefix(rec, image, image_len, err);
     if (st == AX_OK) ax_engine_set_checkpoints(eng, o->ckpt_every, o->ckpt_dir, &stop_requested);
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     if (st == AX_OK) st = ax_engine_simulate(eng, rec, show && rank == 0 ? stderr : NULL, err);
     if (st == AX_OK && rec) st = write_meta(spec, ax_engine_get_stats(eng), rec, err);
+    /* the stats are written before the output is published: if they fail,
+     * nothing is published (stats_tmp is rank 0's) */
+    if (st == AX_OK && o->stats_json)
+        st = ax_agree(MPI_COMM_WORLD, stats_tmp ? stats_json(spec, ax_engine_get_stats(eng),
+                                                             stats_tmp, err) : AX_OK, err);
     if (st == AX_OK && rec) st = ax_rec_close(&rec, err);
+    /* st is agreed here; publishing fails only if the name was taken meanwhile */
+    if (st == AX_OK && o->stats_json) {
+        ax_status p = stats_tmp ? ax_out_publish(stats_tmp, o->stats_json, o->force, err) : AX_OK;
+        if (p != AX_OK)
+            ax_error_prefix(err, "%s was published, but ", out && *out ? out : "nothing");
+        free(stats_tmp);
+        stats_tmp = NULL;
+        st = ax_agree(MPI_COMM_WORLD, p, err);
+    }
     if (st == AX_OK && rank == 0 && !o->quiet) summary(spec, ax_engine_get_stats(eng), out, stdout);
-    if (st == AX_OK && rank == 0 && o->stats_json)
-        st = stats_json(spec, ax_engine_get_stats(eng), o->stats_json, err);
+    if (stats_tmp) unlink(stats_tmp); /* not published: the run failed */
+    free(stats_tmp);
     if (st == AX_ESTOPPED && rec) ax_rec_abort(&rec); /* the checkpoint holds the output so far */
     if (st != AX_OK) ax_rec_abort(&rec);
     free(image);

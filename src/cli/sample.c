@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "axon/agree.h"
+#include "axon/outfile.h"
 #include "axon/sampling.h"
 #include "axon/steps.h"
 #include "cli_impl.h"
@@ -114,16 +115,22 @@ static ax_status run(void *opts, int rank, ax_error *err)
     int threads = o->threads ? o->threads : omp_get_max_threads();
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     ax_bm_result r;
-    ax_status st = AX_OK;
-    if (rank == 0 && !o->force && access(o->out, F_OK) == 0)
-        st = AX_FAIL(err, AX_EIO, "%s exists; use --force to overwrite it", o->out);
-    if ((st = ax_share(MPI_COMM_WORLD, 0, st, err)) != AX_OK) {
+    char *tmp = NULL; /* rank 0: the output's temporary (axon/outfile.h) */
+    ax_status st = ax_cli_out_begin(rank, o->out, o->force, "-o", &tmp, err);
+    if (st != AX_OK) {
         ax_bm_free(&bm);
         return st;
     }
     st = ax_bm_run(&bm, MPI_COMM_WORLD, threads, show && rank == 0 ? stderr : NULL, &r, err);
-    if (st == AX_OK && rank == 0) st = ax_bm_write_h5(&bm, &r, o->out, 1, err);
+    if (st == AX_OK && rank == 0) st = ax_bm_write_h5(&bm, &r, tmp, 1, err);
+    if (st == AX_OK && rank == 0) {
+        st = ax_out_publish(tmp, o->out, o->force, err); /* keeps or removes tmp itself */
+        free(tmp);
+        tmp = NULL;
+    }
     if (st == AX_OK && rank == 0 && !o->quiet) summary(&bm, &r, o->out);
+    if (tmp) unlink(tmp);
+    free(tmp);
     ax_bm_result_free(&r);
     ax_bm_free(&bm);
     return st;

@@ -21,10 +21,12 @@
 #include <unistd.h>
 
 #include "axon/ckpt_file.h"
+#include "axon/outfile.h"
 #include "axon/steps.h"
 #include "engine_impl.h"
 
-#define CKPT_VERSION 1
+/* 2: every dataset and the root attributes carry checksums (issue 15) */
+#define CKPT_VERSION 2
 
 static ax_status ckpt_fail(ax_error *err, const char *path, const char *what)
 {
@@ -52,36 +54,42 @@ static void ring_in(ax_vp *v, const ax_block *b, int64_t t, const double *buf)
         }
 }
 
-/* Write or read one population's state and ring, thread by thread. */
+/* Write or read one population's state and ring, thread by thread.
+ * Every rank makes the same collective calls whatever fails locally (a
+ * failed allocation takes part with nothing); pop_end's digest agreement
+ * returns the same result everywhere. */
 static int pop_io(struct ax_engine_s *e, ax_ckpt_file f, int p, int64_t t, int write)
 {
     const ax_model_ops *m = e->vps[0].blocks[p].ops;
     const ax_pop_spec *ps = &e->spec->pops[p];
     int64_t nc = m->n_ckpt, n_rec = e->vps[0].n_rec, n_slots = e->vps[0].n_slots;
-    int ok = ax_ckpt_pop_begin(f, ps->name, ps->n, nc, n_rec, n_slots);
-    for (int th = 0; ok && th < e->threads; th++) {
+    if (!ax_ckpt_pop_begin(f, ps->name, ps->n, nc, n_rec, n_slots)) { /* the same on all ranks */
+        ax_ckpt_pop_end(f);
+        return 0;
+    }
+    int mine = 1; /* this rank's own steps (a neuron group's checkpoint copy) went well */
+    for (int th = 0; th < e->threads; th++) {
         ax_vp *v = &e->vps[th];
         ax_block *b = &v->blocks[p];
         size_t cells = (size_t)(b->n ? b->n : 1) * (size_t)(nc > n_rec * n_slots ? nc : n_rec * n_slots);
         double *buf = malloc(cells * sizeof *buf);
-        ok = buf != NULL;
         int64_t off = b->n ? b->gid0 - ps->first_gid : 0;
-        for (int which = 0; ok && which < 2; which++) {
-            if (write) {
-                if (b->n && which) ring_out(v, b, t, buf);
-                else if (b->n) ok = ax_block_ckpt(b, buf, 1, &e->vps[0].err) == AX_OK;
-                if (!ok) break;
-                ok = ax_ckpt_pop_io(f, which, off, e->part.n_vp, b->n, buf);
-            } else {
-                ok = ax_ckpt_pop_io(f, which, off, e->part.n_vp, b->n, buf);
-                if (ok && b->n && which) ring_in(v, b, t, buf);
-                else if (ok && b->n) ok = ax_block_ckpt(b, buf, 0, &e->vps[0].err) == AX_OK;
+        for (int which = 0; which < 2; which++) {
+            if (write && buf && b->n) {
+                if (which) ring_out(v, b, t, buf);
+                else if (ax_block_ckpt(b, buf, 1, &e->vps[0].err) != AX_OK) mine = 0;
+            }
+            int ok = ax_ckpt_pop_io(f, which, off, e->part.n_vp, b->n, write && !mine ? NULL : buf);
+            if (!write && ok && b->n) {
+                if (which) ring_in(v, b, t, buf);
+                else if (ax_block_ckpt(b, buf, 0, &e->vps[0].err) != AX_OK) mine = 0;
             }
         }
         free(buf);
     }
-    ax_ckpt_pop_end(f);
-    return ok;
+    int ok = ax_ckpt_pop_end(f), all = 0; /* pop_end agrees on the I/O; this on the rest */
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, e->comm);
+    return ok && all;
 }
 
 /* Copy the tsodyks2 state of projection k between every thread's runs and
@@ -115,20 +123,23 @@ static void tso_copy(struct ax_engine_s *e, int k, int64_t n, double *buf, int s
  * state of every plastic projection. Collective. */
 static int tso_io(struct ax_engine_s *e, ax_ckpt_file f, int write)
 {
-    int ok = 1;
+    int ok = 1; /* tso_io agrees: the same on every rank */
     for (int k = 0; ok && k < e->spec->n_proj; k++) {
         const ax_proj_spec *ps = &e->spec->proj[k];
         if (ps->syn_model != AX_SYN_TSODYKS2) continue;
         int64_t n = e->spec->pops[ps->src].n;
         double *buf = malloc((size_t)(3 * n) * sizeof *buf);
-        ok = buf != NULL;
-        if (ok && write) {
-            tso_copy(e, k, n, buf, 1);
-            MPI_Allreduce(MPI_IN_PLACE, buf, (int)(3 * n), MPI_DOUBLE, MPI_MAX, e->comm);
-            for (int64_t j = 0; j < n; j++)
-                if (buf[j] < 0) buf[j] = ps->tso.x, buf[n + j] = ps->tso.u, buf[2 * n + j] = 0;
-            ok = ax_ckpt_tso_io(f, k, n, buf);
-        } else if (ok) {
+        if (write) {
+            int have = buf != NULL, all = 0;
+            MPI_Allreduce(&have, &all, 1, MPI_INT, MPI_MIN, e->comm);
+            if (all) {
+                tso_copy(e, k, n, buf, 1);
+                MPI_Allreduce(MPI_IN_PLACE, buf, (int)(3 * n), MPI_DOUBLE, MPI_MAX, e->comm);
+                for (int64_t j = 0; j < n; j++)
+                    if (buf[j] < 0) buf[j] = ps->tso.x, buf[n + j] = ps->tso.u, buf[2 * n + j] = 0;
+            }
+            ok = ax_ckpt_tso_io(f, k, n, all ? buf : NULL);
+        } else {
             ok = ax_ckpt_tso_io(f, k, n, buf);
             if (ok) tso_copy(e, k, n, buf, 0);
         }
@@ -165,8 +176,14 @@ static ax_status checkpoint_write(struct ax_engine_s *e, const char *path, int64
                                   const void *image, uint64_t image_len, ax_error *err)
 {
     AX_TRY(check_models(e, err));
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.partial", path);
+    /* rank 0 reserves a temporary of this run's own (axon/outfile.h: an
+     * existing checkpoint of that name is replaced, a FIFO or device is not) */
+    char tmp[4200] = "", *own = NULL;
+    ax_status st = e->rank == 0 ? ax_out_begin(path, 1, "the checkpoint", &own, err) : AX_OK;
+    if (own) snprintf(tmp, sizeof tmp, "%s", own);
+    free(own);
+    AX_TRY(ax_engine_agree(e, st, err));
+    MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, e->comm);
     int np = e->spec->n_pops;
     int64_t *tot = calloc((size_t)np, sizeof *tot);
     pop_spike_totals(e, tot);
@@ -183,13 +200,14 @@ static ax_status checkpoint_write(struct ax_engine_s *e, const char *path, int64
     free(tot);
     int all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, e->comm);
-    if (all && e->rank == 0 && rename(tmp, path) != 0) all = 0;
-    MPI_Bcast(&all, 1, MPI_INT, 0, e->comm);
     if (!all) {
         if (e->rank == 0) unlink(tmp);
-        return ckpt_fail(err, path, "writing the checkpoint (disk full or directory not writable?)");
+        return ax_engine_agree(e, ckpt_fail(err, path, "writing the checkpoint (disk full or "
+                                            "directory not writable?)"), err);
     }
-    return AX_OK;
+    st = e->rank == 0 ? ax_out_publish(tmp, path, 1, err) : AX_OK;
+    if (st != AX_OK && e->rank == 0) unlink(tmp); /* a checkpoint we cannot name is no use */
+    return ax_engine_agree(e, st, err);
 }
 
 /* Check that the checkpoint fits this engine's spec and run. */
@@ -207,34 +225,58 @@ static ax_status check_header(const struct ax_engine_s *e, const char *path, int
     return AX_OK;
 }
 
+/* A failed read: the layer says what it found (a dataset whose checksum
+ * does not match), else `what`. */
+static ax_status read_fail(ax_error *err, ax_ckpt_file f, const char *path, const char *what)
+{
+    const char *why = ax_ckpt_why(f);
+    if (why)
+        return AX_FAIL(err, AX_EIO, "%s: %s; the checkpoint is damaged: restart from an earlier "
+                       "one", path, why);
+    return ckpt_fail(err, path, what);
+}
+
 /* Read a checkpoint into the engine; *t_out its step; rank 0 receives the
- * output image. Collective. */
+ * output image. Every dataset is checked against its digest as it is read,
+ * so a damaged checkpoint fails here (the caller then discards the engine)
+ * instead of continuing with wrong state. Collective; every step's result is
+ * the same on every rank (the file is shared, digests are agreed). */
 static ax_status checkpoint_read(struct ax_engine_s *e, const char *path, int64_t *t_out,
                                  void **image, uint64_t *image_len, ax_error *err)
 {
     AX_TRY(check_models(e, err));
+    *image = NULL;
+    *image_len = 0;
     ax_ckpt_file f = ax_ckpt_open(path, e->comm);
     AX_CHECK(f, err, AX_EIO, "%s: cannot open the checkpoint (missing or not an HDF5 file)", path);
     int64_t v64[AX_CKPT_HEADER_LEN] = {0};
     uint64_t hash = 0;
-    int ok = ax_ckpt_get_header(f, v64, &hash);
-    ax_status st = check_header(e, path, ok, v64, hash, err);
+    ax_status st = AX_OK;
+    int attrs = ax_ckpt_check_attrs(f);
+    if (attrs < 0)
+        st = AX_FAIL(err, AX_EINPUT, "%s: not a checkpoint of this axon version (no checksums: "
+                     "written before checkpoints were verified, or not a checkpoint); restart "
+                     "from the beginning", path);
+    else if (attrs == 0) st = read_fail(err, f, path, "checking the attributes");
+    if (st == AX_OK) {
+        int have = ax_ckpt_get_header(f, v64, &hash);
+        st = check_header(e, path, have, v64, hash, err);
+    }
     int np = e->spec->n_pops;
     int64_t *tot = calloc((size_t)np, sizeof *tot);
     if (st == AX_OK && tot && ax_ckpt_get_pop_spikes(f, tot) && e->rank == 0)
         for (int p = 0; p < np; p++) e->vps[0].pop_spikes[p] = tot[p];
     free(tot);
-    if (st == AX_OK && !ax_ckpt_pops_begin(f)) st = ckpt_fail(err, path, "reading a population's state");
+    if (st == AX_OK && !ax_ckpt_pops_begin(f)) st = read_fail(err, f, path, "reading /pop");
     for (int p = 0; st == AX_OK && p < np; p++)
-        if (!pop_io(e, f, p, v64[1], 0)) st = ckpt_fail(err, path, "reading a population's state");
+        if (!pop_io(e, f, p, v64[1], 0))
+            st = read_fail(err, f, path, "reading a population's state");
     int plastic = 0;
     for (int k = 0; k < e->spec->n_proj; k++) plastic |= e->spec->proj[k].syn_model != AX_SYN_STATIC;
     if (st == AX_OK && plastic && !(ax_ckpt_tso_begin(f) && tso_io(e, f, 0)))
-        st = ckpt_fail(err, path, "reading the tsodyks2 state");
-    *image = NULL;
-    *image_len = 0;
+        st = read_fail(err, f, path, "reading the tsodyks2 state");
     if (st == AX_OK && !ax_ckpt_get_image(f, image, image_len))
-        st = ckpt_fail(err, path, "reading the output image");
+        st = read_fail(err, f, path, "reading the output image");
     ax_ckpt_close(f);
     *t_out = v64[1];
     return st;
@@ -254,18 +296,7 @@ ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, i
     if (o->rec) {
         ax_status w = ax_rec_flush(o->rec, err);
         if (st == AX_OK) st = w;
-        if (st == AX_OK && e->rank == 0) {
-            FILE *f = fopen(ax_rec_partial_path(o->rec), "rb");
-            if (f && fseek(f, 0, SEEK_END) == 0) {
-                long n = ftell(f);
-                image = n > 0 ? malloc((size_t)n) : NULL;
-                rewind(f);
-                if (image && fread(image, 1, (size_t)n, f) == (size_t)n) len = (uint64_t)n;
-            }
-            if (f) fclose(f);
-            if (!len) st = AX_FAIL(err, AX_EIO, "%s: cannot read the output for the checkpoint",
-                                   ax_rec_partial_path(o->rec));
-        }
+        if (st == AX_OK && e->rank == 0) st = ax_rec_image(o->rec, &image, &len, err);
     }
     st = ax_engine_agree(e, st, err);
     snprintf(e->last_ckpt, sizeof e->last_ckpt, "%s/ckpt_%.10gms.h5",
@@ -278,10 +309,10 @@ ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, i
 void ax_engine_set_checkpoints(ax_engine e, double every_ms, const char *dir,
                                volatile int *stop)
 {
-    int64_t steps = 0; /* the CLI refused intervals beyond the step range; else never due */
+    int64_t steps = 0, nearest; /* the CLI refused intervals beyond the step range */
     if (every_ms > 0)
-        steps = ax_time_steps(every_ms, e->h, &steps) == 0 ? (int64_t)ceil(every_ms / e->h - 1e-9)
-                                                           : AX_STEPS_NEVER;
+        steps = ax_time_steps(every_ms, e->h, &nearest) == 0 ? (int64_t)ceil(every_ms / e->h - 1e-9)
+                                                              : AX_STEPS_NEVER;
     e->ckpt_steps = steps > 0 ? (steps + e->D - 1) / e->D * e->D : 0;
     e->ckpt_dir = dir;
     e->stop = stop;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "axon/agree.h"
+#include "axon/outfile.h"
 #include "sweep_impl.h"
 
 typedef struct farm {
@@ -40,6 +41,7 @@ typedef struct farm {
     int rank, R, slots, eng_threads;
     char dir[4096];
     int run_no, fd;
+    int lock_fd;                  /* rank 0: DIR/lock, locked for the whole run */
     int64_t n_todo, *todo;
     MPI_Win win;
     int64_t *cnt;                 /* window memory (rank 0: next, done) */
@@ -79,18 +81,50 @@ static ax_status fold(farm *f, ax_error *err)
     return AX_OK;
 }
 
-static void remove_dir(const char *dir)
+/* Delete the files of dir but `keep` (NULL: all of them, then dir). */
+static void remove_dir(const char *dir, const char *keep)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
     char p[8192];
     while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            !(keep && !strcmp(e->d_name, keep))) {
             snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
             unlink(p);
         }
     if (d) closedir(d);
-    rmdir(dir);
+    if (!keep) rmdir(dir);
+}
+
+/* Rank 0 holds a write lock (fcntl) on DIR/lock for the whole run, so a
+ * second sweep on the same OUT (a --resume or --force while this one runs)
+ * is refused instead of rewriting OUT with its own table. The kernel drops
+ * the lock when the process ends, however it ends, so a killed sweep can be
+ * resumed at once; fcntl locks also work on NFS (lockd). The file is never
+ * opened elsewhere (closing any descriptor of it would drop the lock). */
+static ax_status lock_journal(farm *f, ax_error *err)
+{
+    char p[8192], who[200] = "";
+    snprintf(p, sizeof p, "%s/lock", f->dir);
+    int fd = open(p, O_RDWR | O_CREAT, 0666);
+    AX_CHECK(fd >= 0, err, AX_EIO, "%s: cannot create the sweep's lock (%s)", p, strerror(errno));
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &l) != 0) {
+        ssize_t n = pread(fd, who, sizeof who - 1, 0);
+        who[n > 0 ? n : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        close(fd);
+        return AX_FAIL(err, AX_EINPUT, "a sweep is running on %s (%s); wait for it to end or "
+                       "stop it before --resume or --force", f->o->out,
+                       who[0] ? who : "see its lock");
+    }
+    char host[128] = "?";
+    gethostname(host, sizeof host - 1);
+    int n = snprintf(who, sizeof who, "pid %ld on %s\n", (long)getpid(), host);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)n, 0) != n) { /* only informative */ }
+    f->lock_fd = fd;
+    return AX_OK;
 }
 
 static ax_status write_spec_copy(farm *f, ax_error *err)
@@ -123,20 +157,26 @@ static ax_status write_spec_copy(farm *f, ax_error *err)
 static ax_status prepare0(farm *f, ax_error *err)
 {
     const char *out = f->o->out;
+    const char *kind = ax_out_kind(out);
+    AX_CHECK(!kind, err, AX_EIO, "-o %s is %s, not a regular file; axon writes only regular "
+             "files (even with --force): choose another name", out, kind);
     struct stat st;
     int have_out = stat(out, &st) == 0, have_dir = stat(f->dir, &st) == 0;
-    if (f->o->force) {
-        if (have_dir) remove_dir(f->dir);
-        if (have_out) unlink(out);
-        have_out = have_dir = 0;
-    }
-    AX_CHECK(f->o->resume || (!have_out && !have_dir), err, AX_EINPUT,
+    AX_CHECK(f->o->resume || f->o->force || (!have_out && !have_dir), err, AX_EINPUT,
              "%s exists%s; use --resume to finish it or --force to start over", out,
              have_dir && !have_out ? " (as a journal of a killed run)" : "");
+    /* the journal directory with its lock: taken before anything is touched */
+    AX_CHECK(have_dir || mkdir(f->dir, 0777) == 0, err, AX_EIO, "%s: cannot create the journal "
+             "directory (%s)%s", f->dir, strerror(errno),
+             errno == EEXIST ? "; another sweep on the same output is starting" : "");
+    AX_TRY(lock_journal(f, err));
+    if (f->o->force) {
+        remove_dir(f->dir, "lock");
+        if (have_out) unlink(out);
+        have_out = 0;
+    }
     AX_TRY(ax_sweep_table_init(&f->table, ax_sweep_n_tasks(f->sw), err));
     if (have_out) AX_TRY(ax_sweep_read_h5(&f->desc, out, &f->table, err));
-    AX_CHECK(have_dir || mkdir(f->dir, 0777) == 0, err, AX_EIO, "%s: cannot create the journal "
-             "directory (%s)", f->dir, strerror(errno));
     AX_TRY(write_spec_copy(f, err));
     DIR *d = opendir(f->dir);
     AX_CHECK(d, err, AX_EIO, "%s: cannot list (%s)", f->dir, strerror(errno));
@@ -428,13 +468,14 @@ static ax_status finish0(farm *f, ax_sweep_stats *stats, ax_error *err)
     AX_CHECK(pending == 0, err, AX_EINTERNAL, "%lld tasks have no result after the run",
              (long long)pending);
     AX_TRY(ax_sweep_write_h5(&f->desc, &f->table, f->o->out, 1, err));
-    remove_dir(f->dir);
+    remove_dir(f->dir, NULL); /* the lock goes with it; farm_free releases it */
     return AX_OK;
 }
 
 static void farm_free(farm *f)
 {
     if (f->fd >= 0) close(f->fd);
+    if (f->lock_fd >= 0) close(f->lock_fd);
     free(f->todo);
     for (int j = 0; j < f->n_j; j++) free(f->jpath[j]);
     free(f->jpath);
@@ -445,7 +486,7 @@ static void farm_free(farm *f)
 ax_status ax_sweep_run(ax_sweep sw, const ax_sweep_run_opts *o, MPI_Comm comm,
                        ax_sweep_stats *stats, ax_error *err)
 {
-    farm f = {.sw = sw, .o = o, .comm = comm, .fd = -1};
+    farm f = {.sw = sw, .o = o, .comm = comm, .fd = -1, .lock_fd = -1};
     ax_sweep_describe(sw, &f.desc);
     memset(stats, 0, sizeof *stats);
     MPI_Comm_rank(comm, &f.rank);
