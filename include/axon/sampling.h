@@ -303,6 +303,11 @@ void ax_bm_result_free(ax_bm_result *r);
  * (both fits with errors and residuals, v_rest samples, spike counts,
  * NEST-unit parameters, seed, ranks x threads, timings). */
 ax_status ax_calib_write_json(const ax_calibration *c, const char *path, ax_error *err);
+/* The same into other files (temporaries published later): the sbs JSON
+ * into json_file, the sidecar into side_file, both written as if the JSON
+ * were at path (the sidecar names it). */
+ax_status ax_calib_write_json_as(const ax_calibration *c, const char *path, const char *json_file,
+                                 const char *side_file, ax_error *err);
 /* "cal.json" -> "cal.axon.json" (a path without .json gets .axon.json). */
 void ax_calib_sidecar_path(const char *json, char *out, size_t size);
 /* Read a calibration JSON written by axon (also the older layout with an

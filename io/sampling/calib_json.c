@@ -259,12 +259,18 @@ static ax_status write_text(const char *path, const ax_calibration *c, const cha
     return AX_OK;
 }
 
+ax_status ax_calib_write_json_as(const ax_calibration *c, const char *path, const char *json_file,
+                                 const char *side_file, ax_error *err)
+{
+    AX_TRY(write_text(json_file, c, path, 0, err));
+    return write_text(side_file, c, path, 1, err);
+}
+
 ax_status ax_calib_write_json(const ax_calibration *c, const char *path, ax_error *err)
 {
     char side[4200];
     ax_calib_sidecar_path(path, side, sizeof side);
-    AX_TRY(write_text(path, c, path, 0, err));
-    return write_text(side, c, path, 1, err);
+    return ax_calib_write_json_as(c, path, path, side, err);
 }
 
 /* ---- JSON in ---- */

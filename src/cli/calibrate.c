@@ -186,12 +186,17 @@ static ax_status run(void *opts, int rank, ax_error *err)
         if (dot && !strchr(dot, '/')) *dot = '\0';
         strncat(h5, ".h5", sizeof h5 - strlen(h5) - 1);
     }
-    /* Both outputs are checked (and their temporaries reserved) before the
-     * calibration runs. calibrate replaces existing files (it has no
-     * --force), but never a FIFO, device or directory (axon/outfile.h). */
-    char *tj = NULL, *th = NULL; /* rank 0 */
-    ax_status st = ax_cli_out_begin(rank, o->out, 1, "-o", &tj, err);
-    if (st == AX_OK) st = ax_cli_out_begin(rank, h5, 1, "--h5", &th, err);
+    /* The outputs (JSON, its sidecar, HDF5) are checked and their
+     * temporaries reserved before the calibration runs. calibrate replaces
+     * existing files (it has no --force), but never a FIFO, device or
+     * directory (axon/outfile.h). */
+    char side[4200];
+    ax_calib_sidecar_path(o->out, side, sizeof side);
+    const char *path[3] = {o->out, side, h5}, *what[3] = {"-o", "the sidecar of -o", "--h5"};
+    char *tmp[3] = {NULL, NULL, NULL}; /* rank 0 */
+    ax_status st = AX_OK;
+    for (int k = 0; k < 3 && st == AX_OK; k++)
+        st = ax_cli_out_begin(rank, path[k], 1, what[k], &tmp[k], err);
     ax_calibration cal;
     memset(&cal, 0, sizeof cal);
     if (st == AX_OK) st = ax_calibrate(&s, &co, MPI_COMM_WORLD, threads, prog, &cal, err);
@@ -200,21 +205,18 @@ static ax_status run(void *opts, int rank, ax_error *err)
         cal.net_w_ex = in.net_w_ex, cal.net_rate_in = in.net_rate_in, cal.net_w_in = in.net_w_in;
         cal.has_tso = in.has_tso, cal.tso = in.tso;
     }
-    if (st == AX_OK && rank == 0) st = ax_calib_write_json(&cal, tj, err);
-    if (st == AX_OK && rank == 0) st = ax_calib_write_h5(&cal, th, err);
-    if (st == AX_OK && rank == 0) { /* ax_out_publish keeps or removes its temporary */
-        st = ax_out_publish(tj, o->out, 1, err);
-        free(tj);
-        tj = NULL;
-        if (st == AX_OK) st = ax_out_publish(th, h5, 1, err);
-        free(th);
-        th = NULL;
+    if (st == AX_OK && rank == 0) st = ax_calib_write_json_as(&cal, o->out, tmp[0], tmp[1], err);
+    if (st == AX_OK && rank == 0) st = ax_calib_write_h5(&cal, tmp[2], err);
+    for (int k = 0; k < 3 && st == AX_OK && rank == 0; k++) { /* keeps or removes tmp[k] */
+        st = ax_out_publish(tmp[k], path[k], 1, err);
+        free(tmp[k]);
+        tmp[k] = NULL;
     }
     if (st == AX_OK && rank == 0 && !o->quiet) summary(&cal, o->out, h5);
-    if (tj) unlink(tj);
-    if (th) unlink(th);
-    free(tj);
-    free(th);
+    for (int k = 0; k < 3; k++) {
+        if (tmp[k]) unlink(tmp[k]);
+        free(tmp[k]);
+    }
     ax_calibration_free(&cal);
     return st;
 }
