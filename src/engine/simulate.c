@@ -13,6 +13,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
+#include "axon/steps.h"
 #include "engine_impl.h"
 
 static void progress_line(const struct ax_engine_s *e, FILE *out, int64_t done, double t_start,
@@ -177,9 +178,10 @@ ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_erro
 
 ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_error *err)
 {
-    ax_status st = ax_engine_attach_recorder(e, rec, err);
-    if (st == AX_OK) st = ax_engine_run_until(e, (int64_t)llround(e->spec->sim.t_sim / e->h),
-                                              progress, err);
+    int64_t end = 0; /* in range: ax_engine_build refused a t_sim beyond it */
+    ax_status st = ax_time_steps_err(e->spec->sim.t_sim, e->h, "simulation.t_sim", &end, err);
+    if (st == AX_OK) st = ax_engine_attach_recorder(e, rec, err);
+    if (st == AX_OK) st = ax_engine_run_until(e, end, progress, err);
     ax_outputs_free(&e->outs);
     return st;
 }
