@@ -141,6 +141,7 @@ grep -q 'task 3 is a Boltzmann-machine sampling task (task: sample), not a calib
 [ $? -eq 2 ] || fail "resume with a calibrate sweep over a sample result did not exit 2"
 grep -q 'holds a task: sample sweep, this sweep file is task: calibrate' ${o}_err.out \
   || fail "resume message: $(cat ${o}_err.out)"
+[ -e ${o}_1.h5.journal ] && fail "the refused resume left a journal directory"
 
 # the example stays valid and runs
 "$AXON" sweep check "$top_srcdir/examples/sweep_bm.yaml" | grep -q ': 12 tasks (sample)' || fail "example check"

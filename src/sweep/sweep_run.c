@@ -154,6 +154,20 @@ static ax_status write_spec_copy(farm *f, ax_error *err)
 
 /* Rank 0: existing output, --force, --resume; the journal directory; the
  * table of finished tasks; the run number; the todo list. */
+/* Does dir hold nothing but our lock (a journal started and refused)? */
+static int only_lock(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int other = 0;
+    while (d && (e = readdir(d)))
+        other |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "lock");
+    if (d) closedir(d);
+    return d && !other;
+}
+
+static ax_status load_state(farm *f, int have_out, ax_error *err);
+
 static ax_status prepare0(farm *f, ax_error *err)
 {
     const char *out = f->o->out;
@@ -175,8 +189,16 @@ static ax_status prepare0(farm *f, ax_error *err)
         if (have_out) unlink(out);
         have_out = 0;
     }
+    ax_status s = load_state(f, have_out, err);
+    if (s != AX_OK && only_lock(f->dir)) remove_dir(f->dir, NULL); /* refused: leave nothing */
+    return s;
+}
+
+/* Rank 0, holding the lock: OUT's table, the journals, the todo list. */
+static ax_status load_state(farm *f, int have_out, ax_error *err)
+{
     AX_TRY(ax_sweep_table_init(&f->table, ax_sweep_n_tasks(f->sw), err));
-    if (have_out) AX_TRY(ax_sweep_read_h5(&f->desc, out, &f->table, err));
+    if (have_out) AX_TRY(ax_sweep_read_h5(&f->desc, f->o->out, &f->table, err));
     AX_TRY(write_spec_copy(f, err));
     DIR *d = opendir(f->dir);
     AX_CHECK(d, err, AX_EIO, "%s: cannot list (%s)", f->dir, strerror(errno));
