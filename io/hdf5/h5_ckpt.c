@@ -215,23 +215,27 @@ static int ds_begin(ax_ckpt_file f, ckpt_ds *ds, hid_t loc, const char *name, co
     return 1;
 }
 
-/* Add this rank's words of a float64 dataset: buf is [L][count] for count
- * elements from off with stride in the last dimension (of extent n), all L
- * rows of the leading dimensions. */
-static void ds_add_strided(ckpt_ds *ds, const double *buf, uint64_t L, int64_t off, int64_t stride,
+/* Add this rank's words of a dataset of 8-byte elements (float64, int64,
+ * uint64: one element is one word): buf is [L][count] for count elements
+ * from off with stride in the last dimension (of extent n), all L rows of
+ * the leading dimensions. A contiguous run of a 1-D (or row-major) dataset
+ * of N elements is L = 1, stride 1, n = N. */
+static void ds_add_strided(ckpt_ds *ds, const void *buf, uint64_t L, int64_t off, int64_t stride,
                            int64_t count, int64_t n)
 {
+    const unsigned char *b = buf;
     uint64_t sum = 0;
     for (uint64_t l = 0; l < L; l++)
         for (int64_t j = 0; j < count; j++) {
             uint64_t w;
-            memcpy(&w, &buf[l * (uint64_t)count + (uint64_t)j], 8);
+            memcpy(&w, b + 8 * (l * (uint64_t)count + (uint64_t)j), 8);
             sum += word_term(ds, l * (uint64_t)n + (uint64_t)(off + j * stride), w);
         }
     ds->sum += sum;
 }
 
-/* Add bytes [0, len) of a byte dataset (one rank holds all of it). */
+/* Add bytes [0, len) of a byte dataset (one rank holds all of it: a byte
+ * dataset split between ranks would split words). */
 static void ds_add_bytes(ckpt_ds *ds, const unsigned char *p, uint64_t len)
 {
     uint64_t sum = 0;
