@@ -22,7 +22,8 @@
 #   run --stats-json in a missing directory: exit 2 and no out.h5 published;
 #   run --stats-json FIFO --force: exit 2, FIFO unchanged;
 #   run --checkpoint-dir D where D/ckpt_5ms.h5 is a FIFO: exit 2, FIFO
-#   unchanged (checkpoints replace old checkpoints, never anything else).
+#   unchanged (checkpoints replace old checkpoints, never anything else);
+#   run -o LINK --force where LINK is a dangling symbolic link: exit 2.
 . "$(dirname "$0")/rel_lib.sh"
 
 cd "$dir" || exit 1
@@ -109,5 +110,13 @@ mkdir ck && mkfifo ck/ckpt_5ms.h5 && exec 4<>ck/ckpt_5ms.h5
 refuse_target "run --checkpoint-dir with a FIFO at ckpt_5ms.h5" ck/ckpt_5ms.h5 \
   "$AXON" run -q t.yaml -o c.h5 --checkpoint-every 5ms --checkpoint-dir ck
 [ -e c.h5 ] && fail "checkpoint into a FIFO: c.h5 was published"
+
+# A dangling symbolic link: writing through it would create a file elsewhere.
+ln -s nowhere/x.h5 dangling
+OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q t.yaml -o dangling --force >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && [ -L dangling ] && grep -qi "regular file" err; then
+  pass "run -o DANGLING-LINK --force: refused: $(head -c 150 err)"
+else fail "run -o DANGLING-LINK --force: exit $rc, dangling $( [ -L dangling ] && echo kept || echo replaced)"; show err; fi
 
 rel_done
