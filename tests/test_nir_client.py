@@ -11,7 +11,7 @@ recorded as /spikes/<population>, population = NIR node path ('.' between
 subgraph levels) with every character outside [A-Za-z0-9_-] turned into
 '_' (and '_' prepended when it does not start with a letter or '_').
 
-Sections (run one with --only a|b|c; --large adds brunel_delta/brunel_exp
+Sections (run one with --only a|b|c|d; --large adds brunel_delta/brunel_exp
 to (a), also AXON_NIR_LARGE=1):
 
 (a) every network spec in examples/: `axon export --target nir` must be
@@ -38,6 +38,8 @@ to (a), also AXON_NIR_LARGE=1):
     with unsupported nodes must be refused with the node named.
 (c) Input -> Affine -> CubaLIF -> Output with a constant input: the first
     spike time in closed form (derivation in test_c_closed_form).
+(d) Poisson-driven inputs: rate and multiplicity; the same spikes on 1x1
+    and 2 ranks x 2 threads.
 
 Exit 0: all pass; 1: a failure (each printed); 77: numpy or h5py missing.
 """
@@ -816,6 +818,55 @@ def test_c_closed_form():
 
 
 # --------------------------------------------------------------------------
+# (d) Poisson inputs and ranks x threads
+# --------------------------------------------------------------------------
+
+def test_d_poisson_decomposition():
+    """`--nir-input NAME=poisson:HZ` draws an independent Poisson train per
+    channel (a count per step, so more than one spike per step is kept):
+    the recorded input (`--nir-record all`) has rate*T spikes per channel
+    within 5 sigma; and the snnTorch RSynaptic graph driven by it gives
+    bitwise the same spikes on 1 rank x 1 thread and 2 ranks x 2 threads."""
+    name = "d.poisson_input"
+    c = snntorch_rsynaptic(8, 30, 5, nested=True)
+    path = os.path.join(WORK, "d.nir")
+    nir.write(path, c.graph)
+    rate, t_sim = 2000.0, 200.0
+    args = ["--nir-input", f"input={'poisson:' + str(rate)}", "--nir-spike-area", "1e-4", "--nir-t-sim", t_sim,
+            "--nir-record", "all", "-q"]
+    out1 = os.path.join(WORK, "d1.h5")
+    rc, _, se = sh([AXON, "run", path, "-t", "1", "-o", out1] + args)
+    if rc:
+        fail(name, f"axon run exit {rc}: {last_line(se)}")
+        return
+    got = spikes_h5(out1, 0.1)
+    counts = np.bincount([i for _, i in got.get("input", [])], minlength=8)
+    mean = rate * (t_sim - 0.2) / 1000.0   # no spike can act before 2 h
+    per_step = max(np.bincount([s for s, _ in got.get("input", [])]).max(initial=0), 0)
+    if np.any(np.abs(counts - mean) > 5 * math.sqrt(mean)):
+        fail(name, f"spikes per channel {counts.tolist()}, expected {mean:.0f} +- {5 * math.sqrt(mean):.0f}")
+    elif per_step < 2:
+        fail(name, "never two input spikes in one step: multiplicity lost")
+    else:
+        ok(name, f"{counts.sum()} input spikes, {mean:.0f} per channel expected")
+    mpi = os.environ.get("MPIEXEC", "mpiexec")
+    if not shutil.which(mpi):
+        print(f"SKIP d.decomposition: no {mpi}")
+        return
+    out4 = os.path.join(WORK, "d4.h5")
+    env = dict(os.environ, OMP_NUM_THREADS="2", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    p = subprocess.run([mpi, "-n", "2"] + os.environ.get("MPIEXEC_ARGS", "--oversubscribe --bind-to none").split() +
+                       [AXON, "run", path, "-t", "2", "-o", out4] + [str(a) for a in args],
+                       capture_output=True, text=True, env=env, timeout=600)
+    if p.returncode:
+        fail("d.decomposition", f"2x2 run exit {p.returncode}: {last_line(p.stderr)}")
+    elif spikes_h5(out4, 0.1) != got:
+        fail("d.decomposition", "2 ranks x 2 threads differ from 1 x 1")
+    else:
+        ok("d.decomposition", f"2x2 = 1x1 bitwise ({sum(len(v) for v in got.values())} spikes)")
+
+
+# --------------------------------------------------------------------------
 # (a) axon export --target nir of every example, read by nir.read
 # --------------------------------------------------------------------------
 
@@ -1120,7 +1171,7 @@ def main():
         print(f"FAIL: no axon binary at {AXON} (set AXON)")
         return 1
     try:
-        for sec, fn in (("a", test_a), ("b", test_b), ("c", test_c_closed_form)):
+        for sec, fn in (("a", test_a), ("b", test_b), ("c", test_c_closed_form), ("d", test_d_poisson_decomposition)):
             if ONLY in (None, sec):
                 fn()
     finally:
