@@ -309,6 +309,32 @@ static void test_explicit(void)
     ax_spec_destroy(&t);
 }
 
+/* A spec with every parameter at its default reads back from its own YAML:
+ * iaf_psc_delta's V_min is -inf by default (no lower bound), which the
+ * emitter writes and the loader must take (it refused -inf before). A
+ * negative infinite tau_m is still refused, by the model's rule. */
+static void test_infinite_params(void)
+{
+    ax_spec *s = load("simulation: {t_sim: 1}\npopulations:\n  A: {model: iaf_psc_delta, n: 2, "
+                      "params: {V_min: -.inf, tau_m: .inf}}\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    char *y = NULL;
+    ax_error e;
+    ax_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(ax_spec_to_yaml(s, &y, &e), AX_OK);
+    ax_spec *t = load(y);
+    CU_ASSERT_PTR_NOT_NULL(t);
+    double v = 0;
+    if (t) CU_ASSERT_EQUAL(ax_spec_param(t, 0, "V_min", &v, &e), AX_OK);
+    CU_ASSERT(isinf(v) && v < 0);
+    free(y);
+    ax_spec_destroy(&s);
+    ax_spec_destroy(&t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fail_msg("simulation: {t_sim: 1}\npopulations:\n  A: {model: "
+                                           "iaf_psc_delta, n: 2, params: {tau_m: -.inf}}\n"),
+                                  "tau_m must be > 0"));
+}
+
 /* The estimate follows the stated model: 8 B per synapse dominates a dense
  * network, and it shrinks (towards the fixed runtime) with more ranks. */
 static void test_estimate(void)
@@ -382,6 +408,7 @@ int main(void)
     CU_add_test(su, "memory estimate", test_estimate);
     CU_add_test(su, "error positions", test_error_positions);
     CU_add_test(su, "explicit networks", test_explicit);
+    CU_add_test(su, "infinite parameters read back", test_infinite_params);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

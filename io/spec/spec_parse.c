@@ -104,7 +104,8 @@ static ax_status param_value(ax_sctx *c, const ax_yn *v, const ax_param_desc *d,
         *out = b;
         return AX_OK;
     }
-    if (d->kind == AX_PARAM_REAL) return ax_spec_number(c, v, what, d->allow_inf ? 1 : 0, out);
+    if (d->kind == AX_PARAM_REAL) /* either infinity; the model's rules judge the sign (V_min: -inf, tau_m: inf) */
+        return ax_spec_number(c, v, what, d->allow_inf ? 2 : 0, out);
     char s[64];
     AX_TRY(ax_spec_string(c, v, what, s, sizeof s));
     const char *p = d->choices;
@@ -281,7 +282,7 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
                 return ax_spec_fail(c, n->items[i], "%s: only numeric parameters can be given per "
                                                     "neuron; give one value", what);
             int64_t len;
-            AX_TRY(ax_spec_num_list(c, n->items[i], what, m->params[idx].allow_inf ? 1 : 0,
+            AX_TRY(ax_spec_num_list(c, n->items[i], what, m->params[idx].allow_inf ? 2 : 0,
                                     &pv->values, &len));
             if (len != p->n)
                 return ax_spec_fail(c, n->items[i], "%s: %lld values for %lld neurons; give one "
