@@ -625,13 +625,69 @@ static void test_validation(void)
     CU_ASSERT_EQUAL(m->create(p, 0.0, 1, &nr, &err), AX_EINPUT);
 }
 
+/* spike_source_poisson: mean count per step rate h / 1000 (within 4 sigma
+ * over 2e5 source-steps), multiplicity kept, nothing outside (start, stop],
+ * a train that depends on (seed, gid, step) only (another block with the
+ * same gid replays it), and a checkpoint mid-run continues it exactly. */
+static void test_poisson_source(void)
+{
+    const ax_model_ops *m = ax_model_find("spike_source_poisson");
+    CU_ASSERT_FATAL(m != NULL && m->bind && ax_model_is_source(m));
+    double p[3] = {2000.0, 1.0, 9000.0}; /* Hz, ms, ms: mean 0.2 per step at h = 0.1 */
+    ax_error err;
+    ax_neurons *a = NULL, *b = NULL, *c = NULL;
+    CU_ASSERT_EQUAL_FATAL(m->create(p, 0.1, 2, &a, &err), AX_OK);
+    CU_ASSERT_EQUAL_FATAL(m->create(p, 0.1, 1, &b, &err), AX_OK);
+    CU_ASSERT_EQUAL_FATAL(m->create(p, 0.1, 2, &c, &err), AX_OK);
+    m->bind(a, 0, 17, 99), m->bind(a, 1, 18, 99);
+    m->bind(b, 0, 18, 99);                       /* source 18 alone in its block */
+    m->bind(c, 0, 17, 99), m->bind(c, 1, 18, 99); /* continues a from a checkpoint */
+    int64_t *spk = malloc((size_t)m->max_spikes(a) * sizeof *spk);
+    int64_t *spk2 = malloc((size_t)m->max_spikes(c) * sizeof *spk2);
+    int64_t *kb = malloc((size_t)m->max_spikes(b) * sizeof *kb);
+    CU_ASSERT_FATAL(spk && spk2 && kb && m->max_spikes(a) > 2);
+    int64_t total = 0, multi = 0, early = 0, late = 0, same = 1, cont = 1;
+    double ck[2];
+    const int64_t steps = 100000;
+    for (int64_t n = 0; n < steps; n++) {
+        int64_t k = m->update(a, NULL, NULL, spk), k18 = 0, kb_n = m->update(b, NULL, NULL, kb);
+        for (int64_t q = 0; q < k; q++) k18 += spk[q] == 1;
+        same &= k18 == kb_n;
+        for (int64_t q = 1; q < k; q++) multi += spk[q] == spk[q - 1];
+        if (n < 10) early += k;   /* stamps 0.1 .. 1.0 ms: not after start */
+        if (n >= 90000) late += k; /* stamps > 9000 ms */
+        total += k;
+        if (n == 50000) {
+            m->ckpt_save(a, ck);
+            m->ckpt_load(c, ck);
+        }
+        if (n > 50000) {
+            int64_t kc = m->update(c, NULL, NULL, spk2);
+            cont &= kc == k && !memcmp(spk, spk2, (size_t)k * sizeof *spk);
+        }
+    }
+    double mean = (double)total / (2.0 * (89990)), expect = 0.2;
+    CU_ASSERT(fabs(mean - expect) < 4.0 * sqrt(expect / (2.0 * 89990)));
+    CU_ASSERT(multi > 0);
+    CU_ASSERT_EQUAL(early, 0);
+    CU_ASSERT_EQUAL(late, 0);
+    CU_ASSERT(same);
+    CU_ASSERT(cont);
+    double bad[3] = {-1.0, 0.0, 1.0};
+    ax_neurons *x = NULL;
+    CU_ASSERT_EQUAL(m->create(bad, 0.1, 1, &x, &err), AX_EINPUT);
+    m->destroy(a), m->destroy(b), m->destroy(c);
+    free(spk), free(spk2), free(kb);
+}
+
 static void test_registry(void)
 {
-    /* + dpi_neuron (tests/test_dynapse.c) and spike_source_array (tests/test_explicit.py) */
-    CU_ASSERT_EQUAL(ax_model_count(), 6);
+    /* + dpi_neuron (tests/test_dynapse.c), spike_source_array (tests/test_explicit.py),
+     * spike_source_poisson (below) */
+    CU_ASSERT_EQUAL(ax_model_count(), 7);
     CU_ASSERT(ax_model_find("nope") == NULL);
     CU_ASSERT(ax_model_find(NULL) == NULL);
-    CU_ASSERT(ax_model_at(-1) == NULL && ax_model_at(6) == NULL);
+    CU_ASSERT(ax_model_at(-1) == NULL && ax_model_at(7) == NULL);
     const char *names[] = {"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp"};
     const char *wunit[] = {"mV", "pA", "pA", "nS"};
     for (int i = 0; i < 4; i++) {
@@ -772,6 +828,7 @@ int main(void)
         {"cond_exp vs RK4", test_cond_vs_rk4},
         {"per-neuron E_L and I_e", test_per_neuron_params},
         {"current timing", test_current_timing},
+        {"spike_source_poisson", test_poisson_source},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn)) return 1;

@@ -104,7 +104,19 @@ typedef struct ax_model_ops {
     /* The most spikes one update() can write into spiked[] (indices may
      * repeat for sources); NULL: at most one per neuron (n). */
     int64_t (*max_spikes)(const ax_neurons *nr);
+    /* Sources that draw their own spikes (spike_source_poisson): neuron j is
+     * gid `gid`; its draws are keyed by (seed, gid, step), so the trains do
+     * not depend on the decomposition. Called by the engine for every
+     * neuron after create. NULL for other models. */
+    void (*bind)(ax_neurons *nr, int64_t j, uint64_t gid, uint64_t seed);
 } ax_model_ops;
+
+/* A spike source (it emits but takes no input: no projection or current
+ * device may target it). */
+static inline int ax_model_is_source(const ax_model_ops *m)
+{
+    return m && (m->set_times || m->bind);
+}
 
 /* The registry (src/models/registry.c). Unknown name -> NULL. */
 const ax_model_ops *ax_model_find(const char *name);

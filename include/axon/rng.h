@@ -26,6 +26,7 @@ typedef enum ax_rng_kind {
     AX_RNG_USER = 7,     /* sampling, sweeps: a = task kind, id = task id */
     AX_RNG_SOURCE = 8,   /* spike trains drawn before a run (NIR Poisson inputs): a = population
                           * (or input) index, id = neuron index; draws counted by step */
+    AX_RNG_POISSON_SOURCE = 9, /* spike_source_poisson populations: id = gid; blocks of 4 steps */
 } ax_rng_kind;
 
 typedef struct ax_rng {

@@ -230,7 +230,7 @@ static int finite_p(double a, double b) { (void)b; return isfinite(a); }
 static int is_source(const ax_spec *s, int pop)
 {
     const ax_model_ops *m = ax_model_find(s->pops[pop].model);
-    return m && m->set_times;
+    return ax_model_is_source(m);
 }
 
 static int is_cuba(const ax_spec *s, int pop)

@@ -430,7 +430,7 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
         AX_TRY(ax_spec_bool(c, v, "allow_multapses", &p->allow_multapses));
     AX_TRY(parse_rule(c, n, p));
     const ax_pop_spec *tp = &c->spec->pops[p->tgt];
-    if (ax_model_find(tp->model)->set_times)
+    if (ax_model_is_source(ax_model_find(tp->model)))
         return ax_spec_fail(c, ax_yn_get(n, "target"), "target '%s' is a spike source (%s) and "
                             "takes no input; connect from it, not to it", tp->name, tp->model);
     if (p->rule == AX_RULE_FROM_LIST) AX_TRY(parse_list(c, n, p));
@@ -747,7 +747,7 @@ static ax_status parse_device(ax_sctx *c, const ax_yn *key, const ax_yn *dev,
     AX_TRY(parse_targets(c, dev, k, devices, d));
     for (int i = 0; k->kind <= AX_DEV_SPIKE_GEN && i < d->n_targets; i++) {
         const ax_pop_spec *p = &c->spec->pops[d->targets[i].pop];
-        if (ax_model_find(p->model)->set_times)
+        if (ax_model_is_source(ax_model_find(p->model)))
             return ax_spec_fail(c, ax_yn_get(dev, "targets"), "device '%s': target '%s' is a spike "
                                 "source (%s) and takes no input", d->name, p->name, p->model);
     }

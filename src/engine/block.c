@@ -14,7 +14,7 @@
  * one instance and costs nothing extra.
  *
  * Spike sources (models with set_times) get each owned neuron's train
- * from the spec here, and initial values (constant, drawn per gid, or
+ * from the spec here, Poisson sources (bind) their gids, and initial values (constant, drawn per gid, or
  * listed per neuron) are set here too.
  */
 #include <stdlib.h>
@@ -157,6 +157,11 @@ static void init_state(const struct ax_engine_s *e, ax_block *b)
 static ax_status set_trains(const struct ax_engine_s *e, ax_block *b, ax_error *err)
 {
     const ax_pop_spec *ps = &e->spec->pops[b->pop];
+    for (int64_t j = 0; b->ops->bind && j < b->n; j++) { /* sources keyed by gid */
+        int64_t i;
+        ax_neurons *nr = where(b, j, &i);
+        b->ops->bind(nr, i, (uint64_t)(b->gid0 + j * e->part.n_vp), e->spec->sim.seed);
+    }
     if (!b->ops->set_times || !ps->times_off) return AX_OK;
     for (int64_t j = 0; j < b->n; j++) {
         int64_t pi = pop_index(e, b, j), i;

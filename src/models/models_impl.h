@@ -20,6 +20,7 @@ extern const ax_model_ops ax_model_iaf_psc_exp;
 extern const ax_model_ops ax_model_iaf_psc_alpha;
 extern const ax_model_ops ax_model_iaf_cond_exp;
 extern const ax_model_ops ax_model_dpi_neuron;
+extern const ax_model_ops ax_model_spike_source_poisson;
 extern const ax_model_ops ax_model_spike_source_array;
 
 /* Checks every value against its descriptor: no NaN, +-inf only where
