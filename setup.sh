@@ -6,6 +6,8 @@
 #                         HDF5 output, summary printed)
 #   ./setup.sh test       ... then run every test (make check) and print the
 #                         totals as "N passed, N failed"
+#   ./setup.sh install    ... then make install: the axon command, libaxon and
+#                         pyNN.axon (into the pyNN package of Debian's python3)
 #
 # Packages are installed with apt-get when missing (as root, or through sudo);
 # without either, the script prints the exact command to run and stops.
@@ -15,7 +17,8 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake libtool pkg-config libopenmpi-dev openmpi-bin \
 libhdf5-openmpi-dev hdf5-tools libgsl-dev libcunit1-dev librandom123-dev libfyaml-dev \
-python3 python3-h5py python3-numpy python3-matplotlib python3-yaml python3-pynn"
+python3 python3-h5py python3-numpy python3-matplotlib python3-yaml \
+python3-pynn python3-neo python3-quantities python3-scipy python3-mpi4py python3-nose"
 
 missing=""
 for p in $PKGS; do
@@ -54,6 +57,10 @@ make -s -j"$jobs"
 
 case "${1:-build}" in
   build) echo "setup: built ./axon (try: ./setup.sh example)";;
+  install)
+    make -s install
+    command -v ldconfig >/dev/null 2>&1 && { ldconfig 2>/dev/null || true; }
+    echo "setup: installed axon, libaxon and pyNN.axon (python3 -c 'import pyNN.axon')";;
   example)
     out=brunel_small.h5
     rm -f "$out"
@@ -79,5 +86,5 @@ case "${1:-build}" in
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ] || rc=1
     exit $rc;;
-  *) echo "usage: ./setup.sh [build|example|test]" >&2; exit 2;;
+  *) echo "usage: ./setup.sh [build|example|test|install]" >&2; exit 2;;
 esac

@@ -7,6 +7,10 @@ libax_cli_la_SOURCES = src/cli/cli_impl.h src/cli/common.c src/cli/run.c \
 bin_PROGRAMS = axon
 axon_SOURCES = src/cli/main.c
 axon_LDADD = libaxon.la $(AX_EXT_LIBS)
+# -static: the program links the archive (the same non-PIC code as before
+# libaxon became shared for pyNN.axon), so ./axon is a real binary, not a
+# libtool wrapper script.
+axon_LDFLAGS = -static
 
 # axon check takes every input kind (with the command's loader); axon info
 # summarises sampling outputs (issue 14 item 4)

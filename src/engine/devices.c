@@ -235,6 +235,7 @@ ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err)
         default: break;
         }
     }
+    v->dc_force = 1; /* dc input from the first step (a device may be on before step 0) */
     return AX_OK;
 }
 

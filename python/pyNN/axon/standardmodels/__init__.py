@@ -1,0 +1,1 @@
+"""Standard PyNN models on axon (pyNN.axon.standardmodels)."""

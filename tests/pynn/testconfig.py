@@ -1,0 +1,2 @@
+"""What PyNN's scenarios import from nose-testconfig: an empty configuration."""
+config = {}
