@@ -47,6 +47,10 @@ int ax_sim_create(double h, double min_delay, double max_delay, int threads, uin
                   ax_sim **out, char *msg, size_t msg_len);
 void ax_sim_destroy(ax_sim *s); /* NULL-safe; closes an output file (C) */
 const char *ax_sim_error(const ax_sim *s);
+/* C. Agree on the outcome of local work (code 0 or an ax_status, msg its
+ * message): every rank returns the lowest failing rank's code, and
+ * ax_sim_error() gives its message. */
+int ax_sim_agree(ax_sim *s, int code, const char *msg);
 
 /* ---- models (no session; strings are static) ---- */
 int ax_sim_model_count(void);

@@ -187,6 +187,15 @@ void ax_sim_destroy(ax_sim *s)
     free(s);
 }
 
+int ax_sim_agree(ax_sim *s, int code, const char *msg)
+{
+    if (code != AX_OK) {
+        s->err.code = (ax_status)code;
+        snprintf(s->err.msg, sizeof s->err.msg, "%s", msg ? msg : "");
+    }
+    return ax_api_agree(s, (ax_status)code);
+}
+
 const char *ax_sim_error(const ax_sim *s)
 {
     return s ? s->err.msg : "no session";

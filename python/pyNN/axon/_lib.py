@@ -49,6 +49,7 @@ SIGNATURES = {
     "ax_sim_create": (_i, [_d, _d, _d, _i, _u64, ctypes.POINTER(_p), _s, ctypes.c_size_t]),
     "ax_sim_destroy": (None, [_p]),
     "ax_sim_error": (_s, [_p]),
+    "ax_sim_agree": (_i, [_p, _i, _s]),
     "ax_sim_model_count": (_i, []),
     "ax_sim_model_name": (_s, [_i]),
     "ax_sim_model_info": (_i, [_s, _pi, _pi, _pi, _ps, _ps]),
@@ -144,6 +145,19 @@ def check(code, session):
     """Raise the exception of a non-zero status with the session's message."""
     if code != AX_OK:
         raise_for(code, lib.ax_sim_error(session).decode("utf-8", "replace"))
+
+
+def code_of(exc):
+    """The ax_status an exception stands for (for agreeing on it over ranks)."""
+    if isinstance(exc, AxonNotImplementedError) or isinstance(exc, NotImplementedError):
+        return AX_ENOTIMPL
+    if isinstance(exc, (ValueError, errors.InvalidParameterValueError)):
+        return AX_EINPUT
+    if isinstance(exc, MemoryError):
+        return AX_ENOMEM
+    if isinstance(exc, OSError):
+        return AX_EIO
+    return AX_EINTERNAL
 
 
 def enc(s):

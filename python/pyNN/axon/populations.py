@@ -214,11 +214,14 @@ class Population(common.Population, PopulationMixin):
         for c in self.all_cells:
             c.parent = self
         ids = i64(np.nonzero(self._mask_local)[0])
-        for name, vals in local.items():
-            state.call(lib.ax_sim_pop_set_local, self._axon_pop, enc(name), ids.size, ptr(ids),
-                       ptr(f64(vals)))
-        if times is not None:
-            self._set_spike_times(ids, times)
+
+        def per_neuron():
+            for name, vals in local.items():
+                state.call(lib.ax_sim_pop_set_local, self._axon_pop, enc(name), ids.size,
+                           ptr(ids), ptr(f64(vals)))
+            if times is not None:
+                self._set_spike_times(ids, times)
+        state.collectively(per_neuron)  # a bad value on any rank fails the creation everywhere
 
     def _set_spike_times(self, ids, seqs):
         """Spike trains of this rank's sources ids (D7: times off the time grid go

@@ -75,6 +75,17 @@ class State(common.control.BaseState):
         """Call fn(session, *args); a non-zero status raises with C's message."""
         check(fn(self.session, *args), self.session)
 
+    def collectively(self, work):
+        """Run work() (which touches this rank's neurons only) where PyNN's call
+        is collective: a failure on any rank is raised on every rank, with
+        the lowest failing rank's message."""
+        code, msg = 0, ""
+        try:
+            work()
+        except Exception as e:  # agreed below, re-raised as libaxon's exception
+            code, msg = _lib.code_of(e), str(e)
+        self.call(lib.ax_sim_agree, code, _lib.enc(msg))
+
     # --- BaseState ------------------------------------------------------------
 
     @property
