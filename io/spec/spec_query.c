@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "axon/steps.h"
+#include "axon/threads.h"
 #include "spec_impl.h"
 
 #define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
@@ -143,24 +144,27 @@ void ax_spec_delay_range(const ax_spec *spec, int64_t *min_steps, int64_t *max_s
     *max_steps = hi;
 }
 
-/* Threads per rank the run will use: the spec's, else OMP_NUM_THREADS, else 1. */
-static int spec_threads(const ax_spec *spec)
+/* Threads per rank the run will use: the spec's, else OMP_NUM_THREADS, else
+ * the default for its neurons (axon/threads.h; an invalid OMP_NUM_THREADS
+ * is refused by run and check, so any count does here). */
+static int spec_threads(const ax_spec *spec, int ranks)
 {
     if (spec->sim.threads > 0) return spec->sim.threads;
-    const char *e = getenv("OMP_NUM_THREADS");
-    int t = e ? atoi(e) : 0;
-    return t > 0 ? t : 1;
+    ax_error err;
+    int t = 0;
+    if (ax_threads_env(&t, &err) != AX_OK || t > 0) return t > 0 ? t : 1;
+    return ax_threads_default((spec->n_total + ranks - 1) / ranks, 1);
 }
 
 /* Bytes one rank holds for the synapses of projection i. */
 static double proj_bytes(const ax_spec *spec, int i, int ranks)
 {
-    double vps = (double)ranks * spec_threads(spec);
+    double vps = (double)ranks * spec_threads(spec, ranks);
     double syn = ax_spec_expected_synapses(spec, i);
     double ns = (double)spec->pops[spec->proj[i].src].n;
     double rows_per_thread = fmin(ns, syn / vps);
     return AX_SPEC_SYN_BYTES * syn / ranks +
-           AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec);
+           AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec, ranks);
 }
 
 static double local_n(int64_t n, int ranks)
@@ -352,7 +356,7 @@ void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out)
     fprintf(out, "simulation: resolution %g ms, t_sim %g ms (%lld steps), seed %llu, "
                  "threads %d%s, output %s\n",
             s->resolution, s->t_sim, (long long)ax_time_steps_or_never(s->t_sim, s->resolution),
-            (unsigned long long)s->seed, s->threads, s->threads ? "" : " (OMP_NUM_THREADS)",
+            (unsigned long long)s->seed, s->threads, s->threads ? "" : " (OMP_NUM_THREADS, else fitted to the work)",
             s->output[0] ? s->output : "(none; give -o)");
     print_pops(spec, out);
     print_proj(spec, ranks, out);
@@ -364,5 +368,5 @@ void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out)
     char b[32];
     fprintf(out, "estimated memory per rank: %s on %d rank(s) x %d thread(s)\n",
             human_bytes(ax_spec_estimate_bytes_per_rank(spec, ranks), b, sizeof b), ranks,
-            spec_threads(spec));
+            spec_threads(spec, ranks));
 }

@@ -6,7 +6,6 @@
  */
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,9 +174,11 @@ static ax_status run(void *opts, int rank, ax_error *err)
     if (o->duration > 0 || o->burn_in >= 0)
         AX_TRY(ax_time_steps_err(co.burn_in + co.duration, co.dt, "--duration + --burn-in",
                                  &steps, err));
-    int threads = o->threads ? o->threads : omp_get_max_threads();
+    int threads = 1;
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     FILE *prog = show && rank == 0 ? stderr : NULL;
+    /* the final sweep's samplers are the work (the pre-scan has fewer) */
+    ax_status st = ax_cli_threads(o->threads, 0, co.num_samples, &threads, err);
     char h5[4096];
     if (o->h5) snprintf(h5, sizeof h5, "%s", o->h5);
     else {
@@ -194,7 +195,6 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_calib_sidecar_path(o->out, side, sizeof side);
     const char *path[3] = {o->out, side, h5}, *what[3] = {"-o", "the sidecar of -o", "--h5"};
     char *tmp[3] = {NULL, NULL, NULL}; /* rank 0 */
-    ax_status st = AX_OK;
     for (int k = 0; k < 3 && st == AX_OK; k++)
         st = ax_cli_out_begin(rank, path[k], 1, what[k], &tmp[k], err);
     ax_calibration cal;

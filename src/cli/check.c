@@ -21,6 +21,7 @@
 #include "axon/sampling.h"
 #include "axon/spec.h"
 #include "axon/sweep.h"
+#include "axon/threads.h"
 #include "cli_impl.h"
 
 static void usage(FILE *out)
@@ -61,7 +62,12 @@ static int check_network(const char *path, int nir, int np, ax_error *err)
 {
     ax_spec *spec = NULL;
     ax_status st = nir ? ax_nir_load(path, &spec, err) : ax_spec_load(path, &spec, err);
-    if (st != AX_OK) return ax_cli_report("check", err);
+    int env_t; /* run refuses a bad OMP_NUM_THREADS when the spec leaves threads to it: so does check */
+    if (st == AX_OK && spec->sim.threads == 0) st = ax_threads_env(&env_t, err);
+    if (st != AX_OK) {
+        ax_spec_destroy(&spec);
+        return ax_cli_report("check", err);
+    }
     ax_spec_print_summary(spec, np, stdout);
     printf("ok: %s is a valid %s\n", path, nir ? "NIR graph" : "network spec");
     ax_spec_destroy(&spec);

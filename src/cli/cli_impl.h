@@ -5,6 +5,7 @@
 #ifndef AX_CLI_IMPL_H
 #define AX_CLI_IMPL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <mpi.h>
@@ -65,6 +66,12 @@ ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax
  * Call before any long work, so a bad target fails in seconds. */
 ax_status ax_cli_out_begin(int rank, const char *path, int force, const char *what, char **tmp,
                            ax_error *err);
+
+/* Threads per rank (axon/threads.h): -t (opt_t > 0), else the spec's
+ * (spec_t > 0), else OMP_NUM_THREADS (checked: 1..4096), else the default
+ * for `work` units over all ranks. Collective over MPI_COMM_WORLD: every
+ * rank gets the same count (the smallest default) or the same error. */
+ax_status ax_cli_threads(int opt_t, int spec_t, int64_t work, int *threads, ax_error *err);
 
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);

@@ -14,6 +14,7 @@
 #include "axon/record.h"
 #include "axon/spec.h"
 #include "axon/yaml.h"
+#include "axon/threads.h"
 #include "cli_impl.h"
 
 int ax_cli_report(const char *cmd, const ax_error *err)
@@ -160,4 +161,28 @@ ax_status ax_cli_out_begin(int rank, const char *path, int force, const char *wh
     *tmp = NULL;
     ax_status st = rank == 0 ? ax_out_begin(path, force, what, tmp, err) : AX_OK;
     return ax_agree(MPI_COMM_WORLD, st, err);
+}
+
+ax_status ax_cli_threads(int opt_t, int spec_t, int64_t work, int *threads, ax_error *err)
+{
+    int t = opt_t > 0 ? opt_t : spec_t, env = 0;
+    ax_status st = t > 0 ? AX_OK : ax_threads_env(&env, err);
+    if (t <= 0) t = env;
+    int explicit = t > 0;
+    int ranks, lr = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    MPI_Comm node; /* every rank, whatever its branch: collective */
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &lr);
+    MPI_Comm_free(&node);
+    if (st == AX_OK && !explicit) t = ax_threads_default((work + ranks - 1) / ranks, lr);
+    int mine[3] = {st != AX_OK, st == AX_OK ? -t : INT32_MIN, st == AX_OK ? t : INT32_MIN}, all[3];
+    MPI_Allreduce(mine, all, 3, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (all[0]) /* a rank's OMP_NUM_THREADS is invalid: all fail, its message where it is */
+        return st != AX_OK ? st : AX_FAIL(err, AX_EINPUT, "OMP_NUM_THREADS is invalid on another rank");
+    if (-all[1] != all[2] && explicit) /* ranks must agree: the partition is R x T */
+        return AX_FAIL(err, AX_EINPUT, "the ranks were given different thread counts (%d to %d, "
+                       "from OMP_NUM_THREADS or -t); give every rank the same", -all[1], all[2]);
+    *threads = -all[1]; /* the default: the smallest any rank can use */
+    return AX_OK;
 }

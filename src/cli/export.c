@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +178,8 @@ static ax_status simulate(const exp_opts *o, const ax_spec *orig, const char *va
 {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int threads = o->threads ? o->threads : orig->sim.threads ? orig->sim.threads : omp_get_max_threads();
+    int threads = 1;
+    AX_TRY(ax_cli_threads(o->threads, orig->sim.threads, orig->n_total, &threads, err));
     ax_spec *var = NULL;
     char nir[4200];
     snprintf(nir, sizeof nir, "%s/network.nir", partial);

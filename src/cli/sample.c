@@ -8,7 +8,6 @@
  */
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,11 +111,12 @@ static ax_status run(void *opts, int rank, ax_error *err)
         fprintf(stderr, "axon sample: warning: nonzero diagonal of W set to 0 (no self-coupling)\n");
     if (rank == 0 && bm.asym_warning)
         fprintf(stderr, "axon sample: warning: W was not symmetric; replaced by (W + W^T)/2\n");
-    int threads = o->threads ? o->threads : omp_get_max_threads();
+    int threads = 1;
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     ax_bm_result r;
     char *tmp = NULL; /* rank 0: the output's temporary (axon/outfile.h) */
-    ax_status st = ax_cli_out_begin(rank, o->out, o->force, "-o", &tmp, err);
+    ax_status st = ax_cli_threads(o->threads, 0, bm.n, &threads, err);
+    if (st == AX_OK) st = ax_cli_out_begin(rank, o->out, o->force, "-o", &tmp, err);
     if (st != AX_OK) {
         ax_bm_free(&bm);
         return st;

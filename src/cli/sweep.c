@@ -6,13 +6,13 @@
  */
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "axon/sweep.h"
+#include "axon/threads.h"
 #include "cli_impl.h"
 
 static void usage(FILE *f)
@@ -148,11 +148,13 @@ static ax_status run(void *opts, int rank, ax_error *err)
     run_args *a = opts;
     ax_sweep sw;
     AX_TRY(ax_sweep_load_comm(a->file, MPI_COMM_WORLD, &sw, err));
-    if (!a->o.threads) a->o.threads = omp_get_max_threads();
+    /* a task is a thread's worth of work: slots up to the tasks */
+    ax_status s = ax_cli_threads(a->o.threads, 0, ax_sweep_n_tasks(sw) * AX_THREADS_WORK,
+                                 &a->o.threads, err);
     int show = a->progress == 1 || (a->progress == -1 && isatty(2));
     a->o.progress = show && rank == 0 ? stderr : NULL;
     ax_sweep_stats st;
-    ax_status s = ax_sweep_run(sw, &a->o, MPI_COMM_WORLD, &st, err);
+    if (s == AX_OK) s = ax_sweep_run(sw, &a->o, MPI_COMM_WORLD, &st, err);
     if (s == AX_OK && rank == 0 && !a->quiet) summary(a, &st);
     ax_sweep_destroy(&sw);
     return s;

@@ -33,6 +33,7 @@ static inline int recorded(const ax_rec_win *w, const ax_rec_win *end, int64_t g
 static void collect(const struct ax_engine_s *e, ax_vp *v, const ax_block *b, int64_t n,
                     int64_t t0, int64_t k)
 {
+    if (k == 0) return;
     const int64_t V = e->part.n_vp;
     const ax_rec_win *w0 = e->rec_win + e->rec_win_of[b->pop];
     const ax_rec_win *w1 = e->rec_win + e->rec_win_of[b->pop + 1];
@@ -53,16 +54,18 @@ static void collect(const struct ax_engine_s *e, ax_vp *v, const ax_block *b, in
 
 void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
 {
-    const int64_t S = v->n_slots, NL = v->n_local;
-    for (int64_t n = t0; n < t1; n++) {
-        int64_t slot = n % S;
+    const int64_t S = v->n_ring, NL = v->n_local;
+    int64_t slot = v->slot0; /* t0 mod S, then counted up: no division per step */
+    for (int64_t n = t0; n < t1; n++, slot = slot + 1 == S ? 0 : slot + 1) {
         if (v->n_dc) ax_vp_dc(v, n);
+        double *row[AX_MAX_RECEPTORS]; /* this step's slot, per receptor (extra ones alias 0) */
+        for (int r = 0; r < AX_MAX_RECEPTORS; r++)
+            row[r] = v->ring + ((r < v->n_rec ? r : 0) * S + slot) * NL;
         for (int bi = 0; bi < v->n_blocks; bi++) {
             ax_block *b = &v->blocks[bi];
             if (b->n == 0) continue;
             const double *in[AX_MAX_RECEPTORS];
-            for (int r = 0; r < AX_MAX_RECEPTORS; r++)
-                in[r] = v->ring + ((r < v->n_rec ? r : 0) * S + slot) * NL + b->offset;
+            for (int r = 0; r < AX_MAX_RECEPTORS; r++) in[r] = row[r] + b->offset;
             if (v->n_out + b->max_spk > v->cap_out) { /* rare: more spikes than planned */
                 int64_t c = 2 * (v->n_out + b->max_spk);
                 uint64_t *o = realloc(v->out, (size_t)c * sizeof *o);
@@ -73,8 +76,10 @@ void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
             int64_t k = ax_block_update(b, in, v->spiked);
             collect(e, v, b, n, t0, k);
         }
-        for (int r = 0; r < v->n_rec; r++)
-            memset(v->ring + (r * S + slot) * NL, 0, (size_t)NL * sizeof(double));
+        for (int r = 0; r < v->n_rec; r++) {
+            if (NL > 16) memset(row[r], 0, (size_t)NL * sizeof(double));
+            else for (int64_t i = 0; i < NL; i++) row[r][i] = 0.0; /* a few neurons: no call */
+        }
         if (v->n_meter) ax_vp_sample(v, n);
     }
 }
