@@ -74,6 +74,7 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     MPI_Comm node;
     MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
     MPI_Comm_size(node, &e->local_ranks);
+    e->mpi_spin = 1024;
     MPI_Comm_free(&node);
     cpu_set_t cs;
     e->cpus = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : 1;

@@ -208,6 +208,10 @@ void ax_sync_master_wait(ax_sync *s, int *budget);
 void ax_sync_release(ax_sync *s);
 /* Other threads: arrive and wait for the master's release. */
 void ax_sync_arrive_wait(ax_sync *s, int *budget);
+/* Complete a non-blocking MPI request: MPI_Test up to *budget times
+ * (adaptive, at most spin_max), then with growing sleeps. 0, or -1 if
+ * MPI_Test failed. */
+int ax_mpi_wait(MPI_Request *rq, int *budget, int spin_max);
 
 /* Build phases, seconds per thread (network.c), reported as the max over
  * threads and ranks (stats.c). DRAW is measured only with
@@ -295,6 +299,7 @@ struct ax_engine_s {
     ax_vp *vps;               /* [threads] */
     ax_sync sync;             /* the slice loop's handoff (sync.c) */
     int local_ranks;          /* ranks sharing this node (MPI_COMM_TYPE_SHARED) */
+    int mpi_spin;             /* ax_mpi_wait's adaptive budget for the exchange */
     int cpus;                 /* CPUs in this process's affinity mask */
 
     /* exchange */

@@ -13,6 +13,10 @@
 
 #include "engine_impl.h"
 
+/* MPI_Test calls before the exchange sleeps (sync.c, ax_mpi_wait): a few
+ * hundred microseconds, more than a collective takes on a quiet node. */
+#define MPI_SPIN_MAX 20000
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -182,7 +186,9 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
     if (e->ranks == 1 && !failed) return exchange_self(e, err); /* *stop stays this rank's */
     if (failed) { /* take part in the count exchange with -1: every rank learns of it here */
         for (int r = 0; r < e->ranks; r++) e->scount[r] = -1;
-        MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm);
+        MPI_Request rq; /* non-blocking as on the other ranks: the two kinds never match */
+        if (MPI_Ialltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm, &rq) == MPI_SUCCESS)
+            ax_mpi_wait(&rq, &e->mpi_spin, MPI_SPIN_MAX);
         e->n_recv = 0;
         for (int t = 0; t < e->threads; t++) e->vps[t].n_out = 0;
         return AX_OK; /* the caller's own error stands */
@@ -227,7 +233,9 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
     /* counts travel as 2 * count + stop-request bit: a signal on any rank
      * reaches every rank in this collective, with no extra reduction */
     for (int r = 0; r < e->ranks; r++) e->scount[r] = 2 * e->scount[r] + (*stop != 0);
-    if (MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm) != MPI_SUCCESS)
+    MPI_Request rq;
+    if (MPI_Ialltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm, &rq) != MPI_SUCCESS ||
+        ax_mpi_wait(&rq, &e->mpi_spin, MPI_SPIN_MAX) != 0)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoall of spike counts failed");
     for (int r = 0; r < e->ranks; r++)
         if (e->rcount[r] < 0) { /* rank r failed: skip the Alltoallv with everyone */
@@ -243,8 +251,9 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
     e->n_recv = e->rdispl[e->ranks];
     e->cst.keys_recv += e->n_recv;
     AX_TRY(ensure(&e->recv, &e->cap_recv, e->n_recv, err));
-    if (MPI_Alltoallv(e->send, e->scount, e->sdispl, MPI_UINT64_T, e->recv, e->rcount,
-                      e->rdispl, MPI_UINT64_T, e->comm) != MPI_SUCCESS)
+    if (MPI_Ialltoallv(e->send, e->scount, e->sdispl, MPI_UINT64_T, e->recv, e->rcount,
+                       e->rdispl, MPI_UINT64_T, e->comm, &rq) != MPI_SUCCESS ||
+        ax_mpi_wait(&rq, &e->mpi_spin, MPI_SPIN_MAX) != 0)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoallv of spikes failed");
     /* recv is NULL until a spike arrives; qsort(NULL, 0) is undefined (UBSan) */
     if (e->n_recv > 1) qsort(e->recv, (size_t)e->n_recv, sizeof *e->recv, cmp_u64);
