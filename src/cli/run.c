@@ -302,12 +302,14 @@ static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const c
     FILE *f = fopen(path, "w");
     AX_CHECK(f, err, AX_EIO, "%s: cannot write stats (%m)", path);
     double tm = s->sim.t_sim / 1000.0;
-    fprintf(f, "{\"spec\": \"%s\", \"ranks\": %d, \"threads\": %d, \"neurons\": %lld, "
+    fprintf(f, "{\"spec\": \"%s\", \"ranks\": %d, \"threads\": %d, \"min_delay\": %lld, "
+               "\"max_delay\": %lld, \"neurons\": %lld, "
                "\"synapses\": %lld, \"t_model_s\": %g, \"build_s\": %.6f, \"simulate_s\": %.6f, "
                "\"rtf\": %.6f, \"update_s\": %.6f, \"deliver_s\": %.6f, \"devices_s\": %.6f, \"communicate_s\": %.6f, "
                "\"record_s\": %.6f, \"spikes\": %lld, \"events\": %lld, \"syn_store_bytes_per_synapse\": %.4f, "
                "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, \"rates_hz\": {",
-            s->path, st->ranks, st->threads, (long long)st->n_neurons, (long long)st->n_synapses,
+            s->path, st->ranks, st->threads, (long long)st->min_delay, (long long)st->max_delay,
+            (long long)st->n_neurons, (long long)st->n_synapses,
             tm, st->t_build, st->t_simulate, tm > 0 ? st->t_simulate / tm : 0.0, st->t_update,
             st->t_deliver, st->t_devices, st->t_communicate, st->t_record, (long long)st->n_spikes,
             (long long)st->n_events,
