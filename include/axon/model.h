@@ -104,6 +104,12 @@ typedef struct ax_model_ops {
     /* The most spikes one update() can write into spiked[] (indices may
      * repeat for sources); NULL: at most one per neuron (n). */
     int64_t (*max_spikes)(const ax_neurons *nr);
+    /* Spikes that repeat others (parrot_neuron): counts_spikes = 1 says the
+     * model counts arriving spikes and ignores their weights (the engine
+     * sends weight 1 per spike to it); multiplicity(nr, i) is the number of
+     * spikes neuron i emitted at the end of the last update (NULL: 1). */
+    int counts_spikes;
+    uint32_t (*multiplicity)(const ax_neurons *nr, int64_t i);
 } ax_model_ops;
 
 /* The registry (src/models/registry.c). Unknown name -> NULL. */

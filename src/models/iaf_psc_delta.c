@@ -24,7 +24,7 @@
 #include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_I_E, P_REFR_INPUT,
-       P_RESET, N_PARAMS };
+       P_RESET, P_TAU_MINUS, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
     [P_E_L] = AX_LIF_E_L,
@@ -39,6 +39,7 @@ static const ax_param_desc kParams[N_PARAMS] = {
     [P_REFR_INPUT] = {"refractory_input", "", 0.0, AX_PARAM_BOOL, NULL, 0,
                       "add input arriving during t_ref, decayed, when it ends"},
     [P_RESET] = AX_LIF_RESET,
+    [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
 };
 
 enum { S_V_M, N_STATE };
@@ -63,7 +64,8 @@ typedef struct delta_block {
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_psc_delta, AX_MODEL_BLOCK(delta_block),
     .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
-              {AX_RULE_NONNEG, P_T_REF}},
+              {AX_RULE_NONNEG, P_T_REF},
+              {AX_RULE_POSITIVE, P_TAU_MINUS}},
     .arrays = {F(V), F(E_L), F(I_e), F(c), F(y0), F(refr_buf)},
     .state = {[S_V_M] = F(V)},
     .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},

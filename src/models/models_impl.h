@@ -21,6 +21,7 @@ extern const ax_model_ops ax_model_iaf_psc_alpha;
 extern const ax_model_ops ax_model_iaf_cond_exp;
 extern const ax_model_ops ax_model_dpi_neuron;
 extern const ax_model_ops ax_model_spike_source_array;
+extern const ax_model_ops ax_model_parrot_neuron;
 
 /* Checks every value against its descriptor: no NaN, +-inf only where
  * allow_inf, BOOL is 0 or 1, CHOICE an index into its choices. The message
@@ -134,6 +135,11 @@ static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, d
 #define AX_LIF_PARAMS                                                                         \
     [P_E_L] = AX_LIF_E_L, [P_C_M] = AX_LIF_C_M, [P_TAU_M] = AX_LIF_TAU_M,                      \
     [P_T_REF] = AX_LIF_T_REF, [P_V_TH] = AX_LIF_V_TH, [P_V_RESET] = AX_LIF_V_RESET
+/* NEST's ArchivingNode parameter of every model that can be the target of
+ * an STDP synapse: the engine reads it by name (axon/stdp.h). */
+#define AX_ARCHIVE_TAU_MINUS                                                                  \
+    {"tau_minus", "ms", 20.0, AX_PARAM_REAL, NULL, 0,                                         \
+     "time constant of the postsynaptic STDP trace K_minus (plastic targets)"}
 #define AX_LIF_RESET                                                                          \
     {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,                                \
      "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"}
