@@ -6,7 +6,7 @@ libax_io_spec_la_SOURCES = io/spec/spec_impl.h io/spec/spec_yaml.c io/spec/spec_
 
 check_PROGRAMS += tests/test_spec
 tests_test_spec_SOURCES = tests/test_spec.c
-tests_test_spec_LDADD = libax_io_spec.la libax_models.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
+tests_test_spec_LDADD = libax_io_spec.la libax_synapses.la libax_models.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
 tests_test_spec_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_spec tests/test_bad_specs.sh tests/test_examples.sh
 dist_check_SCRIPTS += tests/test_bad_specs.sh tests/test_examples.sh

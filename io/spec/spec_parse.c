@@ -489,6 +489,7 @@ static void free_pop(ax_pop_spec *p)
 static void free_dev(ax_dev_spec *d)
 {
     free(d->targets);
+    free(d->senders);
     free(d->spike_times);
     free(d->record_from);
 }

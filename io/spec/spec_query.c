@@ -22,6 +22,9 @@
 #define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
 #define AX_SPEC_ROW_BYTES 16.0
 #define AX_SPEC_SYN_BYTES 8.0
+#define AX_SPEC_STDP_SYN_BYTES 12.0   /* double weight + packed target/delay/receptor */
+#define AX_SPEC_STDP_ROW_BYTES 56.0   /* row + run: source, offsets, t_last, t_fac, Kplus, projection */
+#define AX_SPEC_HIST_BYTES 512.0      /* spike history of a plastic target (32 entries of 16 B) */
 #define AX_SPEC_REC_RATE_HZ 50.0 /* assumed rate for sizing spike recording buffers */
 
 uint64_t ax_spec_hash(const ax_spec *s)
@@ -156,20 +159,25 @@ static int spec_threads(const ax_spec *spec, int ranks)
     return ax_threads_default((spec->n_total + ranks - 1) / ranks, 1);
 }
 
-/* Bytes one rank holds for the synapses of projection i. */
+static double local_n(int64_t n, int ranks)
+{
+    return ceil((double)n / ranks);
+}
+
+/* Bytes one rank holds for the synapses of projection i (and the spike
+ * histories of its targets when it is plastic). */
 static double proj_bytes(const ax_spec *spec, int i, int ranks)
 {
     double vps = (double)ranks * spec_threads(spec, ranks);
     double syn = ax_spec_expected_synapses(spec, i);
     double ns = (double)spec->pops[spec->proj[i].src].n;
     double rows_per_thread = fmin(ns, syn / vps);
+    if (spec->proj[i].syn_model == AX_SYN_STDP)
+        return AX_SPEC_STDP_SYN_BYTES * syn / ranks +
+               AX_SPEC_STDP_ROW_BYTES * rows_per_thread * spec_threads(spec) +
+               AX_SPEC_HIST_BYTES * local_n(spec->pops[spec->proj[i].tgt].n, ranks);
     return AX_SPEC_SYN_BYTES * syn / ranks +
            AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec, ranks);
-}
-
-static double local_n(int64_t n, int ranks)
-{
-    return ceil((double)n / ranks);
 }
 
 /* Neurons: state, ring buffers, spike send/receive buffers, target-rank lists. */
@@ -280,8 +288,9 @@ static const char *rule_name(ax_rule r)
 static const char *dev_model(ax_dev_kind k)
 {
     static const char *const names[] = {"poisson_generator", "dc_generator",
-                                        "spike_generator", "spike_recorder", "multimeter"};
-    return (int)k >= 0 && (int)k < 5 ? names[k] : "?";
+                                        "spike_generator", "spike_recorder", "multimeter",
+                                        "weight_recorder"};
+    return (int)k >= 0 && (int)k < 6 ? names[k] : "?";
 }
 
 /* "1.23 MiB" style. */
@@ -326,8 +335,10 @@ static void print_proj(const ax_spec *spec, int ranks, FILE *out)
             snprintf(rule, sizeof rule, "%s", rule_name(p->rule));
         double syn = ax_spec_expected_synapses(spec, i);
         total += syn;
-        fprintf(out, "  %-3d %-24s %-28s %16.0f %14s\n", i, st, rule, syn,
-                human_bytes(proj_bytes(spec, i, ranks), b, sizeof b));
+        fprintf(out, "  %-3d %-24s %-28s %16.0f %14s%s%s\n", i, st, rule, syn,
+                human_bytes(proj_bytes(spec, i, ranks), b, sizeof b),
+                p->syn_model == AX_SYN_STDP ? "  " : "",
+                p->syn_model == AX_SYN_STDP ? ax_stdp_name(p->stdp.kind) : "");
     }
     fprintf(out, "total synapses: %.0f%s\n", total,
             spec->n_proj ? " (expected; pairwise_bernoulli counts are means)" : "");
@@ -342,6 +353,7 @@ static void print_devices(const ax_spec *spec, FILE *out)
         for (int j = 0; j < d->n_targets; j++) n += (double)d->targets[j].count;
         fprintf(out, "  %-16s %-18s %s %.0f neurons of", d->name, dev_model(d->kind),
                 d->kind >= AX_DEV_SPIKE_REC ? "<-" : "->", n);
+        if (d->kind == AX_DEV_WEIGHT_REC && !d->n_targets) fprintf(out, " (all targets)");
         for (int j = 0; j < d->n_targets; j++)
             fprintf(out, "%s %s", j ? "," : "", spec->pops[d->targets[j].pop].name);
         fputc('\n', out);
