@@ -28,6 +28,11 @@ typedef struct ax_engine_stats {
     int64_t n_neurons;
     int64_t n_synapses;          /* all ranks */
     double syn_bytes;            /* bytes of synapse storage, all ranks (rows + synapses) */
+    int64_t n_plastic;           /* STDP synapses, all ranks */
+    double plastic_bytes;        /* their storage (rows, runs, traces, weights), all ranks */
+    double hist_bytes;           /* postsynaptic spike histories, all ranks (after build; see
+                                  * hist_bytes_end for the end of the run) */
+    double hist_bytes_end;
     double t_build;              /* s, max over ranks */
     double t_simulate;           /* s, max over ranks */
     double t_update, t_deliver, t_communicate, t_record; /* s, max over ranks (thread 0 / master) */

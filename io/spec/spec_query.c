@@ -174,7 +174,7 @@ static double proj_bytes(const ax_spec *spec, int i, int ranks)
     double rows_per_thread = fmin(ns, syn / vps);
     if (spec->proj[i].syn_model == AX_SYN_STDP)
         return AX_SPEC_STDP_SYN_BYTES * syn / ranks +
-               AX_SPEC_STDP_ROW_BYTES * rows_per_thread * spec_threads(spec) +
+               AX_SPEC_STDP_ROW_BYTES * rows_per_thread * spec_threads(spec, ranks) +
                AX_SPEC_HIST_BYTES * local_n(spec->pops[spec->proj[i].tgt].n, ranks);
     return AX_SPEC_SYN_BYTES * syn / ranks +
            AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec, ranks);

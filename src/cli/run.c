@@ -233,6 +233,11 @@ static void summary(const ax_spec *s, const ax_engine_stats *st, const char *out
                  "%.1f MiB total = %.2f B/synapse\n",
             st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max / 1048576,
             st->peak_rss_sum / 1048576, st->n_synapses ? st->peak_rss_sum / st->n_synapses : 0.0);
+    if (st->n_plastic)
+        fprintf(out, "  plastic     %lld STDP synapses, %.2f B/synapse (weight, target, rows, "
+                     "traces); spike histories %.1f KiB at the end\n",
+                (long long)st->n_plastic, st->plastic_bytes / st->n_plastic,
+                st->hist_bytes_end / 1024);
     fprintf(out, "  output      %s\n", out_path && *out_path ? out_path : "(none)");
 }
 
@@ -307,14 +312,17 @@ static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const c
                "\"synapses\": %lld, \"t_model_s\": %g, \"build_s\": %.6f, \"simulate_s\": %.6f, "
                "\"rtf\": %.6f, \"update_s\": %.6f, \"deliver_s\": %.6f, \"devices_s\": %.6f, \"communicate_s\": %.6f, "
                "\"record_s\": %.6f, \"spikes\": %lld, \"events\": %lld, \"syn_store_bytes_per_synapse\": %.4f, "
-               "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, \"rates_hz\": {",
+               "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, "
+               "\"plastic_synapses\": %lld, \"plastic_bytes_per_synapse\": %.4f, "
+               "\"history_bytes\": %.0f, \"rates_hz\": {",
             s->path, st->ranks, st->threads, (long long)st->min_delay, (long long)st->max_delay,
             (long long)st->n_neurons, (long long)st->n_synapses,
             tm, st->t_build, st->t_simulate, tm > 0 ? st->t_simulate / tm : 0.0, st->t_update,
             st->t_deliver, st->t_devices, st->t_communicate, st->t_record, (long long)st->n_spikes,
             (long long)st->n_events,
             st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max,
-            st->peak_rss_sum);
+            st->peak_rss_sum, (long long)st->n_plastic,
+            st->n_plastic ? st->plastic_bytes / st->n_plastic : 0.0, st->hist_bytes_end);
     for (int p = 0; p < s->n_pops; p++)
         fprintf(f, "%s\"%s\": %.6f", p ? ", " : "", s->pops[p].name,
                 tm > 0 ? st->pop_spikes[p] / (double)s->pops[p].n / tm : 0.0);

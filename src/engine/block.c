@@ -243,6 +243,14 @@ int64_t ax_block_update_groups(ax_block *b, const double *const *in, int64_t *sp
     return total;
 }
 
+uint32_t ax_block_multiplicity(const ax_block *b, int64_t j)
+{
+    if (!b->ops->multiplicity) return 1;
+    int64_t i;
+    ax_neurons *nr = where(b, j, &i);
+    return b->ops->multiplicity(nr, i);
+}
+
 double *ax_block_state_at(const ax_block *b, int var, int64_t j)
 {
     int64_t i;

@@ -12,7 +12,8 @@
  * generators follow from t); recorded output travels as a byte image of the
  * flushed output file. The tsodyks2 state depends only on the source's
  * spikes (engine_impl.h), so every thread holding it holds the same values:
- * ranks combine theirs with a MAX over -1 = absent.
+ * ranks combine theirs with a MAX over -1 = absent. STDP weights, traces
+ * and spike histories: stdp_ckpt.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -213,6 +214,7 @@ static ax_status checkpoint_write(struct ax_engine_s *e, const char *path, int64
         if (pend[th] != e->vps[th].ring) free(pend[th]);
     free(pend);
     if (ok) ok = ax_ckpt_tso_begin(f) && tso_io(e, f, 1);
+    if (ok && e->stdp_proj) ok = ax_stdp_ckpt_io(e, f, 1);
     if (ok) ok = ax_ckpt_put_image(f, image, image_len); /* rank 0 holds it */
     if (f && !ax_ckpt_close(f)) ok = 0;
     free(tot);
@@ -293,6 +295,8 @@ static ax_status checkpoint_read(struct ax_engine_s *e, const char *path, int64_
     for (int k = 0; k < e->spec->n_proj; k++) plastic |= e->spec->proj[k].syn_model != AX_SYN_STATIC;
     if (st == AX_OK && plastic && !(ax_ckpt_tso_begin(f) && tso_io(e, f, 0)))
         st = read_fail(err, f, path, "reading the tsodyks2 state");
+    if (st == AX_OK && e->stdp_proj && !ax_stdp_ckpt_io(e, f, 0))
+        st = read_fail(err, f, path, "reading the STDP state (weights, traces, spike histories)");
     if (st == AX_OK && !ax_ckpt_get_image(f, image, image_len))
         st = read_fail(err, f, path, "reading the output image");
     ax_ckpt_close(f);
@@ -306,7 +310,10 @@ static ax_status checkpoint_read(struct ax_engine_s *e, const char *path, int64_
 ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, int64_t t,
                                    ax_error *err)
 {
-    for (int th = 0; th < e->threads; th++) ax_vp_deliver(e, &e->vps[th], e->t_prev);
+    for (int th = 0; th < e->threads; th++) {
+        ax_vp_deliver(e, &e->vps[th], e->t_prev);
+        ax_stdp_sweep(e, &e->vps[th], t); /* as the next slice would: the state at t */
+    }
     e->n_recv = 0;
     void *image = NULL;
     uint64_t len = 0;

@@ -5,8 +5,8 @@
  * them), each source's row in connection-creation order, so every input sum
  * is added in the same order for every ranks x threads. Per spike: the
  * static row (compact 4-byte synapses with one weight per source population,
- * or 8-byte ones), then the tsodyks2 row (a branch per spike, not per
- * synapse). A thread writes only its own buffers: no atomics or locks.
+ * or 8-byte ones), then the tsodyks2 row, then the STDP row (stdp_store.c;
+ * a branch per spike, not per synapse). A thread writes only its own buffers: no atomics or locks.
  *
  * Two modes give the same bits (docs/engine.md, "Delivery"):
  * - direct: every synapse adds its weight into the ring buffer cell of its
@@ -220,7 +220,7 @@ static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t 
 
 void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
 {
-    const int plastic = v->pl.n_syn > 0;
+    const int plastic = v->pl.n_syn > 0, stdp = v->sp.st.n_syn > 0;
     for (int64_t k = 0; k < e->n_recv; k++) {
         uint64_t key = e->recv[k];
         int64_t gid = (int64_t)(key & GID_MASK), n = t_prev + (int64_t)(key >> LAG_SHIFT);
@@ -235,5 +235,6 @@ void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
             else deliver_row(v, st->syn + st->rows[row], len, n % v->n_ring, 1.0, 0);
         }
         if (plastic) deliver_tso(e, v, p, gid, n, n % v->n_ring);
+        if (stdp) ax_stdp_deliver(e, v, p, gid, n, n % v->n_ring);
     }
 }

@@ -56,6 +56,13 @@ static ax_status owned_targets(struct ax_engine_s *e, ax_vp *v, const ax_dev_spe
     return AX_OK;
 }
 
+/* The weight a generator adds per spike: its own, or 1 into parrot_neurons,
+ * which count spikes (the spec lets a device drive parrots only or none). */
+static double drive_weight(const struct ax_engine_s *e, const ax_dev_spec *d)
+{
+    return ax_model_find(e->spec->pops[d->targets[0].pop].model)->counts_spikes ? 1.0 : d->weight;
+}
+
 static int port(const struct ax_engine_s *e, const ax_dev_spec *d, double w)
 {
     const ax_model_ops *m = ax_model_find(e->spec->pops[d->targets[0].pop].model);
@@ -108,7 +115,7 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     const ax_dev_spec *d = &e->spec->dev[dv];
     ax_poisson *p = &v->poisson[v->n_poisson++];
     p->dev = dv;
-    p->w = d->weight;
+    p->w = drive_weight(e, d);
     p->receptor = port(e, d, d->weight);
     p->delay = ax_delay_steps(d->delay, e->h);
     ax_device_window(d, e->h, &p->on0, &p->on1);
@@ -126,7 +133,7 @@ static ax_status setup_spikegen(struct ax_engine_s *e, ax_vp *v, int dv, ax_erro
 {
     const ax_dev_spec *d = &e->spec->dev[dv];
     ax_spikegen *g = &v->spikegen[v->n_spikegen++];
-    g->w = d->weight;
+    g->w = drive_weight(e, d);
     g->receptor = port(e, d, d->weight);
     g->delay = ax_delay_steps(d->delay, e->h);
     g->step = malloc((size_t)(d->n_times ? d->n_times : 1) * sizeof *g->step);

@@ -105,22 +105,34 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
                  "AXON_DELIVERY=%s: expected direct, deferred or auto (or unset)", dm);
         e->delivery = !strcmp(dm, "deferred");
     }
+    AX_TRY(ax_stdp_engine_init(e, err));
     return ax_engine_compact_pops(e, err);
 }
 
 static void build_stats(struct ax_engine_s *e)
 {
-    int64_t nsyn = 0;
-    double bytes = 0;
+    int64_t nsyn[2] = {0, 0};
+    double bytes[3] = {0, 0, 0}; /* all stores, the STDP store, spike histories */
     for (int t = 0; t < e->threads; t++) {
         const ax_vp *v = &e->vps[t];
-        nsyn += v->st.n_syn + v->cp.n_syn + v->pl.n_syn;
-        bytes += (v->st.n_syn + v->pl.n_syn) * (double)sizeof(ax_syn) +
-                 v->cp.n_syn * (double)sizeof(uint32_t) +
-                 (v->st.n_src + v->cp.n_src + v->pl.n_src) * 16.0;
+        nsyn[0] += v->st.n_syn + v->cp.n_syn + v->pl.n_syn + v->sp.st.n_syn;
+        nsyn[1] += v->sp.st.n_syn;
+        double hist = 0, sp = ax_stdp_bytes(v, &hist);
+        bytes[0] += (v->st.n_syn + v->pl.n_syn) * (double)sizeof(ax_syn) +
+                    v->cp.n_syn * (double)sizeof(uint32_t) +
+                    (v->st.n_src + v->cp.n_src + v->pl.n_src) * 16.0 + sp;
+        bytes[1] += sp;
+        bytes[2] += hist;
     }
-    MPI_Allreduce(&nsyn, &e->stats.n_synapses, 1, MPI_INT64_T, MPI_SUM, e->comm);
-    MPI_Allreduce(&bytes, &e->stats.syn_bytes, 1, MPI_DOUBLE, MPI_SUM, e->comm);
+    int64_t nsyn_all[2];
+    double bytes_all[3];
+    MPI_Allreduce(nsyn, nsyn_all, 2, MPI_INT64_T, MPI_SUM, e->comm);
+    MPI_Allreduce(bytes, bytes_all, 3, MPI_DOUBLE, MPI_SUM, e->comm);
+    e->stats.n_synapses = nsyn_all[0];
+    e->stats.n_plastic = nsyn_all[1];
+    e->stats.syn_bytes = bytes_all[0];
+    e->stats.plastic_bytes = bytes_all[1];
+    e->stats.hist_bytes = bytes_all[2];
     e->stats.ranks = e->ranks;
     e->stats.threads = e->threads;
     e->stats.n_neurons = e->spec->n_total;
@@ -299,6 +311,7 @@ ax_status ax_engine_reset(ax_engine e, ax_error *err)
         for (int p = 0; st == AX_OK && p < e->spec->n_pops; p++)
             st = ax_vp_make_block(e, v, p, 0, err);
         ax_vp_clear_dynamics(e, v);
+        if (st == AX_OK) st = ax_stdp_reset(e, v, err);
         ax_vp_devices_seek(v, 0);
     }
     e->n_recv = 0;
@@ -309,7 +322,10 @@ ax_status ax_engine_reset(ax_engine e, ax_error *err)
 ax_status ax_engine_refresh_pop(ax_engine e, int pop, ax_error *err)
 {
     AX_CHECK(pop >= 0 && pop < e->spec->n_pops, err, AX_EINPUT, "no population %d", pop);
-    for (int t = 0; t < e->threads; t++) AX_TRY(ax_vp_make_block(e, &e->vps[t], pop, 1, err));
+    for (int t = 0; t < e->threads; t++) {
+        AX_TRY(ax_vp_make_block(e, &e->vps[t], pop, 1, err));
+        AX_TRY(ax_stdp_tau_minus(e, &e->vps[t], pop, err)); /* tau_minus may have changed */
+    }
     return AX_OK;
 }
 
@@ -347,6 +363,7 @@ void ax_engine_destroy(ax_engine *ep)
     }
     free(e->vps);
     ax_outputs_free(&e->outs);
+    ax_stdp_engine_free(e);
     ax_exchange_free(e);
     free(e->pop_recorded);
     free(e->compact);

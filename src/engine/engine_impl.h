@@ -29,6 +29,7 @@
 #include "axon/engine.h"
 #include "axon/model.h"
 #include "axon/partition.h"
+#include "axon/stdp.h"
 
 /* A spike in flight, as exchanged between ranks: key = lag << LAG_SHIFT |
  * gid, lag = its step within the slice. 48 bits of gid are 2.8e14 neurons. */
@@ -96,6 +97,45 @@ typedef struct ax_queue {
     ax_qent *e;
     int64_t n, cap;       /* grows, never shrinks: the steady state allocates nothing */
 } ax_queue;
+
+/* STDP synapses of one thread (stdp_store.c, docs/plasticity.md): rows by
+ * source like the static stores, each synapse a packed word (st.pk) and a
+ * double weight (w); per row (source) the stamp of its last spike and how
+ * far its synapses have been potentiated; per run (the row's synapses of one
+ * projection, contiguous) the presynaptic trace Kplus. NEST keeps Kplus and
+ * t_lastspike in every synapse, but they depend only on the source's spikes
+ * and the projection's tau_plus, so one copy per run is exact. Per local
+ * neuron of a plastic-target population: its spike history. */
+typedef struct ax_wrec_buf {
+    uint64_t *src, *tgt;  /* gids */
+    int64_t *step;        /* stamp of the presynaptic spike */
+    double *w;
+    int32_t *proj;
+    int64_t n, cap;
+} ax_wrec_buf;
+
+typedef struct ax_stdp_store {
+    ax_store st;          /* st.pk: packed target/delay/receptor per synapse */
+    double *w;            /* [n_syn] */
+    int64_t *t_last;      /* [n_src] stamp of the source's last spike (0: none yet, as NEST) */
+    int64_t *t_fac;       /* [n_src] post spikes arriving (t_post + d) at or before it are applied */
+    int64_t *run;         /* [n_src + 1] */
+    int64_t *run_end;     /* [n_runs] end of the run in w/pk (start: previous end or row start) */
+    int32_t *run_proj;    /* [n_runs] */
+    double *kplus;        /* [n_runs] */
+    ax_stdp_hist *hist;   /* [n_local] (empty for neurons of other populations) */
+    double *tmi;          /* [n_local] 1/tau_minus of plastic targets (NEST multiplies by it) */
+    int64_t swept;        /* slice start of the last sweep (-1: none) */
+    ax_wrec_buf rec;      /* weight_recorder events since the last flush */
+} ax_stdp_store;
+
+/* What delivery needs of one STDP projection (read-only, shared). */
+typedef struct ax_stdp_proj {
+    ax_stdp_params p;
+    int count_only;       /* target counts spikes (parrot_neuron): add 1, not the weight */
+    int wrec;             /* weight_recorder device index + 1, 0: none */
+    int64_t on0, on1;     /* recorder active for stamps on0 < s <= on1 */
+} ax_stdp_proj;
 
 typedef struct ax_block {
     int pop;
@@ -235,6 +275,7 @@ typedef struct ax_vp {
     ax_store cp;
     ax_store pl;
     ax_tso_rows tso;
+    ax_stdp_store sp;
     int idx_bits, delay_bits;
     uint32_t idx_mask, delay_mask;
 
@@ -296,6 +337,12 @@ struct ax_engine_s {
      * any entry covers it */
     ax_rec_win *rec_win;
     int *rec_win_of;          /* [n_pops + 1] */
+    /* STDP (stdp_store.c): per projection (NULL without STDP), per population */
+    ax_stdp_proj *stdp_proj;  /* [n_proj]; p.kind == 0 for non-STDP projections */
+    uint8_t *stdp_post;       /* [n_pops]: target of an STDP projection (keeps spike histories) */
+    ax_stdp_time stdp_tb;
+    int64_t stdp_dmax;        /* longest STDP delay, steps */
+    int64_t stdp_sweep;       /* steps between sweeps (catch-up and pruning), multiple of D */
     ax_vp *vps;               /* [threads] */
     ax_sync sync;             /* the slice loop's handoff (sync.c) */
     int local_ranks;          /* ranks sharing this node (MPI_COMM_TYPE_SHARED) */
@@ -329,6 +376,7 @@ struct ax_engine_s {
         int *spk_ids;         /* [n_pops]: spike dataset ids of recorded populations */
         int n_reports;        /* multimeter reports, one per (device, population) */
         int *report_ids;
+        int *wrec_ids;        /* [n_dev]: weight dataset of a weight_recorder with events, else -1 */
     } outs;
     ax_fault fault;
 
@@ -405,6 +453,7 @@ void ax_vp_free(ax_vp *v, int n_pops);
 /* Row of source gid (of population p) in a store, or -1. */
 int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid);
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
+void ax_store_free(ax_store *st);
 /* Which source populations get compact (4-byte) synapses; fills e->compact, e->cw. */
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
 
@@ -419,11 +468,50 @@ static inline int64_t ax_block_update(ax_block *b, const double *const *in, int6
     return ax_block_update_groups(b, in, spiked);
 }
 double *ax_block_state_at(const ax_block *b, int var, int64_t j);
+/* Spikes neuron j emitted at the end of the last update (parrot_neuron: its multiplicity; else 1). */
+uint32_t ax_block_multiplicity(const ax_block *b, int64_t j);
 double *ax_block_param_at(const ax_block *b, int param, int64_t j); /* NULL: not per neuron */
 void ax_block_sync(ax_block *b);
 /* Checkpoint layout of the model (buf[k * n + j]) for the whole block. */
 ax_status ax_block_ckpt(ax_block *b, double *buf, int save, ax_error *err);
 void ax_block_free(ax_block *b);
+
+/* stdp_store.c */
+ax_status ax_stdp_engine_init(struct ax_engine_s *e, ax_error *err);
+void ax_stdp_engine_free(struct ax_engine_s *e);
+/* After network.c placed the thread's STDP synapses (proj_of[q]: projection of synapse q). */
+ax_status ax_stdp_build(const struct ax_engine_s *e, ax_vp *v, const int32_t *proj_of, ax_error *err);
+void ax_stdp_free(ax_vp *v);
+/* One spike of source gid (population pop), emitted in step n, through this
+ * thread's STDP synapses; base = n mod slots. */
+void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n,
+                     int64_t base);
+/* At the start of slice t0, once every spike stamped <= t0 was delivered:
+ * potentiate the synapses of long silent sources and prune the histories
+ * (when t0 is a multiple of stdp_sweep; a second call at t0 does nothing). */
+void ax_stdp_sweep(const struct ax_engine_s *e, ax_vp *v, int64_t t0);
+/* Local neuron `local` spiked `mult` times with stamp s. -1: out of memory. */
+int ax_stdp_post_spike(const struct ax_engine_s *e, ax_vp *v, int64_t local, int64_t s,
+                       uint32_t mult);
+/* 1/tau_minus of pop's local neurons from the spec (build, refresh). */
+ax_status ax_stdp_tau_minus(const struct ax_engine_s *e, ax_vp *v, int pop, ax_error *err);
+/* Back to t = 0: traces, histories and weights as built (reset). */
+ax_status ax_stdp_reset(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+/* network.c: the STDP weights back to their initial values (rules rerun). */
+ax_status ax_vp_stdp_initial_weights(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+/* stdp_ckpt.c: write (1) or read (0) the STDP state of a checkpoint
+ * (collective; 1 on success on every rank, 0 if any failed or the file does
+ * not fit this network). */
+struct ax_ckpt_file_s;
+int ax_stdp_ckpt_io(struct ax_engine_s *e, struct ax_ckpt_file_s *f, int write);
+/* Bytes this thread holds for its STDP synapses (with rows and runs) and for histories. */
+double ax_stdp_bytes(const ax_vp *v, double *hist_bytes);
+/* gid of local index i of population pop on v. */
+static inline int64_t ax_vp_gid_of(const ax_vp *v, const ax_partition *p, int pop, int64_t i)
+{
+    const ax_block *b = &v->blocks[pop];
+    return b->gid0 + (i - b->offset) * p->n_vp;
+}
 
 /* devices.c (built after network.c's blocks, freed before them) */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);
@@ -487,6 +575,9 @@ ax_status ax_outputs_open(struct ax_engine_s *e, ax_outputs *o, ax_error *err);
  * is returned). */
 ax_status ax_outputs_flush(struct ax_engine_s *e, const ax_outputs *o, ax_error *err);
 void ax_outputs_free(ax_outputs *o);
+/* The final weights of the weight_recorders that ask for them (collective,
+ * at the end of the run). */
+ax_status ax_outputs_final(struct ax_engine_s *e, const ax_outputs *o, ax_error *err);
 
 /* checkpoint.c: deliver the last slice's spikes now (the master, for every
  * thread: the others wait at the barrier), flush all outputs and write

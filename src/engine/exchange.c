@@ -52,19 +52,19 @@ static ax_status alloc_counts(struct ax_engine_s *e, ax_error *err)
     return AX_OK;
 }
 
-/* Sorted distinct sources over all threads (both synapse stores) of this rank. */
+/* Sorted distinct sources over all threads (every synapse store) of this rank. */
 static ax_status needed_sources(struct ax_engine_s *e, uint64_t **out, int64_t *n_out,
                                 ax_error *err)
 {
     int64_t n = 0;
     for (int t = 0; t < e->threads; t++)
-        n += e->vps[t].st.n_src + e->vps[t].cp.n_src + e->vps[t].pl.n_src;
+        n += e->vps[t].st.n_src + e->vps[t].cp.n_src + e->vps[t].pl.n_src + e->vps[t].sp.st.n_src;
     uint64_t *s = malloc((size_t)(n ? n : 1) * sizeof *s);
     AX_CHECK_ALLOC(s, err, "source list");
     n = 0;
     for (int t = 0; t < e->threads; t++) {
-        const ax_store *st[3] = {&e->vps[t].st, &e->vps[t].cp, &e->vps[t].pl};
-        for (int i = 0; i < 3; i++)
+        const ax_store *st[4] = {&e->vps[t].st, &e->vps[t].cp, &e->vps[t].pl, &e->vps[t].sp.st};
+        for (int i = 0; i < 4; i++)
             for (int64_t k = 0; k < st[i]->n_src; k++) s[n++] = (uint64_t)st[i]->src_gid[k];
     }
     qsort(s, (size_t)n, sizeof *s, cmp_u64);

@@ -275,7 +275,10 @@ typedef struct {
     const ax_partition *part;
     int tgt_pop, proj;
     int64_t *cursor;
-    int32_t *proj_of;   /* plastic store: projection of each placed synapse, else NULL */
+    int32_t *proj_of;   /* plastic stores: projection of each placed synapse, else NULL */
+    double *wd;         /* STDP store: double weights, else NULL */
+    int count_only;     /* the target counts spikes (parrot_neuron): weight 1 */
+    int weights_only;   /* only set wd[] again (the STDP weights back to their initial values) */
     /* A rule emits one target's synapses together and a projection's
      * sources come from one population: remember both instead of a 64-bit
      * division and a population search per synapse. */
@@ -308,7 +311,13 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
     }
     const int64_t idx = c->last_idx;
     int64_t pos = c->cursor[row]++;
+    if (c->weights_only) {
+        c->wd[pos] = w;
+        return AX_OK;
+    }
     uint32_t packed = ((uint32_t)r << 31) | ((uint32_t)d << v->idx_bits) | (uint32_t)idx;
+    if (c->count_only && !c->wd) w = 1.0; /* NEST's parrot counts spikes, whatever their weight */
+    if (c->wd) c->wd[pos] = w;
     if (c->st->pk) {
         c->st->pk[pos] = packed; /* the weight is the source population's (cw) */
     } else {
@@ -320,13 +329,20 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
 }
 
 /* The store a projection's synapses go to. */
-enum { STORE_STATIC = 0, STORE_COMPACT, STORE_PLASTIC };
+enum { STORE_STATIC = 0, STORE_COMPACT, STORE_PLASTIC, STORE_STDP, N_STORES };
 
 static int store_of(const struct ax_engine_s *e, int k)
 {
     const ax_proj_spec *p = &e->spec->proj[k];
+    if (p->syn_model == AX_SYN_STDP) return STORE_STDP;
     if (p->syn_model != AX_SYN_STATIC) return STORE_PLASTIC;
     return e->compact[p->src] ? STORE_COMPACT : STORE_STATIC;
+}
+
+/* A parrot_neuron counts arriving spikes: its static synapses carry weight 1. */
+static int counts_spikes(const ax_spec *s, int pop)
+{
+    return ax_model_find(s->pops[pop].model)->counts_spikes;
 }
 
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err)
@@ -342,8 +358,9 @@ ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err)
     for (int k = 0; k < s->n_proj; k++) {
         const ax_proj_spec *p = &s->proj[k];
         if (p->syn_model != AX_SYN_STATIC) continue;
-        float w = (float)p->weight.value;
-        if (p->weight.kind != AX_DIST_CONST || (e->compact[p->src] && e->cw[p->src] != w))
+        int one = counts_spikes(s, p->tgt);
+        float w = one ? 1.0f : (float)p->weight.value;
+        if ((p->weight.kind != AX_DIST_CONST && !one) || (e->compact[p->src] && e->cw[p->src] != w))
             mixed[p->src] = 1;
         e->compact[p->src] = 1;
         e->cw[p->src] = w;
@@ -366,6 +383,7 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
             pc->proj = k;
             pc->last_tgt = -1; /* the caches hold for one projection */
             pc->src_lo = pc->src_hi = 0;
+            pc->count_only = counts_spikes(s, tgt);
             AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
                                          sink, ctx, err));
         } else {
@@ -569,9 +587,11 @@ static void advise_huge(void *p, size_t len)
 #endif
 }
 
-/* Pass A (sources, rows) and pass B (placement) for one store. */
+/* Pass A (sources, rows) and pass B (placement) for one store; the plastic
+ * stores also get each synapse's projection (proj_of), the STDP store its
+ * double weights (wd). */
 static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which,
-                             int32_t **proj_of, ax_error *err)
+                             int32_t **proj_of, double **wd, ax_error *err)
 {
     double t0 = ax_now();
     AX_TRY(pass_a(e, v, st, which, err));
@@ -585,23 +605,41 @@ static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int 
     t1 = ax_now();
 
     size_t ns = (size_t)(st->n_syn > 0 ? st->n_syn : 1);
-    size_t bytes = which == STORE_COMPACT ? sizeof *st->pk : sizeof *st->syn;
-    if (which == STORE_COMPACT) st->pk = malloc(ns * bytes);
+    size_t bytes = which == STORE_COMPACT ? sizeof *st->pk
+                 : which == STORE_STDP ? sizeof *st->pk + sizeof(double) : sizeof *st->syn;
+    if (which == STORE_COMPACT || which == STORE_STDP) st->pk = malloc(ns * sizeof *st->pk);
     else st->syn = malloc(ns * bytes);
     if (st->pk || st->syn) advise_huge(st->pk ? (void *)st->pk : (void *)st->syn, ns * bytes);
+    if (wd) *wd = malloc(ns * sizeof **wd);
     int64_t *cursor = malloc((size_t)(st->n_src > 0 ? st->n_src : 1) * sizeof *cursor);
     if (proj_of) *proj_of = malloc(ns * sizeof **proj_of);
-    if (!(st->syn || st->pk) || !cursor || (proj_of && !*proj_of)) {
+    if (!(st->syn || st->pk) || !cursor || (proj_of && !*proj_of) || (wd && !*wd)) {
         free(cursor);
         return AX_FAIL(err, AX_ENOMEM, "out of memory for %lld synapses (%.1f MiB)",
                        (long long)st->n_syn, (double)(st->n_syn * bytes) / 1048576);
     }
     memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
     place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
-                    .proj_of = proj_of ? *proj_of : NULL};
+                    .proj_of = proj_of ? *proj_of : NULL, .wd = wd ? *wd : NULL};
     ax_status s = run_rules(e, v, sink_place, &pc, &pc, which, err);
     free(cursor);
     v->t_phase[AX_PH_PLACE] += ax_now() - t1;
+    return s;
+}
+
+/* The STDP weights back to their initial values: pass B once more (the rules
+ * are deterministic), writing only the weights. */
+ax_status ax_vp_stdp_initial_weights(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    ax_store *st = &v->sp.st;
+    if (!st->rows || !v->sp.w) return AX_OK;
+    int64_t *cursor = malloc((size_t)(st->n_src > 0 ? st->n_src : 1) * sizeof *cursor);
+    AX_CHECK_ALLOC(cursor, err, "STDP weight reset");
+    memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
+    place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
+                    .wd = v->sp.w, .weights_only = 1};
+    ax_status s = run_rules(e, v, sink_place, &pc, &pc, STORE_STDP, err);
+    free(cursor);
     return s;
 }
 
@@ -643,21 +681,29 @@ static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     AX_TRY(synapse_bits(e, v, err));
     v->deferred = want_deferred(e, v);
-    int any[3] = {0, 0, 0};
+    int any[N_STORES] = {0};
     for (int k = 0; k < e->spec->n_proj; k++) any[store_of(e, k)] = 1;
-    if (any[STORE_STATIC]) AX_TRY(build_store(e, v, &v->st, STORE_STATIC, NULL, err));
+    if (any[STORE_STATIC]) AX_TRY(build_store(e, v, &v->st, STORE_STATIC, NULL, NULL, err));
     double t = ax_now();
     if (any[STORE_STATIC] && v->deferred) AX_TRY(ax_vp_sort_rows(v, &v->st, err));
     v->t_phase[AX_PH_SORT] += ax_now() - t;
-    if (any[STORE_COMPACT]) AX_TRY(build_store(e, v, &v->cp, STORE_COMPACT, NULL, err));
+    if (any[STORE_COMPACT]) AX_TRY(build_store(e, v, &v->cp, STORE_COMPACT, NULL, NULL, err));
     t = ax_now();
     if (any[STORE_COMPACT] && v->deferred) AX_TRY(ax_vp_sort_rows(v, &v->cp, err));
     v->t_phase[AX_PH_SORT] += ax_now() - t;
-    if (!any[STORE_PLASTIC]) return AX_OK;
     int32_t *proj_of = NULL;
-    ax_status st = build_store(e, v, &v->pl, STORE_PLASTIC, &proj_of, err);
-    if (st == AX_OK) st = make_runs(e->spec, v, proj_of, err);
-    free(proj_of);
+    ax_status st = AX_OK;
+    if (any[STORE_PLASTIC]) {
+        st = build_store(e, v, &v->pl, STORE_PLASTIC, &proj_of, NULL, err);
+        if (st == AX_OK) st = make_runs(e->spec, v, proj_of, err);
+        free(proj_of);
+        proj_of = NULL;
+    }
+    if (st == AX_OK && any[STORE_STDP]) {
+        st = build_store(e, v, &v->sp.st, STORE_STDP, &proj_of, &v->sp.w, err);
+        if (st == AX_OK) st = ax_stdp_build(e, v, proj_of, err);
+        free(proj_of);
+    }
     return st;
 }
 
@@ -696,7 +742,7 @@ ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     return s;
 }
 
-static void store_free(ax_store *st)
+void ax_store_free(ax_store *st)
 {
     free(st->drow);
     free(st->drun);
@@ -714,9 +760,10 @@ void ax_vp_free(ax_vp *v, int n_pops)
     if (v->blocks)
         for (int b = 0; b < v->n_blocks; b++) ax_block_free(&v->blocks[b]);
     free(v->blocks);
-    store_free(&v->st);
-    store_free(&v->cp);
-    store_free(&v->pl);
+    ax_store_free(&v->st);
+    ax_store_free(&v->cp);
+    ax_store_free(&v->pl);
+    ax_stdp_free(v);
     free(v->tso.t_last);
     free(v->tso.run);
     free(v->tso.run_end);

@@ -116,6 +116,14 @@ static void sim_stats(struct ax_engine_s *e, const sim_ctx *c, double t_sim, uin
     s->n_steps = e->t_now;
     s->n_spikes = 0;
     for (int p = 0; p < np; p++) s->n_spikes += s->pop_spikes[p];
+    double hist = 0, hist_all = 0;
+    for (int t = 0; t < e->threads; t++) {
+        double h = 0;
+        ax_stdp_bytes(&e->vps[t], &h);
+        hist += h;
+    }
+    MPI_Allreduce(&hist, &hist_all, 1, MPI_DOUBLE, MPI_SUM, e->comm);
+    s->hist_bytes_end = hist_all;
     double rss = ax_peak_rss_bytes();
     MPI_Allreduce(&rss, &s->peak_rss_max, 1, MPI_DOUBLE, MPI_MAX, e->comm);
     MPI_Allreduce(&rss, &s->peak_rss_sum, 1, MPI_DOUBLE, MPI_SUM, e->comm);
@@ -160,6 +168,7 @@ ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_erro
             uint64_t a = timed ? ax_ticks() : 0;
             ax_vp_deliver(e, v, e->t_prev); /* the last slice's spikes (none at 0) */
             ax_vp_apply(v, t0, t1);
+            ax_stdp_sweep(e, v, t0);
             uint64_t a2 = timed ? ax_ticks() : 0;
             ax_vp_inject(e, v, t0, t1);
             uint64_t b = timed ? ax_ticks() : 0;
@@ -202,6 +211,7 @@ ax_status ax_engine_simulate(ax_engine e, ax_recorder rec, FILE *progress, ax_er
     ax_status st = ax_time_steps_err(e->spec->sim.t_sim, e->h, "simulation.t_sim", &end, err);
     if (st == AX_OK) st = ax_engine_attach_recorder(e, rec, err);
     if (st == AX_OK) st = ax_engine_run_until(e, end, progress, err);
+    if (st == AX_OK) st = ax_outputs_final(e, &e->outs, err);
     ax_outputs_free(&e->outs);
     return st;
 }
