@@ -235,6 +235,6 @@ void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev)
             else deliver_row(v, st->syn + st->rows[row], len, n % v->n_ring, 1.0, 0);
         }
         if (plastic) deliver_tso(e, v, p, gid, n, n % v->n_ring);
-        if (stdp) ax_stdp_deliver(e, v, p, gid, n, n % v->n_ring);
+        if (stdp) ax_stdp_deliver(e, v, p, gid, n);
     }
 }

@@ -483,9 +483,8 @@ void ax_stdp_engine_free(struct ax_engine_s *e);
 ax_status ax_stdp_build(const struct ax_engine_s *e, ax_vp *v, const int32_t *proj_of, ax_error *err);
 void ax_stdp_free(ax_vp *v);
 /* One spike of source gid (population pop), emitted in step n, through this
- * thread's STDP synapses; base = n mod slots. */
-void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n,
-                     int64_t base);
+ * thread's STDP synapses (input through ax_vp_add_input). */
+void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n);
 /* At the start of slice t0, once every spike stamped <= t0 was delivered:
  * potentiate the synapses of long silent sources and prune the histories
  * (when t0 is a multiple of stdp_sweep; a second call at t0 does nothing). */

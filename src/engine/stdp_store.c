@@ -211,18 +211,15 @@ static void wrec_event(const struct ax_engine_s *e, ax_vp *v, const ax_stdp_proj
     b->proj[b->n++] = k;
 }
 
-void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n,
-                     int64_t base)
+void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n)
 {
     ax_stdp_store *sp = &v->sp;
     int64_t row = ax_store_find_in(&sp->st, e->spec, pop, gid);
     if (row < 0) return;
     const ax_stdp_time *tb = &e->stdp_tb;
     const int64_t s = n + 1, t_last = sp->t_last[row], t_from = sp->t_fac[row];
-    const int64_t S = v->n_slots, NL = v->n_local;
     const uint32_t imask = v->idx_mask, dmask = v->delay_mask;
     const int ib = v->idx_bits;
-    double *restrict ring = v->ring;
     v->n_events += sp->st.rows[row + 1] - sp->st.rows[row];
     for (int64_t r = sp->run[row]; r < sp->run[row + 1]; r++) {
         const int32_t k = sp->run_proj[r];
@@ -235,9 +232,7 @@ void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid
             double w = ax_stdp_send(&P->p, tb, &sp->hist[i], sp->tmi[i], sp->w[q], d, s, t_last,
                                     t_from, kplus);
             sp->w[q] = w;
-            int64_t slot = base + d;
-            slot -= slot >= S ? S : 0;
-            ring[((int64_t)(p >> 31) * S + slot) * NL + i] += P->count_only ? 1.0 : w;
+            ax_vp_add_input(v, n + d, (int)(p >> 31), i, P->count_only ? 1.0 : w);
             if (P->wrec)
                 wrec_event(e, v, P, k, gid, ax_vp_gid_of(v, &e->part, e->spec->proj[k].tgt, i), s, w);
         }
