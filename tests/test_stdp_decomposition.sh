@@ -48,4 +48,17 @@ for name in 1x2 2x1 2x2 3x1 restart_2x2 restart_3x1 sweep300; do
   printf '%s vs 1x1: ' "$name"
   "${PYTHON:-python3}" "$top_srcdir/tests/compare_h5.py" "$dir/1x1.h5" "$dir/$name.h5" || fail=1
 done
+# a changed STDP weight in a checkpoint is caught by its checksum (exit 2, named)
+cp "$dir/ckpt_1200ms.h5" "$dir/bad.h5"
+"${PYTHON:-python3}" -c "
+import h5py, sys
+with h5py.File(sys.argv[1], 'r+') as f:
+    d = f['stdp/syn/0/weight']; a = d[()]; a[len(a) // 2] += 1e-9; d[...] = a
+" "$dir/bad.h5" || exit 1
+"$AXON" run "$spec" -t 1 -o "$dir/bad_out.h5" -q --restart "$dir/bad.h5" 2> "$dir/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "/stdp/syn/0/weight is corrupted" "$dir/err"; then
+  echo "corrupted STDP weight refused"
+else
+  echo "FAIL: corrupted STDP weight not refused (rc $rc)"; cat "$dir/err"; fail=1
+fi
 exit $fail
