@@ -6,6 +6,10 @@
 #ifndef AX_SPEC_IMPL_H
 #define AX_SPEC_IMPL_H
 
+/* Most steps a time may span (2^62, as axon/steps.h's AX_STEPS_MAX): step
+ * counts and their sums stay within int64. */
+#define AX_SPEC_MAX_STEPS 4.611686018427387904e18
+
 #include "axon/model.h"
 #include "axon/spec.h"
 #include "axon/yaml.h"
@@ -13,10 +17,6 @@
 /* A constant or {distribution: ...}. */
 ax_status ax_spec_dist(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);
 
-/* Time on the resolution grid: steps = t / h exactly (within 1e-9 relative),
- * else AX_EINPUT saying so (never rounded silently). */
-ax_status ax_spec_on_grid(ax_sctx *c, const ax_yn *n, const char *what, double t,
-                          double h, int64_t *steps);
 
 /* Delay (constant or distribution) >= h and on the grid, bounded above. */
 ax_status ax_spec_delay(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);

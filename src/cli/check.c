@@ -181,6 +181,10 @@ int ax_cmd_check(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        if (!strcmp(argv[i], "--np") && i + 1 == argc) {
+            fprintf(stderr, "axon check: --np needs a number of ranks (see axon check --help)\n");
+            return 2;
+        }
         if (!strcmp(argv[i], "--np") && i + 1 < argc) nparg = argv[++i];
         else if (!strncmp(argv[i], "--np=", 5)) nparg = argv[i] + 5;
         else if (argv[i][0] == '-' && argv[i][1]) {
