@@ -6,10 +6,6 @@
 #ifndef AX_SPEC_IMPL_H
 #define AX_SPEC_IMPL_H
 
-/* Most steps a time may span (2^62, as axon/steps.h's AX_STEPS_MAX): step
- * counts and their sums stay within int64. */
-#define AX_SPEC_MAX_STEPS 4.611686018427387904e18
-
 #include "axon/model.h"
 #include "axon/spec.h"
 #include "axon/yaml.h"

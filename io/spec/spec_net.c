@@ -721,10 +721,8 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         return ax_spec_fail(c, ax_yn_get(dev, "interval"), "%s must be >= the resolution %g ms "
                             "(got %g)", what, h, d->interval);
     AX_TRY(ax_spec_on_grid(c, ax_yn_get(dev, "interval"), what, d->interval, h, NULL));
-    if (!(d->interval / h <= AX_SPEC_MAX_STEPS))
-        return ax_spec_fail(c, ax_yn_get(dev, "interval"), "%s = %g ms is %.3g steps of %g ms; "
-                            "at most 2^62 steps (an interval longer than t_sim records nothing)",
-                            what, d->interval, d->interval / h, h);
+    /* at most 2^62 steps (axon/steps.h); an interval longer than t_sim records nothing */
+    AX_TRY(ax_spec_steps(c, ax_yn_get(dev, "interval"), what, d->interval, h, NULL));
     ax_yn *v = ax_yn_get(dev, "precision");
     if (v) {
         char s[16];
