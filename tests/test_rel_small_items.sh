@@ -125,6 +125,14 @@ rc=$?
 if [ $rc -eq 2 ] && ! grep -qi "out of memory" err && grep -qi "regular file" err; then pass "h. /dev/zero: $(head -c 150 err)"
 else fail "h. spec /dev/zero: exit $rc: $(head -c 150 err) (want 2, 'not a regular file')"; fi
 
+# h2. A spec through a pipe (/dev/stdin) is read once: `axon check` finds its
+#     kind and loads it from the same bytes (it read the pipe twice: "the file
+#     is empty").
+cat "$top_srcdir/examples/brunel_small.yaml" | "$AXON" check /dev/stdin >out 2>err
+rc=$?
+if [ $rc -eq 0 ] && grep -q "is a valid network spec" out; then pass "h2. a spec through a pipe: valid"
+else fail "h2. a spec through a pipe (cat spec | axon check /dev/stdin): exit $rc: $(head -c 150 err)"; fi
+
 # i. calibration path is a directory.
 mkdir caldir
 "$PYTHON" - "$bm" <<'EOF'
