@@ -16,3 +16,8 @@ EXTRA_DIST += tests/test_spec.c
 # position in every command, aliases and sweep parameter paths included.
 TESTS += tests/test_rel_deep_nesting.sh
 dist_check_SCRIPTS += tests/test_rel_deep_nesting.sh
+
+# Issue 15 item 10: whatever `axon run` refuses for a spec's content,
+# `axon check` refuses first, with the same file:line:col message.
+TESTS += tests/test_rel_check_run_agree.sh
+dist_check_SCRIPTS += tests/test_rel_check_run_agree.sh

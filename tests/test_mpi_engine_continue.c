@@ -75,6 +75,7 @@ static ax_status spike_sink(void *ctx, int64_t n, const uint64_t *gid, const int
 {
     (void)err;
     record *r = ctx;
+    if (n == 0) return AX_OK; /* a flush without spikes may pass NULL arrays */
     if (r->n_spk + n > r->cap_spk) {
         r->cap_spk = 2 * (r->n_spk + n) + 64;
         r->gid = realloc(r->gid, (size_t)r->cap_spk * sizeof *r->gid);

@@ -19,6 +19,18 @@
 
 #define AX_NAME_MAX 64
 
+/* Largest mean count per step a poisson_generator draws (its count table
+ * grows with the mean); the spec refuses higher rates at their position. */
+#define AX_POISSON_MAX_MEAN 1e6
+
+/* Longest delay in steps: the engine packs a synapse's delay and target
+ * index into 31 bits (at least one for the index). Also bounds the ring
+ * buffers' length. */
+#define AX_MAX_DELAY_STEPS ((INT64_C(1) << 30) - 1)
+
+/* Most neurons in all: the engine stores source ids in 32 bits. */
+#define AX_MAX_NEURONS INT64_C(4294967295)
+
 /* Where an item was written in the spec file (1-based; 0 = unknown). */
 typedef struct ax_loc { int line, col; } ax_loc;
 
@@ -61,6 +73,10 @@ typedef struct ax_pop_spec {
     int64_t first_gid;   /* filled by the loader: sum of n of earlier populations */
     int n_params;        /* only the parameters the spec sets; others are model defaults */
     ax_param_value *params;
+    double table_bytes;  /* what one model instance allocates beyond its per-neuron
+                          * arrays (model check_h; the largest over neurons) */
+    double table_sum;    /* with per-neuron values: the sum over neurons (each may be its
+                          * own instance); 0 otherwise */
     int n_init;
     ax_init_value *init;
     /* spike sources (spike_source_array): neuron i's spike times (ms, on

@@ -125,6 +125,12 @@ static ax_status check_sizes(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
     if (p->rule == AX_RULE_ONE_TO_ONE && self)
         return ax_spec_fail(c, n, "one_to_one from %s onto itself with allow_autapses: false "
                                   "makes no synapse", sn);
+    int drawn = p->rule == AX_RULE_FIXED_INDEGREE || p->rule == AX_RULE_FIXED_OUTDEGREE ||
+                p->rule == AX_RULE_FIXED_TOTAL_NUMBER;
+    if (drawn && self && ns == 1 && p->k > 0) /* src/connect: no pair to draw from */
+        return ax_spec_fail(c, ax_yn_get(n, "allow_autapses"), "%s has one neuron: onto itself "
+                            "without autapses there is no pair to connect; allow autapses or "
+                            "use 0 connections", sn);
     if (p->allow_multapses) return AX_OK;
     if (p->rule == AX_RULE_FIXED_INDEGREE && p->k > ns - self)
         return ax_spec_fail(c, ax_yn_get(n, "indegree"), "indegree %lld > the %lld possible "
@@ -134,11 +140,11 @@ static ax_status check_sizes(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
         return ax_spec_fail(c, ax_yn_get(n, "outdegree"), "outdegree %lld > the %lld possible "
                             "targets in %s without multapses; lower it or set "
                             "allow_multapses: true", (long long)p->k, (long long)(nt - self), tn);
-    if (p->rule == AX_RULE_FIXED_TOTAL_NUMBER &&
-        (double)p->k > (double)ns * (double)nt - (self ? (double)ns : 0))
-        return ax_spec_fail(c, ax_yn_get(n, "N"), "N %lld > the number of distinct pairs "
-                            "without multapses; lower it or set allow_multapses: true",
-                            (long long)p->k);
+    /* src/connect draws fixed_total_number with multapses only (as NEST) */
+    if (p->rule == AX_RULE_FIXED_TOTAL_NUMBER && p->k > 0)
+        return ax_spec_fail(c, ax_yn_get(n, "allow_multapses"), "fixed_total_number without "
+                            "multapses is not supported (NEST does not support it either); set "
+                            "allow_multapses: true");
     return AX_OK;
 }
 
@@ -306,6 +312,10 @@ static ax_status list_store(ax_sctx *c, const ax_yn *n, const clist *l, ax_proj_
             return ax_spec_fail(c, n, "from_list connection %lld: delay %g ms must be a positive "
                                 "multiple of the resolution %g ms (%s delays column)", (long long)i,
                                 l->d[i], h, where);
+        if (l->d && grid_steps(l->d[i], h) > AX_MAX_DELAY_STEPS)
+            return ax_spec_fail(c, n, "from_list connection %lld: delay %g ms is more than %lld "
+                                "steps of %g ms (a synapse packs its delay into 30 bits)",
+                                (long long)i, l->d[i], (long long)AX_MAX_DELAY_STEPS, h);
     }
     p->n_list = l->n;
     p->list_off = calloc((size_t)nt + 1, sizeof *p->list_off);
@@ -608,6 +618,8 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
 ax_status ax_spec_parse_projections(ax_sctx *c, const ax_yn *seq, const ax_yn *devices)
 {
     AX_TRY(ax_spec_need_seq(c, seq, "projections"));
+    if (seq->n >= (1 << 24)) /* src/connect keys its random streams by a 24-bit projection */
+        return ax_spec_fail(c, seq, "%d projections; at most 2^24 - 1", seq->n);
     ax_spec *s = c->spec;
     s->proj = calloc((size_t)seq->n + 1, sizeof *s->proj);
     AX_CHECK_ALLOC(s->proj, c->err, "projections");
@@ -681,6 +693,30 @@ static ax_status parse_target(ax_sctx *c, const ax_yn *n, const ax_yn *devices,
     return AX_OK;
 }
 
+/* The output holds one trace report per population (docs/output.md): a
+ * population that a multimeter's last source names is not in an earlier
+ * source of this or another multimeter. */
+static ax_status one_report(ax_sctx *c, const ax_yn *at, const ax_dev_spec *d)
+{
+    const ax_spec *s = c->spec;
+    int pop = d->targets[d->n_targets - 1].pop;
+    for (const ax_dev_spec *o = s->dev; o <= d; o++) {
+        if (o->kind != AX_DEV_MULTIMETER) continue;
+        int n = o == d ? d->n_targets - 1 : o->n_targets;
+        for (int j = 0; j < n; j++)
+            if (o->targets[j].pop == pop && o == d)
+                return ax_spec_fail(c, at, "population '%s' is named twice in the sources of "
+                                    "multimeter '%s'; a trace report holds one range per "
+                                    "population: give one range", s->pops[pop].name, d->name);
+            else if (o->targets[j].pop == pop)
+                return ax_spec_fail(c, at, "population '%s' is already recorded by multimeter "
+                                    "'%s'; the output holds one trace report per population: "
+                                    "record all its variables with one multimeter",
+                                    s->pops[pop].name, o->name);
+    }
+    return AX_OK;
+}
+
 /* The list of ranges under `key` into *list (required: missing is an error,
  * else an absent key leaves the list empty). */
 static ax_status parse_ranges(ax_sctx *c, const ax_yn *dev, const char *key, int required,
@@ -700,6 +736,8 @@ static ax_status parse_ranges(ax_sctx *c, const ax_yn *dev, const char *key, int
     for (int i = 0; i < n->n; i++) {
         AX_TRY(parse_target(c, n->items[i], devices, &(*list)[i]));
         (*n_list)++;
+        if (d->kind == AX_DEV_MULTIMETER && list == &d->targets)
+            AX_TRY(one_report(c, n->items[i], d));
     }
     return AX_OK;
 }
@@ -823,6 +861,11 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
     for (int i = 0; i < n->n; i++) {
         char *name = d->record_from[i];
         AX_TRY(ax_spec_string(c, n->items[i], "record_from", name, 32));
+        for (int j = 0; j < d->n_record; j++)
+            if (!strcmp(d->record_from[j], name))
+                return ax_spec_fail(c, n->items[i], "record_from names '%s' twice (first at line "
+                                    "%d, column %d); name each variable once", name,
+                                    n->items[j]->line, n->items[j]->col);
         d->n_record++;
         for (int j = 0; j < d->n_targets; j++) {
             const ax_pop_spec *p = &c->spec->pops[d->targets[j].pop];
@@ -846,6 +889,8 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         return ax_spec_fail(c, ax_yn_get(dev, "interval"), "%s must be >= the resolution %g ms "
                             "(got %g)", what, h, d->interval);
     AX_TRY(ax_spec_on_grid(c, ax_yn_get(dev, "interval"), what, d->interval, h, NULL));
+    /* at most 2^62 steps (axon/steps.h); an interval longer than t_sim records nothing */
+    AX_TRY(ax_spec_steps(c, ax_yn_get(dev, "interval"), what, d->interval, h, NULL));
     ax_yn *v = ax_yn_get(dev, "precision");
     if (v) {
         char s[16];
@@ -879,6 +924,12 @@ static ax_status parse_kind_params(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         v = ax_yn_get(dev, "rate");
         if (d->rate < 0)
             return ax_spec_fail(c, v, "%s.rate must be >= 0 Hz (got %g)", d->name, d->rate);
+        /* the count table covers means up to 1e6 spikes per step (src/engine/devices.c) */
+        if (d->rate * c->spec->sim.resolution / 1000.0 > AX_POISSON_MAX_MEAN)
+            return ax_spec_fail(c, v, "%s.rate = %g Hz is %.3g spikes per step of %g ms; at most "
+                                "%g per step: lower the rate (or the resolution)", d->name,
+                                d->rate, d->rate * c->spec->sim.resolution / 1000.0,
+                                c->spec->sim.resolution, AX_POISSON_MAX_MEAN);
         return parse_drive(c, dev, d);
     case AX_DEV_DC:
         return dev_num(c, dev, d, "amplitude", 1, &d->amplitude);

@@ -196,6 +196,10 @@ static double neuron_bytes(const ax_spec *spec, int ranks)
                 fanout += ax_spec_expected_synapses(spec, j) / (double)spec->pops[i].n;
         double per = 8.0 * n_state + 32.0 + ring + 2 * 16.0 + 8.0 + 4.0 * fmin(ranks, fanout);
         out += local_n(spec->pops[i].n, ranks) * per;
+        /* the model's tables (iaf_psc_delta's refractory_input decay: t_ref / h
+         * doubles): one instance per thread, and with per-neuron values up to
+         * one per neuron */
+        out += spec->pops[i].table_bytes * spec_threads(spec, ranks) + spec->pops[i].table_sum / ranks;
     }
     return out;
 }
@@ -254,14 +258,41 @@ static int env_local_ranks(int ranks)
     return r < ranks ? r : ranks;
 }
 
+/* Bits to write x (at least 1), as src/engine/network.c counts them. */
+static int bits_for(uint64_t x)
+{
+    int b = 1;
+    while (b < 63 && (x >> b)) b++;
+    return b;
+}
+
+/* The engine packs a synapse's target index (within its thread) and delay
+ * (steps) into 31 bits (src/engine/network.c synapse_bits); both grow with
+ * the network: refused here, with the decomposition the run will have. */
+static ax_status check_packing(const ax_spec *spec, int ranks, ax_error *err)
+{
+    int64_t lo, hi, vps = (int64_t)ranks * spec_threads(spec, ranks);
+    ax_spec_delay_range(spec, &lo, &hi);
+    int64_t per = (spec->n_total + vps - 1) / vps;
+    int need = bits_for((uint64_t)(per > 1 ? per - 1 : 1)) + bits_for((uint64_t)hi);
+    if (need <= 31) return AX_OK;
+    const ax_pop_spec *p = &spec->pops[0];
+    return AX_FAIL(err, AX_ENOMEM,
+                   "%s:%d:%d: %lld neurons per thread (%lld in all on %d rank(s) x %d "
+                   "thread(s)) with delays up to %lld steps do not fit the 8-byte synapse "
+                   "(31 bits for the target index and the delay); use more ranks or threads, "
+                   "or shorter delays", spec->path, p->loc.line, p->loc.col, (long long)per,
+                   (long long)spec->n_total, ranks, spec_threads(spec, ranks), (long long)hi);
+}
+
 ax_status ax_spec_check_memory(const ax_spec *spec, int ranks, ax_error *err)
 {
     if (ranks < 1) ranks = 1;
     double need = ax_spec_estimate_bytes_per_rank(spec, ranks);
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || psize <= 0) return AX_OK; /* unknown: cannot judge */
+    if (pages <= 0 || psize <= 0) return check_packing(spec, ranks, err); /* memory unknown */
     double have = (double)pages * (double)psize / env_local_ranks(ranks);
-    if (need <= have) return AX_OK;
+    if (need <= have) return check_packing(spec, ranks, err);
     const double gib = 1024.0 * 1024.0 * 1024.0;
     int big = 0;
     for (int i = 1; i < spec->n_pops; i++)

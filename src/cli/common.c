@@ -73,6 +73,24 @@ int ax_cli_common_opt(int argc, char **argv, int *i, int *threads, int *progress
     return 0;
 }
 
+int ax_cli_lacks_value(int argc, char **argv, int i, const char *cmd,
+                       const ax_cli_valued *valued, ax_error *err)
+{
+    static const ax_cli_valued common[] = {{"-t", "a thread count (1 to 4096)", 1},
+                                           {"--threads", "a thread count (1 to 4096)", 1},
+                                           {NULL, NULL, 0}};
+    const ax_cli_valued *lists[2] = {valued, common};
+    for (int l = 0; l < 2; l++)
+        for (const ax_cli_valued *v = lists[l]; v && v->opt; v++) {
+            if (strcmp(argv[i], v->opt)) continue;
+            int n = v->n ? v->n : 1;
+            if (i + n < argc) return 0;
+            AX_FAIL(err, AX_EINPUT, "%s needs %s (see axon %s --help)", v->opt, v->what, cmd);
+            return 1;
+        }
+    return 0;
+}
+
 int ax_cli_positional(const char *a, const char *cmd, const char *bad, const char *what,
                       const char **file, ax_error *err)
 {
@@ -113,6 +131,15 @@ ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax
     ax_status st = ax_agree(comm, ax_nir_load(path, out, err), err);
     if (st != AX_OK) ax_spec_destroy(out);
     return st;
+}
+
+ax_status ax_cli_on_grid(const char *opt, double t, double dt, ax_error *err)
+{
+    double q = t / dt, r = nearbyint(q);
+    AX_CHECK(fabs(q - r) <= 1e-9 * fmax(1.0, fabs(q)), err, AX_EINPUT,
+             "%s %g ms is not a multiple of dt %g ms (%.6g steps); use e.g. %g or %g", opt, t, dt,
+             q, floor(q) * dt, ceil(q) * dt);
+    return AX_OK;
 }
 
 int ax_cli_is_help(const char *arg)

@@ -147,6 +147,12 @@ static int nir_option(run_opts *o, int argc, char **argv, int *i, ax_error *err)
     return 1;
 }
 
+static const ax_cli_valued kValued[] = {
+    {"-o", "a file name (-o out.h5)", 1}, {"--output", "a file name (--output out.h5)", 1},
+    {"--stats-json", "a file name", 1}, {"--checkpoint-dir", "a directory", 1},
+    {"--restart", "a checkpoint file", 1},
+    {"--checkpoint-every", "a model time such as 500ms or 2s", 1}, {NULL, NULL, 0}};
+
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     run_opts *o = opts;
@@ -154,6 +160,7 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (ax_cli_is_help(a)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, "run", kValued, err)) return -1;
         int nr = nir_option(o, argc, argv, &i, err);
         if (nr < 0) return -1;
         if (nr) continue;

@@ -81,9 +81,9 @@ void ax_device_window(const ax_dev_spec *d, double h, int64_t *on0, int64_t *on1
 static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
 {
     /* Table until the tail mass is below 2^-33 (well below the 32-bit grid). */
-    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
-    AX_CHECK(mu <= 1e6, err, AX_EINPUT,
+    AX_CHECK(mu <= AX_POISSON_MAX_MEAN, err, AX_EINPUT, /* the spec refuses it first */
              "poisson_generator mean %.3g spikes per step is too large; reduce rate or resolution", mu);
+    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
     p->cdf = malloc((size_t)(kmax + 1) * sizeof *p->cdf);
     AX_CHECK_ALLOC(p->cdf, err, "poisson table");
     double logpk = -mu, cum = 0.0; /* log P(X = k), in logs so large mu does not underflow */

@@ -467,6 +467,9 @@ static inline int64_t ax_block_update(ax_block *b, const double *const *in, int6
     if (!b->n_groups) return b->ops->update(b->nr, in, b->i_ext, spiked);
     return ax_block_update_groups(b, in, spiked);
 }
+/* Integrations the block's model gave up so far (model.h failures), summed
+ * over its groups; 0 for exact models. */
+int64_t ax_block_failures(const ax_block *b);
 double *ax_block_state_at(const ax_block *b, int var, int64_t j);
 /* Spikes neuron j emitted at the end of the last update (parrot_neuron: its multiplicity; else 1). */
 uint32_t ax_block_multiplicity(const ax_block *b, int64_t j);

@@ -49,8 +49,12 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
 {
     ax_status st = AX_OK;
     for (int t = 0; t < e->threads; t++)
-        if (e->vps[t].status != AX_OK && st == AX_OK)
-            st = AX_FAIL(err, e->vps[t].status, "out of memory on thread %d during simulation", t);
+        if (e->vps[t].status != AX_OK && st == AX_OK) {
+            if (e->vps[t].status == AX_ENOMEM)
+                st = AX_FAIL(err, AX_ENOMEM, "out of memory on thread %d during simulation", t);
+            else /* the thread's own message (a model's solver failure) */
+                st = AX_FAIL(err, e->vps[t].status, "%s", e->vps[t].err.msg);
+        }
     if (st == AX_OK && t_end >= e->n_steps / 2 && t_end - e->D < e->n_steps / 2)
         st = ax_engine_fault(e, AX_FAULT_SIMULATE, err); /* once, half way */
     uint64_t a = c->timed ? ax_ticks() : 0;

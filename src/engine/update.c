@@ -77,6 +77,25 @@ static void collect(const struct ax_engine_s *e, ax_vp *v, const ax_block *b, in
     }
 }
 
+/* A model that gave up an integration (iaf_cond_exp's adaptive solver)
+ * left a neuron frozen: the run stops with the reason, as NEST stops with
+ * GSLSolverFailure, instead of going on with a wrong answer. */
+static void check_solvers(const struct ax_engine_s *e, ax_vp *v, int64_t t1)
+{
+    for (int bi = 0; bi < v->n_blocks && v->status == AX_OK; bi++) {
+        const ax_block *b = &v->blocks[bi];
+        int64_t f = b->n ? ax_block_failures(b) : 0;
+        if (f > 0)
+            v->status = AX_FAIL(&v->err, AX_EINPUT,
+                                "population '%s' (%s): the ODE solver gave up %lld integration "
+                                "step(s) by t = %g ms (the state became non-finite or the step "
+                                "size collapsed; NEST stops with GSLSolverFailure here): check "
+                                "its potentials, currents and weights",
+                                e->spec->pops[b->pop].name, b->ops->name, (long long)f,
+                                (double)t1 * e->h);
+    }
+}
+
 void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
 {
     const int64_t S = v->n_ring, NL = v->n_local;
@@ -104,4 +123,5 @@ void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1)
         }
         if (v->n_meter) ax_vp_sample(v, n);
     }
+    check_solvers(e, v, t1);
 }

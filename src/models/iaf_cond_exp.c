@@ -71,9 +71,14 @@ typedef struct cond_block {
 } cond_block;
 
 #define F(field) offsetof(cond_block, field)
+AX_MODEL_REF_T_REF
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_cond_exp, AX_MODEL_BLOCK(cond_block),
-    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_NONNEG, P_G_L},
+    .ref_name = "t_ref", .ref_ms = ref_ms,
+    .rules = {{AX_RULE_POTENTIAL, P_E_L}, {AX_RULE_POTENTIAL, P_V_TH}, {AX_RULE_POTENTIAL, P_V_RESET},
+              {AX_RULE_POTENTIAL, P_E_EX}, {AX_RULE_POTENTIAL, P_E_IN},
+              {AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_NONNEG, P_G_L},
               {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
               {AX_RULE_NONNEG, P_T_REF},
               {AX_RULE_POSITIVE, P_TAU_MINUS}},
@@ -321,7 +326,13 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
+static int64_t failures(const ax_neurons *nr)
+{
+    return ((const cond_block *)nr)->failures;
+}
+
 const ax_model_ops ax_model_iaf_cond_exp =
-    AX_MODEL_OPS("iaf_cond_exp",
-                 "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
-                 2, "nS", 6, ax_models_sync_none);
+    {AX_MODEL_OPS_FIELDS("iaf_cond_exp",
+                         "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
+                         2, "nS", 6, ax_models_sync_none),
+     .failures = failures};

@@ -65,8 +65,11 @@ typedef struct alpha_block {
 } alpha_block;
 
 #define F(field) offsetof(alpha_block, field)
+AX_MODEL_REF_T_REF
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_psc_alpha, AX_MODEL_BLOCK(alpha_block),
+    .ref_name = "t_ref", .ref_ms = ref_ms,
     .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
               {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
               {AX_RULE_NONNEG, P_T_REF},

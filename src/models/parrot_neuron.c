@@ -80,7 +80,8 @@ const ax_model_ops ax_model_parrot_neuron = {
     .name = "parrot_neuron",
     .doc = "repeats every arriving spike at the end of the step (NEST's parrot_neuron)",
     .n_params = N_PARAMS, .params = kParams, .n_state = N_STATE, .state_names = kState,
-    .n_receptors = 1, .weight_unit = "1", .validate = validate, .create = create,
+    .n_receptors = 1, .weight_unit = "1", .validate = validate, .check_h = check_h,
+    .create = create,
     .destroy = ax_models_destroy, .state = ax_models_state, .param_array = ax_models_param_array,
     .sync = ax_models_sync_none, .update = update, .n_ckpt = 1, .ckpt_save = ax_models_ckpt_save,
     .ckpt_load = ax_models_ckpt_load, .multiplicity = multiplicity, .counts_spikes = 1};
