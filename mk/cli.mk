@@ -28,3 +28,14 @@ EXTRA_DIST += tests/rel_lib.sh
 # targets that are not regular files, --stats-json.
 TESTS += tests/test_rel_concurrent_output.sh tests/test_rel_force_targets.sh
 EXTRA_DIST += tests/test_rel_concurrent_output.sh tests/test_rel_force_targets.sh
+
+# Issue 15 item 9: OMP_NUM_THREADS bounded (1..4096, exit 2 otherwise) and a
+# default thread count fitted to the work (core: threads.c; cli: ax_cli_threads).
+TESTS += tests/test_rel_threads.sh
+dist_check_SCRIPTS += tests/test_rel_threads.sh
+
+# Issue 15 item 11: NUL and tags in values, sampling times on the dt grid,
+# checkpoints lists, BM biases, solver failures, input files that are not
+# files, options without values, --checkpoint-dir.
+TESTS += tests/test_rel_small_items.sh
+dist_check_SCRIPTS += tests/test_rel_small_items.sh

@@ -2,7 +2,7 @@
 # No dependencies.
 noinst_LTLIBRARIES += libax_core.la
 libax_core_la_SOURCES = src/core/error.c src/core/sbuf.c src/core/file.c src/core/input.c \
-	src/core/steps.c src/core/outfile.c
+	src/core/steps.c src/core/outfile.c src/core/threads.c
 
 # The tree keeps one folder per module (DESIGN.md section 1): private headers,
 # include circles, one fragment per folder.

@@ -2,7 +2,8 @@
 # restored run's output), checkpoint files, axon info
 noinst_LTLIBRARIES += libax_io_hdf5.la
 libax_io_hdf5_la_SOURCES = io/hdf5/hdf5_impl.h io/hdf5/h5_util.c io/hdf5/h5_record.c \
-	io/hdf5/h5_report.c io/hdf5/h5_merge.c io/hdf5/h5_meta.c io/hdf5/h5_info.c io/hdf5/h5_ckpt.c
+	io/hdf5/h5_report.c io/hdf5/h5_merge.c io/hdf5/h5_meta.c io/hdf5/h5_info.c io/hdf5/h5_ckpt.c \
+	io/hdf5/h5_weights.c
 
 # test_mpi_h5 runs under mpiexec -n 2 (tests/launch.sh); test_h5_writer is
 # the helper test_h5_layout.py runs with 1, 2 and 3 ranks.

@@ -3,7 +3,8 @@ noinst_LTLIBRARIES += libax_models.la
 libax_models_la_SOURCES = src/models/models_impl.h src/models/registry.c src/models/common.c \
 	src/models/propagators.c src/models/iaf_psc_delta.c src/models/iaf_psc_exp.c \
 	src/models/iaf_psc_alpha.c src/models/iaf_cond_exp.c src/models/dpi_neuron.c \
-	src/models/spike_source_array.c src/models/spike_source_poisson.c
+	src/models/spike_source_array.c src/models/spike_source_poisson.c \
+	src/models/parrot_neuron.c
 
 check_PROGRAMS += tests/test_models
 tests_test_models_SOURCES = tests/test_models.c

@@ -122,8 +122,11 @@ stage_asan() {
   # libgomp's thread-pool block, reachable only from TLS, in every process
   # that ran a parallel region. Suppressing libgomp would hide real leaks made
   # inside parallel regions, so this stage checks addresses and UB only.
+  # The copy lives outside the checkout, so ../shared (the real client
+  # libraries and NEST references the tests read) is named absolutely.
+  shared=$(cd .. && pwd)/shared
   (cd "$src" &&
-    AXON_SANITIZER=1 ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=0 \
+    AXON_SHARED="$shared" AXON_THIRDPARTY_PY="$shared/thirdparty/python" AXON_SANITIZER=1 ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       timeout 1800 make -j"$jobs" check) >>"$log" 2>&1 || rc=$?
   counts=$(cd "$src" && sh tests/summary.sh tests 2>/dev/null | tail -n 1)

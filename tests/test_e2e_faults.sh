@@ -22,8 +22,8 @@ for f in build:1 simulate:1 record:1 simulate:0; do
     echo "FAIL: AXON_FAULT=$f: rc=$rc took=${took}s: $(head -c 500 "$dir/err.txt")"; fail=1
   fi
 done
-# memory guard: 10^10 neurons cannot fit on this machine
-sed "0,/n: 1000$/s//n: 10000000000/" "$top_srcdir/examples/brunel_small.yaml" > "$dir/huge.yaml"
+# memory guard: 4e9 neurons (below the 2^32 id limit) cannot fit on this machine
+sed "0,/n: 1000$/s//n: 4000000000/" "$top_srcdir/examples/brunel_small.yaml" > "$dir/huge.yaml"
 OMP_NUM_THREADS=1 $MPIEXEC -n 2 $MPIEXEC_ARGS "$AXON" run "$dir/huge.yaml" -o "$dir/out.h5" -q 2> "$dir/err.txt"
 rc=$?
 if [ $rc -eq 2 ] && grep -qi "memory" "$dir/err.txt"; then

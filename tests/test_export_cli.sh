@@ -76,4 +76,16 @@ grep -q tsodyks2 "$T/tso.yaml" || fail "could not make the tsodyks2 variant of b
   || fail "tsodyks2 refusal (rc $rc)"
 "$AXON" export --target nir "$T/tso.yaml" -o "$T/tso" --allow-approx > /dev/null 2>&1 || fail "tsodyks2 --allow-approx"
 grep -q "tsodyks2_synapse exported as a static" "$T/tso/report.txt" || fail "tsodyks2 approximation not listed"
+# STDP projections: NIR and Dynap-SE2 have no plasticity: refused naming the
+# projection, exported static of the initial weight and listed with --allow-approx
+sed 's/weight: 0.1, delay: 1.5/weight: 0.1, delay: 1.5, synapse: stdp_pl_synapse_hom/' "$T/b.yaml" > "$T/stdp.yaml"
+grep -q stdp_pl "$T/stdp.yaml" || fail "could not make the STDP variant of b.yaml"
+for tg in nir dynapse; do
+  "$AXON" export --target $tg "$T/stdp.yaml" -o "$T/stdp_$tg" 2> "$T/err"; rc=$?
+  [ $rc -eq 2 ] && grep -q "projection 0 (E -> E): stdp_pl_synapse_hom has no counterpart on --target $tg" "$T/err" \
+    && [ ! -e "$T/stdp_$tg" ] || { cat "$T/err"; fail "STDP refusal on $tg (rc $rc)"; }
+done
+"$AXON" export --target nir "$T/stdp.yaml" -o "$T/stdp_nir" --allow-approx > /dev/null 2>&1 || fail "STDP --allow-approx"
+grep -q "stdp_pl_synapse_hom exported as a static synapse of its initial weight" "$T/stdp_nir/report.txt" \
+  || fail "STDP approximation not listed"
 echo "ok"

@@ -598,7 +598,12 @@ static void test_validation(void)
         ax_error err;
         ax_error_clear(&err);
         CU_ASSERT_EQUAL(m->validate(p, &err), AX_OK);
-        if (ax_model_param_index(m, "V_reset") < 0) continue; /* dpi_neuron: currents, tests/test_dynapse.c */
+        /* NEST's ArchivingNode: every model that can be a plastic target */
+        if (ax_model_param_index(m, "tau_minus") >= 0) {
+            expect_reject(m->name, "tau_minus", 0.0, "tau_minus must be > 0 (got 0)");
+            expect_reject(m->name, "tau_minus", -30.0, "tau_minus must be > 0 (got -30)");
+        }
+        if (ax_model_param_index(m, "V_reset") < 0) continue; /* dpi_neuron: currents, tests/test_dynapse.c; parrot_neuron */
         expect_reject(m->name, "V_reset", -50.0, "V_reset must be < V_th (got -50 >= -55)");
         expect_reject(m->name, "V_reset", -55.0, "V_reset must be < V_th (got -55 >= -55)");
         expect_reject(m->name, "C_m", 0.0, "C_m must be > 0 (got 0)");
@@ -680,14 +685,43 @@ static void test_poisson_source(void)
     free(spk), free(spk2), free(kb);
 }
 
+/* parrot_neuron (NEST models/parrot_neuron.cpp): k spikes arriving in a
+ * step come out at its end as one spike of multiplicity k; nothing else. */
+static void test_parrot(void)
+{
+    const ax_model_ops *m = ax_model_find("parrot_neuron");
+    CU_ASSERT_FATAL(m != NULL);
+    CU_ASSERT(m->counts_spikes && m->multiplicity && m->n_receptors == 1 && m->n_state == 0);
+    CU_ASSERT(ax_model_param_index(m, "tau_minus") == 0);
+    double p[4];
+    ax_model_defaults(m, p);
+    CU_ASSERT(p[0] == 20.0);
+    ax_neurons *nr = NULL;
+    ax_error err;
+    CU_ASSERT_EQUAL_FATAL(m->create(p, 0.1, 4, &nr, &err), AX_OK);
+    double x[4] = {0, 1, 3, 0}, zero[4] = {0};
+    const double *in[2] = {x, x};
+    int64_t sp[4];
+    CU_ASSERT_EQUAL(m->update(nr, in, NULL, sp), 2);
+    CU_ASSERT(sp[0] == 1 && sp[1] == 2);
+    CU_ASSERT(m->multiplicity(nr, 1) == 1 && m->multiplicity(nr, 2) == 3);
+    in[0] = zero;
+    CU_ASSERT_EQUAL(m->update(nr, in, NULL, sp), 0); /* no memory, no refractoriness */
+    x[0] = 2;
+    in[0] = x;
+    CU_ASSERT_EQUAL(m->update(nr, in, NULL, sp), 3);
+    CU_ASSERT(m->multiplicity(nr, 0) == 2);
+    m->destroy(nr);
+}
+
 static void test_registry(void)
 {
     /* + dpi_neuron (tests/test_dynapse.c), spike_source_array (tests/test_explicit.py),
-     * spike_source_poisson (below) */
-    CU_ASSERT_EQUAL(ax_model_count(), 7);
+     * spike_source_poisson (below) and parrot_neuron (test_parrot) */
+    CU_ASSERT_EQUAL(ax_model_count(), 8);
     CU_ASSERT(ax_model_find("nope") == NULL);
     CU_ASSERT(ax_model_find(NULL) == NULL);
-    CU_ASSERT(ax_model_at(-1) == NULL && ax_model_at(7) == NULL);
+    CU_ASSERT(ax_model_at(-1) == NULL && ax_model_at(8) == NULL);
     const char *names[] = {"iaf_psc_delta", "iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp"};
     const char *wunit[] = {"mV", "pA", "pA", "nS"};
     for (int i = 0; i < 4; i++) {
@@ -827,6 +861,7 @@ int main(void)
         {"cond_exp equilibrium", test_cond_equilibrium},
         {"cond_exp vs RK4", test_cond_vs_rk4},
         {"per-neuron E_L and I_e", test_per_neuron_params},
+        {"parrot_neuron", test_parrot},
         {"current timing", test_current_timing},
         {"spike_source_poisson", test_poisson_source},
     };

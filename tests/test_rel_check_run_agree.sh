@@ -18,10 +18,14 @@
 #     record_from [V_m, V_m], two multimeters on one population, Poisson
 #     rate 1e300, fixed_total_number without multapses
 #   -> check and run both exit 2 with the same file:line:col message.
+#   Also one neuron onto itself without autapses (fixed_indegree,
+#   fixed_outdegree, fixed_total_number), refused by src/connect only.
 #   t_ref = 2^32 + 2 steps -> either both refuse with a position, or both
 #     accept and the neuron (driven to fire at every chance) spikes once.
 #   t_ref 214748364.8 ms with refractory_input (2^31 steps of a decay table)
 #     -> check refuses, or its memory estimate is at least 16 GiB.
+#   t_ref 1e8 ms with refractory_input (1e9 steps: 8 GB) -> the estimate
+#     counts it; without refractory_input no table -> run fits 4 GiB.
 #   V_min: -.inf (docs/models.md: default -inf) -> check and run exit 0.
 . "$(dirname "$0")/rel_lib.sh"
 
@@ -112,7 +116,25 @@ populations:
   E: {model: iaf_psc_delta, n: 5}
 projections:
   - {source: E, target: E, rule: fixed_total_number, N: 3, allow_multapses: false, weight: 0.1, delay: 1.0}"
-for c in res_tiny t_ref_huge delay_huge interval_huge record_twice two_meters rate_huge total_no_multapses; do
+# Found beyond the issue's list (every run-time refusal of src/connect has
+# its twin in the spec now): one neuron onto itself without autapses has no
+# pair to draw.
+for r in "fixed_indegree, indegree: 1" "fixed_outdegree, outdegree: 1" "fixed_total_number, N: 1"; do
+  spec "self_$(echo "$r" | cut -d, -f1)" "simulation: {t_sim: 10.0}
+populations:
+  E: {model: iaf_psc_delta, n: 1}
+projections:
+  - {source: E, target: E, rule: $r, allow_autapses: false, weight: 0.1, delay: 1.0}"
+done
+# The synapse packs target index and delay into 31 bits (src/engine/network.c):
+# 2^20 + 1 neurons on one thread with delays of 1024 steps need 32.
+spec packing "simulation: {t_sim: 1.0, threads: 1}
+populations:
+  E: {model: iaf_psc_delta, n: 1048577}
+projections:
+  - {source: E, target: E, rule: one_to_one, weight: 0.1, delay: 102.4}"
+for c in res_tiny t_ref_huge delay_huge interval_huge record_twice two_meters rate_huge total_no_multapses \
+         self_fixed_indegree self_fixed_outdegree self_fixed_total_number packing; do
   agree_refuse "$c" "$c.yaml"
 done
 
@@ -161,5 +183,25 @@ populations:
 both v_min_inf.yaml
 if [ $rc_c -eq 0 ] && [ $rc_r -eq 0 ]; then pass "V_min: -.inf accepted by check and run"
 else fail "V_min: -.inf (docs/models.md default): check exit $rc_c, run exit $rc_r: $(head -c 150 c.err)"; fi
+
+# The table is counted where it exists: t_ref of 1e9 steps with
+# refractory_input (8 GB of doubles per thread) -> check estimates >= 7 GiB;
+# without refractory_input no table is allocated -> run passes under the
+# 4 GiB ulimit (before: the 8 GB table was allocated anyway, "out of
+# memory allocating neurons").
+spec t_ref_table8 "simulation: {t_sim: 10.0}
+populations:
+  E: {model: iaf_psc_delta, n: 1, params: {t_ref: 100000000.0, refractory_input: true}}"
+"$AXON" check t_ref_table8.yaml >c.out 2>c.err
+est=$(sed -n 's/^estimated memory per rank: \([0-9.]*\) \([KMGT]i*B\).*/\1 \2/p' c.out)
+gib=$(echo "$est" | awk '{m = ($2 ~ /^T/) ? 1024 : ($2 ~ /^G/) ? 1 : ($2 ~ /^M/) ? 1/1024 : 1/1048576; print $1 * m}')
+if awk -v g="${gib:-0}" 'BEGIN {exit !(g >= 7)}'; then pass "t_ref table of 1e9 doubles: estimate $est"
+else fail "t_ref table of 1e9 doubles (8 GB): estimate '${est:-none}' (want >= 7 GiB)"; fi
+spec t_ref_notable "simulation: {t_sim: 10.0}
+populations:
+  E: {model: iaf_psc_delta, n: 1, params: {t_ref: 100000000.0}}"
+both t_ref_notable.yaml
+if [ $rc_c -eq 0 ] && [ $rc_r -eq 0 ]; then pass "t_ref of 1e9 steps without refractory_input: no table, run fits 4 GiB"
+else fail "t_ref of 1e9 steps without refractory_input: check exit $rc_c, run exit $rc_r: $(head -c 150 r.err)"; fi
 
 rel_done

@@ -6,7 +6,7 @@
 # /pop/*/ring or the output image gave exit 0 and different spikes; a
 # corrupted image made the merge fail and left a readable out.h5.partial.
 #
-# A 1x1 run of tests/data/brunel_2000.yaml checkpoints at 100 ms; copies of
+# A 1x1 run of tests/data/brunel_2000.yaml (cut to 150 ms) checkpoints at 100 ms; copies of
 # the checkpoint get 8 bytes inverted in one place each (raw file bytes, so
 # HDF5 itself does not notice):
 #   state        /pop/E/state, V_m of the middle neuron
@@ -28,7 +28,9 @@
 #     makes the run fail at the end without leaving out.h5 or a partial file.
 . "$(dirname "$0")/rel_lib.sh"
 
-spec="$top_srcdir/tests/data/brunel_2000.yaml"
+# 150 ms of it: the checkpoint at 100 ms, restarts simulate the last 50 ms
+sed 's/t_sim: 300.0/t_sim: 150.0/' "$top_srcdir/tests/data/brunel_2000.yaml" > "$dir/b.yaml"
+spec="$dir/b.yaml"
 mkdir "$dir/ck"
 axon1 1 run -q "$spec" -o "$dir/full.h5" || fail "uninterrupted run"
 axon1 1 run -q "$spec" -o "$dir/ck.h5" --checkpoint-every 100ms --checkpoint-dir "$dir/ck" \

@@ -52,17 +52,36 @@ rm -f o.h5
 # b. !!str.
 printf 'simulation: {t_sim: 10.0}\npopulations:\n  E: {model: iaf_psc_delta, n: !!str 10}\n' > str.yaml
 refused "b. check: n: !!str 10" str.yaml "$AXON" check str.yaml
+grep -q "!!str" err || fail "b. the message names the tag: $(head -c 150 err)"
+printf 'simulation: {t_sim: !!float 10.0}\npopulations:\n  E: {model: iaf_psc_delta, n: !!int 10}\n' > tagok.yaml
+"$AXON" check tagok.yaml >out 2>err && pass "b. !!int and !!float where numbers go: accepted" \
+  || fail "b. n: !!int 10, t_sim: !!float 10.0: $(head -c 150 err)"
+printf 'simulation: {t_sim: 10.0}\npopulations:\n  E: {model: iaf_psc_delta, n: !custom 10}\n' > tagbad.yaml
+refused "b. an unknown tag (!custom)" tagbad.yaml "$AXON" check tagbad.yaml
 
-# c. sample: dt does not divide the duration.
-sed 's/dt: 0.1/dt: 0.3/; s/duration: 1.0e5/duration: 1000.0/; s/delay: 0.1/delay: 0.3/; s/burn_in: 500.0/burn_in: 99.9/' \
+# c. sample: dt does not divide the duration, or the burn-in (dt 0.2 divides
+#    the sampler's t_ref of 10 ms and the delay, so only these are wrong).
+sed 's/dt: 0.1/dt: 0.2/; s/duration: 1.0e5/duration: 1000.1/; s/delay: 0.1/delay: 0.2/' \
   "$bm" > bm_dt.yaml
-refused "c. sample: dt 0.3, duration 1000, burn_in 99.9" bm_dt.yaml "$AXON" sample -q bm_dt.yaml -o o.h5
+refused "c. sample: dt 0.2, duration 1000.1" bm_dt.yaml "$AXON" sample -q bm_dt.yaml -o o.h5
+grep -q "duration" err || fail "c. the message names the duration: $(head -c 150 err)"
+sed 's/dt: 0.1/dt: 0.2/; s/duration: 1.0e5/duration: 1000.0/; s/delay: 0.1/delay: 0.2/; s/burn_in: 500.0/burn_in: 99.9/' \
+  "$bm" > bm_bi.yaml
+refused "c. sample: dt 0.2, burn_in 99.9" bm_bi.yaml "$AXON" sample -q bm_bi.yaml -o o.h5
+sed 's/duration: 1.0e5/duration: 1000.0/' "$bm" > bm_ok.yaml
+OMP_NUM_THREADS=1 "$AXON" sample -q bm_ok.yaml -o o.h5 --duration 500.05 >out 2>err
+[ $? -eq 2 ] && grep -q -- "--duration 500.05 ms is not a multiple of dt" err && pass "c. sample --duration 500.05 refused" \
+  || fail "c. sample --duration 500.05 (dt 0.1): $(head -c 150 err)"
 rm -f o.h5
 
 # d. calibrate: dt does not divide the duration.
-sed 's/dt: 0.01/dt: 0.3/; s/duration: 1.0e5/duration: 1000.0/; s/burn_in: 500.0/burn_in: 99.9/; s/num_samples: 150/num_samples: 10/' \
+sed 's/dt: 0.01/dt: 0.2/; s/duration: 1.0e5/duration: 1000.1/; s/num_samples: 150/num_samples: 10/' \
   sampler_tutorial.yaml > cal_dt.yaml
-refused "d. calibrate: dt 0.3, duration 1000, burn_in 99.9" cal_dt.yaml "$AXON" calibrate -q cal_dt.yaml -o o.json --range -53 -47
+refused "d. calibrate: dt 0.2, duration 1000.1" cal_dt.yaml "$AXON" calibrate -q cal_dt.yaml -o o.json --range -53 -47
+grep -q "duration" err || fail "d. the message names the duration: $(head -c 150 err)"
+sed 's/dt: 0.01/dt: 0.2/; s/duration: 1.0e5/duration: 1000.0/; s/burn_in: 500.0/burn_in: 99.9/; s/num_samples: 150/num_samples: 10/' \
+  sampler_tutorial.yaml > cal_bi.yaml
+refused "d. calibrate: dt 0.2, burn_in 99.9" cal_bi.yaml "$AXON" calibrate -q cal_bi.yaml -o o.json --range -53 -47
 rm -f o.json o.h5
 
 # e. sample: bad checkpoints.
@@ -91,12 +110,28 @@ elif [ $rc -eq 0 ] && n=$(h5py 'f = h5py.File(sys.argv[1], "r"); print(len(f["sp
      [ "$n" -ge 2 ]; then pass "g. iaf_cond_exp E_L 1e30: keeps spiking ($n spikes)"
 else fail "g. iaf_cond_exp E_L 1e30: check exit $rc_c, run exit $rc, ${n:-?} spike(s) in 10 ms (t_ref 2 ms): V froze"; fi
 rm -f cond.h5
+# g2. A solver failure the spec cannot foresee (I_e 1e30 pA): the run stops
+#     with the reason, as NEST's GSLSolverFailure, instead of a frozen neuron.
+printf 'simulation: {t_sim: 10.0}\npopulations:\n  E: {model: iaf_cond_exp, n: 1, params: {I_e: 1.0e30}}\ndevices:\n  s: {model: spike_recorder, sources: [E]}\n' > cond2.yaml
+OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q cond2.yaml -o cond2.h5 >out 2>err
+rc=$?
+if [ $rc -eq 2 ] && grep -q "solver gave up" err && [ ! -e cond2.h5 ]; then pass "g2. iaf_cond_exp I_e 1e30: $(head -c 150 err)"
+else fail "g2. iaf_cond_exp I_e 1e30: exit $rc (want 2, 'the ODE solver gave up', no output): $(head -c 150 err)"; fi
+rm -f cond2.h5*
 
 # h. /dev/zero as a spec.
 (ulimit -v 1048576; timeout -k 5 30 "$AXON" check /dev/zero >out 2>err)
 rc=$?
 if [ $rc -eq 2 ] && ! grep -qi "out of memory" err && grep -qi "regular file" err; then pass "h. /dev/zero: $(head -c 150 err)"
 else fail "h. spec /dev/zero: exit $rc: $(head -c 150 err) (want 2, 'not a regular file')"; fi
+
+# h2. A spec through a pipe (/dev/stdin) is read once: `axon check` finds its
+#     kind and loads it from the same bytes (it read the pipe twice: "the file
+#     is empty").
+cat "$top_srcdir/examples/brunel_small.yaml" | "$AXON" check /dev/stdin >out 2>err
+rc=$?
+if [ $rc -eq 0 ] && grep -q "is a valid network spec" out; then pass "h2. a spec through a pipe: valid"
+else fail "h2. a spec through a pipe (cat spec | axon check /dev/stdin): exit $rc: $(head -c 150 err)"; fi
 
 # i. calibration path is a directory.
 mkdir caldir

@@ -39,7 +39,9 @@ static void test_layout_and_seek(void)
     uint64_t seed = 0x0123456789abcdefull, id = 0x0000000500000007ull;
     ax_rng r;
     ax_rng_open(&r, seed, AX_RNG_WEIGHT, 42, id);
-    for (uint32_t b = 0; b < 3; b++) {
+    /* blocks are made one, then AX_RNG_BATCH at a time (rng.c): 41 blocks
+     * cross ten batches, and each word is still block b's word i */
+    for (uint32_t b = 0; b < 41; b++) {
         uint32_t o[4];
         ax_philox4(seed, b, (2u << 24) | 42u, 7u, 5u, o);
         for (int i = 0; i < 4; i++) CU_ASSERT_EQUAL(ax_rng_u32(&r), o[i]);
@@ -54,6 +56,8 @@ static void test_layout_and_seek(void)
     for (int i = 28; i < 40; i++) CU_ASSERT_EQUAL(ax_rng_u32(&s), ref[i]);
     ax_rng_seek(&s, 0);
     for (int i = 0; i < 40; i++) CU_ASSERT_EQUAL(ax_rng_u32(&s), ref[i]);
+    ax_rng_seek(&s, 2); /* a seek inside a batch: the next words are block 2's */
+    for (int i = 8; i < 40; i++) CU_ASSERT_EQUAL(ax_rng_u32(&s), ref[i]);
     /* u64 = two consecutive words, the first the low half */
     ax_rng_open(&a, 99, AX_RNG_CONN, 3, 1000);
     CU_ASSERT_EQUAL(ax_rng_u64(&a), (uint64_t)ref[0] | ((uint64_t)ref[1] << 32));

@@ -357,7 +357,7 @@ static void test_estimate(void)
     CU_ASSERT_EQUAL(ax_spec_check_memory(s, 1, &err), AX_OK);
     ax_spec_destroy(&s);
     const char *huge = "simulation: {t_sim: 10.0}\n"
-                       "populations: {A: {model: iaf_psc_delta, n: 1000000000000}}\n";
+                       "populations: {A: {model: iaf_psc_delta, n: 4000000000}}\n";
     ax_spec *h = NULL;
     ax_error_clear(&err);
     CU_ASSERT_EQUAL(ax_spec_parse(huge, strlen(huge), "h.yaml", &h, &err), AX_ENOMEM);

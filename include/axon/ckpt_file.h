@@ -9,6 +9,9 @@
  *   /pop/<name>/state  float64 [n_state][n]
  *   /pop/<name>/ring   float64 [receptors][n_slots][n]
  *   /tso/<k>           float64 [3][n_source_pop]
+ *   /stdp/pre/<k>      float64 [3][n_source_pop]: Kplus, t_last, t_fac of each source
+ *   /stdp/syn/<k>/{target,source,weight}   the synapses of STDP projection k
+ *   /stdp/hist/{gid,t,k}                   postsynaptic spike histories
  *   /output_image      uint8 [len]: the recorded output so far, as bytes
  *
  * Every dataset carries a `digest` attribute (uint64), a checksum of its
@@ -76,6 +79,26 @@ int ax_ckpt_pop_end(ax_ckpt_file f);
  * opens it). */
 int ax_ckpt_tso_begin(ax_ckpt_file f);
 int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf); /* buf NULL: as pop_io */
+
+/* STDP state (within the stdp group; stdp_begin creates or opens it),
+ * every dataset with its digest like the others.
+ * pre: like tso, [3][n] from rank 0's buf / into every rank's.
+ * Tables under /stdp/<group>: equal-length 1-D columns of 8-byte values,
+ * types 'u' (uint64), 'i' (int64) or 'd' (float64), at most 4. table_write
+ * creates the columns with the total of every rank's n rows and writes this
+ * rank's at its MPI_Exscan offset. Reading streams the whole table on every
+ * rank: table_open (*rows: its length), then table_read of consecutive row
+ * ranges [off, off + m) (the same on every rank) until all are read, then
+ * table_close, which checks the digests (0 if a column does not match or
+ * not every row was read). */
+int ax_ckpt_stdp_begin(ax_ckpt_file f);
+int ax_ckpt_stdp_pre_io(ax_ckpt_file f, int k, int64_t n, double *buf);
+int ax_ckpt_table_write(ax_ckpt_file f, const char *group, int ncols, const char *const *names,
+                        const char *types, int64_t n, const void *const *cols);
+int ax_ckpt_table_open(ax_ckpt_file f, const char *group, int ncols, const char *const *names,
+                       const char *types, int64_t *rows);
+int ax_ckpt_table_read(ax_ckpt_file f, int64_t off, int64_t m, void *const *bufs);
+int ax_ckpt_table_close(ax_ckpt_file f);
 
 /* The output image: written from rank 0 (len from rank 0); read on rank 0
  * into a malloc'd *image (NULL on other ranks), *len on every rank. */

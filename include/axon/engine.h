@@ -28,6 +28,11 @@ typedef struct ax_engine_stats {
     int64_t n_neurons;
     int64_t n_synapses;          /* all ranks */
     double syn_bytes;            /* bytes of synapse storage, all ranks (rows + synapses) */
+    int64_t n_plastic;           /* STDP synapses, all ranks */
+    double plastic_bytes;        /* their storage (rows, runs, traces, weights), all ranks */
+    double hist_bytes;           /* postsynaptic spike histories, all ranks (after build; see
+                                  * hist_bytes_end for the end of the run) */
+    double hist_bytes_end;
     double t_build;              /* s, max over ranks */
     double t_simulate;           /* s, max over ranks */
     double t_update, t_deliver, t_communicate, t_record; /* s, max over ranks (thread 0 / master) */
@@ -39,6 +44,14 @@ typedef struct ax_engine_stats {
     int64_t n_events;            /* synaptic events delivered, all ranks */
     double peak_rss_max;         /* bytes, max over ranks */
     double peak_rss_sum;         /* bytes, sum over ranks */
+    /* build phases (s, max over threads and ranks): blocks, count (pass A),
+     * place (pass B), sort (rows by delay), buffers, devices, index (exchange
+     * setup); draw: pass B's rules alone, measured with AXON_BUILD_PROFILE=1
+     * (else -1) */
+    double tb_blocks, tb_count, tb_place, tb_sort, tb_buffers, tb_devices, tb_index, tb_draw;
+    int threads_deferred;        /* threads (all ranks) delivering deferred (docs/engine.md) */
+    double keys_per_slice;       /* spike keys sent per slice per rank (mean over ranks) */
+    double dest_per_slice;       /* other ranks a rank sends keys to per slice (mean) */
 } ax_engine_stats;
 
 /* Build the network of a validated spec with `threads` OpenMP threads per
@@ -151,6 +164,15 @@ ax_status ax_engine_restore(ax_engine e, const char *path, void **image, uint64_
 
 /* Path of the last checkpoint written ("" if none). */
 const char *ax_engine_last_checkpoint(ax_engine e);
+
+/* The per-rank figures of the last run as JSON members (no braces):
+ * "delivery", "build_phases", "rss" (after init, after build, peak: max,
+ * min, sum over ranks), "tables" (bytes per rank of every per-rank table:
+ * max, min, sum), "comm" (per-slice spikes, keys, bytes and messages per
+ * rank: mean and max), "system", and "per_rank" arrays when ranks <= 64.
+ * Collective; rank 0 gets a malloc'ed string (free() it), the others NULL
+ * (also on out of memory). */
+char *ax_engine_stats_json(ax_engine e);
 
 /* Statistics of the last build/simulate (valid until destroy). */
 const ax_engine_stats *ax_engine_get_stats(ax_engine e);

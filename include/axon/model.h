@@ -24,6 +24,14 @@
 
 #define AX_MAX_RECEPTORS 2
 
+/* Largest |potential| (mV) a model integrated with an absolute error
+ * tolerance takes (iaf_cond_exp: 1e-3 mV): beyond it the solver's steps
+ * collapse. Sampling keeps translated rest potentials within it too. */
+#define AX_MAX_POTENTIAL_MV 1e6
+
+/* Longest refractory period in steps (the per-neuron counters are int32). */
+#define AX_MODEL_MAX_STEPS 2147483647
+
 typedef enum ax_param_kind {
     AX_PARAM_REAL = 0,
     AX_PARAM_BOOL,    /* stored 0/1 */
@@ -36,7 +44,8 @@ typedef struct ax_param_desc {
     double def;           /* NEST default */
     ax_param_kind kind;
     const char *choices;  /* AX_PARAM_CHOICE: "threshold|subtract"; else NULL */
-    int allow_inf;        /* 1 if +inf is meaningful (tau_m: inf = no leak) */
+    int allow_inf;        /* infinities that are meaningful: 0 none, 1 +inf (tau_m: no
+                           * leak), -1 -inf (V_min: no bound), 2 both */
     const char *doc;      /* one line for docs/spec.md and --help */
 } ax_param_desc;
 
@@ -56,6 +65,14 @@ typedef struct ax_model_ops {
     /* Check a full parameter vector (p[i] belongs to params[i]); the message
      * names the broken rule with the values ("V_reset must be < V_th (got -50 >= -55)"). */
     ax_status (*validate)(const double *p, ax_error *err);
+
+    /* What depends on the resolution h (ms), checked by the spec loader so
+     * that create() can fail only for lack of memory: every step count the
+     * model keeps in a counter (the refractory period) is at most
+     * AX_MODEL_MAX_STEPS; *table_bytes is what one instance allocates
+     * beyond its per-neuron arrays (tables indexed by step), for the
+     * memory estimate. The message names the parameter ("t_ref = ..."). */
+    ax_status (*check_h)(const double *p, double h, double *table_bytes, ax_error *err);
 
     /* Allocate n >= 0 neurons with parameters p for resolution h (ms), state
      * at rest (V_m = E_L, currents 0, not refractory). */
@@ -109,6 +126,17 @@ typedef struct ax_model_ops {
      * not depend on the decomposition. Called by the engine for every
      * neuron after create. NULL for other models. */
     void (*bind)(ax_neurons *nr, int64_t j, uint64_t gid, uint64_t seed);
+    /* Spikes that repeat others (parrot_neuron): counts_spikes = 1 says the
+     * model counts arriving spikes and ignores their weights (the engine
+     * sends weight 1 per spike to it); multiplicity(nr, i) is the number of
+     * spikes neuron i emitted at the end of the last update (NULL: 1). */
+    int counts_spikes;
+    uint32_t (*multiplicity)(const ax_neurons *nr, int64_t i);
+    /* Integrations the model gave up since create (its state became
+     * non-finite or its step size collapsed; the neuron was left as it
+     * was): the engine stops the run with an error then, as NEST raises
+     * GSLSolverFailure. NULL: the model integrates exactly, never fails. */
+    int64_t (*failures)(const ax_neurons *nr);
 } ax_model_ops;
 
 /* A spike source (it emits but takes no input: no projection or current

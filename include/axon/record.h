@@ -6,6 +6,7 @@
  *   /report/<pop>/<var>/data [n_times, n_recorded] float32 (float64 on request)
  *   /report/<pop>/mapping/node_ids, /report/<pop>/mapping/time = [t0, t1, dt]
  *   /report/<pop>/data       hard link to the first variable's data (SONATA)
+ *   /weights/<device>/...    weight_recorder rows (senders, targets, times, weights, projections)
  *   /axon/populations        compound (name, model, n); /axon attrs: metadata
  * The file is created under a temporary name unique to the run
  * ("<path>.partial.<pid>.<random>") and published as <path> by rank 0 after
@@ -54,6 +55,23 @@ ax_status ax_rec_report_declare(ax_recorder r, const char *pop, int n_vars,
  * time row k of local neuron j. */
 ax_status ax_rec_report_append(ax_recorder r, int id, size_t n_times, const double *data,
                                ax_error *err);
+
+/* Weights of plastic synapses (NEST's weight_recorder; docs/output.md):
+ * /weights/<name>/{senders, targets, times, weights, projections}, one row
+ * per presynaptic spike a recorded synapse transmitted: source and target
+ * gid (axon's global ids), the spike's stamp (ms), the weight it carried
+ * (after its STDP update), the projection's index in the spec. Declare,
+ * then append this rank's rows (any order) at every flush. */
+ax_status ax_rec_weights_declare(ax_recorder r, const char *name, int *id, ax_error *err);
+ax_status ax_rec_weights_append(ax_recorder r, int id, size_t n, const uint64_t *senders,
+                                const uint64_t *targets, const double *times_ms,
+                                const double *weights, const int32_t *proj, ax_error *err);
+/* /weights/<name>/final/{senders, targets, weights, projections}: every
+ * recorded synapse's weight at the end of the run; this rank's n rows.
+ * Once per name, after or without ax_rec_weights_declare. */
+ax_status ax_rec_weights_final(ax_recorder r, const char *name, size_t n, const uint64_t *senders,
+                               const uint64_t *targets, const double *weights,
+                               const int32_t *proj, ax_error *err);
 
 /* Run metadata written under /axon. */
 typedef struct ax_run_meta {

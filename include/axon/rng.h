@@ -29,11 +29,18 @@ typedef enum ax_rng_kind {
     AX_RNG_POISSON_SOURCE = 9, /* spike_source_poisson populations: id = gid; blocks of 4 steps */
 } ax_rng_kind;
 
+/* Words are made AX_RNG_BATCH blocks at a time once a stream has used its
+ * first block (one block first: most streams are short), so the rounds run
+ * across blocks in vector registers. The words and their order are those
+ * of one block at a time. */
+#define AX_RNG_BATCH 4
 typedef struct ax_rng {
     uint32_t key[2];
-    uint32_t ctr[4];
-    uint32_t buf[4];
+    uint32_t ctr[4];    /* ctr[0]: the next block to make */
+    uint32_t first;     /* the block the stream was opened or sought at */
     int left;           /* unused words in buf */
+    int n;              /* words in buf */
+    uint32_t buf[4 * AX_RNG_BATCH];
 } ax_rng;
 
 /* Open a stream. Can't fail. */
@@ -42,12 +49,45 @@ void ax_rng_open(ax_rng *r, uint64_t seed, ax_rng_kind kind, uint32_t a, uint64_
 /* Skip to draw block `block` of the stream (each block = 4 words). */
 void ax_rng_seek(ax_rng *r, uint64_t block);
 
-uint32_t ax_rng_u32(ax_rng *r);
-uint64_t ax_rng_u64(ax_rng *r);
+/* Make the next words (rng.c). */
+void ax_rng_refill(ax_rng *r);
+
+/* The hot draws are inline: a build draws several per synapse. */
+static inline uint32_t ax_rng_u32(ax_rng *r)
+{
+    if (__builtin_expect(r->left == 0, 0)) ax_rng_refill(r);
+    return r->buf[r->n - r->left--];
+}
+
+static inline uint64_t ax_rng_u64(ax_rng *r)
+{
+    uint64_t lo = ax_rng_u32(r);
+    uint64_t hi = ax_rng_u32(r);
+    return lo | (hi << 32);
+}
+
 /* Uniform on (0, 1) with 53 random bits; never 0 or 1. */
-double ax_rng_uniform(ax_rng *r);
-/* Uniform integer in [0, n), unbiased; n >= 1. */
-uint64_t ax_rng_below(ax_rng *r, uint64_t n);
+static inline double ax_rng_uniform(ax_rng *r)
+{
+    /* Centre of one of 2^53 equal cells: symmetric, never 0 or 1. */
+    return ((double)(ax_rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* Uniform integer in [0, n), unbiased; n >= 1 (rng.c: n >= 2^32). */
+uint64_t ax_rng_below_wide(ax_rng *r, uint64_t n);
+static inline uint64_t ax_rng_below(ax_rng *r, uint64_t n)
+{
+    /* Lemire's multiply-shift with rejection of the short cells: unbiased,
+     * and almost always a single multiply. */
+    if (__builtin_expect(n > UINT32_MAX, 0)) return ax_rng_below_wide(r, n);
+    uint32_t n32 = (uint32_t)n;
+    uint64_t m = (uint64_t)ax_rng_u32(r) * n32;
+    if (__builtin_expect((uint32_t)m < n32, 0)) {
+        uint32_t t = (uint32_t)(-n32) % n32;
+        while ((uint32_t)m < t) m = (uint64_t)ax_rng_u32(r) * n32;
+    }
+    return m >> 32;
+}
 double ax_rng_normal(ax_rng *r);                    /* standard normal */
 uint64_t ax_rng_binomial(ax_rng *r, double p, uint64_t n);
 uint64_t ax_rng_poisson(ax_rng *r, double mu);

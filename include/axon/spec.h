@@ -15,8 +15,21 @@
 
 #include "axon/error.h"
 #include "axon/input.h"
+#include "axon/stdp.h"
 
 #define AX_NAME_MAX 64
+
+/* Largest mean count per step a poisson_generator draws (its count table
+ * grows with the mean); the spec refuses higher rates at their position. */
+#define AX_POISSON_MAX_MEAN 1e6
+
+/* Longest delay in steps: the engine packs a synapse's delay and target
+ * index into 31 bits (at least one for the index). Also bounds the ring
+ * buffers' length. */
+#define AX_MAX_DELAY_STEPS ((INT64_C(1) << 30) - 1)
+
+/* Most neurons in all: the engine stores source ids in 32 bits. */
+#define AX_MAX_NEURONS INT64_C(4294967295)
 
 /* Where an item was written in the spec file (1-based; 0 = unknown). */
 typedef struct ax_loc { int line, col; } ax_loc;
@@ -60,6 +73,10 @@ typedef struct ax_pop_spec {
     int64_t first_gid;   /* filled by the loader: sum of n of earlier populations */
     int n_params;        /* only the parameters the spec sets; others are model defaults */
     ax_param_value *params;
+    double table_bytes;  /* what one model instance allocates beyond its per-neuron
+                          * arrays (model check_h; the largest over neurons) */
+    double table_sum;    /* with per-neuron values: the sum over neurons (each may be its
+                          * own instance); 0 otherwise */
     int n_init;
     ax_init_value *init;
     /* spike sources (spike_source_array): neuron i's spike times (ms, on
@@ -86,8 +103,9 @@ typedef enum ax_receptor {
 } ax_receptor;
 
 /* Synapse model of a projection. tsodyks2 is NEST's tsodyks2_synapse
- * (short-term depression/facilitation, the weight scaled by x*u). */
-typedef enum ax_syn_model { AX_SYN_STATIC = 0, AX_SYN_TSODYKS2 } ax_syn_model;
+ * (short-term depression/facilitation, the weight scaled by x*u); stdp is
+ * NEST's stdp_synapse or stdp_pl_synapse_hom (stdp.kind; axon/stdp.h). */
+typedef enum ax_syn_model { AX_SYN_STATIC = 0, AX_SYN_TSODYKS2, AX_SYN_STDP } ax_syn_model;
 
 /* tsodyks2 parameters and initial state (NEST names and defaults: U 0.5,
  * u 0.5, x 1, tau_rec 800 ms, tau_fac 0 = no facilitation). */
@@ -117,6 +135,8 @@ typedef struct ax_proj_spec {
     int64_t *list_off;     /* [n_target + 1] */
     int64_t *list_src;     /* source index within the source population */
     double *list_w, *list_d;
+    ax_stdp_params stdp;   /* syn_model == AX_SYN_STDP */
+    int wrec;              /* weight_recorder recording it: device index + 1; 0: none */
     ax_loc loc;
 } ax_proj_spec;
 
@@ -126,6 +146,7 @@ typedef enum ax_dev_kind {
     AX_DEV_SPIKE_GEN,    /* spike_times (ms, sorted, >0, on the grid), weight, delay */
     AX_DEV_SPIKE_REC,    /* records the spikes of its targets */
     AX_DEV_MULTIMETER,   /* records state variables of its targets every interval */
+    AX_DEV_WEIGHT_REC,   /* records the weights plastic projections send (NEST's weight_recorder) */
 } ax_dev_kind;
 
 /* A contiguous range of one population, ids within the population. */
@@ -151,6 +172,11 @@ typedef struct ax_dev_spec {
     char (*record_from)[32]; /* state variable names, checked against the model */
     double interval;         /* ms, multiple of resolution (multimeter; default resolution) */
     int precision_double;    /* multimeter: float64 traces (default float32) */
+    /* weight_recorder: filters (n_targets == 0 / n_senders == 0: all), what to write */
+    int n_senders;
+    ax_dev_target *senders;
+    int wr_events;           /* one row per transmitted spike (default 1) */
+    int wr_final;            /* the weights at the end of the run (default 0) */
     ax_loc loc;
 } ax_dev_spec;
 

@@ -35,7 +35,7 @@ typedef struct ax_yn {
     int height;           /* collection levels in it, itself included (scalar 0, [1] 1,
                            * [[1]] 2); -1 while being built */
     char *str;            /* scalar text, NUL-terminated */
-    int quoted;           /* scalar was quoted (a string, never a number) */
+    int quoted;           /* a string, never a number: 1 quoted, 2 tagged !!str */
     int n;                /* map: pairs; seq: items */
     struct ax_yn **keys;  /* map: n scalar keys */
     struct ax_yn **items; /* map: n values; seq: n items */
@@ -95,7 +95,8 @@ ax_status ax_spec_need_seq(ax_sctx *c, const ax_yn *n, const char *what);
 ax_status ax_spec_string(ax_sctx *c, const ax_yn *n, const char *what, char *buf,
                          size_t size);
 
-/* A finite number (allow_inf: +inf accepted as .inf, "inf", "Infinity"). */
+/* A finite number; allow_inf (as ax_param_desc.allow_inf): 1 accepts +inf
+ * (.inf, "inf", "Infinity"), -1 -inf, 2 both, 0 neither. */
 ax_status ax_spec_number(ax_sctx *c, const ax_yn *n, const char *what, int allow_inf,
                          double *out);
 ax_status ax_spec_int(ax_sctx *c, const ax_yn *n, const char *what, int64_t lo,
@@ -107,5 +108,10 @@ ax_status ax_spec_bool(ax_sctx *c, const ax_yn *n, const char *what, int *out);
  * wrapped or undefined step count. steps may be NULL. */
 ax_status ax_spec_steps(ax_sctx *c, const ax_yn *n, const char *what, double t, double h,
                         int64_t *steps);
+
+/* Time on the resolution grid: steps = t / h exactly (within 1e-9 relative),
+ * else AX_EINPUT saying so (never rounded silently). steps may be NULL. */
+ax_status ax_spec_on_grid(ax_sctx *c, const ax_yn *n, const char *what, double t,
+                          double h, int64_t *steps);
 
 #endif

@@ -23,8 +23,9 @@ void ax_export_result_free(ax_export_result *res)
 }
 
 /* No target has short-term plasticity (standard PyNN on SpiNNaker, NIR and
- * Rockpool's Dynap-SE2 flow have none): tsodyks2 projections are refused,
- * or exported as static synapses of the same weight with --allow-approx. */
+ * Rockpool's Dynap-SE2 flow have none), and NIR and the Dynap-SE2 flow have
+ * no STDP either: such projections are refused, or exported as static
+ * synapses of their initial weight with --allow-approx (listed). */
 static ax_status plastic_projections(const ax_spec *spec, const ax_export_opts *o,
                                      ax_sbuf *approx, ax_error *err)
 {
@@ -32,15 +33,19 @@ static ax_status plastic_projections(const ax_spec *spec, const ax_export_opts *
     for (int p = 0; p < spec->n_proj; p++) {
         const ax_proj_spec *ps = &spec->proj[p];
         if (ps->syn_model == AX_SYN_STATIC) continue;
+        int stdp = ps->syn_model == AX_SYN_STDP;
+        const char *model = stdp ? ax_stdp_name(ps->stdp.kind) : "tsodyks2_synapse";
+        const char *what = stdp ? "no spike-timing-dependent plasticity"
+                                : "no short-term plasticity";
         const char *src = spec->pops[ps->src].name, *tgt = spec->pops[ps->tgt].name;
         if (!o->allow_approx)
-            return AX_FAIL(err, AX_EINPUT, "%s:%d:%d: projection %s -> %s: tsodyks2_synapse has "
-                           "no counterpart on --target %s (no short-term plasticity); use a "
-                           "static synapse, or --allow-approx to export it as static",
-                           spec->path, ps->loc.line, ps->loc.col, src, tgt,
-                           name[o->target < 3 ? o->target : 2]);
-        ax_sbuf_printf(approx, "  - projection %s -> %s: tsodyks2_synapse exported as a static "
-                       "synapse of the same weight (no short-term plasticity)\n", src, tgt);
+            return AX_FAIL(err, AX_EINPUT, "%s:%d:%d: projection %d (%s -> %s): %s has no "
+                           "counterpart on --target %s (%s); use a static synapse, or "
+                           "--allow-approx to export it as static",
+                           spec->path, ps->loc.line, ps->loc.col, p, src, tgt, model,
+                           name[o->target < 3 ? o->target : 2], what);
+        ax_sbuf_printf(approx, "  - projection %d (%s -> %s): %s exported as a static synapse "
+                       "of its initial weight (%s)\n", p, src, tgt, model, what);
     }
     return AX_OK;
 }

@@ -37,7 +37,12 @@ typedef struct ckpt_ds {
 struct ax_ckpt_file_s {
     hid_t f, dxpl;
     hid_t g_pop, g_tso;     /* /pop and /tso (-1 until begun) */
+    hid_t g_stdp;           /* /stdp (-1 until begun) */
     hid_t g;                /* the open population's group */
+    ckpt_ds tab[4];         /* the open STDP table's columns (reading) */
+    int tab_n, tab_bad;
+    char tab_types[5];
+    int64_t tab_rows, tab_read;
     ckpt_ds ds[2];          /* its state and ring */
     hsize_t lead[2][2];     /* leading dimensions of state ([n_state]) and ring ([n_rec][n_slots]) */
     int64_t n;              /* neurons of the open population */
@@ -84,7 +89,7 @@ static ax_ckpt_file file_new(const char *path, MPI_Comm comm, int write)
         if (h >= 0) H5Fclose(h);
         return NULL;
     }
-    *f = (struct ax_ckpt_file_s){.f = h, .g_pop = -1, .g_tso = -1, .g = -1,
+    *f = (struct ax_ckpt_file_s){.f = h, .g_pop = -1, .g_tso = -1, .g_stdp = -1, .g = -1,
                                  .ds = {{.d = -1}, {.d = -1}}, .write = write, .comm = comm};
     MPI_Comm_rank(comm, &f->rank);
     f->dxpl = H5Pcreate(H5P_DATASET_XFER);
@@ -162,6 +167,7 @@ int ax_ckpt_close(ax_ckpt_file f)
     if (f->write) /* identical on every rank: attributes are collective metadata */
         ok = attr_digest(f, &d) && ax_h5_put_attr(f->f, "attr_digest", H5T_NATIVE_UINT64, 0, &d);
     if (f->g_tso >= 0) H5Gclose(f->g_tso);
+    if (f->g_stdp >= 0) H5Gclose(f->g_stdp);
     if (f->g_pop >= 0) H5Gclose(f->g_pop);
     H5Pclose(f->dxpl);
     if (H5Fclose(f->f) < 0) ok = 0;
@@ -397,6 +403,156 @@ int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf)
     ok = ok && buf;
     if (ok && f->rank == 0) ds_add_strided(&ds, buf, 3, 0, 1, n, n);
     return ds_end(f, &ds, ok);
+}
+
+/* --- STDP state ------------------------------------------------------------ */
+
+int ax_ckpt_stdp_begin(ax_ckpt_file f)
+{
+    f->g_stdp = group(f, f->f, "stdp");
+    if (f->g_stdp < 0) why(f, "%s cannot be read", "/stdp");
+    return f->g_stdp >= 0;
+}
+
+/* Open, or create with its parents, the group at path under /stdp. */
+static hid_t stdp_group(ax_ckpt_file f, const char *path)
+{
+    if (!f->write) return H5Gopen2(f->g_stdp, path, H5P_DEFAULT);
+    if (H5Lexists(f->g_stdp, path, H5P_DEFAULT) > 0) return H5Gopen2(f->g_stdp, path, H5P_DEFAULT);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t g = H5Gcreate2(f->g_stdp, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    return g;
+}
+
+int ax_ckpt_stdp_pre_io(ax_ckpt_file f, int k, int64_t n, double *buf)
+{
+    char name[32], path[64];
+    snprintf(name, sizeof name, "%d", k);
+    snprintf(path, sizeof path, "/stdp/pre/%d", k);
+    hid_t g = stdp_group(f, "pre");
+    hsize_t dims[2] = {3, (hsize_t)n};
+    ckpt_ds ds = {.d = -1};
+    int ok = g >= 0 && ds_begin(f, &ds, g, name, path, H5T_NATIVE_DOUBLE, 2, dims);
+    if (g >= 0) H5Gclose(g);
+    if (!ok) {
+        why(f, "%s cannot be read", path);
+        return 0;
+    }
+    /* as tso: written by rank 0 alone, read by every rank; rank 0 counts */
+    hid_t fs = H5Screate_simple(2, dims, NULL);
+    if (!buf || (f->write && f->rank != 0)) H5Sselect_none(fs);
+    hid_t ms = H5Scopy(fs);
+    double none = 0, *io = buf ? buf : &none;
+    ok = f->write ? H5Dwrite(ds.d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0
+                  : H5Dread(ds.d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    ok = ok && buf;
+    if (ok && f->rank == 0) ds_add_strided(&ds, buf, 3, 0, 1, n, n);
+    return ds_end(f, &ds, ok);
+}
+
+static hid_t col_type(char t)
+{
+    return t == 'u' ? H5T_NATIVE_UINT64 : t == 'i' ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
+}
+
+/* One column's rows [off, off + m) of extent total, from or into buf. */
+static int col_io(ax_ckpt_file f, ckpt_ds *ds, char type, uint64_t total, int64_t off, int64_t m,
+                  void *buf)
+{
+    hsize_t start = (hsize_t)off, cnt = (hsize_t)m, mdim = m ? (hsize_t)m : 1;
+    hid_t fs = H5Dget_space(ds->d), ms = H5Screate_simple(1, &mdim, NULL);
+    if (m) H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL);
+    else {
+        H5Sselect_none(fs);
+        H5Sselect_none(ms);
+    }
+    double none = 0;
+    void *io = m ? buf : &none;
+    int ok = f->write ? H5Dwrite(ds->d, col_type(type), ms, fs, f->dxpl, io) >= 0
+                      : H5Dread(ds->d, col_type(type), ms, fs, f->dxpl, io) >= 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    (void)total;
+    return ok;
+}
+
+int ax_ckpt_table_write(ax_ckpt_file f, const char *group, int ncols, const char *const *names,
+                        const char *types, int64_t n, const void *const *cols)
+{
+    long long mine = n, off = 0, total = 0;
+    MPI_Exscan(&mine, &off, 1, MPI_LONG_LONG, MPI_SUM, f->comm);
+    MPI_Allreduce(&mine, &total, 1, MPI_LONG_LONG, MPI_SUM, f->comm);
+    if (f->rank == 0) off = 0;
+    hid_t g = stdp_group(f, group);
+    int all = g >= 0;
+    for (int c = 0; all && c < ncols; c++) {
+        char path[160];
+        snprintf(path, sizeof path, "/stdp/%s/%s", group, names[c]);
+        hsize_t dim = (hsize_t)total;
+        ckpt_ds ds;
+        if (!ds_begin(f, &ds, g, names[c], path, col_type(types[c]), 1, &dim)) {
+            all = 0;
+            break;
+        }
+        int ok = total == 0 || col_io(f, &ds, types[c], (uint64_t)total, off, n, (void *)cols[c]);
+        if (ok) ds_add_strided(&ds, (const double *)cols[c], 1, off, 1, n, total); /* 8-byte words */
+        all = ds_end(f, &ds, ok);
+    }
+    if (g >= 0) H5Gclose(g);
+    return all;
+}
+
+int ax_ckpt_table_open(ax_ckpt_file f, const char *group, int ncols, const char *const *names,
+                       const char *types, int64_t *rows)
+{
+    *rows = 0;
+    f->tab_n = 0;
+    f->tab_bad = 0;
+    f->tab_read = 0;
+    hid_t g = H5Lexists(f->g_stdp, group, H5P_DEFAULT) > 0 ? stdp_group(f, group) : -1;
+    int ok = g >= 0 && ncols <= 4;
+    for (int c = 0; ok && c < ncols; c++) {
+        char path[160];
+        snprintf(path, sizeof path, "/stdp/%s/%s", group, names[c]);
+        ok = ds_begin(f, &f->tab[c], g, names[c], path, col_type(types[c]), 1, NULL);
+        if (ok) f->tab_n++;
+        else why(f, "%s cannot be read", path);
+    }
+    if (!ok && g < 0) why(f, "/stdp/%s cannot be read", group);
+    if (g >= 0) H5Gclose(g);
+    memcpy(f->tab_types, types, (size_t)ncols);
+    f->tab_rows = f->tab_n ? (int64_t)f->tab[0].words : 0;
+    for (int c = 1; c < f->tab_n; c++) ok = ok && (int64_t)f->tab[c].words == f->tab_rows;
+    f->tab_bad = !ok;
+    *rows = ok ? f->tab_rows : 0;
+    return ok;
+}
+
+int ax_ckpt_table_read(ax_ckpt_file f, int64_t off, int64_t m, void *const *bufs)
+{
+    int ok = !f->tab_bad && off == f->tab_read && off + m <= f->tab_rows;
+    for (int c = 0; ok && c < f->tab_n; c++) {
+        ok = col_io(f, &f->tab[c], f->tab_types[c], (uint64_t)f->tab_rows, off, m, bufs[c]);
+        /* every rank read the same rows: rank 0 counts them */
+        if (ok && f->rank == 0)
+            ds_add_strided(&f->tab[c], (const double *)bufs[c], 1, off, 1, m, f->tab_rows);
+    }
+    if (ok) f->tab_read += m;
+    else f->tab_bad = 1;
+    return ok;
+}
+
+int ax_ckpt_table_close(ax_ckpt_file f)
+{
+    int ok = !f->tab_bad && f->tab_read == f->tab_rows;
+    int all = 1;
+    for (int c = 0; c < f->tab_n; c++) all &= ds_end(f, &f->tab[c], ok);
+    f->tab_n = 0;
+    return all && ok;
 }
 
 int ax_ckpt_put_image(ax_ckpt_file f, const void *image, uint64_t len)

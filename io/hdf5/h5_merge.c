@@ -7,7 +7,8 @@
  * rename) rewrites each /spikes/<pop> dataset as old + new and each trace
  * as old rows + new rows, with the new columns permuted to the old file's
  * node-id order (a restart may use another decomposition), and mapping/time
- * spanning both. Attributes of every rewritten dataset are carried over.
+ * spanning both; weight_recorder rows (/weights/<device>) as old + new.
+ * Attributes of every rewritten dataset are carried over.
  */
 #include <hdf5.h>
 #include <stdio.h>
@@ -200,6 +201,13 @@ static int merge_group(hid_t fo, hid_t fn, const char *top)
             ok = concat(fo, fn, p, NULL);
             snprintf(p, sizeof p, "/spikes/%s/timestamps", pop);
             if (ok) ok = concat(fo, fn, p, NULL);
+        } else if (!strcmp(top, "/weights")) { /* events; final/ is the new run's */
+            static const char *const col[] = {"senders", "targets", "times", "weights",
+                                              "projections"};
+            for (int c = 0; ok && c < 5; c++) {
+                snprintf(p, sizeof p, "/weights/%s/%s", pop, col[c]);
+                if (H5Lexists(fo, p, H5P_DEFAULT) > 0) ok = concat(fo, fn, p, NULL);
+            }
         } else {
             ok = merge_report(fo, fn, pop);
         }
@@ -217,7 +225,8 @@ ax_status ax_h5_merge_prefix(const char *partial, const void *image, uint64_t le
     if (f && fclose(f) != 0) ok = 0;
     hid_t fo = ok ? H5Fopen(old, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     hid_t fn = fo >= 0 ? H5Fopen(partial, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
-    ok = fn >= 0 && merge_group(fo, fn, "/spikes") && merge_group(fo, fn, "/report");
+    ok = fn >= 0 && merge_group(fo, fn, "/spikes") && merge_group(fo, fn, "/report") &&
+         merge_group(fo, fn, "/weights");
     if (fn >= 0 && H5Fclose(fn) < 0) ok = 0;
     if (fo >= 0) H5Fclose(fo);
     unlink(old);

@@ -93,6 +93,7 @@ static void free_recorder(ax_recorder r)
     for (int i = 0; i < r->n_reports; i++) ax_h5_report_release(&r->reports[i]);
     free(r->spikes);
     free(r->reports);
+    free(r->weights);
     free(r->path);
     free(r->partial);
     if (r->comm != MPI_COMM_NULL) MPI_Comm_free(&r->comm);
@@ -113,6 +114,7 @@ static herr_t close_objects(ax_recorder r)
         ax_h5_close_obj(&rep->time);
         ax_h5_close_obj(&rep->grp);
     }
+    ax_h5_weights_close(r);
     ax_h5_close_obj(&r->g_spikes);
     ax_h5_close_obj(&r->g_report);
     ax_h5_close_obj(&r->g_axon);
@@ -132,7 +134,7 @@ ax_status ax_rec_create(const char *path, int force, MPI_Comm comm, ax_recorder 
     ax_recorder r = calloc(1, sizeof *r);
     if (r) {
         r->comm = MPI_COMM_NULL;
-        r->file = r->g_spikes = r->g_report = r->g_axon = r->dxpl = -1;
+        r->file = r->g_spikes = r->g_report = r->g_axon = r->dxpl = r->g_weights = -1;
         r->force = force;
         r->path = ax_h5_strdup(path ? path : "");
     }
@@ -302,8 +304,8 @@ void ax_rec_abort(ax_recorder *rp)
     free_recorder(r);
 }
 
-/* Create a 1-D chunked, extendible dataset of the given type. */
-static hid_t create_extendible(hid_t loc, const char *name, hid_t type)
+/* See hdf5_impl.h. */
+hid_t ax_h5_create_extendible(hid_t loc, const char *name, hid_t type)
 {
     hsize_t dim = 0, maxdim = H5S_UNLIMITED, chunk = AX_H5_SPIKE_CHUNK;
     hid_t s = H5Screate_simple(1, &dim, &maxdim), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
@@ -331,8 +333,8 @@ static hid_t sorting_type(void)
 static ax_status create_spike_group(ax_recorder r, ax_h5_spikes *s, ax_error *err)
 {
     s->grp = H5Gcreate2(r->g_spikes, s->pop, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (s->grp >= 0) s->ids = create_extendible(s->grp, "node_ids", H5T_STD_U64LE);
-    if (s->ids >= 0) s->times = create_extendible(s->grp, "timestamps", H5T_IEEE_F64LE);
+    if (s->grp >= 0) s->ids = ax_h5_create_extendible(s->grp, "node_ids", H5T_STD_U64LE);
+    if (s->ids >= 0) s->times = ax_h5_create_extendible(s->grp, "timestamps", H5T_IEEE_F64LE);
     if (s->times < 0) return AX_H5_FAIL(err, r->partial, "creating /spikes/<pop> datasets");
     AX_TRY(ax_h5_attr_str(s->times, "units", "ms", err, r->partial));
     hid_t t = sorting_type();
@@ -366,9 +368,9 @@ ax_status ax_rec_spikes_declare(ax_recorder r, const char *pop, int *id, ax_erro
     return AX_OK;
 }
 
-/* Extend a 1-D dataset to `total` and write this rank's n values at off. */
-static ax_status write_slice(ax_recorder r, hid_t d, hid_t mtype, uint64_t total, uint64_t off,
-                             size_t n, const void *buf, const char *what, ax_error *err)
+/* See hdf5_impl.h. */
+ax_status ax_h5_write_slice(ax_recorder r, hid_t d, hid_t mtype, uint64_t total, uint64_t off,
+                            size_t n, const void *buf, const char *what, ax_error *err)
 {
     hsize_t dim = total, start = off, count = n, mdim = n ? n : 1;
     herr_t rc = H5Dset_extent(d, &dim);
@@ -405,10 +407,10 @@ ax_status ax_rec_spikes_append(ax_recorder r, int id, size_t n, const uint64_t *
     uint64_t base = s->n_total, end = s->n_total + total;
     char what[256];
     snprintf(what, sizeof what, "writing /spikes/%s/node_ids", s->pop);
-    st = write_slice(r, s->ids, H5T_NATIVE_UINT64, end, base + off, n, node_ids, what, err);
+    st = ax_h5_write_slice(r, s->ids, H5T_NATIVE_UINT64, end, base + off, n, node_ids, what, err);
     AX_TRY(ax_h5_sync(r->comm, st, err));
     snprintf(what, sizeof what, "writing /spikes/%s/timestamps", s->pop);
-    st = write_slice(r, s->times, H5T_NATIVE_DOUBLE, end, base + off, n, times_ms, what, err);
+    st = ax_h5_write_slice(r, s->times, H5T_NATIVE_DOUBLE, end, base + off, n, times_ms, what, err);
     AX_TRY(ax_h5_sync(r->comm, st, err));
     s->n_total = end;
     return AX_OK;

@@ -53,6 +53,13 @@ typedef struct ax_h5_report {
     size_t fbuf_cap;
 } ax_h5_report;
 
+/* /weights/<device>: a weight_recorder's events (h5_weights.c). */
+typedef struct ax_h5_weights {
+    char name[64];
+    hid_t grp, ds[5];  /* senders, targets, times, weights, projections */
+    uint64_t n_total;
+} ax_h5_weights;
+
 struct ax_recorder_s {
     MPI_Comm comm; /* duplicated from the caller's */
     int rank, size;
@@ -63,6 +70,9 @@ struct ax_recorder_s {
     int n_spikes, n_reports;
     ax_h5_spikes *spikes;
     ax_h5_report *reports;
+    hid_t g_weights;       /* /weights (-1 until a weight_recorder is declared) */
+    int n_weights;
+    ax_h5_weights *weights;
     int meta_written;
     int made_partial; /* rank 0 created the partial file (so may delete it) */
     const void *prefix; /* rank 0: output image of the run before a restart, or NULL */
@@ -105,6 +115,16 @@ char *ax_h5_strdup(const char *s);
 
 /* Trace dataset/report internals (h5_report.c), used by close/abort. */
 void ax_h5_report_release(ax_h5_report *rep);
+
+/* A 1-D chunked dataset of `type`, extendible, empty (collective). */
+hid_t ax_h5_create_extendible(hid_t loc, const char *name, hid_t type);
+/* Extend a 1-D dataset to `total` and write this rank's n values at off
+ * (collective; what names the dataset in an error). */
+ax_status ax_h5_write_slice(ax_recorder r, hid_t d, hid_t mtype, uint64_t total, uint64_t off,
+                            size_t n, const void *buf, const char *what, ax_error *err);
+
+/* h5_weights.c: close the weight datasets (close/abort). */
+void ax_h5_weights_close(ax_recorder r);
 
 /* h5_merge.c: see ax_rec_set_prefix (serial, rank 0). */
 ax_status ax_h5_merge_prefix(const char *partial, const void *image, uint64_t len, ax_error *err);

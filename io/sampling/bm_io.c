@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "axon/agree.h"
+#include "axon/model.h"
 #include "axon/sampling.h"
 #include "axon/sampling_yaml.h"
 #include "axon/yaml.h"
@@ -113,6 +114,8 @@ static ax_status parse_samplers(ax_sctx *c, const ax_yn *s, ax_bm *bm)
     return AX_OK;
 }
 
+/* An explicit list: every entry in (0, duration], increasing, on the dt
+ * grid, each refused at its position (never dropped). */
 static ax_status parse_checkpoints(ax_sctx *c, const ax_yn *n, ax_bm *bm)
 {
     if (!n) return ax_bm_set_checkpoints(bm, NULL, -1, c->err);
@@ -120,8 +123,17 @@ static ax_status parse_checkpoints(ax_sctx *c, const ax_yn *n, ax_bm *bm)
     double *t = malloc((size_t)(n->n + 1) * sizeof *t);
     AX_CHECK_ALLOC(t, c->err, "checkpoints");
     ax_status st = AX_OK;
-    for (int i = 0; i < n->n && st == AX_OK; i++)
-        st = ax_spec_number(c, n->items[i], "a checkpoint", 0, &t[i]);
+    for (int i = 0; i < n->n && st == AX_OK; i++) {
+        const ax_yn *v = n->items[i];
+        st = ax_spec_number(c, v, "a checkpoint", 0, &t[i]);
+        if (st == AX_OK && !(t[i] > 0 && t[i] <= bm->duration))
+            st = ax_spec_fail(c, v, "checkpoint %g ms is outside (0, duration = %g ms]", t[i],
+                              bm->duration);
+        if (st == AX_OK && i > 0 && !(t[i] > t[i - 1]))
+            st = ax_spec_fail(c, v, "checkpoint %g ms does not come after %g ms; list them in "
+                              "increasing order", t[i], t[i - 1]);
+        if (st == AX_OK) st = ax_spec_on_grid(c, v, "a checkpoint", t[i], bm->dt, NULL);
+    }
     if (st == AX_OK) st = ax_bm_set_checkpoints(bm, t, n->n, c->err);
     free(t);
     return st;
@@ -149,6 +161,10 @@ static ax_status parse_sim(ax_sctx *c, const ax_yn *m, ax_bm *bm)
     AX_TRY(ax_spec_steps(c, nb ? nb : m, "burn_in", bm->burn_in, bm->dt, NULL));
     AX_TRY(ax_spec_steps(c, n, "duration", bm->duration, bm->dt, NULL));
     AX_TRY(ax_spec_steps(c, n, "burn_in + duration", bm->burn_in + bm->duration, bm->dt, NULL));
+    /* whole steps of dt, as a sweep of this BM requires (src/sweep/sweep_bm.c) */
+    AX_TRY(ax_spec_on_grid(c, n, "duration", bm->duration, bm->dt, NULL));
+    AX_TRY(ax_spec_on_grid(c, nb ? nb : ax_yn_get(m, "dt"), nb ? "burn_in" : "burn_in (default 500 ms)",
+                           bm->burn_in, bm->dt, NULL));
     if ((n = ax_yn_get(m, "seed"))) {
         int64_t s;
         AX_TRY(ax_spec_int(c, n, "seed", 0, &s));
@@ -193,6 +209,25 @@ static ax_status check_t_on(ax_sctx *c, const ax_yn *at, const ax_bm *bm)
     return AX_OK;
 }
 
+/* A bias becomes the unit's rest potential v_p05 + alpha b (translate.c);
+ * beyond +-AX_MAX_POTENTIAL_MV no neuron model integrates it (a unit with a
+ * bias of 1e300 froze, p 0 instead of 1), and p(on) is 0 or 1 to double
+ * precision from |b| ~ 37 on: refused at the bias. */
+static ax_status check_biases(ax_sctx *c, const ax_yn *b, const ax_bm *bm)
+{
+    for (int i = 0; i < bm->n; i++) {
+        const ax_calibration *k = &bm->cal[i];
+        double v = ax_bias_to_v_rest(k, bm->b[i]);
+        if (fabs(v) <= AX_MAX_POTENTIAL_MV) continue;
+        double lim = (AX_MAX_POTENTIAL_MV - fabs(k->v_p05)) / k->alpha;
+        return ax_spec_fail(c, b->items[i], "bias %g of unit %d makes its rest potential %g mV "
+                            "(v_p05 + alpha b), beyond +-%g mV; p(on) is already 0 or 1 to double "
+                            "precision from |b| ~ 37: use a bias within +-%.4g", bm->b[i], i, v,
+                            AX_MAX_POTENTIAL_MV, lim);
+    }
+    return AX_OK;
+}
+
 /* The whole BM file (an ax_yaml_parse_fn; out is the ax_bm). */
 static ax_status parse_bm(ax_sctx *c, const ax_yn *root, void *out)
 {
@@ -230,6 +265,7 @@ static ax_status parse_bm(ax_sctx *c, const ax_yn *root, void *out)
     const ax_yn *cal = ax_yn_get(m, "calibration");
     AX_TRY(parse_samplers(c, cal, bm));
     AX_TRY(combine_tso(c, cal, syn, bm));
+    AX_TRY(check_biases(c, b, bm));
     return check_t_on(c, cal, bm);
 }
 

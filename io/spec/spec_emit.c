@@ -231,6 +231,9 @@ static void emit_dev(const ax_spec *spec, const ax_spec_override *ov, double h, 
     for (int i = 0; i < spec->n_dev; i++) {
         const ax_dev_spec *d = &spec->dev[i];
         if (d->kind == AX_DEV_MULTIMETER && ov && ov->drop_multimeters) continue;
+        /* the emitted projections are static (as exported), so a
+         * weight_recorder would have nothing to record */
+        if (d->kind == AX_DEV_WEIGHT_REC) continue;
         if (!any++) ax_sbuf_printf(b, "devices:\n");
         double w = ov && ov->dev_weight && !isnan(ov->dev_weight[i]) ? ov->dev_weight[i] : d->weight;
         double dl = ov && ov->dev_delay && !isnan(ov->dev_delay[i]) ? ov->dev_delay[i] : d->delay;
@@ -260,6 +263,7 @@ static void emit_dev(const ax_spec *spec, const ax_spec_override *ov, double h, 
             emit_num(b, d->amplitude);
             break;
         case AX_DEV_SPIKE_REC: ax_sbuf_printf(b, "model: spike_recorder"); break;
+        case AX_DEV_WEIGHT_REC: break;
         case AX_DEV_MULTIMETER:
             ax_sbuf_printf(b, "model: multimeter, record_from: [");
             for (int k = 0; k < d->n_record; k++)

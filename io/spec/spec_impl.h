@@ -13,10 +13,6 @@
 /* A constant or {distribution: ...}. */
 ax_status ax_spec_dist(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);
 
-/* Time on the resolution grid: steps = t / h exactly (within 1e-9 relative),
- * else AX_EINPUT saying so (never rounded silently). */
-ax_status ax_spec_on_grid(ax_sctx *c, const ax_yn *n, const char *what, double t,
-                          double h, int64_t *steps);
 
 /* Delay (constant or distribution) >= h and on the grid, bounded above. */
 ax_status ax_spec_delay(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *out);

@@ -125,6 +125,12 @@ static ax_status check_sizes(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
     if (p->rule == AX_RULE_ONE_TO_ONE && self)
         return ax_spec_fail(c, n, "one_to_one from %s onto itself with allow_autapses: false "
                                   "makes no synapse", sn);
+    int drawn = p->rule == AX_RULE_FIXED_INDEGREE || p->rule == AX_RULE_FIXED_OUTDEGREE ||
+                p->rule == AX_RULE_FIXED_TOTAL_NUMBER;
+    if (drawn && self && ns == 1 && p->k > 0) /* src/connect: no pair to draw from */
+        return ax_spec_fail(c, ax_yn_get(n, "allow_autapses"), "%s has one neuron: onto itself "
+                            "without autapses there is no pair to connect; allow autapses or "
+                            "use 0 connections", sn);
     if (p->allow_multapses) return AX_OK;
     if (p->rule == AX_RULE_FIXED_INDEGREE && p->k > ns - self)
         return ax_spec_fail(c, ax_yn_get(n, "indegree"), "indegree %lld > the %lld possible "
@@ -134,11 +140,11 @@ static ax_status check_sizes(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
         return ax_spec_fail(c, ax_yn_get(n, "outdegree"), "outdegree %lld > the %lld possible "
                             "targets in %s without multapses; lower it or set "
                             "allow_multapses: true", (long long)p->k, (long long)(nt - self), tn);
-    if (p->rule == AX_RULE_FIXED_TOTAL_NUMBER &&
-        (double)p->k > (double)ns * (double)nt - (self ? (double)ns : 0))
-        return ax_spec_fail(c, ax_yn_get(n, "N"), "N %lld > the number of distinct pairs "
-                            "without multapses; lower it or set allow_multapses: true",
-                            (long long)p->k);
+    /* src/connect draws fixed_total_number with multapses only (as NEST) */
+    if (p->rule == AX_RULE_FIXED_TOTAL_NUMBER && p->k > 0)
+        return ax_spec_fail(c, ax_yn_get(n, "allow_multapses"), "fixed_total_number without "
+                            "multapses is not supported (NEST does not support it either); set "
+                            "allow_multapses: true");
     return AX_OK;
 }
 
@@ -306,6 +312,10 @@ static ax_status list_store(ax_sctx *c, const ax_yn *n, const clist *l, ax_proj_
             return ax_spec_fail(c, n, "from_list connection %lld: delay %g ms must be a positive "
                                 "multiple of the resolution %g ms (%s delays column)", (long long)i,
                                 l->d[i], h, where);
+        if (l->d && grid_steps(l->d[i], h) > AX_MAX_DELAY_STEPS)
+            return ax_spec_fail(c, n, "from_list connection %lld: delay %g ms is more than %lld "
+                                "steps of %g ms (a synapse packs its delay into 30 bits)",
+                                (long long)i, l->d[i], (long long)AX_MAX_DELAY_STEPS, h);
     }
     p->n_list = l->n;
     p->list_off = calloc((size_t)nt + 1, sizeof *p->list_off);
@@ -379,19 +389,103 @@ static ax_status tso_param(ax_sctx *c, const ax_yn *map, const char *key, double
     return AX_OK;
 }
 
-/* synapse: static_synapse | tsodyks2_synapse | {model: ..., U, u, x,
- * tau_rec, tau_fac} (NEST's names, ranges and defaults). */
-static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
+static const char *const stdp_keys[] = {"model", "tau_plus", "lambda", "alpha", "mu_plus",
+                                        "mu_minus", "Wmax", "Kplus", "weight_recorder", NULL};
+static const char *const stdp_pl_keys[] = {"model", "tau_plus", "lambda", "alpha", "mu", "Kplus",
+                                           "weight_recorder", NULL};
+
+/* One STDP parameter if given: a finite number, > 0 (positive) or >= 0
+ * (nonneg) where the rule needs it. */
+static ax_status stdp_param(ax_sctx *c, const ax_yn *map, const char *model, const char *key,
+                            int positive, int nonneg, double *out)
+{
+    const ax_yn *v = ax_yn_get(map, key);
+    if (!v) return AX_OK;
+    char what[96];
+    snprintf(what, sizeof what, "%s %s", model, key);
+    AX_TRY(ax_spec_number(c, v, what, 0, out));
+    if (positive && !(*out > 0))
+        return ax_spec_fail(c, v, "%s %s = %g must be > 0 (a time constant)", model, key, *out);
+    if (nonneg && !(*out >= 0))
+        return ax_spec_fail(c, v, "%s %s = %g must be >= 0 (NEST: \"%s must be non-negative\")",
+                            model, key, *out, key);
+    return AX_OK;
+}
+
+/* weight_recorder: NAME, a device of that model (devices are parsed later,
+ * in map order, so its index is its position in the map). */
+static ax_status stdp_recorder(ax_sctx *c, const ax_yn *map, const ax_yn *devices,
+                               ax_proj_spec *p)
+{
+    const ax_yn *v = ax_yn_get(map, "weight_recorder");
+    if (!v) return AX_OK;
+    char name[AX_NAME_MAX];
+    AX_TRY(ax_spec_string(c, v, "weight_recorder", name, sizeof name));
+    for (int i = 0; devices && i < devices->n; i++) {
+        if (strcmp(devices->keys[i]->str, name)) continue;
+        const ax_yn *m = devices->items[i]->kind == AX_YN_MAP ? ax_yn_get(devices->items[i], "model")
+                                                              : NULL;
+        if (!m || m->kind != AX_YN_SCALAR || strcmp(m->str, "weight_recorder"))
+            return ax_spec_fail(c, v, "weight_recorder '%s' is not a weight_recorder device; "
+                                      "declare it under devices as {model: weight_recorder}", name);
+        p->wrec = i + 1;
+        return AX_OK;
+    }
+    return ax_spec_fail(c, v, "weight_recorder '%s' is not a device; declare it under devices "
+                              "as %s: {model: weight_recorder}", name, name);
+}
+
+/* stdp_synapse / stdp_pl_synapse_hom and their parameters (NEST's names and
+ * defaults, axon/stdp.h). Ranges beyond NEST's own checks are refused where
+ * NEST would compute nonsense (tau_plus <= 0). */
+static ax_status parse_stdp(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax_stdp_kind kind,
+                            ax_proj_spec *p)
+{
+    p->syn_model = AX_SYN_STDP;
+    p->stdp = ax_stdp_defaults(kind);
+    ax_stdp_params *q = &p->stdp;
+    const char *model = ax_stdp_name(kind);
+    if (n->kind == AX_YN_MAP) {
+        AX_TRY(ax_spec_keys(c, n, model, kind == AX_STDP_PL_HOM ? stdp_pl_keys : stdp_keys));
+        AX_TRY(stdp_param(c, n, model, "tau_plus", 1, 0, &q->tau_plus));
+        AX_TRY(stdp_param(c, n, model, "lambda", 0, 0, &q->lambda));
+        AX_TRY(stdp_param(c, n, model, "alpha", 0, 0, &q->alpha));
+        AX_TRY(stdp_param(c, n, model, "Kplus", 0, 1, &q->Kplus));
+        if (kind == AX_STDP_PL_HOM) {
+            AX_TRY(stdp_param(c, n, model, "mu", 0, 0, &q->mu_plus));
+            q->mu_minus = q->mu_plus;
+        } else {
+            AX_TRY(stdp_param(c, n, model, "mu_plus", 0, 0, &q->mu_plus));
+            AX_TRY(stdp_param(c, n, model, "mu_minus", 0, 0, &q->mu_minus));
+            AX_TRY(stdp_param(c, n, model, "Wmax", 0, 0, &q->Wmax));
+            const ax_yn *v = ax_yn_get(n, "Wmax");
+            if (q->Wmax == 0)
+                return ax_spec_fail(c, v, "stdp_synapse Wmax must not be 0 (the rule divides "
+                                          "by it)");
+        }
+        AX_TRY(stdp_recorder(c, n, devices, p));
+    }
+    q->tau_plus_inv = 1. / q->tau_plus; /* as NEST's STDPPLHomCommonProperties */
+    return AX_OK;
+}
+
+/* synapse: static_synapse | tsodyks2_synapse | stdp_synapse |
+ * stdp_pl_synapse_hom | {model: ..., parameters} (NEST's names, ranges and
+ * defaults). */
+static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax_proj_spec *p)
 {
     if (!n) return AX_OK;
     const ax_yn *m = n;
     if (n->kind == AX_YN_MAP) {
-        AX_TRY(ax_spec_keys(c, n, "synapse", tso_keys));
         if (!(m = ax_yn_get(n, "model")))
-            return ax_spec_fail(c, n, "synapse: missing 'model' (static_synapse or tsodyks2_synapse)");
+            return ax_spec_fail(c, n, "synapse: missing 'model' (static_synapse, "
+                                      "tsodyks2_synapse, stdp_synapse or stdp_pl_synapse_hom)");
     }
     char name[64];
     AX_TRY(ax_spec_string(c, m, "synapse model", name, sizeof name));
+    ax_stdp_kind kind = ax_stdp_kind_of(name);
+    if (kind) return parse_stdp(c, n, devices, kind, p);
+    if (n->kind == AX_YN_MAP) AX_TRY(ax_spec_keys(c, n, "synapse", tso_keys));
     if (!strcmp(name, "static_synapse") || !strcmp(name, "static")) {
         if (n->kind == AX_YN_MAP && n->n > 1)
             return ax_spec_fail(c, n, "static_synapse takes no parameters (U, u, x, tau_rec, "
@@ -400,7 +494,7 @@ static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
     }
     if (strcmp(name, "tsodyks2_synapse") && strcmp(name, "tsodyks2"))
         return ax_spec_fail(c, m, "unknown synapse model '%s'; allowed: static_synapse, "
-                                  "tsodyks2_synapse", name);
+                                  "tsodyks2_synapse, stdp_synapse, stdp_pl_synapse_hom", name);
     p->syn_model = AX_SYN_TSODYKS2;
     p->tso = (ax_tso){.U = 0.5, .u = 0.5, .x = 1.0, .tau_rec = 800.0, .tau_fac = 0.0};
     if (n->kind != AX_YN_MAP) return AX_OK;
@@ -409,6 +503,62 @@ static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
     AX_TRY(tso_param(c, n, "x", 0.0, 1.0, 0, &p->tso.x));
     AX_TRY(tso_param(c, n, "tau_rec", 0.0, INFINITY, 1, &p->tso.tau_rec));
     return tso_param(c, n, "tau_fac", 0.0, INFINITY, 0, &p->tso.tau_fac);
+}
+
+/* Whether a projection item asks for a plastic (STDP) synapse. */
+static int wants_stdp(const ax_yn *proj)
+{
+    const ax_yn *n = ax_yn_get(proj, "synapse");
+    if (n && n->kind == AX_YN_MAP) n = ax_yn_get(n, "model");
+    return n && n->kind == AX_YN_SCALAR && ax_stdp_kind_of(n->str);
+}
+
+/* What an STDP projection needs beyond its parameters: a target that keeps
+ * a spike history (tau_minus), initial weights the rule can start from
+ * (axon refuses |w| > |Wmax|, which NEST accepts and clamps at the first
+ * facilitation), and NEST's time base. */
+static ax_status check_stdp(ax_sctx *c, const ax_yn *n, const ax_proj_spec *p)
+{
+    const ax_spec *s = c->spec;
+    const ax_pop_spec *t = &s->pops[p->tgt];
+    const ax_model_ops *m = ax_model_find(t->model);
+    const ax_yn *syn = ax_yn_get(n, "synapse"), *wn = ax_yn_get(n, "weight");
+    const char *model = ax_stdp_name(p->stdp.kind);
+    if (ax_model_param_index(m, "tau_minus") < 0)
+        return ax_spec_fail(c, syn, "%s onto %s: model %s keeps no postsynaptic spike history "
+                                    "(it has no tau_minus), so it cannot be the target of a "
+                                    "plastic synapse", model, t->name, m->name);
+    ax_stdp_time tb;
+    ax_error tmp;
+    if (ax_stdp_time_init(&tb, s->sim.resolution, &tmp) != AX_OK)
+        return ax_spec_fail(c, syn, "%s", tmp.msg);
+    double lo, hi;
+    dist_range(&p->weight, &lo, &hi);
+    if (!isfinite(lo) || !isfinite(hi))
+        return ax_spec_fail(c, wn ? wn : n, "the initial weights of a %s projection must be "
+                                            "bounded (the rule needs them inside its range); "
+                                            "use uniform or normal_clipped with low and high",
+                            model);
+    if (p->stdp.kind == AX_STDP_PL_HOM) {
+        if (lo < 0)
+            return ax_spec_fail(c, wn ? wn : n, "stdp_pl_synapse_hom weights must be >= 0 (the "
+                                                "weight can be %g; the power law w^mu has no "
+                                                "value for w < 0)", lo);
+        return AX_OK;
+    }
+    double W = p->stdp.Wmax;
+    int sw = W >= 0 ? 1 : -1;
+    if ((lo >= 0 ? 1 : -1) != sw || (hi >= 0 ? 1 : -1) != sw)
+        return ax_spec_fail(c, wn ? wn : n, "stdp_synapse: the weight (can be %g .. %g) and Wmax "
+                                            "= %g must have the same sign (NEST: \"Weight and "
+                                            "Wmax must have same sign.\")", lo, hi, W);
+    if (sw > 0 ? hi > W : lo < W)
+        return ax_spec_fail(c, wn ? wn : n, "stdp_synapse: the initial weight can be %g, beyond "
+                                            "Wmax = %g; axon refuses it (NEST accepts it and "
+                                            "clamps the weight to Wmax at the first "
+                                            "potentiation): raise Wmax or lower the weight",
+                            sw > 0 ? hi : lo, W);
+    return AX_OK;
 }
 
 static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax_proj_spec *p)
@@ -420,6 +570,11 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
     ax_yn *v;
     if (!(v = ax_yn_get(n, "source")))
         return ax_spec_fail(c, n, "projection: missing required key 'source' (a population)");
+    if (v->kind == AX_YN_SCALAR && ax_yn_get(devices, v->str) && wants_stdp(n))
+        return ax_spec_fail(c, v, "'%s' is a device: plastic synapses need a neuron as their "
+                                  "source (NEST refuses them from devices too); connect '%s' to "
+                                  "a parrot_neuron population and project from that", v->str,
+                            v->str);
     AX_TRY(ax_spec_pop_ref(c, v, devices, &p->src));
     if (!(v = ax_yn_get(n, "target")))
         return ax_spec_fail(c, n, "projection: missing required key 'target' (a population)");
@@ -450,7 +605,12 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
                          .loc = p->loc};
     if ((v = ax_yn_get(n, "delay"))) AX_TRY(ax_spec_delay(c, v, "delay", &p->delay));
     if (p->list_d) p->delay = list_range(p->list_d, p->n_list, h, p->loc);
-    AX_TRY(parse_synapse(c, ax_yn_get(n, "synapse"), p));
+    AX_TRY(parse_synapse(c, ax_yn_get(n, "synapse"), devices, p));
+    if (p->syn_model == AX_SYN_STDP) AX_TRY(check_stdp(c, n, p));
+    if (p->syn_model == AX_SYN_TSODYKS2 && ax_model_find(tp->model)->counts_spikes)
+        return ax_spec_fail(c, ax_yn_get(n, "synapse"), "tsodyks2_synapse onto %s: a "
+                            "parrot_neuron counts spikes and ignores their weight, so short-term "
+                            "plasticity has no effect on it; use static_synapse", tp->name);
     return parse_receptor(c, ax_yn_get(n, "receptor"), ax_model_find(tp->model), tp->name,
                           &p->weight, &p->receptor);
 }
@@ -458,6 +618,8 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
 ax_status ax_spec_parse_projections(ax_sctx *c, const ax_yn *seq, const ax_yn *devices)
 {
     AX_TRY(ax_spec_need_seq(c, seq, "projections"));
+    if (seq->n >= (1 << 24)) /* src/connect keys its random streams by a 24-bit projection */
+        return ax_spec_fail(c, seq, "%d projections; at most 2^24 - 1", seq->n);
     ax_spec *s = c->spec;
     s->proj = calloc((size_t)seq->n + 1, sizeof *s->proj);
     AX_CHECK_ALLOC(s->proj, c->err, "projections");
@@ -485,6 +647,8 @@ static const char *const sg_keys[] = {"model", "targets", "spike_times", "weight
 static const char *const sr_keys[] = {"model", "sources", "start", "stop", NULL};
 static const char *const mm_keys[] = {"model", "sources", "record_from", "interval",
                                       "precision", "start", "stop", NULL};
+static const char *const wr_keys[] = {"model", "senders", "targets", "events", "final", "start",
+                                      "stop", NULL};
 
 static const dev_kind dev_kinds[] = {
     {"poisson_generator", AX_DEV_POISSON, "targets", poisson_keys},
@@ -492,6 +656,7 @@ static const dev_kind dev_kinds[] = {
     {"spike_generator", AX_DEV_SPIKE_GEN, "targets", sg_keys},
     {"spike_recorder", AX_DEV_SPIKE_REC, "sources", sr_keys},
     {"multimeter", AX_DEV_MULTIMETER, "sources", mm_keys},
+    {"weight_recorder", AX_DEV_WEIGHT_REC, NULL, wr_keys},
 };
 #define N_DEV_KINDS ((int)(sizeof dev_kinds / sizeof dev_kinds[0]))
 
@@ -528,23 +693,63 @@ static ax_status parse_target(ax_sctx *c, const ax_yn *n, const ax_yn *devices,
     return AX_OK;
 }
 
+/* The output holds one trace report per population (docs/output.md): a
+ * population that a multimeter's last source names is not in an earlier
+ * source of this or another multimeter. */
+static ax_status one_report(ax_sctx *c, const ax_yn *at, const ax_dev_spec *d)
+{
+    const ax_spec *s = c->spec;
+    int pop = d->targets[d->n_targets - 1].pop;
+    for (const ax_dev_spec *o = s->dev; o <= d; o++) {
+        if (o->kind != AX_DEV_MULTIMETER) continue;
+        int n = o == d ? d->n_targets - 1 : o->n_targets;
+        for (int j = 0; j < n; j++)
+            if (o->targets[j].pop == pop && o == d)
+                return ax_spec_fail(c, at, "population '%s' is named twice in the sources of "
+                                    "multimeter '%s'; a trace report holds one range per "
+                                    "population: give one range", s->pops[pop].name, d->name);
+            else if (o->targets[j].pop == pop)
+                return ax_spec_fail(c, at, "population '%s' is already recorded by multimeter "
+                                    "'%s'; the output holds one trace report per population: "
+                                    "record all its variables with one multimeter",
+                                    s->pops[pop].name, o->name);
+    }
+    return AX_OK;
+}
+
+/* The list of ranges under `key` into *list (required: missing is an error,
+ * else an absent key leaves the list empty). */
+static ax_status parse_ranges(ax_sctx *c, const ax_yn *dev, const char *key, int required,
+                              const ax_yn *devices, const ax_dev_spec *d, ax_dev_target **list,
+                              int *n_list)
+{
+    ax_yn *n = ax_yn_get(dev, key);
+    if (!n && !required) return AX_OK;
+    if (!n) return ax_spec_fail(c, dev, "device '%s': missing required key '%s' (a list of "
+                                        "populations)", d->name, key);
+    char what[96];
+    snprintf(what, sizeof what, "%s of device '%s'", key, d->name);
+    AX_TRY(ax_spec_need_seq(c, n, what));
+    if (n->n == 0) return ax_spec_fail(c, n, "%s is empty", what);
+    *list = calloc((size_t)n->n, sizeof **list);
+    AX_CHECK_ALLOC(*list, c->err, "device targets");
+    for (int i = 0; i < n->n; i++) {
+        AX_TRY(parse_target(c, n->items[i], devices, &(*list)[i]));
+        (*n_list)++;
+        if (d->kind == AX_DEV_MULTIMETER && list == &d->targets)
+            AX_TRY(one_report(c, n->items[i], d));
+    }
+    return AX_OK;
+}
+
 static ax_status parse_targets(ax_sctx *c, const ax_yn *dev, const dev_kind *k,
                                const ax_yn *devices, ax_dev_spec *d)
 {
-    ax_yn *n = ax_yn_get(dev, k->list_key);
-    if (!n) return ax_spec_fail(c, dev, "device '%s': missing required key '%s' (a list of "
-                                        "populations)", d->name, k->list_key);
-    char what[96];
-    snprintf(what, sizeof what, "%s of device '%s'", k->list_key, d->name);
-    AX_TRY(ax_spec_need_seq(c, n, what));
-    if (n->n == 0) return ax_spec_fail(c, n, "%s is empty", what);
-    d->targets = calloc((size_t)n->n, sizeof *d->targets);
-    AX_CHECK_ALLOC(d->targets, c->err, "device targets");
-    for (int i = 0; i < n->n; i++) {
-        AX_TRY(parse_target(c, n->items[i], devices, &d->targets[i]));
-        d->n_targets++;
+    if (!k->list_key) { /* weight_recorder: optional filters */
+        AX_TRY(parse_ranges(c, dev, "senders", 0, devices, d, &d->senders, &d->n_senders));
+        return parse_ranges(c, dev, "targets", 0, devices, d, &d->targets, &d->n_targets);
     }
-    return AX_OK;
+    return parse_ranges(c, dev, k->list_key, 1, devices, d, &d->targets, &d->n_targets);
 }
 
 /* A required or optional finite number of a device. */
@@ -656,6 +861,11 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
     for (int i = 0; i < n->n; i++) {
         char *name = d->record_from[i];
         AX_TRY(ax_spec_string(c, n->items[i], "record_from", name, 32));
+        for (int j = 0; j < d->n_record; j++)
+            if (!strcmp(d->record_from[j], name))
+                return ax_spec_fail(c, n->items[i], "record_from names '%s' twice (first at line "
+                                    "%d, column %d); name each variable once", name,
+                                    n->items[j]->line, n->items[j]->col);
         d->n_record++;
         for (int j = 0; j < d->n_targets; j++) {
             const ax_pop_spec *p = &c->spec->pops[d->targets[j].pop];
@@ -679,6 +889,8 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         return ax_spec_fail(c, ax_yn_get(dev, "interval"), "%s must be >= the resolution %g ms "
                             "(got %g)", what, h, d->interval);
     AX_TRY(ax_spec_on_grid(c, ax_yn_get(dev, "interval"), what, d->interval, h, NULL));
+    /* at most 2^62 steps (axon/steps.h); an interval longer than t_sim records nothing */
+    AX_TRY(ax_spec_steps(c, ax_yn_get(dev, "interval"), what, d->interval, h, NULL));
     ax_yn *v = ax_yn_get(dev, "precision");
     if (v) {
         char s[16];
@@ -687,6 +899,19 @@ static ax_status parse_multimeter(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
             return ax_spec_fail(c, v, "precision must be float or double (got '%s')", s);
         d->precision_double = !strcmp(s, "double");
     }
+    return AX_OK;
+}
+
+/* weight_recorder: events (default true), final (default false). */
+static ax_status parse_weight_recorder(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
+{
+    d->wr_events = 1;
+    ax_yn *v;
+    if ((v = ax_yn_get(dev, "events"))) AX_TRY(ax_spec_bool(c, v, "events", &d->wr_events));
+    if ((v = ax_yn_get(dev, "final"))) AX_TRY(ax_spec_bool(c, v, "final", &d->wr_final));
+    if (!d->wr_events && !d->wr_final)
+        return ax_spec_fail(c, dev, "weight_recorder '%s' with events: false and final: false "
+                                    "records nothing; set one of them to true", d->name);
     return AX_OK;
 }
 
@@ -699,6 +924,12 @@ static ax_status parse_kind_params(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         v = ax_yn_get(dev, "rate");
         if (d->rate < 0)
             return ax_spec_fail(c, v, "%s.rate must be >= 0 Hz (got %g)", d->name, d->rate);
+        /* the count table covers means up to 1e6 spikes per step (src/engine/devices.c) */
+        if (d->rate * c->spec->sim.resolution / 1000.0 > AX_POISSON_MAX_MEAN)
+            return ax_spec_fail(c, v, "%s.rate = %g Hz is %.3g spikes per step of %g ms; at most "
+                                "%g per step: lower the rate (or the resolution)", d->name,
+                                d->rate, d->rate * c->spec->sim.resolution / 1000.0,
+                                c->spec->sim.resolution, AX_POISSON_MAX_MEAN);
         return parse_drive(c, dev, d);
     case AX_DEV_DC:
         return dev_num(c, dev, d, "amplitude", 1, &d->amplitude);
@@ -707,9 +938,32 @@ static ax_status parse_kind_params(ax_sctx *c, const ax_yn *dev, ax_dev_spec *d)
         return parse_drive(c, dev, d);
     case AX_DEV_MULTIMETER:
         return parse_multimeter(c, dev, d);
+    case AX_DEV_WEIGHT_REC:
+        return parse_weight_recorder(c, dev, d);
     case AX_DEV_SPIKE_REC:
         return AX_OK;
     }
+    return AX_OK;
+}
+
+/* Which populations a generator may drive together: a parrot_neuron counts
+ * spikes and ignores weights (NEST), so a device drives parrots only or no
+ * parrot at all (its one weight would mean two things), and takes no current. */
+static ax_status check_parrot_targets(ax_sctx *c, const ax_yn *dev, const ax_dev_spec *d)
+{
+    if (d->kind != AX_DEV_POISSON && d->kind != AX_DEV_SPIKE_GEN && d->kind != AX_DEV_DC)
+        return AX_OK;
+    int parrots = 0;
+    for (int i = 0; i < d->n_targets; i++)
+        parrots += ax_model_find(c->spec->pops[d->targets[i].pop].model)->counts_spikes;
+    const ax_yn *t = ax_yn_get(dev, "targets");
+    if (parrots && d->kind == AX_DEV_DC)
+        return ax_spec_fail(c, t, "device '%s': a parrot_neuron takes spikes only, no current "
+                                  "(NEST refuses the connection)", d->name);
+    if (parrots && parrots < d->n_targets)
+        return ax_spec_fail(c, t, "device '%s' drives parrot_neuron and other populations: a "
+                                  "parrot ignores the weight (NEST) and the others need it; use "
+                                  "two devices", d->name);
     return AX_OK;
 }
 
@@ -736,13 +990,19 @@ static ax_status parse_device(ax_sctx *c, const ax_yn *key, const ax_yn *dev,
             return ax_spec_fail(c, v, "'%s' is a neuron model; neurons belong under "
                                       "'populations', devices are poisson_generator, "
                                       "dc_generator, spike_generator, spike_recorder, "
-                                      "multimeter", model);
+                                      "multimeter, weight_recorder", model);
         return ax_spec_fail(c, v, "unknown device model '%s'; devices: poisson_generator, "
-                                  "dc_generator, spike_generator, spike_recorder, multimeter",
-                            model);
+                                  "dc_generator, spike_generator, spike_recorder, multimeter, "
+                                  "weight_recorder", model);
     }
     d->kind = k->kind;
     snprintf(what, sizeof what, "a %s", k->model);
+    const ax_yn *syn = ax_yn_get(dev, "synapse");
+    if (syn && k->list_key && !strcmp(k->list_key, "targets"))
+        return ax_spec_fail(c, ax_yn_get(dev, "synapse"), "device '%s': devices connect through "
+                            "static synapses; a plastic synapse needs a neuron as its source "
+                            "(NEST refuses them from devices too): connect '%s' to a "
+                            "parrot_neuron population and project from that", d->name, d->name);
     AX_TRY(ax_spec_keys(c, dev, what, k->keys));
     AX_TRY(parse_targets(c, dev, k, devices, d));
     for (int i = 0; k->kind <= AX_DEV_SPIKE_GEN && i < d->n_targets; i++) {
@@ -752,7 +1012,8 @@ static ax_status parse_device(ax_sctx *c, const ax_yn *key, const ax_yn *dev,
                                 "source (%s) and takes no input", d->name, p->name, p->model);
     }
     AX_TRY(parse_window(c, dev, d));
-    return parse_kind_params(c, dev, d);
+    AX_TRY(parse_kind_params(c, dev, d));
+    return check_parrot_targets(c, dev, d);
 }
 
 ax_status ax_spec_parse_devices(ax_sctx *c, const ax_yn *map)
@@ -763,6 +1024,17 @@ ax_status ax_spec_parse_devices(ax_sctx *c, const ax_yn *map)
     for (int i = 0; i < map->n; i++) {
         s->n_dev++;
         AX_TRY(parse_device(c, map->keys[i], map->items[i], map, &s->dev[i]));
+    }
+    /* a weight_recorder no projection names would record nothing */
+    for (int i = 0; i < s->n_dev; i++) {
+        if (s->dev[i].kind != AX_DEV_WEIGHT_REC) continue;
+        int used = 0;
+        for (int k = 0; k < s->n_proj; k++) used |= s->proj[k].wrec == i + 1;
+        if (!used)
+            return ax_spec_fail(c, map->keys[i], "weight_recorder '%s' is named by no projection; "
+                                "add weight_recorder: %s to the synapse of a plastic projection "
+                                "(as NEST's synapse-model property)", s->dev[i].name,
+                                s->dev[i].name);
     }
     return AX_OK;
 }

@@ -104,8 +104,7 @@ static ax_status param_value(ax_sctx *c, const ax_yn *v, const ax_param_desc *d,
         *out = b;
         return AX_OK;
     }
-    if (d->kind == AX_PARAM_REAL) /* either infinity; the model's rules judge the sign (V_min: -inf, tau_m: inf) */
-        return ax_spec_number(c, v, what, d->allow_inf ? 2 : 0, out);
+    if (d->kind == AX_PARAM_REAL) return ax_spec_number(c, v, what, d->allow_inf, out);
     char s[64];
     AX_TRY(ax_spec_string(c, v, what, s, sizeof s));
     const char *p = d->choices;
@@ -221,6 +220,28 @@ static int pop_varies(const ax_pop_spec *p)
     return 0;
 }
 
+/* The model's limits that depend on the resolution (check_h: refractory
+ * step counts) for one parameter vector; the table bytes of an instance
+ * go into the population (largest, and summed when per_neuron). The error
+ * is placed at the parameter it names, else at `at`. */
+static ax_status check_h(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m, const double *full,
+                         const ax_yn *params, const ax_yn *at, int64_t neuron, int per_neuron)
+{
+    if (!m->check_h) return AX_OK;
+    ax_error e;
+    ax_error_clear(&e);
+    double tb = 0;
+    if (m->check_h(full, c->spec->sim.resolution, &tb, &e) != AX_OK) {
+        char who[48] = "";
+        if (neuron >= 0) snprintf(who, sizeof who, ", neuron %lld", (long long)neuron);
+        return ax_spec_fail(c, params ? blamed_value(params, e.msg) : at, "population '%s'%s: %s",
+                            p->name, who, e.msg);
+    }
+    if (tb > p->table_bytes) p->table_bytes = tb;
+    if (per_neuron) p->table_sum += tb;
+    return AX_OK;
+}
+
 /* The model's rules for every neuron when some parameters are given per
  * neuron (full[] holds the one-value parameters and neuron 0's). */
 static ax_status validate_each(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m, double *full,
@@ -229,15 +250,16 @@ static ax_status validate_each(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m
     int idx[256], nv = 0;
     for (int k = 0; k < p->n_params; k++)
         if (p->params[k].values) idx[nv++] = k;
-    if (!nv || !m->validate) return AX_OK;
+    if (!nv) return AX_OK;
     for (int64_t i = 0; i < p->n; i++) {
         for (int q = 0; q < nv; q++)
             full[ax_model_param_index(m, p->params[idx[q]].name)] = p->params[idx[q]].values[i];
         ax_error e;
         ax_error_clear(&e);
-        if (m->validate(full, &e) != AX_OK)
+        if (m->validate && m->validate(full, &e) != AX_OK)
             return ax_spec_fail(c, blamed_value(params, e.msg), "population '%s', neuron %lld: %s",
                                 p->name, (long long)i, e.msg);
+        AX_TRY(check_h(c, p, m, full, params, params, i, 1));
     }
     return AX_OK;
 }
@@ -282,7 +304,7 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
                 return ax_spec_fail(c, n->items[i], "%s: only numeric parameters can be given per "
                                                     "neuron; give one value", what);
             int64_t len;
-            AX_TRY(ax_spec_num_list(c, n->items[i], what, m->params[idx].allow_inf ? 2 : 0,
+            AX_TRY(ax_spec_num_list(c, n->items[i], what, m->params[idx].allow_inf,
                                     &pv->values, &len));
             if (len != p->n)
                 return ax_spec_fail(c, n->items[i], "%s: %lld values for %lld neurons; give one "
@@ -298,6 +320,7 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
     if (m->validate && m->validate(full, &e) != AX_OK)
         return ax_spec_fail(c, blamed_value(n, e.msg), "population '%s'%s: %s", p->name,
                             pop_varies(p) ? ", neuron 0" : "", e.msg);
+    AX_TRY(check_h(c, p, m, full, n, n, pop_varies(p) ? 0 : -1, 0));
     AX_TRY(validate_each(c, p, m, full, n));
     /* The refractory period becomes a step count: it must be on the grid. */
     int idx = ax_model_param_index(m, "t_ref");
@@ -377,7 +400,14 @@ static ax_status parse_pop(ax_sctx *c, ax_pop_spec *p, const ax_yn *key, const a
         return ax_spec_fail(c, n, "%s: missing required key 'n' (number of neurons)", what);
     snprintf(what, sizeof what, "%s.n", p->name);
     AX_TRY(ax_spec_int(c, v, what, 1, &p->n));
-    if ((v = ax_yn_get(n, "params"))) AX_TRY(parse_params(c, p, m, v));
+    if ((v = ax_yn_get(n, "params"))) {
+        AX_TRY(parse_params(c, p, m, v));
+    } else { /* the defaults meet the resolution too (t_ref / h steps) */
+        double full[256];
+        AX_CHECK(m->n_params <= 256, c->err, AX_EINTERNAL, "model has > 256 parameters");
+        ax_model_defaults(m, full);
+        AX_TRY(check_h(c, p, m, full, NULL, key, -1, 0));
+    }
     if ((v = ax_yn_get(n, "initial"))) AX_TRY(parse_initial(c, p, m, v));
     if (m->set_times && !p->times_off) { /* no spike_times: a silent source */
         p->times_off = calloc((size_t)p->n + 1, sizeof *p->times_off);
@@ -398,9 +428,10 @@ static ax_status parse_pops(ax_sctx *c, const ax_yn *n, const ax_yn *devices)
         ax_pop_spec *p = &s->pops[s->n_pops++];
         AX_TRY(parse_pop(c, p, n->keys[i], n->items[i], devices));
         p->first_gid = s->n_total;
-        if (p->n > ((int64_t)1 << 50) - s->n_total)
-            return ax_spec_fail(c, n->keys[i], "more than 2^50 neurons in all; axon's gids "
-                                               "stop there");
+        if (p->n > AX_MAX_NEURONS - s->n_total)
+            return ax_spec_fail(c, n->keys[i], "more than %lld neurons in all (2^32 - 1): the "
+                                               "engine stores source ids in 32 bits",
+                                (long long)AX_MAX_NEURONS);
         s->n_total += p->n;
     }
     return AX_OK;
@@ -490,6 +521,7 @@ static void free_pop(ax_pop_spec *p)
 static void free_dev(ax_dev_spec *d)
 {
     free(d->targets);
+    free(d->senders);
     free(d->spike_times);
     free(d->record_from);
 }

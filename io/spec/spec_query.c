@@ -16,11 +16,15 @@
 #include <unistd.h>
 
 #include "axon/steps.h"
+#include "axon/threads.h"
 #include "spec_impl.h"
 
 #define AX_SPEC_RUNTIME_BYTES (64.0 * 1024 * 1024)
 #define AX_SPEC_ROW_BYTES 16.0
 #define AX_SPEC_SYN_BYTES 8.0
+#define AX_SPEC_STDP_SYN_BYTES 12.0   /* double weight + packed target/delay/receptor */
+#define AX_SPEC_STDP_ROW_BYTES 56.0   /* row + run: source, offsets, t_last, t_fac, Kplus, projection */
+#define AX_SPEC_HIST_BYTES 512.0      /* spike history of a plastic target (32 entries of 16 B) */
 #define AX_SPEC_REC_RATE_HZ 50.0 /* assumed rate for sizing spike recording buffers */
 
 uint64_t ax_spec_hash(const ax_spec *s)
@@ -143,29 +147,37 @@ void ax_spec_delay_range(const ax_spec *spec, int64_t *min_steps, int64_t *max_s
     *max_steps = hi;
 }
 
-/* Threads per rank the run will use: the spec's, else OMP_NUM_THREADS, else 1. */
-static int spec_threads(const ax_spec *spec)
+/* Threads per rank the run will use: the spec's, else OMP_NUM_THREADS, else
+ * the default for its neurons (axon/threads.h; an invalid OMP_NUM_THREADS
+ * is refused by run and check, so any count does here). */
+static int spec_threads(const ax_spec *spec, int ranks)
 {
     if (spec->sim.threads > 0) return spec->sim.threads;
-    const char *e = getenv("OMP_NUM_THREADS");
-    int t = e ? atoi(e) : 0;
-    return t > 0 ? t : 1;
-}
-
-/* Bytes one rank holds for the synapses of projection i. */
-static double proj_bytes(const ax_spec *spec, int i, int ranks)
-{
-    double vps = (double)ranks * spec_threads(spec);
-    double syn = ax_spec_expected_synapses(spec, i);
-    double ns = (double)spec->pops[spec->proj[i].src].n;
-    double rows_per_thread = fmin(ns, syn / vps);
-    return AX_SPEC_SYN_BYTES * syn / ranks +
-           AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec);
+    ax_error err;
+    int t = 0;
+    if (ax_threads_env(&t, &err) != AX_OK || t > 0) return t > 0 ? t : 1;
+    return ax_threads_default((spec->n_total + ranks - 1) / ranks, 1);
 }
 
 static double local_n(int64_t n, int ranks)
 {
     return ceil((double)n / ranks);
+}
+
+/* Bytes one rank holds for the synapses of projection i (and the spike
+ * histories of its targets when it is plastic). */
+static double proj_bytes(const ax_spec *spec, int i, int ranks)
+{
+    double vps = (double)ranks * spec_threads(spec, ranks);
+    double syn = ax_spec_expected_synapses(spec, i);
+    double ns = (double)spec->pops[spec->proj[i].src].n;
+    double rows_per_thread = fmin(ns, syn / vps);
+    if (spec->proj[i].syn_model == AX_SYN_STDP)
+        return AX_SPEC_STDP_SYN_BYTES * syn / ranks +
+               AX_SPEC_STDP_ROW_BYTES * rows_per_thread * spec_threads(spec, ranks) +
+               AX_SPEC_HIST_BYTES * local_n(spec->pops[spec->proj[i].tgt].n, ranks);
+    return AX_SPEC_SYN_BYTES * syn / ranks +
+           AX_SPEC_ROW_BYTES * rows_per_thread * spec_threads(spec, ranks);
 }
 
 /* Neurons: state, ring buffers, spike send/receive buffers, target-rank lists. */
@@ -184,6 +196,10 @@ static double neuron_bytes(const ax_spec *spec, int ranks)
                 fanout += ax_spec_expected_synapses(spec, j) / (double)spec->pops[i].n;
         double per = 8.0 * n_state + 32.0 + ring + 2 * 16.0 + 8.0 + 4.0 * fmin(ranks, fanout);
         out += local_n(spec->pops[i].n, ranks) * per;
+        /* the model's tables (iaf_psc_delta's refractory_input decay: t_ref / h
+         * doubles): one instance per thread, and with per-neuron values up to
+         * one per neuron */
+        out += spec->pops[i].table_bytes * spec_threads(spec, ranks) + spec->pops[i].table_sum / ranks;
     }
     return out;
 }
@@ -242,14 +258,41 @@ static int env_local_ranks(int ranks)
     return r < ranks ? r : ranks;
 }
 
+/* Bits to write x (at least 1), as src/engine/network.c counts them. */
+static int bits_for(uint64_t x)
+{
+    int b = 1;
+    while (b < 63 && (x >> b)) b++;
+    return b;
+}
+
+/* The engine packs a synapse's target index (within its thread) and delay
+ * (steps) into 31 bits (src/engine/network.c synapse_bits); both grow with
+ * the network: refused here, with the decomposition the run will have. */
+static ax_status check_packing(const ax_spec *spec, int ranks, ax_error *err)
+{
+    int64_t lo, hi, vps = (int64_t)ranks * spec_threads(spec, ranks);
+    ax_spec_delay_range(spec, &lo, &hi);
+    int64_t per = (spec->n_total + vps - 1) / vps;
+    int need = bits_for((uint64_t)(per > 1 ? per - 1 : 1)) + bits_for((uint64_t)hi);
+    if (need <= 31) return AX_OK;
+    const ax_pop_spec *p = &spec->pops[0];
+    return AX_FAIL(err, AX_ENOMEM,
+                   "%s:%d:%d: %lld neurons per thread (%lld in all on %d rank(s) x %d "
+                   "thread(s)) with delays up to %lld steps do not fit the 8-byte synapse "
+                   "(31 bits for the target index and the delay); use more ranks or threads, "
+                   "or shorter delays", spec->path, p->loc.line, p->loc.col, (long long)per,
+                   (long long)spec->n_total, ranks, spec_threads(spec, ranks), (long long)hi);
+}
+
 ax_status ax_spec_check_memory(const ax_spec *spec, int ranks, ax_error *err)
 {
     if (ranks < 1) ranks = 1;
     double need = ax_spec_estimate_bytes_per_rank(spec, ranks);
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || psize <= 0) return AX_OK; /* unknown: cannot judge */
+    if (pages <= 0 || psize <= 0) return check_packing(spec, ranks, err); /* memory unknown */
     double have = (double)pages * (double)psize / env_local_ranks(ranks);
-    if (need <= have) return AX_OK;
+    if (need <= have) return check_packing(spec, ranks, err);
     const double gib = 1024.0 * 1024.0 * 1024.0;
     int big = 0;
     for (int i = 1; i < spec->n_pops; i++)
@@ -276,8 +319,9 @@ static const char *rule_name(ax_rule r)
 static const char *dev_model(ax_dev_kind k)
 {
     static const char *const names[] = {"poisson_generator", "dc_generator",
-                                        "spike_generator", "spike_recorder", "multimeter"};
-    return (int)k >= 0 && (int)k < 5 ? names[k] : "?";
+                                        "spike_generator", "spike_recorder", "multimeter",
+                                        "weight_recorder"};
+    return (int)k >= 0 && (int)k < 6 ? names[k] : "?";
 }
 
 /* "1.23 MiB" style. */
@@ -322,8 +366,10 @@ static void print_proj(const ax_spec *spec, int ranks, FILE *out)
             snprintf(rule, sizeof rule, "%s", rule_name(p->rule));
         double syn = ax_spec_expected_synapses(spec, i);
         total += syn;
-        fprintf(out, "  %-3d %-24s %-28s %16.0f %14s\n", i, st, rule, syn,
-                human_bytes(proj_bytes(spec, i, ranks), b, sizeof b));
+        fprintf(out, "  %-3d %-24s %-28s %16.0f %14s%s%s\n", i, st, rule, syn,
+                human_bytes(proj_bytes(spec, i, ranks), b, sizeof b),
+                p->syn_model == AX_SYN_STDP ? "  " : "",
+                p->syn_model == AX_SYN_STDP ? ax_stdp_name(p->stdp.kind) : "");
     }
     fprintf(out, "total synapses: %.0f%s\n", total,
             spec->n_proj ? " (expected; pairwise_bernoulli counts are means)" : "");
@@ -338,6 +384,7 @@ static void print_devices(const ax_spec *spec, FILE *out)
         for (int j = 0; j < d->n_targets; j++) n += (double)d->targets[j].count;
         fprintf(out, "  %-16s %-18s %s %.0f neurons of", d->name, dev_model(d->kind),
                 d->kind >= AX_DEV_SPIKE_REC ? "<-" : "->", n);
+        if (d->kind == AX_DEV_WEIGHT_REC && !d->n_targets) fprintf(out, " (all targets)");
         for (int j = 0; j < d->n_targets; j++)
             fprintf(out, "%s %s", j ? "," : "", spec->pops[d->targets[j].pop].name);
         fputc('\n', out);
@@ -352,7 +399,7 @@ void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out)
     fprintf(out, "simulation: resolution %g ms, t_sim %g ms (%lld steps), seed %llu, "
                  "threads %d%s, output %s\n",
             s->resolution, s->t_sim, (long long)ax_time_steps_or_never(s->t_sim, s->resolution),
-            (unsigned long long)s->seed, s->threads, s->threads ? "" : " (OMP_NUM_THREADS)",
+            (unsigned long long)s->seed, s->threads, s->threads ? "" : " (OMP_NUM_THREADS, else fitted to the work)",
             s->output[0] ? s->output : "(none; give -o)");
     print_pops(spec, out);
     print_proj(spec, ranks, out);
@@ -364,5 +411,5 @@ void ax_spec_print_summary(const ax_spec *spec, int ranks, FILE *out)
     char b[32];
     fprintf(out, "estimated memory per rank: %s on %d rank(s) x %d thread(s)\n",
             human_bytes(ax_spec_estimate_bytes_per_rank(spec, ranks), b, sizeof b), ranks,
-            spec_threads(spec));
+            spec_threads(spec, ranks));
 }

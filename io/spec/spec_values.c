@@ -157,13 +157,15 @@ ax_status ax_spec_number(ax_sctx *c, const ax_yn *n, const char *what, int allow
         if (!n->quoted && (!strcasecmp(n->str, "true") || !strcasecmp(n->str, "false")))
             return ax_spec_fail(c, n, "%s must be a number, got the boolean %s", what, n->str);
         return ax_spec_fail(c, n, "%s must be a number, got the string '%s'%s", what, n->str,
-                            n->quoted ? " (remove the quotes)" : "");
+                            n->quoted == 2 ? " (remove the !!str tag)"
+                            : n->quoted ? " (remove the quotes)" : "");
     }
     if (isnan(v))
         return ax_spec_fail(c, n, "%s is NaN; NaN is never a valid value", what);
-    if (isinf(v) && (allow_inf == 0 || (allow_inf == 1 && v < 0)))
+    if (isinf(v) && (allow_inf == 0 || (allow_inf == 1 && v < 0) || (allow_inf == -1 && v > 0)))
         return ax_spec_fail(c, n, "%s must be finite (got %s)%s", what, v > 0 ? "inf" : "-inf",
-                            allow_inf == 1 ? "; only +inf is allowed here" : "");
+                            allow_inf == 1 ? "; only +inf is allowed here"
+                            : allow_inf == -1 ? "; only -inf is allowed here" : "");
     *out = v;
     return AX_OK;
 }
@@ -373,6 +375,11 @@ ax_status ax_spec_delay(ax_sctx *c, const ax_yn *n, const char *what, ax_dist *o
     if (isinf(d->high))
         return ax_spec_fail(c, n, "%s: give a finite 'high' bound (the longest delay sizes "
                                   "the ring buffers)", what);
+    if (!(d->high / h <= (double)AX_MAX_DELAY_STEPS + 0.5))
+        return ax_spec_fail(c, n, "%s%s = %g ms is %.3g steps of %g ms; at most %lld steps "
+                            "(2^30 - 1: a synapse packs its delay into 30 bits)", what,
+                            d->kind == AX_DIST_CONST ? "" : " bound high", d->high, d->high / h,
+                            h, (long long)AX_MAX_DELAY_STEPS);
     char w[160];
     snprintf(w, sizeof w, d->kind == AX_DIST_CONST ? "%s" : "%s bound low", what);
     AX_TRY(ax_spec_on_grid(c, n, w, d->low, h, NULL));

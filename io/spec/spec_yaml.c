@@ -224,6 +224,50 @@ static ax_status build_alias(builder *b, struct fy_event *ev, int depth, int lin
                    (int)len, s ? s : "", (int)len, s ? s : "");
 }
 
+/* The YAML core schema's tag of a node ("tag:yaml.org,2002:str" for !!str),
+ * NULL when none was written. */
+static const char *core_tag(struct fy_token *tag, char *buf, size_t size)
+{
+    if (!tag) return NULL;
+    size_t len;
+    const char *t = fy_token_get_text(tag, &len);
+    snprintf(buf, size, "%.*s", t ? (int)len : 0, t ? t : "");
+    return buf;
+}
+
+/* An explicit tag on a scalar decides what it is (YAML core schema):
+ * !!str (and the non-specific '!') makes it a string, as quotes do
+ * (`n: !!str 10` is not the number 10); !!int, !!float, !!bool and !!null
+ * leave the plain reading; any other tag is refused, never ignored. */
+static ax_status scalar_tag(builder *b, struct fy_token *tag, ax_yn *n, int line, int col)
+{
+    char buf[256];
+    const char *t = core_tag(tag, buf, sizeof buf);
+    if (!t) return AX_OK;
+    if (!strcmp(t, "!") || !strcmp(t, "tag:yaml.org,2002:str")) {
+        n->quoted = 2; /* a string by its tag */
+        return AX_OK;
+    }
+    static const char *const plain[] = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                                        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", NULL};
+    for (int i = 0; plain[i]; i++)
+        if (!strcmp(t, plain[i])) return AX_OK;
+    return fail_at(b, line, col, "tag '%s' is not one axon reads (!!str, !!int, !!float, "
+                                 "!!bool, !!null); remove it", t);
+}
+
+/* Mappings and sequences may carry only their own core tag. */
+static ax_status collection_tag(builder *b, struct fy_token *tag, const ax_yn *n, int line, int col)
+{
+    char buf[256];
+    const char *t = core_tag(tag, buf, sizeof buf);
+    const char *own = n->kind == AX_YN_MAP ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq";
+    if (!t || !strcmp(t, own) || !strcmp(t, "!")) return AX_OK;
+    return fail_at(b, line, col, "tag '%s' is not one axon reads on a %s (only %s); remove it",
+                   t, n->kind == AX_YN_MAP ? "mapping" : "list",
+                   n->kind == AX_YN_MAP ? "!!map" : "!!seq");
+}
+
 /* Build the node that starts with event ev (consumes ev); the root is at
  * depth 1. Recursion is bounded by AX_YAML_MAX_DEPTH. */
 static ax_status build_node(builder *b, struct fy_event *ev, int depth, ax_yn **out)
@@ -250,8 +294,12 @@ static ax_status build_node(builder *b, struct fy_event *ev, int depth, ax_yn **
         const char *t = fy_token_get_text(ev->scalar.value, &len);
         n->kind = AX_YN_SCALAR;
         n->quoted = fy_token_scalar_style(ev->scalar.value) != FYSS_PLAIN;
-        n->str = arena_strdup(b->doc, t ? t : "", t ? len : 0);
-        if (!n->str) s = AX_FAIL(b->err, AX_ENOMEM, "out of memory reading %s", b->name);
+        if (t && memchr(t, '\0', len)) /* "E\0x": everything after it would vanish */
+            s = fail_at(b, line, col, "a NUL character (byte 0) in a value; names and values "
+                                      "cannot contain it");
+        if (s == AX_OK) s = scalar_tag(b, ev->scalar.tag, n, line, col);
+        n->str = s == AX_OK ? arena_strdup(b->doc, t ? t : "", t ? len : 0) : NULL;
+        if (s == AX_OK && !n->str) s = AX_FAIL(b->err, AX_ENOMEM, "out of memory reading %s", b->name);
         if (s == AX_OK) s = remember_anchor(b, ev->scalar.anchor, n);
         fy_parser_event_free(b->fyp, ev);
         return s;
@@ -265,6 +313,12 @@ static ax_status build_node(builder *b, struct fy_event *ev, int depth, ax_yn **
         n->height = -1; /* open: an alias to it now would be a cycle */
         struct fy_token *anc = type == FYET_MAPPING_START ? ev->mapping_start.anchor
                                                           : ev->sequence_start.anchor;
+        s = collection_tag(b, type == FYET_MAPPING_START ? ev->mapping_start.tag
+                                                         : ev->sequence_start.tag, n, line, col);
+        if (s != AX_OK) {
+            fy_parser_event_free(b->fyp, ev);
+            return s;
+        }
         s = remember_anchor(b, anc, n);
         fy_parser_event_free(b->fyp, ev);
         AX_TRY(s);

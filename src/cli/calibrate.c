@@ -6,7 +6,6 @@
  */
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +51,13 @@ static void usage(FILE *f)
             AX_CLI_HELP_COMMON);
 }
 
+static const ax_cli_valued kValued[] = {
+    {"-o", "a file name (-o cal.json)", 1}, {"--output", "a file name (--output cal.json)", 1},
+    {"--h5", "a file name", 1}, {"--duration", "a time in ms", 1}, {"--burn-in", "a time in ms", 1},
+    {"--samples", "a number of points (>= 3)", 1}, {"--seed", "a seed (a whole number >= 0)", 1},
+    {"--fit", "logistic or erf", 1}, {"--range", "two potentials in mV (--range -55 -45)", 2},
+    {NULL, NULL, 0}};
+
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     cal_opts *o = opts;
@@ -61,6 +67,7 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
         double v;
         int more = i + 1 < argc;
         if (ax_cli_is_help(a)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, "calibrate", kValued, err)) return -1;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
         else if (!strcmp(a, "--h5") && more) o->h5 = argv[++i];
         else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
@@ -171,13 +178,17 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_calibration_free(&in);
     AX_TRY(ls);
     apply(o, &co);
+    if (o->duration > 0) AX_TRY(ax_cli_on_grid("--duration", co.duration, co.dt, err));
+    if (o->burn_in >= 0) AX_TRY(ax_cli_on_grid("--burn-in", co.burn_in, co.dt, err));
     int64_t steps;
     if (o->duration > 0 || o->burn_in >= 0)
         AX_TRY(ax_time_steps_err(co.burn_in + co.duration, co.dt, "--duration + --burn-in",
                                  &steps, err));
-    int threads = o->threads ? o->threads : omp_get_max_threads();
+    int threads = 1;
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     FILE *prog = show && rank == 0 ? stderr : NULL;
+    /* the final sweep's samplers are the work (the pre-scan has fewer) */
+    ax_status st = ax_cli_threads(o->threads, 0, co.num_samples, &threads, err);
     char h5[4096];
     if (o->h5) snprintf(h5, sizeof h5, "%s", o->h5);
     else {
@@ -194,7 +205,6 @@ static ax_status run(void *opts, int rank, ax_error *err)
     ax_calib_sidecar_path(o->out, side, sizeof side);
     const char *path[3] = {o->out, side, h5}, *what[3] = {"-o", "the sidecar of -o", "--h5"};
     char *tmp[3] = {NULL, NULL, NULL}; /* rank 0 */
-    ax_status st = AX_OK;
     for (int k = 0; k < 3 && st == AX_OK; k++)
         st = ax_cli_out_begin(rank, path[k], 1, what[k], &tmp[k], err);
     ax_calibration cal;

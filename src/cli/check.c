@@ -21,6 +21,7 @@
 #include "axon/sampling.h"
 #include "axon/spec.h"
 #include "axon/sweep.h"
+#include "axon/threads.h"
 #include "cli_impl.h"
 
 static void usage(FILE *out)
@@ -57,11 +58,20 @@ static int parse_np(const char *s, int *np)
     return 0;
 }
 
+/* Every file check reads goes through one input (axon/input.h), so the
+ * kind check and the load read the file once (a pipe, /dev/stdin, works). */
+static ax_input *g_in;
+
 static int check_network(const char *path, int nir, int np, ax_error *err)
 {
     ax_spec *spec = NULL;
-    ax_status st = nir ? ax_nir_load(path, &spec, err) : ax_spec_load(path, &spec, err);
-    if (st != AX_OK) return ax_cli_report("check", err);
+    ax_status st = nir ? ax_nir_load(path, &spec, err) : ax_spec_load_in(g_in, path, &spec, err);
+    int env_t; /* run refuses a bad OMP_NUM_THREADS when the spec leaves threads to it: so does check */
+    if (st == AX_OK && spec->sim.threads == 0) st = ax_threads_env(&env_t, err);
+    if (st != AX_OK) {
+        ax_spec_destroy(&spec);
+        return ax_cli_report("check", err);
+    }
     ax_spec_print_summary(spec, np, stdout);
     printf("ok: %s is a valid %s\n", path, nir ? "NIR graph" : "network spec");
     ax_spec_destroy(&spec);
@@ -96,7 +106,7 @@ static int check_sampler(const char *path, ax_error *err)
 {
     ax_sampler s;
     ax_calib_opts o;
-    if (ax_sampler_load(path, &s, &o, err) != AX_OK) return ax_cli_report("check", err);
+    if (ax_sampler_load_in(g_in, path, &s, &o, err) != AX_OK) return ax_cli_report("check", err);
     printf("sampler file: %s\n", path);
     print_sampler(&s);
     print_opts(&o);
@@ -141,7 +151,7 @@ int ax_cli_calib_summary(const char *path, const char *cmd)
 static int check_bm(const char *path, ax_error *err)
 {
     ax_bm bm;
-    if (ax_bm_load(path, &bm, err) != AX_OK) return ax_cli_report("check", err);
+    if (ax_bm_load_in(g_in, path, &bm, err) != AX_OK) return ax_cli_report("check", err);
     printf("Boltzmann machine: %s\n  %d units, %s synapses, delay %g ms; %g ms (+%g ms burn-in) at dt %g ms, seed %llu, "
            "%d checkpoints\n", path, bm.n, bm.renewing ? "renewing" : "static", bm.delay, bm.duration,
            bm.burn_in, bm.dt, (unsigned long long)bm.seed, bm.n_checkpoints);
@@ -159,7 +169,7 @@ static int check_bm(const char *path, ax_error *err)
 static int check_sweep(const char *path, ax_error *err)
 {
     ax_sweep sw;
-    if (ax_sweep_load(path, &sw, err) != AX_OK) return ax_cli_report("check", err);
+    if (ax_sweep_load_in(g_in, path, &sw, err) != AX_OK) return ax_cli_report("check", err);
     ax_cli_sweep_summary(sw, path, stdout);
     printf("ok: %s is a valid sweep (axon sweep)\n", path);
     ax_sweep_destroy(&sw);
@@ -174,6 +184,10 @@ int ax_cmd_check(int argc, char **argv)
         if (ax_cli_is_help(argv[i])) {
             usage(stdout);
             return 0;
+        }
+        if (!strcmp(argv[i], "--np") && i + 1 == argc) {
+            fprintf(stderr, "axon check: --np needs a number of ranks (see axon check --help)\n");
+            return 2;
         }
         if (!strcmp(argv[i], "--np") && i + 1 < argc) nparg = argv[++i];
         else if (!strncmp(argv[i], "--np=", 5)) nparg = argv[i] + 5;
@@ -197,13 +211,16 @@ int ax_cmd_check(int argc, char **argv)
     if (nparg) setenv("AXON_NP", nparg, 1); /* the memory guard in ax_spec_load */
     ax_error err;
     ax_error_clear(&err);
-    switch (ax_cli_input_kind(path)) {
-    case AX_CLI_SAMPLER: return check_sampler(path, &err);
-    case AX_CLI_CALIB: return ax_cli_calib_summary(path, "check");
-    case AX_CLI_BM: return check_bm(path, &err);
-    case AX_CLI_SWEEP: return check_sweep(path, &err);
-    case AX_CLI_NIR: return check_network(path, 1, np, &err);
-    case AX_CLI_SPEC: break;
+    g_in = ax_input_new(0);
+    int rc;
+    switch (g_in ? ax_cli_input_kind_in(g_in, path) : ax_cli_input_kind(path)) {
+    case AX_CLI_SAMPLER: rc = check_sampler(path, &err); break;
+    case AX_CLI_CALIB: rc = ax_cli_calib_summary(path, "check"); break;
+    case AX_CLI_BM: rc = check_bm(path, &err); break;
+    case AX_CLI_SWEEP: rc = check_sweep(path, &err); break;
+    case AX_CLI_NIR: rc = check_network(path, 1, np, &err); break;
+    default: rc = check_network(path, 0, np, &err); break;
     }
-    return check_network(path, 0, np, &err);
+    ax_input_free(g_in);
+    return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef AX_CLI_IMPL_H
 #define AX_CLI_IMPL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <mpi.h>
@@ -65,6 +66,31 @@ ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax
  * Call before any long work, so a bad target fails in seconds. */
 ax_status ax_cli_out_begin(int rank, const char *path, int force, const char *what, char **tmp,
                            ax_error *err);
+
+/* Threads per rank (axon/threads.h): -t (opt_t > 0), else the spec's
+ * (spec_t > 0), else OMP_NUM_THREADS (checked: 1..4096), else the default
+ * for `work` units over all ranks. Collective over MPI_COMM_WORLD: every
+ * rank gets the same count (the smallest default) or the same error. */
+ax_status ax_cli_threads(int opt_t, int spec_t, int64_t work, int *threads, ax_error *err);
+
+/* An option that takes n values (n 0 = 1), and what they are ("a file
+ * name"). Lists end with {NULL}. */
+typedef struct ax_cli_valued {
+    const char *opt, *what;
+    int n;
+} ax_cli_valued;
+
+/* 1 with err set ("-o needs a file name (see axon run --help)") when argv[i]
+ * is one of `valued`, or -t/--threads, and fewer values follow it than it
+ * takes; else 0. Call first in an option loop, so an option at the end of
+ * the line is named, not reported as unknown. */
+int ax_cli_lacks_value(int argc, char **argv, int i, const char *cmd,
+                       const ax_cli_valued *valued, ax_error *err);
+
+/* AX_OK if the value of command-line option `opt` (a time in ms) is a whole
+ * number of steps of dt, else AX_EINPUT saying so (times are never
+ * rounded). */
+ax_status ax_cli_on_grid(const char *opt, double t, double dt, ax_error *err);
 
 /* 1 if s is a whole finite number (stored in *v), else 0. */
 int ax_cli_number(const char *s, double *v);

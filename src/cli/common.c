@@ -14,6 +14,7 @@
 #include "axon/record.h"
 #include "axon/spec.h"
 #include "axon/yaml.h"
+#include "axon/threads.h"
 #include "cli_impl.h"
 
 int ax_cli_report(const char *cmd, const ax_error *err)
@@ -72,6 +73,24 @@ int ax_cli_common_opt(int argc, char **argv, int *i, int *threads, int *progress
     return 0;
 }
 
+int ax_cli_lacks_value(int argc, char **argv, int i, const char *cmd,
+                       const ax_cli_valued *valued, ax_error *err)
+{
+    static const ax_cli_valued common[] = {{"-t", "a thread count (1 to 4096)", 1},
+                                           {"--threads", "a thread count (1 to 4096)", 1},
+                                           {NULL, NULL, 0}};
+    const ax_cli_valued *lists[2] = {valued, common};
+    for (int l = 0; l < 2; l++)
+        for (const ax_cli_valued *v = lists[l]; v && v->opt; v++) {
+            if (strcmp(argv[i], v->opt)) continue;
+            int n = v->n ? v->n : 1;
+            if (i + n < argc) return 0;
+            AX_FAIL(err, AX_EINPUT, "%s needs %s (see axon %s --help)", v->opt, v->what, cmd);
+            return 1;
+        }
+    return 0;
+}
+
 int ax_cli_positional(const char *a, const char *cmd, const char *bad, const char *what,
                       const char **file, ax_error *err)
 {
@@ -112,6 +131,15 @@ ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax
     ax_status st = ax_agree(comm, ax_nir_load(path, out, err), err);
     if (st != AX_OK) ax_spec_destroy(out);
     return st;
+}
+
+ax_status ax_cli_on_grid(const char *opt, double t, double dt, ax_error *err)
+{
+    double q = t / dt, r = nearbyint(q);
+    AX_CHECK(fabs(q - r) <= 1e-9 * fmax(1.0, fabs(q)), err, AX_EINPUT,
+             "%s %g ms is not a multiple of dt %g ms (%.6g steps); use e.g. %g or %g", opt, t, dt,
+             q, floor(q) * dt, ceil(q) * dt);
+    return AX_OK;
 }
 
 int ax_cli_is_help(const char *arg)
@@ -160,4 +188,28 @@ ax_status ax_cli_out_begin(int rank, const char *path, int force, const char *wh
     *tmp = NULL;
     ax_status st = rank == 0 ? ax_out_begin(path, force, what, tmp, err) : AX_OK;
     return ax_agree(MPI_COMM_WORLD, st, err);
+}
+
+ax_status ax_cli_threads(int opt_t, int spec_t, int64_t work, int *threads, ax_error *err)
+{
+    int t = opt_t > 0 ? opt_t : spec_t, env = 0;
+    ax_status st = t > 0 ? AX_OK : ax_threads_env(&env, err);
+    if (t <= 0) t = env;
+    int explicit = t > 0;
+    int ranks, lr = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    MPI_Comm node; /* every rank, whatever its branch: collective */
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &lr);
+    MPI_Comm_free(&node);
+    if (st == AX_OK && !explicit) t = ax_threads_default((work + ranks - 1) / ranks, lr);
+    int mine[3] = {st != AX_OK, st == AX_OK ? -t : INT32_MIN, st == AX_OK ? t : INT32_MIN}, all[3];
+    MPI_Allreduce(mine, all, 3, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (all[0]) /* a rank's OMP_NUM_THREADS is invalid: all fail, its message where it is */
+        return st != AX_OK ? st : AX_FAIL(err, AX_EINPUT, "OMP_NUM_THREADS is invalid on another rank");
+    if (-all[1] != all[2] && explicit) /* ranks must agree: the partition is R x T */
+        return AX_FAIL(err, AX_EINPUT, "the ranks were given different thread counts (%d to %d, "
+                       "from OMP_NUM_THREADS or -t); give every rank the same", -all[1], all[2]);
+    *threads = -all[1]; /* the default: the smallest any rank can use */
+    return AX_OK;
 }

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +66,11 @@ static int parse_int(const char *s, int lo, int hi, int *v)
     return 0;
 }
 
+static const ax_cli_valued kValued[] = {
+    {"--target", "spinnaker, dynapse or nir", 1}, {"-o", "a directory (-o DIR)", 1},
+    {"--output", "a directory", 1}, {"--neurons-per-core", "a positive integer", 1},
+    {"--spinn-version", "3 or 5", 1}, {"--max-rel-error", "a number >= 0", 1}, {NULL, NULL, 0}};
+
 static int parse(int argc, char **argv, exp_opts *o, ax_error *err)
 {
     *o = (exp_opts){0};
@@ -75,6 +79,7 @@ static int parse(int argc, char **argv, exp_opts *o, ax_error *err)
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (ax_cli_is_help(a)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, "export", kValued, err)) return -1;
         if (!strcmp(a, "--target") && more) {
             const char *t = argv[++i];
             if (!strcmp(t, "spinnaker")) o->o.target = AX_HW_SPINNAKER;
@@ -179,7 +184,8 @@ static ax_status simulate(const exp_opts *o, const ax_spec *orig, const char *va
 {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int threads = o->threads ? o->threads : orig->sim.threads ? orig->sim.threads : omp_get_max_threads();
+    int threads = 1;
+    AX_TRY(ax_cli_threads(o->threads, orig->sim.threads, orig->n_total, &threads, err));
     ax_spec *var = NULL;
     char nir[4200];
     snprintf(nir, sizeof nir, "%s/network.nir", partial);

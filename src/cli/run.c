@@ -11,7 +11,6 @@
 #include <libgen.h>
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +147,12 @@ static int nir_option(run_opts *o, int argc, char **argv, int *i, ax_error *err)
     return 1;
 }
 
+static const ax_cli_valued kValued[] = {
+    {"-o", "a file name (-o out.h5)", 1}, {"--output", "a file name (--output out.h5)", 1},
+    {"--stats-json", "a file name", 1}, {"--checkpoint-dir", "a directory", 1},
+    {"--restart", "a checkpoint file", 1},
+    {"--checkpoint-every", "a model time such as 500ms or 2s", 1}, {NULL, NULL, 0}};
+
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     run_opts *o = opts;
@@ -155,6 +160,7 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (ax_cli_is_help(a)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, "run", kValued, err)) return -1;
         int nr = nir_option(o, argc, argv, &i, err);
         if (nr < 0) return -1;
         if (nr) continue;
@@ -209,15 +215,22 @@ static void summary(const ax_spec *s, const ax_engine_stats *st, const char *out
     fprintf(out, "  network     %lld neurons, %lld synapses, delays %lld..%lld steps (h = %g ms)\n",
             (long long)st->n_neurons, (long long)st->n_synapses, (long long)st->min_delay,
             (long long)st->max_delay, s->sim.resolution);
-    fprintf(out, "  build       %.3f s\n", st->t_build);
+    fprintf(out, "  build       %.3f s (blocks %.3f, count %.3f, place %.3f, sort %.3f, index %.3f",
+            st->t_build, st->tb_blocks, st->tb_count, st->tb_place, st->tb_sort, st->tb_index);
+    if (st->tb_draw >= 0) fprintf(out, "; draw %.3f of pass B [AXON_BUILD_PROFILE]", st->tb_draw);
+    fprintf(out, ")\n");
     fprintf(out, "  simulate    %.3f s for %g ms: RTF %.3f (update %.3f, deliver %.3f, devices %.3f, "
                  "communicate %.3f, record %.3f s)\n",
             st->t_simulate, s->sim.t_sim, t_model > 0 ? st->t_simulate / t_model : 0.0,
             st->t_update, st->t_deliver, st->t_devices, st->t_communicate, st->t_record);
-    fprintf(out, "  events      %lld synaptic events delivered: %.3g per second of simulate, "
+    fprintf(out, "  events      %lld synaptic events delivered (%s): %.3g per second of simulate, "
                  "%.2f ns each incl. everything\n",
-            (long long)st->n_events, st->t_simulate > 0 ? st->n_events / st->t_simulate : 0.0,
+            (long long)st->n_events, st->threads_deferred ? "deferred" : "direct",
+            st->t_simulate > 0 ? st->n_events / st->t_simulate : 0.0,
             st->n_events ? st->t_simulate * 1e9 / st->n_events : 0.0);
+    if (st->ranks > 1)
+        fprintf(out, "  exchange    %.3g keys to %.3g other ranks per slice per rank (mean)\n",
+                st->keys_per_slice, st->dest_per_slice);
     fprintf(out, "  spikes      %lld", (long long)st->n_spikes);
     for (int p = 0; p < s->n_pops; p++)
         fprintf(out, "%s %s %.2f Hz", p ? "," : ";", s->pops[p].name,
@@ -227,6 +240,11 @@ static void summary(const ax_spec *s, const ax_engine_stats *st, const char *out
                  "%.1f MiB total = %.2f B/synapse\n",
             st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max / 1048576,
             st->peak_rss_sum / 1048576, st->n_synapses ? st->peak_rss_sum / st->n_synapses : 0.0);
+    if (st->n_plastic)
+        fprintf(out, "  plastic     %lld STDP synapses, %.2f B/synapse (weight, target, rows, "
+                     "traces); spike histories %.1f KiB at the end\n",
+                (long long)st->n_plastic, st->plastic_bytes / st->n_plastic,
+                st->hist_bytes_end / 1024);
     fprintf(out, "  output      %s\n", out_path && *out_path ? out_path : "(none)");
 }
 
@@ -290,27 +308,32 @@ static ax_status stats_begin(const run_opts *o, const char *out, char **tmp, ax_
 }
 
 /* The run's figures as one JSON object (benchmarks/run reads it). */
-static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const char *path,
-                            ax_error *err)
+static ax_status stats_json(const ax_spec *s, const ax_engine_stats *st, const char *extra,
+                            const char *path, ax_error *err)
 {
     FILE *f = fopen(path, "w");
     AX_CHECK(f, err, AX_EIO, "%s: cannot write stats (%m)", path);
     double tm = s->sim.t_sim / 1000.0;
-    fprintf(f, "{\"spec\": \"%s\", \"ranks\": %d, \"threads\": %d, \"neurons\": %lld, "
+    fprintf(f, "{\"spec\": \"%s\", \"ranks\": %d, \"threads\": %d, \"min_delay\": %lld, "
+               "\"max_delay\": %lld, \"neurons\": %lld, "
                "\"synapses\": %lld, \"t_model_s\": %g, \"build_s\": %.6f, \"simulate_s\": %.6f, "
                "\"rtf\": %.6f, \"update_s\": %.6f, \"deliver_s\": %.6f, \"devices_s\": %.6f, \"communicate_s\": %.6f, "
                "\"record_s\": %.6f, \"spikes\": %lld, \"events\": %lld, \"syn_store_bytes_per_synapse\": %.4f, "
-               "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, \"rates_hz\": {",
-            s->path, st->ranks, st->threads, (long long)st->n_neurons, (long long)st->n_synapses,
+               "\"peak_rss_max_bytes\": %.0f, \"peak_rss_sum_bytes\": %.0f, "
+               "\"plastic_synapses\": %lld, \"plastic_bytes_per_synapse\": %.4f, "
+               "\"history_bytes\": %.0f, \"rates_hz\": {",
+            s->path, st->ranks, st->threads, (long long)st->min_delay, (long long)st->max_delay,
+            (long long)st->n_neurons, (long long)st->n_synapses,
             tm, st->t_build, st->t_simulate, tm > 0 ? st->t_simulate / tm : 0.0, st->t_update,
             st->t_deliver, st->t_devices, st->t_communicate, st->t_record, (long long)st->n_spikes,
             (long long)st->n_events,
             st->n_synapses ? st->syn_bytes / st->n_synapses : 0.0, st->peak_rss_max,
-            st->peak_rss_sum);
+            st->peak_rss_sum, (long long)st->n_plastic,
+            st->n_plastic ? st->plastic_bytes / st->n_plastic : 0.0, st->hist_bytes_end);
     for (int p = 0; p < s->n_pops; p++)
         fprintf(f, "%s\"%s\": %.6f", p ? ", " : "", s->pops[p].name,
                 tm > 0 ? st->pop_spikes[p] / (double)s->pops[p].n / tm : 0.0);
-    fprintf(f, "}}\n");
+    fprintf(f, "}%s%s}\n", extra ? ", " : "", extra ? extra : "");
     AX_CHECK(fclose(f) == 0, err, AX_EIO, "%s: write failed", path);
     return AX_OK;
 }
@@ -389,12 +412,12 @@ static ax_status run(void *opts, int rank, ax_error *err)
         AX_TRY(ax_cli_load_network(o->spec, MPI_COMM_WORLD, &spec, err));
     }
     const char *out = o->output ? o->output : spec->sim.output;
-    int threads = o->threads ? o->threads : spec->sim.threads ? spec->sim.threads : omp_get_max_threads();
-    ax_status st = AX_OK;
+    int threads = 1;
+    ax_status st = ax_cli_threads(o->threads, spec->sim.threads, spec->n_total, &threads, err);
     void *image = NULL;
     uint64_t image_len = 0;
     int64_t every_steps;
-    if (o->ckpt_every > 0) /* the same on every rank */
+    if (st == AX_OK && o->ckpt_every > 0) /* the same on every rank */
         st = ax_time_steps_err(o->ckpt_every, spec->sim.resolution, "--checkpoint-every",
                                &every_steps, err);
     if (st == AX_OK && o->ckpt_dir) st = checkpoint_dir(o->ckpt_dir, rank, MPI_COMM_WORLD, err);
@@ -414,12 +437,14 @@ static ax_status run(void *opts, int rank, ax_error *err)
     if (st == AX_OK) ax_engine_set_checkpoints(eng, o->ckpt_every, o->ckpt_dir, &stop_requested);
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     if (st == AX_OK) st = ax_engine_simulate(eng, rec, show && rank == 0 ? stderr : NULL, err);
+    /* per-rank figures: collective, so before anything that may fail on one rank */
+    char *extra = st == AX_OK && o->stats_json ? ax_engine_stats_json(eng) : NULL;
     if (st == AX_OK && rec) st = write_meta(spec, ax_engine_get_stats(eng), rec, err);
     /* the stats are written before the output is published: if they fail,
      * nothing is published (stats_tmp is rank 0's) */
     if (st == AX_OK && o->stats_json)
         st = ax_agree(MPI_COMM_WORLD, stats_tmp ? stats_json(spec, ax_engine_get_stats(eng),
-                                                             stats_tmp, err) : AX_OK, err);
+                                                             extra, stats_tmp, err) : AX_OK, err);
     if (st == AX_OK && rec) st = ax_rec_close(&rec, err);
     /* st is agreed here; publishing fails only if the name was taken meanwhile */
     if (st == AX_OK && o->stats_json) {
@@ -433,6 +458,7 @@ static ax_status run(void *opts, int rank, ax_error *err)
     if (st == AX_OK && rank == 0 && !o->quiet) summary(spec, ax_engine_get_stats(eng), out, stdout);
     if (stats_tmp) unlink(stats_tmp); /* not published: the run failed */
     free(stats_tmp);
+    free(extra);
     if (st == AX_ESTOPPED && rec) ax_rec_abort(&rec); /* the checkpoint holds the output so far */
     if (st != AX_OK) ax_rec_abort(&rec);
     free(image);

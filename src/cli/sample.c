@@ -8,7 +8,6 @@
  */
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +41,11 @@ static void usage(FILE *f)
             AX_CLI_HELP_COMMON);
 }
 
+static const ax_cli_valued kValued[] = {
+    {"-o", "a file name (-o out.h5)", 1}, {"--output", "a file name (--output out.h5)", 1},
+    {"--duration", "a time in ms", 1}, {"--seed", "a seed (a whole number >= 0)", 1},
+    {NULL, NULL, 0}};
+
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     smp_opts *o = opts;
@@ -51,6 +55,7 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
         double v;
         int more = i + 1 < argc;
         if (ax_cli_is_help(a)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, "sample", kValued, err)) return -1;
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
         else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
         else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
@@ -99,6 +104,11 @@ static ax_status run(void *opts, int rank, ax_error *err)
     const smp_opts *o = opts;
     ax_bm bm;
     AX_TRY(ax_bm_load_comm(o->file, MPI_COMM_WORLD, &bm, err));
+    ax_status gs = o->duration > 0 ? ax_cli_on_grid("--duration", o->duration, bm.dt, err) : AX_OK;
+    if (gs != AX_OK) {
+        ax_bm_free(&bm);
+        return gs;
+    }
     adjust(o, &bm);
     int64_t steps;
     ax_status ts = o->duration > 0 ? ax_time_steps_err(bm.burn_in + bm.duration, bm.dt,
@@ -112,11 +122,12 @@ static ax_status run(void *opts, int rank, ax_error *err)
         fprintf(stderr, "axon sample: warning: nonzero diagonal of W set to 0 (no self-coupling)\n");
     if (rank == 0 && bm.asym_warning)
         fprintf(stderr, "axon sample: warning: W was not symmetric; replaced by (W + W^T)/2\n");
-    int threads = o->threads ? o->threads : omp_get_max_threads();
+    int threads = 1;
     int show = o->progress == 1 || (o->progress == -1 && isatty(2));
     ax_bm_result r;
     char *tmp = NULL; /* rank 0: the output's temporary (axon/outfile.h) */
-    ax_status st = ax_cli_out_begin(rank, o->out, o->force, "-o", &tmp, err);
+    ax_status st = ax_cli_threads(o->threads, 0, bm.n, &threads, err);
+    if (st == AX_OK) st = ax_cli_out_begin(rank, o->out, o->force, "-o", &tmp, err);
     if (st != AX_OK) {
         ax_bm_free(&bm);
         return st;

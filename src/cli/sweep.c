@@ -6,13 +6,13 @@
  */
 #include <math.h>
 #include <mpi.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "axon/sweep.h"
+#include "axon/threads.h"
 #include "cli_impl.h"
 
 static void usage(FILE *f)
@@ -75,6 +75,10 @@ static int cmd_export(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        static const ax_cli_valued valued[] = {{"-o", "a file name (-o cal.json)", 1},
+                                               {"--output", "a file name", 1},
+                                               {"--task", "a task number", 1}, {NULL, NULL, 0}};
+        if (ax_cli_lacks_value(argc, argv, i, "sweep", valued, &err)) return ax_cli_report("sweep", &err);
         if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--task") && i + 1 < argc && ax_cli_number(argv[i + 1], &task) && task >= 0 &&
                  task == floor(task)) i++;
@@ -99,6 +103,11 @@ typedef struct run_args {
     int quiet, progress;
 } run_args;
 
+static const ax_cli_valued kValued[] = {
+    {"-o", "a file name (-o OUT.h5)", 1}, {"--output", "a file name (--output OUT.h5)", 1},
+    {"--checkpoint", "a number of seconds", 1}, {"--max-chunk", "a number of tasks", 1},
+    {NULL, NULL, 0}};
+
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     run_args *a = opts;
@@ -108,6 +117,7 @@ static int parse(int argc, char **argv, void *opts, ax_error *err)
         double v;
         int more = i + 1 < argc;
         if (ax_cli_is_help(s)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, "sweep", kValued, err)) return -1;
         if ((!strcmp(s, "-o") || !strcmp(s, "--output")) && more) a->o.out = argv[++i];
         else if (!strcmp(s, "--resume")) a->o.resume = 1;
         else if (!strcmp(s, "--force")) a->o.force = 1;
@@ -148,11 +158,13 @@ static ax_status run(void *opts, int rank, ax_error *err)
     run_args *a = opts;
     ax_sweep sw;
     AX_TRY(ax_sweep_load_comm(a->file, MPI_COMM_WORLD, &sw, err));
-    if (!a->o.threads) a->o.threads = omp_get_max_threads();
+    /* a task is a thread's worth of work: slots up to the tasks */
+    ax_status s = ax_cli_threads(a->o.threads, 0, ax_sweep_n_tasks(sw) * AX_THREADS_WORK,
+                                 &a->o.threads, err);
     int show = a->progress == 1 || (a->progress == -1 && isatty(2));
     a->o.progress = show && rank == 0 ? stderr : NULL;
     ax_sweep_stats st;
-    ax_status s = ax_sweep_run(sw, &a->o, MPI_COMM_WORLD, &st, err);
+    if (s == AX_OK) s = ax_sweep_run(sw, &a->o, MPI_COMM_WORLD, &st, err);
     if (s == AX_OK && rank == 0 && !a->quiet) summary(a, &st);
     ax_sweep_destroy(&sw);
     return s;

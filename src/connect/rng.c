@@ -30,18 +30,47 @@ void ax_philox4(uint64_t seed, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c
     for (int i = 0; i < 4; i++) out[i] = r.v[i];
 }
 
-/* Compute the next block into buf and advance the block counter. */
-static void refill(ax_rng *r)
+/* Philox4x32-10 of nb consecutive counter blocks starting at ctr (word 0
+ * counts), written block after block to out: the same function as
+ * philox4x32() (tests/test_rng.c compares), over arrays so the compiler
+ * runs the rounds of the blocks side by side in vector registers. */
+static inline __attribute__((always_inline)) void
+philox_blocks(const uint32_t key[2], const uint32_t ctr[4], const int nb, uint32_t *restrict out)
 {
-    philox4x32_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
-    philox4x32_key_t k = {{r->key[0], r->key[1]}};
-    philox4x32_ctr_t o = philox4x32(c, k);
-    r->buf[0] = o.v[0];
-    r->buf[1] = o.v[1];
-    r->buf[2] = o.v[2];
-    r->buf[3] = o.v[3];
-    r->ctr[0]++;
-    r->left = 4;
+    uint32_t x0[4 * AX_RNG_BATCH], x1[4 * AX_RNG_BATCH], x2[4 * AX_RNG_BATCH], x3[4 * AX_RNG_BATCH];
+    #pragma omp simd
+    for (int j = 0; j < nb; j++) {
+        uint32_t a0 = ctr[0] + (uint32_t)j, a1 = ctr[1], a2 = ctr[2], a3 = ctr[3];
+        uint32_t k0 = key[0], k1 = key[1];
+        for (int q = 0; q < 10; q++) {
+            uint64_t p0 = (uint64_t)0xD2511F53u * a0, p1 = (uint64_t)0xCD9E8D57u * a2;
+            uint32_t y0 = (uint32_t)(p1 >> 32) ^ a1 ^ k0, y2 = (uint32_t)(p0 >> 32) ^ a3 ^ k1;
+            a1 = (uint32_t)p1;
+            a3 = (uint32_t)p0;
+            a0 = y0;
+            a2 = y2;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        x0[j] = a0, x1[j] = a1, x2[j] = a2, x3[j] = a3;
+    }
+    for (int j = 0; j < nb; j++)
+        out[4 * j] = x0[j], out[4 * j + 1] = x1[j], out[4 * j + 2] = x2[j], out[4 * j + 3] = x3[j];
+}
+
+void ax_rng_refill(ax_rng *r)
+{
+    /* the stream's first block alone (short streams: a target's few
+     * weights), then AX_RNG_BATCH at a time */
+    if (r->ctr[0] == r->first) {
+        philox_blocks(r->key, r->ctr, 1, r->buf);
+        r->ctr[0] += 1;
+        r->n = r->left = 4;
+        return;
+    }
+    philox_blocks(r->key, r->ctr, AX_RNG_BATCH, r->buf);
+    r->ctr[0] += AX_RNG_BATCH;
+    r->n = r->left = 4 * AX_RNG_BATCH;
 }
 
 void ax_rng_open(ax_rng *r, uint64_t seed, ax_rng_kind kind, uint32_t a, uint64_t id)
@@ -52,48 +81,19 @@ void ax_rng_open(ax_rng *r, uint64_t seed, ax_rng_kind kind, uint32_t a, uint64_
     r->ctr[1] = ((uint32_t)kind << 24) | (a & 0xFFFFFFu);
     r->ctr[2] = (uint32_t)id;
     r->ctr[3] = (uint32_t)(id >> 32);
-    r->buf[0] = r->buf[1] = r->buf[2] = r->buf[3] = 0;
-    r->left = 0;
+    r->first = 0;
+    r->left = r->n = 0;
 }
 
 void ax_rng_seek(ax_rng *r, uint64_t block)
 {
     r->ctr[0] = (uint32_t)block;
-    r->left = 0;
+    r->first = (uint32_t)block;
+    r->left = r->n = 0;
 }
 
-uint32_t ax_rng_u32(ax_rng *r)
+uint64_t ax_rng_below_wide(ax_rng *r, uint64_t n)
 {
-    if (r->left == 0) refill(r);
-    return r->buf[4 - r->left--];
-}
-
-uint64_t ax_rng_u64(ax_rng *r)
-{
-    uint64_t lo = ax_rng_u32(r);
-    uint64_t hi = ax_rng_u32(r);
-    return lo | (hi << 32);
-}
-
-double ax_rng_uniform(ax_rng *r)
-{
-    /* Centre of one of 2^53 equal cells: symmetric, never 0 or 1. */
-    return ((double)(ax_rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-uint64_t ax_rng_below(ax_rng *r, uint64_t n)
-{
-    /* Lemire's multiply-shift with rejection of the short cells: unbiased,
-     * and almost always a single multiply. */
-    if (n <= UINT32_MAX) {
-        uint32_t n32 = (uint32_t)n;
-        uint64_t m = (uint64_t)ax_rng_u32(r) * n32;
-        if ((uint32_t)m < n32) {
-            uint32_t t = (uint32_t)(-n32) % n32;
-            while ((uint32_t)m < t) m = (uint64_t)ax_rng_u32(r) * n32;
-        }
-        return m >> 32;
-    }
     unsigned __int128 m = (unsigned __int128)ax_rng_u64(r) * n;
     if ((uint64_t)m < n) {
         uint64_t t = (-n) % n;
@@ -109,7 +109,7 @@ static void gsl_set(void *state, unsigned long seed)
     ax_rng_open(state, (uint64_t)seed, AX_RNG_USER, 0, 0);
 }
 
-static unsigned long gsl_get(void *state) { return ax_rng_u32(state); }
+static unsigned long gsl_get(void *state) { return ax_rng_u32(state); } /* inline: one call, not two */
 
 static double gsl_get_double(void *state) { return ax_rng_uniform(state); }
 

@@ -125,11 +125,28 @@ static char *dup_bytes(const char *s, size_t n)
     return p;
 }
 
+/* A file this load already read (a kind check, then the parse): the same
+ * bytes again, so a pipe can be read twice and the disk is read once. */
+static const entry *already_read(const ax_input *in, const char *path)
+{
+    for (size_t i = 0; i < in->n; i++)
+        if (in->e[i].code == AX_OK && !strcmp(in->e[i].path, path)) return &in->e[i];
+    return NULL;
+}
+
 /* Rank 0: read from disk, keep a copy of the outcome for the others. */
 static ax_status input_record(ax_input *in, const char *path, const char *what, size_t max,
                               char **data, size_t *len, ax_error *err)
 {
-    ax_status s = read_disk(path, what, max, data, len, err);
+    const entry *seen = already_read(in, path);
+    ax_status s = AX_OK;
+    if (seen && seen->len <= max) {
+        *data = dup_bytes(seen->data, (size_t)seen->len);
+        *len = (size_t)seen->len;
+        AX_CHECK(*data, err, AX_ENOMEM, "%s: out of memory", path);
+    } else {
+        s = read_disk(path, what, max, data, len, err);
+    }
     if (in->n == in->cap) {
         size_t cap = in->cap ? 2 * in->cap : 8;
         entry *e = realloc(in->e, cap * sizeof *e);

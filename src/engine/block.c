@@ -248,6 +248,23 @@ int64_t ax_block_update_groups(ax_block *b, const double *const *in, int64_t *sp
     return total;
 }
 
+uint32_t ax_block_multiplicity(const ax_block *b, int64_t j)
+{
+    if (!b->ops->multiplicity) return 1;
+    int64_t i;
+    ax_neurons *nr = where(b, j, &i);
+    return b->ops->multiplicity(nr, i);
+}
+
+int64_t ax_block_failures(const ax_block *b)
+{
+    if (!b->ops->failures) return 0;
+    if (!b->n_groups) return b->nr ? b->ops->failures(b->nr) : 0;
+    int64_t f = 0;
+    for (int g = 0; g < b->n_groups; g++) f += b->ops->failures(b->groups[g].nr);
+    return f;
+}
+
 double *ax_block_state_at(const ax_block *b, int var, int64_t j)
 {
     int64_t i;

@@ -12,7 +12,8 @@
  * generators follow from t); recorded output travels as a byte image of the
  * flushed output file. The tsodyks2 state depends only on the source's
  * spikes (engine_impl.h), so every thread holding it holds the same values:
- * ranks combine theirs with a MAX over -1 = absent.
+ * ranks combine theirs with a MAX over -1 = absent. STDP weights, traces
+ * and spike histories: stdp_ckpt.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,32 +34,44 @@ static ax_status ckpt_fail(ax_error *err, const char *path, const char *what)
     return AX_FAIL(err, AX_EIO, "%s: %s failed (checkpoint)", path, what);
 }
 
-/* Fill buf with thread v's ring of population block b for steps t.. */
-static void ring_out(const ax_vp *v, const ax_block *b, int64_t t, double *buf)
+/* Fill buf with population block b's part of a thread's pending input for
+ * steps t.. (ring: [receptor][n mod S][n_local], ax_vp_pending). */
+static void ring_out(const ax_vp *v, const double *ring, const ax_block *b, int64_t t, double *buf)
 {
     const int64_t S = v->n_slots, NL = v->n_local;
     for (int r = 0; r < v->n_rec; r++)
         for (int64_t k = 0; k < S; k++) {
-            const double *src = v->ring + ((int64_t)r * S + (t + k) % S) * NL + b->offset;
+            const double *src = ring + ((int64_t)r * S + (t + k) % S) * NL + b->offset;
             memcpy(buf + ((size_t)r * S + k) * b->n, src, (size_t)b->n * sizeof *buf);
         }
 }
 
-static void ring_in(ax_vp *v, const ax_block *b, int64_t t, const double *buf)
+/* The restored pending input goes into the ring (direct delivery) or, with
+ * deferred delivery, into an array of the same layout whose slots are added
+ * first when their steps are applied: +0.0 + P is P, so both modes continue
+ * with the same sums. */
+static int ring_in(ax_vp *v, const ax_block *b, int64_t t, const double *buf)
 {
     const int64_t S = v->n_slots, NL = v->n_local;
+    double *ring = v->ring;
+    if (v->deferred) {
+        if (!v->restored) v->restored = calloc((size_t)(v->n_rec * S * (NL ? NL : 1)), sizeof *ring);
+        if (!v->restored) return 0;
+        v->restored_end = t + S;
+        ring = v->restored;
+    }
     for (int r = 0; r < v->n_rec; r++)
         for (int64_t k = 0; k < S; k++) {
-            double *dst = v->ring + ((int64_t)r * S + (t + k) % S) * NL + b->offset;
+            double *dst = ring + ((int64_t)r * S + (t + k) % S) * NL + b->offset;
             memcpy(dst, buf + ((size_t)r * S + k) * b->n, (size_t)b->n * sizeof *buf);
         }
+    return 1;
 }
 
-/* Write or read one population's state and ring, thread by thread.
- * Every rank makes the same collective calls whatever fails locally (a
- * failed allocation takes part with nothing); pop_end's digest agreement
- * returns the same result everywhere. */
-static int pop_io(struct ax_engine_s *e, ax_ckpt_file f, int p, int64_t t, int write)
+/* Write or read one population's state and ring, thread by thread (pend:
+ * each thread's pending input, ax_vp_pending, when writing). */
+static int pop_io(struct ax_engine_s *e, ax_ckpt_file f, int p, int64_t t, int write,
+                  double *const *pend)
 {
     const ax_model_ops *m = e->vps[0].blocks[p].ops;
     const ax_pop_spec *ps = &e->spec->pops[p];
@@ -76,12 +89,12 @@ static int pop_io(struct ax_engine_s *e, ax_ckpt_file f, int p, int64_t t, int w
         int64_t off = b->n ? b->gid0 - ps->first_gid : 0;
         for (int which = 0; which < 2; which++) {
             if (write && buf && b->n) {
-                if (which) ring_out(v, b, t, buf);
+                if (which) ring_out(v, pend[th], b, t, buf);
                 else if (ax_block_ckpt(b, buf, 1, &e->vps[0].err) != AX_OK) mine = 0;
             }
             int ok = ax_ckpt_pop_io(f, which, off, e->part.n_vp, b->n, write && !mine ? NULL : buf);
             if (!write && ok && b->n) {
-                if (which) ring_in(v, b, t, buf);
+                if (which) { if (!ring_in(v, b, t, buf)) mine = 0; }
                 else if (ax_block_ckpt(b, buf, 0, &e->vps[0].err) != AX_OK) mine = 0;
             }
         }
@@ -193,8 +206,15 @@ static ax_status checkpoint_write(struct ax_engine_s *e, const char *path, int64
                                        (int64_t)e->spec->sim.seed};
     if (ok) ok = ax_ckpt_put_header(f, v64, ax_spec_hash(e->spec), tot, np);
     if (ok) ok = ax_ckpt_pops_begin(f);
-    for (int p = 0; ok && p < np; p++) ok = pop_io(e, f, p, t, 1);
+    double **pend = calloc((size_t)e->threads, sizeof *pend);
+    ok = ok && pend;
+    for (int th = 0; ok && th < e->threads; th++) ok = (pend[th] = ax_vp_pending(&e->vps[th], t)) != NULL;
+    for (int p = 0; ok && p < np; p++) ok = pop_io(e, f, p, t, 1, pend);
+    for (int th = 0; pend && th < e->threads; th++)
+        if (pend[th] != e->vps[th].ring) free(pend[th]);
+    free(pend);
     if (ok) ok = ax_ckpt_tso_begin(f) && tso_io(e, f, 1);
+    if (ok && e->stdp_proj) ok = ax_stdp_ckpt_io(e, f, 1);
     if (ok) ok = ax_ckpt_put_image(f, image, image_len); /* rank 0 holds it */
     if (f && !ax_ckpt_close(f)) ok = 0;
     free(tot);
@@ -269,12 +289,14 @@ static ax_status checkpoint_read(struct ax_engine_s *e, const char *path, int64_
     free(tot);
     if (st == AX_OK && !ax_ckpt_pops_begin(f)) st = read_fail(err, f, path, "reading /pop");
     for (int p = 0; st == AX_OK && p < np; p++)
-        if (!pop_io(e, f, p, v64[1], 0))
+        if (!pop_io(e, f, p, v64[1], 0, NULL))
             st = read_fail(err, f, path, "reading a population's state");
     int plastic = 0;
     for (int k = 0; k < e->spec->n_proj; k++) plastic |= e->spec->proj[k].syn_model != AX_SYN_STATIC;
     if (st == AX_OK && plastic && !(ax_ckpt_tso_begin(f) && tso_io(e, f, 0)))
         st = read_fail(err, f, path, "reading the tsodyks2 state");
+    if (st == AX_OK && e->stdp_proj && !ax_stdp_ckpt_io(e, f, 0))
+        st = read_fail(err, f, path, "reading the STDP state (weights, traces, spike histories)");
     if (st == AX_OK && !ax_ckpt_get_image(f, image, image_len))
         st = read_fail(err, f, path, "reading the output image");
     ax_ckpt_close(f);
@@ -288,7 +310,10 @@ static ax_status checkpoint_read(struct ax_engine_s *e, const char *path, int64_
 ax_status ax_engine_checkpoint_now(struct ax_engine_s *e, const ax_outputs *o, int64_t t,
                                    ax_error *err)
 {
-    for (int th = 0; th < e->threads; th++) ax_vp_deliver(e, &e->vps[th], e->t_prev);
+    for (int th = 0; th < e->threads; th++) {
+        ax_vp_deliver(e, &e->vps[th], e->t_prev);
+        ax_stdp_sweep(e, &e->vps[th], t); /* as the next slice would: the state at t */
+    }
     e->n_recv = 0;
     void *image = NULL;
     uint64_t len = 0;

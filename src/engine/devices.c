@@ -56,6 +56,13 @@ static ax_status owned_targets(struct ax_engine_s *e, ax_vp *v, const ax_dev_spe
     return AX_OK;
 }
 
+/* The weight a generator adds per spike: its own, or 1 into parrot_neurons,
+ * which count spikes (the spec lets a device drive parrots only or none). */
+static double drive_weight(const struct ax_engine_s *e, const ax_dev_spec *d)
+{
+    return ax_model_find(e->spec->pops[d->targets[0].pop].model)->counts_spikes ? 1.0 : d->weight;
+}
+
 static int port(const struct ax_engine_s *e, const ax_dev_spec *d, double w)
 {
     const ax_model_ops *m = ax_model_find(e->spec->pops[d->targets[0].pop].model);
@@ -74,9 +81,9 @@ void ax_device_window(const ax_dev_spec *d, double h, int64_t *on0, int64_t *on1
 static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
 {
     /* Table until the tail mass is below 2^-33 (well below the 32-bit grid). */
-    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
-    AX_CHECK(mu <= 1e6, err, AX_EINPUT,
+    AX_CHECK(mu <= AX_POISSON_MAX_MEAN, err, AX_EINPUT, /* the spec refuses it first */
              "poisson_generator mean %.3g spikes per step is too large; reduce rate or resolution", mu);
+    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
     p->cdf = malloc((size_t)(kmax + 1) * sizeof *p->cdf);
     AX_CHECK_ALLOC(p->cdf, err, "poisson table");
     double logpk = -mu, cum = 0.0; /* log P(X = k), in logs so large mu does not underflow */
@@ -108,7 +115,7 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     const ax_dev_spec *d = &e->spec->dev[dv];
     ax_poisson *p = &v->poisson[v->n_poisson++];
     p->dev = dv;
-    p->w = d->weight;
+    p->w = drive_weight(e, d);
     p->receptor = port(e, d, d->weight);
     p->delay = ax_delay_steps(d->delay, e->h);
     ax_device_window(d, e->h, &p->on0, &p->on1);
@@ -126,7 +133,7 @@ static ax_status setup_spikegen(struct ax_engine_s *e, ax_vp *v, int dv, ax_erro
 {
     const ax_dev_spec *d = &e->spec->dev[dv];
     ax_spikegen *g = &v->spikegen[v->n_spikegen++];
-    g->w = d->weight;
+    g->w = drive_weight(e, d);
     g->receptor = port(e, d, d->weight);
     g->delay = ax_delay_steps(d->delay, e->h);
     g->step = malloc((size_t)(d->n_times ? d->n_times : 1) * sizeof *g->step);
@@ -265,6 +272,26 @@ static void poisson_counts_small(const ax_poisson *p, const uint32_t *restrict u
     }
 }
 
+/* Few targets (a Boltzmann machine's samplers): the count of each target by
+ * linear search from 0 (the same count: the table is nondecreasing; small
+ * means end at the first entry), and only nonzero counts are added: an
+ * input cell is never -0.0 (it starts at +0.0 and x + y is -0.0 only if
+ * both are), so adding a zero (+-0.0) would leave it unchanged anyway. */
+#define AX_POISSON_FEW 16
+static void poisson_add_few(const ax_poisson *p, const uint32_t *restrict u, double *restrict slot,
+                            double w)
+{
+    const int last = p->n_cdf - 1;
+    const uint32_t c0 = p->cdf[0];
+    for (int64_t j = 0; j < p->n; j++) {
+        const uint32_t x = u[j];
+        if (last == 0 || x < c0) continue;
+        uint32_t c = 1;
+        while ((int)c < last && x >= p->cdf[c]) c++;
+        slot[p->idx[j]] += c * w;
+    }
+}
+
 /* Philox4x32-10 blocks for many targets at once: counter {c0, c1, gid lo,
  * gid hi}, key = seed; u[w * n + j] = word w of target j. The same function
  * as ax_philox4 (tests/test_engine checks it), written over arrays so the
@@ -305,7 +332,7 @@ void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint
 static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t t0,
                            int64_t t1)
 {
-    double *ring = v->ring + (size_t)p->receptor * v->n_slots * v->n_local;
+    double *ring = v->ring + (size_t)p->receptor * v->n_ring * v->n_local;
     const uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
     const int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
     const int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
@@ -315,10 +342,16 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64
         if (blk != p->u_blk) philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
         p->u_blk = blk;
         int64_t n0 = blk * 4 > a0 ? blk * 4 : a0, n1 = blk * 4 + 4 < a1 ? blk * 4 + 4 : a1;
-        for (int64_t n = n0; n < n1; n++) {
-            double *restrict slot = ring + (size_t)(n % v->n_slots) * v->n_local;
+        int64_t s = v->slot0 + (n0 - t0); /* n0 mod n_ring: t0's slot plus < D steps */
+        s -= s >= v->n_ring ? v->n_ring : 0;
+        for (int64_t n = n0; n < n1; n++, s = s + 1 == v->n_ring ? 0 : s + 1) {
+            double *restrict slot = ring + (size_t)s * v->n_local;
             const uint32_t *restrict us = p->u + (n & 3) * p->n;
             uint32_t *restrict cnt = p->cnt;
+            if (p->n < AX_POISSON_FEW) { /* few targets (samplers): per target, no vector setup */
+                poisson_add_few(p, us, slot, w);
+                continue;
+            }
             if (p->n_cdf <= AX_POISSON_SMALL_TABLE) poisson_counts_small(p, us, cnt);
             else
                 for (int64_t j = 0; j < p->n; j++) cnt[j] = (uint32_t)poisson_count(p, us[j]);
@@ -335,9 +368,9 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64
 
 static void inject_spikegen(ax_vp *v, ax_spikegen *g, int64_t t1)
 {
-    double *ring = v->ring + (size_t)g->receptor * v->n_slots * v->n_local;
+    double *ring = v->ring + (size_t)g->receptor * v->n_ring * v->n_local;
     while (g->next < g->n_steps && g->step[g->next] + g->delay < t1) {
-        int64_t slot = (g->step[g->next] + g->delay) % v->n_slots;
+        int64_t slot = (g->step[g->next] + g->delay) % v->n_ring;
         for (int64_t j = 0; j < g->n; j++) ring[(size_t)slot * v->n_local + g->idx[j]] += g->w;
         g->next++;
     }

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <omp.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -70,6 +71,13 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     e->threads = threads;
     ax_fault_init(&e->fault);
     ax_partition_init(&e->part, e->ranks, threads, e->rank, spec->n_total);
+    MPI_Comm node;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &e->local_ranks);
+    e->mpi_spin = 1024;
+    MPI_Comm_free(&node);
+    cpu_set_t cs;
+    e->cpus = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : 1;
     e->h = spec->sim.resolution;
     /* the spec loader refused these with a position; NIR and sampling specs land here */
     AX_TRY(ax_time_steps_err(spec->sim.t_sim, e->h, "simulation.t_sim", &e->n_steps, err));
@@ -88,22 +96,43 @@ static ax_status engine_alloc(const ax_spec *spec, MPI_Comm comm, int threads, a
     AX_CHECK(e->vps && e->pop_recorded && e->stats.pop_spikes, err, AX_ENOMEM,
              "out of memory for the engine");
     AX_TRY(ax_engine_recorded_ranges(e, err));
+    /* AXON_DELIVERY=direct|deferred|auto forces a delivery mode (both give
+     * the same bits; tests compare them), read once */
+    const char *dm = getenv("AXON_DELIVERY");
+    e->delivery = -1;
+    if (dm && *dm && strcmp(dm, "auto")) {
+        AX_CHECK(!strcmp(dm, "direct") || !strcmp(dm, "deferred"), err, AX_EINPUT,
+                 "AXON_DELIVERY=%s: expected direct, deferred or auto (or unset)", dm);
+        e->delivery = !strcmp(dm, "deferred");
+    }
+    AX_TRY(ax_stdp_engine_init(e, err));
     return ax_engine_compact_pops(e, err);
 }
 
 static void build_stats(struct ax_engine_s *e)
 {
-    int64_t nsyn = 0;
-    double bytes = 0;
+    int64_t nsyn[2] = {0, 0};
+    double bytes[3] = {0, 0, 0}; /* all stores, the STDP store, spike histories */
     for (int t = 0; t < e->threads; t++) {
         const ax_vp *v = &e->vps[t];
-        nsyn += v->st.n_syn + v->cp.n_syn + v->pl.n_syn;
-        bytes += (v->st.n_syn + v->pl.n_syn) * (double)sizeof(ax_syn) +
-                 v->cp.n_syn * (double)sizeof(uint32_t) +
-                 (v->st.n_src + v->cp.n_src + v->pl.n_src) * 16.0;
+        nsyn[0] += v->st.n_syn + v->cp.n_syn + v->pl.n_syn + v->sp.st.n_syn;
+        nsyn[1] += v->sp.st.n_syn;
+        double hist = 0, sp = ax_stdp_bytes(v, &hist);
+        bytes[0] += (v->st.n_syn + v->pl.n_syn) * (double)sizeof(ax_syn) +
+                    v->cp.n_syn * (double)sizeof(uint32_t) +
+                    (v->st.n_src + v->cp.n_src + v->pl.n_src) * 16.0 + sp;
+        bytes[1] += sp;
+        bytes[2] += hist;
     }
-    MPI_Allreduce(&nsyn, &e->stats.n_synapses, 1, MPI_INT64_T, MPI_SUM, e->comm);
-    MPI_Allreduce(&bytes, &e->stats.syn_bytes, 1, MPI_DOUBLE, MPI_SUM, e->comm);
+    int64_t nsyn_all[2];
+    double bytes_all[3];
+    MPI_Allreduce(nsyn, nsyn_all, 2, MPI_INT64_T, MPI_SUM, e->comm);
+    MPI_Allreduce(bytes, bytes_all, 3, MPI_DOUBLE, MPI_SUM, e->comm);
+    e->stats.n_synapses = nsyn_all[0];
+    e->stats.n_plastic = nsyn_all[1];
+    e->stats.syn_bytes = bytes_all[0];
+    e->stats.plastic_bytes = bytes_all[1];
+    e->stats.hist_bytes = bytes_all[2];
     e->stats.ranks = e->ranks;
     e->stats.threads = e->threads;
     e->stats.n_neurons = e->spec->n_total;
@@ -118,8 +147,10 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
     *out = NULL;
     double t0 = MPI_Wtime();
     ax_engine e = NULL;
+    double rss0 = ax_rss_now();
     ax_status st = engine_alloc(spec, comm, threads, &e, err);
     *out = e;
+    if (e) e->rss_init = rss0;
     if (st == AX_OK) {
         #pragma omp parallel num_threads(threads)
         {
@@ -128,7 +159,9 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
             v->thread = t;
             v->vp = ax_part_vp_of(&e->part, e->rank, t);
             v->status = ax_vp_build(e, v, &v->err);
+            double td = ax_now();
             if (v->status == AX_OK) v->status = ax_vp_devices(e, v, &v->err);
+            v->t_phase[AX_PH_DEVICES] = ax_now() - td;
         }
         for (int t = 0; t < threads && st == AX_OK; t++)
             if (e->vps[t].status != AX_OK) {
@@ -139,10 +172,16 @@ ax_status ax_engine_build(const ax_spec *spec, MPI_Comm comm, int threads, ax_en
     if (!e) return ax_agree(comm, st, err); /* no engine on this rank: agree without it */
     if (st == AX_OK) st = ax_engine_fault(e, AX_FAULT_BUILD, err);
     st = ax_engine_agree(e, st, err);
+    double ti = MPI_Wtime();
     if (st == AX_OK) st = ax_engine_agree(e, ax_exchange_setup(e, err), err);
+    e->t_index = MPI_Wtime() - ti;
     if (st != AX_OK) return st;
     build_stats(e);
-    double dt = MPI_Wtime() - t0;
+    e->rss_build = ax_rss_now();
+    for (int t = 0; t < threads; t++) /* the profile's extra pass is not build time */
+        if (e->vps[t].t_phase[AX_PH_DRAW] > e->t_draw_profile) e->t_draw_profile = e->vps[t].t_phase[AX_PH_DRAW];
+    ax_engine_build_stats_phases(e);
+    double dt = MPI_Wtime() - t0 - e->t_draw_profile;
     MPI_Allreduce(&dt, &e->stats.t_build, 1, MPI_DOUBLE, MPI_MAX, comm);
     return AX_OK;
 }
@@ -272,6 +311,7 @@ ax_status ax_engine_reset(ax_engine e, ax_error *err)
         for (int p = 0; st == AX_OK && p < e->spec->n_pops; p++)
             st = ax_vp_make_block(e, v, p, 0, err);
         ax_vp_clear_dynamics(e, v);
+        if (st == AX_OK) st = ax_stdp_reset(e, v, err);
         ax_vp_devices_seek(v, 0);
     }
     e->n_recv = 0;
@@ -282,7 +322,10 @@ ax_status ax_engine_reset(ax_engine e, ax_error *err)
 ax_status ax_engine_refresh_pop(ax_engine e, int pop, ax_error *err)
 {
     AX_CHECK(pop >= 0 && pop < e->spec->n_pops, err, AX_EINPUT, "no population %d", pop);
-    for (int t = 0; t < e->threads; t++) AX_TRY(ax_vp_make_block(e, &e->vps[t], pop, 1, err));
+    for (int t = 0; t < e->threads; t++) {
+        AX_TRY(ax_vp_make_block(e, &e->vps[t], pop, 1, err));
+        AX_TRY(ax_stdp_tau_minus(e, &e->vps[t], pop, err)); /* tau_minus may have changed */
+    }
     return AX_OK;
 }
 
@@ -320,6 +363,7 @@ void ax_engine_destroy(ax_engine *ep)
     }
     free(e->vps);
     ax_outputs_free(&e->outs);
+    ax_stdp_engine_free(e);
     ax_exchange_free(e);
     free(e->pop_recorded);
     free(e->compact);

@@ -8,13 +8,18 @@
  * - Synapses (ax_store): rows[k]..rows[k+1] of syn[] belong to src_gid[k]
  *   (sorted ascending); within a row, synapses keep connection-creation
  *   order, so each projection's synapses in a row are contiguous.
- * - Ring buffer slot of step n is n mod n_slots; a slot is zeroed right after
- *   the step that consumed it.
+ * - Input buffer slot of step n is n mod n_ring; a slot is zeroed right after
+ *   the step that consumed it. Direct delivery: the buffer is the whole ring
+ *   (n_ring = n_slots = max delay + D) and deliver adds into it. Deferred
+ *   (bucket) delivery: n_ring = D, and deliver only queues references to
+ *   runs of synapses per arrival step (q[step mod n_slots]); the queue of a
+ *   step is applied into the buffer at the start of its slice (deliver.c).
  */
 #ifndef AXON_ENGINE_IMPL_H
 #define AXON_ENGINE_IMPL_H
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -24,6 +29,7 @@
 #include "axon/engine.h"
 #include "axon/model.h"
 #include "axon/partition.h"
+#include "axon/stdp.h"
 
 /* A spike in flight, as exchanged between ranks: key = lag << LAG_SHIFT |
  * gid, lag = its step within the slice. 48 bits of gid are 2.8e14 neurons. */
@@ -42,6 +48,11 @@ typedef struct ax_syn {
  * population p, which are all of its neurons when dense[p]. */
 typedef struct ax_store {
     int64_t n_src, n_syn;
+    /* deferred delivery only: each row sorted by delay (stably), and its runs
+     * of one delay: drun[drow[k]..drow[k+1]) = end (relative to the row's
+     * start) << delay bits | delay */
+    int64_t *drow;        /* [n_src + 1] */
+    uint32_t *drun;
     int64_t *src_gid;     /* [n_src] */
     int64_t *rows;        /* [n_src + 1] */
     ax_syn *syn;          /* [n_syn], or NULL in the compact store */
@@ -69,6 +80,62 @@ typedef struct ax_group {
     int64_t n;
     int64_t *idx;    /* their indices in the block, ascending */
 } ax_group;
+
+/* One entry of an arrival step's queue (deferred delivery), applied in
+ * queue order, which is delivery order: a run of synapses of one delay in a
+ * store's row (8-byte synapses, or packed words carrying the weight f), or
+ * one exact value into one input cell (packed receptor | index). */
+enum { AX_Q_RUN8 = 0, AX_Q_RUN4, AX_Q_VAL };
+typedef struct ax_qent {
+    const void *p;
+    uint32_t len;         /* synapses; AX_Q_VAL: packed receptor << 31 | index */
+    uint32_t kind;
+    double f;             /* AX_Q_RUN4: the weight; AX_Q_VAL: the value */
+} ax_qent;
+
+typedef struct ax_queue {
+    ax_qent *e;
+    int64_t n, cap;       /* grows, never shrinks: the steady state allocates nothing */
+} ax_queue;
+
+/* STDP synapses of one thread (stdp_store.c, docs/plasticity.md): rows by
+ * source like the static stores, each synapse a packed word (st.pk) and a
+ * double weight (w); per row (source) the stamp of its last spike and how
+ * far its synapses have been potentiated; per run (the row's synapses of one
+ * projection, contiguous) the presynaptic trace Kplus. NEST keeps Kplus and
+ * t_lastspike in every synapse, but they depend only on the source's spikes
+ * and the projection's tau_plus, so one copy per run is exact. Per local
+ * neuron of a plastic-target population: its spike history. */
+typedef struct ax_wrec_buf {
+    uint64_t *src, *tgt;  /* gids */
+    int64_t *step;        /* stamp of the presynaptic spike */
+    double *w;
+    int32_t *proj;
+    int64_t n, cap;
+} ax_wrec_buf;
+
+typedef struct ax_stdp_store {
+    ax_store st;          /* st.pk: packed target/delay/receptor per synapse */
+    double *w;            /* [n_syn] */
+    int64_t *t_last;      /* [n_src] stamp of the source's last spike (0: none yet, as NEST) */
+    int64_t *t_fac;       /* [n_src] post spikes arriving (t_post + d) at or before it are applied */
+    int64_t *run;         /* [n_src + 1] */
+    int64_t *run_end;     /* [n_runs] end of the run in w/pk (start: previous end or row start) */
+    int32_t *run_proj;    /* [n_runs] */
+    double *kplus;        /* [n_runs] */
+    ax_stdp_hist *hist;   /* [n_local] (empty for neurons of other populations) */
+    double *tmi;          /* [n_local] 1/tau_minus of plastic targets (NEST multiplies by it) */
+    int64_t swept;        /* slice start of the last sweep (-1: none) */
+    ax_wrec_buf rec;      /* weight_recorder events since the last flush */
+} ax_stdp_store;
+
+/* What delivery needs of one STDP projection (read-only, shared). */
+typedef struct ax_stdp_proj {
+    ax_stdp_params p;
+    int count_only;       /* target counts spikes (parrot_neuron): add 1, not the weight */
+    int wrec;             /* weight_recorder device index + 1, 0: none */
+    int64_t on0, on1;     /* recorder active for stamps on0 < s <= on1 */
+} ax_stdp_proj;
 
 typedef struct ax_block {
     int pop;
@@ -160,9 +227,43 @@ typedef struct ax_fault {
     char text[256];       /* the variable's value, for the message */
 } ax_fault;
 
+/* The slice loop's synchronisation (sync.c): workers arrive, the master
+ * waits for them, works alone, and releases them. Spin, then sleep. */
+typedef struct ax_sync {
+    atomic_int arrived;               /* workers arrived in this slice */
+    atomic_int master_sleeps;
+    char pad1[64];                    /* the two words the sides write on different lines */
+    atomic_int gen;                   /* release generation */
+    atomic_int sleepers;
+    char pad2[64];
+    int threads;
+    int spin_max;                     /* spin iterations at most before sleeping; 0: never spin */
+} ax_sync;
+
+void ax_sync_init(ax_sync *s, int threads, int spin_max);
+/* Master: wait until every other thread arrived. budget: the caller's
+ * adaptive spin budget (in/out). */
+void ax_sync_master_wait(ax_sync *s, int *budget);
+/* Master: let the waiting threads go on. */
+void ax_sync_release(ax_sync *s);
+/* Other threads: arrive and wait for the master's release. */
+void ax_sync_arrive_wait(ax_sync *s, int *budget);
+/* Complete a non-blocking MPI request: MPI_Test up to *budget times
+ * (adaptive, at most spin_max), then with growing sleeps. 0, or -1 if
+ * MPI_Test failed. */
+int ax_mpi_wait(MPI_Request *rq, int *budget, int spin_max);
+
+/* Build phases, seconds per thread (network.c), reported as the max over
+ * threads and ranks (stats.c). DRAW is measured only with
+ * AXON_BUILD_PROFILE=1: pass B's rules once more with a sink that drops
+ * the synapses (its time is not part of the build's total). */
+enum { AX_PH_BLOCKS = 0, AX_PH_COUNT, AX_PH_PLACE, AX_PH_SORT, AX_PH_BUFFERS, AX_PH_DEVICES,
+       AX_PH_DRAW, AX_PH_N };
+
 typedef struct ax_vp {
     int64_t vp;
     int thread;
+    int spin;             /* sync.c: this thread's spin budget */
     int64_t n_local;
     int n_blocks;
     ax_block *blocks;
@@ -174,17 +275,28 @@ typedef struct ax_vp {
     ax_store cp;
     ax_store pl;
     ax_tso_rows tso;
-    int idx_bits;
+    ax_stdp_store sp;
+    int idx_bits, delay_bits;
     uint32_t idx_mask, delay_mask;
 
-    /* ring buffers [receptor][slot][n_local] */
+    /* input buffers [receptor][slot][n_local], slot of step n = n mod n_ring */
     int n_rec;
-    int64_t n_slots;
+    int64_t n_slots;      /* pending steps: max delay + D (the checkpoint's ring) */
+    int64_t n_ring;       /* slots of ring: n_slots (direct) or D (deferred) */
+    int64_t slot0;        /* slot of the current slice's first step (t0 mod n_ring), kept
+                           * by the slice loop so no step divides */
     double *ring;
+    /* deferred delivery (engine_impl.h top): queues per arrival step mod n_slots */
+    int deferred;
+    ax_queue *q;          /* [n_slots] */
+    double *restored;     /* after a restart: the checkpoint's ring, [receptor][n_slots][n_local],
+                           * slot n mod n_slots, added first for steps < restored_end */
+    int64_t restored_end;
 
     /* spikes emitted in the current slice: key = lag << 48 | gid */
     uint64_t *out;
     int64_t n_out, cap_out;
+    int64_t n_out_sent;   /* n_out of the last exchange (stats) */
     int64_t *spiked;      /* scratch for update(): room for cap_spiked (the largest block max_spk) */
     int64_t cap_spiked;
 
@@ -203,6 +315,7 @@ typedef struct ax_vp {
     int64_t *pop_spikes;  /* [n_pops] */
     int dc_force;         /* recompute dc input at the next step (after a restore) */
     uint64_t k_update, k_deliver, k_devices; /* ax_ticks() spent per phase */
+    double t_phase[AX_PH_N];  /* build phases (s) */
     int64_t n_events;     /* synaptic events delivered (row lengths of delivered spikes) */
     ax_status status;     /* first failure inside the parallel region */
     ax_error err;
@@ -215,6 +328,7 @@ struct ax_engine_s {
     ax_partition part;
     double h;
     int64_t D, max_delay, n_steps;
+    int delivery;             /* AXON_DELIVERY: -1 auto (by the scatter window), 0 direct, 1 deferred */
     uint8_t *pop_recorded;    /* [n_pops]: a spike_recorder covers (part of) it */
     uint8_t *compact;         /* [n_pops]: its static synapses are in the compact store */
     float *cw;                /* [n_pops]: their common weight */
@@ -223,7 +337,17 @@ struct ax_engine_s {
      * any entry covers it */
     ax_rec_win *rec_win;
     int *rec_win_of;          /* [n_pops + 1] */
+    /* STDP (stdp_store.c): per projection (NULL without STDP), per population */
+    ax_stdp_proj *stdp_proj;  /* [n_proj]; p.kind == 0 for non-STDP projections */
+    uint8_t *stdp_post;       /* [n_pops]: target of an STDP projection (keeps spike histories) */
+    ax_stdp_time stdp_tb;
+    int64_t stdp_dmax;        /* longest STDP delay, steps */
+    int64_t stdp_sweep;       /* steps between sweeps (catch-up and pruning), multiple of D */
     ax_vp *vps;               /* [threads] */
+    ax_sync sync;             /* the slice loop's handoff (sync.c) */
+    int local_ranks;          /* ranks sharing this node (MPI_COMM_TYPE_SHARED) */
+    int mpi_spin;             /* ax_mpi_wait's adaptive budget for the exchange */
+    int cpus;                 /* CPUs in this process's affinity mask */
 
     /* exchange */
     int64_t *tr_start;        /* [n_rank_local + 1]: target ranks of local neurons (CSR) */
@@ -252,11 +376,27 @@ struct ax_engine_s {
         int *spk_ids;         /* [n_pops]: spike dataset ids of recorded populations */
         int n_reports;        /* multimeter reports, one per (device, population) */
         int *report_ids;
+        int *wrec_ids;        /* [n_dev]: weight dataset of a weight_recorder with events, else -1 */
     } outs;
     ax_fault fault;
 
+    /* per-rank figures of the exchange (exchange.c), summed over slices */
+    struct {
+        int64_t slices, spikes, keys_sent, keys_self, keys_recv, nonempty, max_keys;
+    } cst;
+    double rss_init, rss_build;   /* resident bytes before and after the build */
+    double t_index;               /* exchange setup (s) */
+    double t_draw_profile;        /* AXON_BUILD_PROFILE's extra pass (s), not in t_build */
+
     ax_engine_stats stats;
 };
+
+/* stats.c: current resident set size (bytes); the build-phase and delivery
+ * figures after a build, the exchange means after a simulation (both
+ * collective). */
+double ax_rss_now(void);
+void ax_engine_build_stats_phases(struct ax_engine_s *e);
+void ax_engine_comm_stats(struct ax_engine_s *e);
 
 /* Timestamps for the per-slice phase split. With slices of one step (min
  * delay = h, as in Boltzmann machines) eight clock_gettime calls per slice
@@ -271,6 +411,14 @@ static inline uint64_t ax_ticks(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 #endif
+}
+
+/* Seconds on a monotonic clock (any thread; MPI_Wtime is the master's). */
+static inline double ax_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Time stamp (ms) of the end of step n, computed as NEST does: an integer
@@ -305,6 +453,7 @@ void ax_vp_free(ax_vp *v, int n_pops);
 /* Row of source gid (of population p) in a store, or -1. */
 int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid);
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
+void ax_store_free(ax_store *st);
 /* Which source populations get compact (4-byte) synapses; fills e->compact, e->cw. */
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
 
@@ -318,12 +467,53 @@ static inline int64_t ax_block_update(ax_block *b, const double *const *in, int6
     if (!b->n_groups) return b->ops->update(b->nr, in, b->i_ext, spiked);
     return ax_block_update_groups(b, in, spiked);
 }
+/* Integrations the block's model gave up so far (model.h failures), summed
+ * over its groups; 0 for exact models. */
+int64_t ax_block_failures(const ax_block *b);
 double *ax_block_state_at(const ax_block *b, int var, int64_t j);
+/* Spikes neuron j emitted at the end of the last update (parrot_neuron: its multiplicity; else 1). */
+uint32_t ax_block_multiplicity(const ax_block *b, int64_t j);
 double *ax_block_param_at(const ax_block *b, int param, int64_t j); /* NULL: not per neuron */
 void ax_block_sync(ax_block *b);
 /* Checkpoint layout of the model (buf[k * n + j]) for the whole block. */
 ax_status ax_block_ckpt(ax_block *b, double *buf, int save, ax_error *err);
 void ax_block_free(ax_block *b);
+
+/* stdp_store.c */
+ax_status ax_stdp_engine_init(struct ax_engine_s *e, ax_error *err);
+void ax_stdp_engine_free(struct ax_engine_s *e);
+/* After network.c placed the thread's STDP synapses (proj_of[q]: projection of synapse q). */
+ax_status ax_stdp_build(const struct ax_engine_s *e, ax_vp *v, const int32_t *proj_of, ax_error *err);
+void ax_stdp_free(ax_vp *v);
+/* One spike of source gid (population pop), emitted in step n, through this
+ * thread's STDP synapses (input through ax_vp_add_input). */
+void ax_stdp_deliver(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n);
+/* At the start of slice t0, once every spike stamped <= t0 was delivered:
+ * potentiate the synapses of long silent sources and prune the histories
+ * (when t0 is a multiple of stdp_sweep; a second call at t0 does nothing). */
+void ax_stdp_sweep(const struct ax_engine_s *e, ax_vp *v, int64_t t0);
+/* Local neuron `local` spiked `mult` times with stamp s. -1: out of memory. */
+int ax_stdp_post_spike(const struct ax_engine_s *e, ax_vp *v, int64_t local, int64_t s,
+                       uint32_t mult);
+/* 1/tau_minus of pop's local neurons from the spec (build, refresh). */
+ax_status ax_stdp_tau_minus(const struct ax_engine_s *e, ax_vp *v, int pop, ax_error *err);
+/* Back to t = 0: traces, histories and weights as built (reset). */
+ax_status ax_stdp_reset(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+/* network.c: the STDP weights back to their initial values (rules rerun). */
+ax_status ax_vp_stdp_initial_weights(struct ax_engine_s *e, ax_vp *v, ax_error *err);
+/* stdp_ckpt.c: write (1) or read (0) the STDP state of a checkpoint
+ * (collective; 1 on success on every rank, 0 if any failed or the file does
+ * not fit this network). */
+struct ax_ckpt_file_s;
+int ax_stdp_ckpt_io(struct ax_engine_s *e, struct ax_ckpt_file_s *f, int write);
+/* Bytes this thread holds for its STDP synapses (with rows and runs) and for histories. */
+double ax_stdp_bytes(const ax_vp *v, double *hist_bytes);
+/* gid of local index i of population pop on v. */
+static inline int64_t ax_vp_gid_of(const ax_vp *v, const ax_partition *p, int pop, int64_t i)
+{
+    const ax_block *b = &v->blocks[pop];
+    return b->gid0 + (i - b->offset) * p->n_vp;
+}
 
 /* devices.c (built after network.c's blocks, freed before them) */
 ax_status ax_vp_devices(struct ax_engine_s *e, ax_vp *v, ax_error *err);
@@ -359,9 +549,23 @@ ax_status ax_engine_agree_from(struct ax_engine_s *e, ax_status st, int secondar
 ax_status ax_engine_agree(struct ax_engine_s *e, ax_status st, ax_error *err);
 
 /* deliver.c: add the spikes received (emitted in steps t_prev + lag) to v's
- * ring buffers. update.c: v's neurons for steps t0 .. t1-1, keeping the
- * spikes they emit. Per thread, no MPI. */
+ * ring buffers (direct) or queue them per arrival step (deferred); then
+ * ax_vp_apply adds the queues of steps t0 .. t1-1 into the input buffer
+ * (nothing to do in direct mode). update.c: v's neurons for steps t0 ..
+ * t1-1, keeping the spikes they emit. Per thread, no MPI. */
 void ax_vp_deliver(const struct ax_engine_s *e, ax_vp *v, int64_t t_prev);
+void ax_vp_apply(ax_vp *v, int64_t t0, int64_t t1);
+/* Add the exact value x to the input of local neuron idx, receptor r, in
+ * step n (> the current step's slice start), in delivery order: for
+ * deliveries other than the static stores' (plastic synapses). */
+void ax_vp_add_input(ax_vp *v, int64_t n, int r, int64_t idx, double x);
+/* The pending input of steps t .. t + n_slots - 1 in the direct layout
+ * ([receptor][n mod n_slots][n_local]): v->ring itself in direct mode, a new
+ * array (free() it) in deferred mode; NULL if out of memory. */
+double *ax_vp_pending(ax_vp *v, int64_t t);
+/* Delivery mode of a thread's buffers (network.c, from AXON_DELIVERY and the
+ * scatter window) and the rows' delay sort for deferred delivery. */
+ax_status ax_vp_sort_rows(ax_vp *v, ax_store *st, ax_error *err);
 void ax_vp_update(const struct ax_engine_s *e, ax_vp *v, int64_t t0, int64_t t1);
 
 /* recording.c: what a simulation writes to (e->outs). */
@@ -373,6 +577,9 @@ ax_status ax_outputs_open(struct ax_engine_s *e, ax_outputs *o, ax_error *err);
  * is returned). */
 ax_status ax_outputs_flush(struct ax_engine_s *e, const ax_outputs *o, ax_error *err);
 void ax_outputs_free(ax_outputs *o);
+/* The final weights of the weight_recorders that ask for them (collective,
+ * at the end of the run). */
+ax_status ax_outputs_final(struct ax_engine_s *e, const ax_outputs *o, ax_error *err);
 
 /* checkpoint.c: deliver the last slice's spikes now (the master, for every
  * thread: the others wait at the barrier), flush all outputs and write

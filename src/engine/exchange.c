@@ -13,6 +13,10 @@
 
 #include "engine_impl.h"
 
+/* MPI_Test calls before the exchange sleeps (sync.c, ax_mpi_wait): a few
+ * hundred microseconds, more than a collective takes on a quiet node. */
+#define MPI_SPIN_MAX 20000
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -48,19 +52,19 @@ static ax_status alloc_counts(struct ax_engine_s *e, ax_error *err)
     return AX_OK;
 }
 
-/* Sorted distinct sources over all threads (both synapse stores) of this rank. */
+/* Sorted distinct sources over all threads (every synapse store) of this rank. */
 static ax_status needed_sources(struct ax_engine_s *e, uint64_t **out, int64_t *n_out,
                                 ax_error *err)
 {
     int64_t n = 0;
     for (int t = 0; t < e->threads; t++)
-        n += e->vps[t].st.n_src + e->vps[t].cp.n_src + e->vps[t].pl.n_src;
+        n += e->vps[t].st.n_src + e->vps[t].cp.n_src + e->vps[t].pl.n_src + e->vps[t].sp.st.n_src;
     uint64_t *s = malloc((size_t)(n ? n : 1) * sizeof *s);
     AX_CHECK_ALLOC(s, err, "source list");
     n = 0;
     for (int t = 0; t < e->threads; t++) {
-        const ax_store *st[3] = {&e->vps[t].st, &e->vps[t].cp, &e->vps[t].pl};
-        for (int i = 0; i < 3; i++)
+        const ax_store *st[4] = {&e->vps[t].st, &e->vps[t].cp, &e->vps[t].pl, &e->vps[t].sp.st};
+        for (int i = 0; i < 4; i++)
             for (int64_t k = 0; k < st[i]->n_src; k++) s[n++] = (uint64_t)st[i]->src_gid[k];
     }
     qsort(s, (size_t)n, sizeof *s, cmp_u64);
@@ -147,11 +151,44 @@ static ax_status ensure(uint64_t **buf, int64_t *cap, int64_t n, ax_error *err)
     return AX_OK;
 }
 
+/* One rank: every spike stays here. No MPI call, no counts: with one-step
+ * slices (Boltzmann machines) the two collectives were a fifth of a step. */
+static ax_status exchange_self(struct ax_engine_s *e, ax_error *err)
+{
+    int64_t total = 0;
+    for (int t = 0; t < e->threads; t++) total += e->vps[t].n_out;
+    AX_TRY(ensure(&e->recv, &e->cap_recv, total, err));
+    int64_t n = 0, keep = 0;
+    for (int t = 0; t < e->threads; t++) {
+        ax_vp *v = &e->vps[t];
+        const int64_t off = n;
+        for (int64_t k = 0; k < v->n_out; k++) { /* only neurons with targets travel */
+            int64_t i = sender_index(e, v, off, v->out[k]);
+            if (e->tr_start[i + 1] > e->tr_start[i]) e->recv[keep++] = v->out[k];
+        }
+        n += v->n_local;
+        e->cst.spikes += v->n_out;
+        v->n_out_sent = v->n_out;
+        v->n_out = 0;
+    }
+    e->n_recv = keep;
+    e->cst.slices++;
+    e->cst.keys_sent += keep;
+    e->cst.keys_self += keep;
+    e->cst.keys_recv += keep;
+    if (keep > e->cst.max_keys) e->cst.max_keys = keep;
+    if (keep > 1) qsort(e->recv, (size_t)keep, sizeof *e->recv, cmp_u64);
+    return AX_OK;
+}
+
 ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_error *err)
 {
+    if (e->ranks == 1 && !failed) return exchange_self(e, err); /* *stop stays this rank's */
     if (failed) { /* take part in the count exchange with -1: every rank learns of it here */
         for (int r = 0; r < e->ranks; r++) e->scount[r] = -1;
-        MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm);
+        MPI_Request rq; /* non-blocking as on the other ranks: the two kinds never match */
+        if (MPI_Ialltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm, &rq) == MPI_SUCCESS)
+            ax_mpi_wait(&rq, &e->mpi_spin, MPI_SPIN_MAX);
         e->n_recv = 0;
         for (int t = 0; t < e->threads; t++) e->vps[t].n_out = 0;
         return AX_OK; /* the caller's own error stands */
@@ -183,12 +220,22 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
                 e->send[pos[e->tr_rank[q]]++] = v->out[k];
         }
         off += v->n_local;
+        v->n_out_sent = v->n_out;
         v->n_out = 0;
     }
+    /* per-rank figures (stats.c): spikes, keys, destinations */
+    e->cst.slices++;
+    for (int t = 0; t < e->threads; t++) e->cst.spikes += e->vps[t].n_out_sent;
+    e->cst.keys_sent += total;
+    e->cst.keys_self += e->scount[e->rank];
+    if (total > e->cst.max_keys) e->cst.max_keys = total;
+    for (int r = 0; r < e->ranks; r++) e->cst.nonempty += r != e->rank && e->scount[r] > 0;
     /* counts travel as 2 * count + stop-request bit: a signal on any rank
      * reaches every rank in this collective, with no extra reduction */
     for (int r = 0; r < e->ranks; r++) e->scount[r] = 2 * e->scount[r] + (*stop != 0);
-    if (MPI_Alltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm) != MPI_SUCCESS)
+    MPI_Request rq;
+    if (MPI_Ialltoall(e->scount, 1, MPI_INT, e->rcount, 1, MPI_INT, e->comm, &rq) != MPI_SUCCESS ||
+        ax_mpi_wait(&rq, &e->mpi_spin, MPI_SPIN_MAX) != 0)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoall of spike counts failed");
     for (int r = 0; r < e->ranks; r++)
         if (e->rcount[r] < 0) { /* rank r failed: skip the Alltoallv with everyone */
@@ -202,9 +249,11 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
     }
     for (int r = 0; r < e->ranks; r++) e->rdispl[r + 1] = e->rdispl[r] + e->rcount[r];
     e->n_recv = e->rdispl[e->ranks];
+    e->cst.keys_recv += e->n_recv;
     AX_TRY(ensure(&e->recv, &e->cap_recv, e->n_recv, err));
-    if (MPI_Alltoallv(e->send, e->scount, e->sdispl, MPI_UINT64_T, e->recv, e->rcount,
-                      e->rdispl, MPI_UINT64_T, e->comm) != MPI_SUCCESS)
+    if (MPI_Ialltoallv(e->send, e->scount, e->sdispl, MPI_UINT64_T, e->recv, e->rcount,
+                       e->rdispl, MPI_UINT64_T, e->comm, &rq) != MPI_SUCCESS ||
+        ax_mpi_wait(&rq, &e->mpi_spin, MPI_SPIN_MAX) != 0)
         return AX_FAIL(err, AX_EMPI, "MPI_Alltoallv of spikes failed");
     /* recv is NULL until a spike arrives; qsort(NULL, 0) is undefined (UBSan) */
     if (e->n_recv > 1) qsort(e->recv, (size_t)e->n_recv, sizeof *e->recv, cmp_u64);

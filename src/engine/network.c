@@ -13,8 +13,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "axon/connect.h"
+#include "axon/grow.h"
 #include "axon/rng.h"
 #include "engine_impl.h"
 
@@ -112,8 +115,11 @@ static ax_status make_blocks(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 
 void ax_vp_clear_dynamics(const struct ax_engine_s *e, ax_vp *v)
 {
-    size_t n = (size_t)v->n_rec * (size_t)v->n_slots * (size_t)(v->n_local > 0 ? v->n_local : 1);
+    size_t n = (size_t)v->n_rec * (size_t)v->n_ring * (size_t)(v->n_local > 0 ? v->n_local : 1);
     memset(v->ring, 0, n * sizeof *v->ring);
+    for (int64_t k = 0; v->q && k < v->n_slots; k++) v->q[k].n = 0; /* deferred input */
+    free(v->restored);
+    v->restored = NULL;
     v->n_out = 0;
     v->n_rec_spk = 0;
     memset(v->pop_spikes, 0, (size_t)e->spec->n_pops * sizeof *v->pop_spikes);
@@ -269,7 +275,15 @@ typedef struct {
     const ax_partition *part;
     int tgt_pop, proj;
     int64_t *cursor;
-    int32_t *proj_of;   /* plastic store: projection of each placed synapse, else NULL */
+    int32_t *proj_of;   /* plastic stores: projection of each placed synapse, else NULL */
+    double *wd;         /* STDP store: double weights, else NULL */
+    int count_only;     /* the target counts spikes (parrot_neuron): weight 1 */
+    int weights_only;   /* only set wd[] again (the STDP weights back to their initial values) */
+    /* A rule emits one target's synapses together and a projection's
+     * sources come from one population: remember both instead of a 64-bit
+     * division and a population search per synapse. */
+    int64_t last_tgt, last_idx;
+    int64_t src_lo, src_hi, seg0; /* gids of the dense source population and its first row */
 } place_ctx;
 
 static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
@@ -277,12 +291,33 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
 {
     place_ctx *c = ctx;
     ax_vp *v = c->v;
-    int64_t row = ax_store_find(c->st, c->spec, src);
-    AX_CHECK(row >= 0, err, AX_EINTERNAL, "connection rule not deterministic (source %lld)",
-             (long long)src);
-    int64_t idx = ax_vp_local_index(v, c->part, c->tgt_pop, tgt);
+    int64_t row;
+    if (src >= c->src_lo && src < c->src_hi) {
+        row = c->seg0 + (src - c->src_lo);
+    } else {
+        int p = ax_spec_pop_of(c->spec, src);
+        row = ax_store_find_in(c->st, c->spec, p, src);
+        AX_CHECK(row >= 0, err, AX_EINTERNAL, "connection rule not deterministic (source %lld)",
+                 (long long)src);
+        if (c->st->dense[p]) { /* every neuron of p has a row here: index it directly */
+            c->src_lo = c->spec->pops[p].first_gid;
+            c->src_hi = c->src_lo + c->spec->pops[p].n;
+            c->seg0 = c->st->seg[p];
+        }
+    }
+    if (tgt != c->last_tgt) {
+        c->last_tgt = tgt;
+        c->last_idx = ax_vp_local_index(v, c->part, c->tgt_pop, tgt);
+    }
+    const int64_t idx = c->last_idx;
     int64_t pos = c->cursor[row]++;
+    if (c->weights_only) {
+        c->wd[pos] = w;
+        return AX_OK;
+    }
     uint32_t packed = ((uint32_t)r << 31) | ((uint32_t)d << v->idx_bits) | (uint32_t)idx;
+    if (c->count_only && !c->wd) w = 1.0; /* NEST's parrot counts spikes, whatever their weight */
+    if (c->wd) c->wd[pos] = w;
     if (c->st->pk) {
         c->st->pk[pos] = packed; /* the weight is the source population's (cw) */
     } else {
@@ -294,13 +329,20 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
 }
 
 /* The store a projection's synapses go to. */
-enum { STORE_STATIC = 0, STORE_COMPACT, STORE_PLASTIC };
+enum { STORE_STATIC = 0, STORE_COMPACT, STORE_PLASTIC, STORE_STDP, N_STORES };
 
 static int store_of(const struct ax_engine_s *e, int k)
 {
     const ax_proj_spec *p = &e->spec->proj[k];
+    if (p->syn_model == AX_SYN_STDP) return STORE_STDP;
     if (p->syn_model != AX_SYN_STATIC) return STORE_PLASTIC;
     return e->compact[p->src] ? STORE_COMPACT : STORE_STATIC;
+}
+
+/* A parrot_neuron counts arriving spikes: its static synapses carry weight 1. */
+static int counts_spikes(const ax_spec *s, int pop)
+{
+    return ax_model_find(s->pops[pop].model)->counts_spikes;
 }
 
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err)
@@ -316,8 +358,9 @@ ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err)
     for (int k = 0; k < s->n_proj; k++) {
         const ax_proj_spec *p = &s->proj[k];
         if (p->syn_model != AX_SYN_STATIC) continue;
-        float w = (float)p->weight.value;
-        if (p->weight.kind != AX_DIST_CONST || (e->compact[p->src] && e->cw[p->src] != w))
+        int one = counts_spikes(s, p->tgt);
+        float w = one ? 1.0f : (float)p->weight.value;
+        if ((p->weight.kind != AX_DIST_CONST && !one) || (e->compact[p->src] && e->cw[p->src] != w))
             mixed[p->src] = 1;
         e->compact[p->src] = 1;
         e->cw[p->src] = w;
@@ -338,6 +381,9 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
         if (pc) {
             pc->tgt_pop = tgt;
             pc->proj = k;
+            pc->last_tgt = -1; /* the caches hold for one projection */
+            pc->src_lo = pc->src_hi = 0;
+            pc->count_only = counts_spikes(s, tgt);
             AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
                                          sink, ctx, err));
         } else {
@@ -375,7 +421,103 @@ static ax_status synapse_bits(struct ax_engine_s *e, ax_vp *v, ax_error *err)
              "(31 bits for index and delay); use more ranks or threads",
              (long long)v->n_local, (long long)e->max_delay);
     v->idx_mask = (1u << v->idx_bits) - 1;
+    v->delay_bits = delay_bits;
     v->delay_mask = (1u << delay_bits) - 1;
+    return AX_OK;
+}
+
+/* Deferred delivery (deliver.c) when the part of the ring one slice's spikes
+ * scatter into (receptors x the spread of delays x local neurons) does not
+ * fit the core's L2 cache: then every direct add is a cache miss. With one
+ * delay (Brunel) a slice's spikes land in one row of the ring and direct
+ * delivery is already at its floor. AXON_DELIVERY overrides (tests). */
+static int want_deferred(const struct ax_engine_s *e, const ax_vp *v)
+{
+    if (e->delivery >= 0) return e->delivery;
+    double window = (double)(v->n_rec > 0 ? v->n_rec : 1) * (double)(e->max_delay - e->D + 1) *
+                    (double)v->n_local * sizeof(double);
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return window > (double)(l2 > 0 ? l2 : 1 << 20);
+}
+
+/* Stable sort of a row's n elements of size sz (4 or 8: the compiler
+ * specialises each) by their delay field, with scratch tmp (n elements) and
+ * counters cnt (delay mask + 2). Then the row's runs of one delay go to
+ * drun (end relative to the row << delay bits | delay). Returns the runs. */
+static inline __attribute__((always_inline)) int64_t
+sort_row(const ax_vp *v, char *restrict a, int64_t n, const size_t sz, char *restrict t,
+         int64_t *restrict cnt, uint32_t *restrict drun)
+{
+    const int ib = v->idx_bits;
+    const uint32_t dm = v->delay_mask;
+#define DELAY_AT(p) ((*(const uint32_t *)(p) >> ib) & dm) /* packed is the first word */
+    if (n < 64 || (int64_t)dm + 1 > n) { /* short rows: insertion sort (stable) */
+        for (int64_t i = 1; i < n; i++) {
+            uint32_t d = DELAY_AT(a + i * sz);
+            if (DELAY_AT(a + (i - 1) * sz) <= d) continue;
+            memcpy(t, a + i * sz, sz);
+            int64_t j = i;
+            while (j > 0 && DELAY_AT(a + (j - 1) * sz) > d) {
+                memcpy(a + j * sz, a + (j - 1) * sz, sz);
+                j--;
+            }
+            memcpy(a + j * sz, t, sz);
+        }
+    } else {
+        memset(cnt, 0, ((size_t)dm + 2) * sizeof *cnt);
+        for (int64_t i = 0; i < n; i++) cnt[DELAY_AT(a + i * sz) + 1]++;
+        for (uint32_t d = 0; d <= dm; d++) cnt[d + 1] += cnt[d];
+        for (int64_t i = 0; i < n; i++) memcpy(t + cnt[DELAY_AT(a + i * sz)]++ * sz, a + i * sz, sz);
+        memcpy(a, t, (size_t)n * sz);
+    }
+    int64_t runs = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t d = DELAY_AT(a + i * sz);
+        if (i + 1 < n && DELAY_AT(a + (i + 1) * sz) == d) continue;
+        drun[runs++] = ((uint32_t)(i + 1) << v->delay_bits) | d;
+    }
+#undef DELAY_AT
+    return runs;
+}
+
+ax_status ax_vp_sort_rows(ax_vp *v, ax_store *st, ax_error *err)
+{
+    const size_t sz = st->pk ? sizeof *st->pk : sizeof *st->syn;
+    char *base = st->pk ? (char *)st->pk : (char *)st->syn;
+    int64_t longest = 0;
+    for (int64_t k = 0; k < st->n_src; k++)
+        if (st->rows[k + 1] - st->rows[k] > longest) longest = st->rows[k + 1] - st->rows[k];
+    if (longest >= (INT64_C(1) << (32 - v->delay_bits))) { /* run ends do not fit: stay direct */
+        v->deferred = 0;
+        return AX_OK;
+    }
+    /* a row has at most min(length, delays) runs; the table grows with the rows */
+    char *tmp = malloc((size_t)(longest > 0 ? longest : 1) * sz);
+    uint32_t *runs = malloc((size_t)(longest > 0 ? longest : 1) * sizeof *runs);
+    int64_t *cnt = malloc(((size_t)v->delay_mask + 2) * sizeof *cnt);
+    st->drow = malloc(((size_t)st->n_src + 1) * sizeof *st->drow);
+    int64_t cap = st->n_src + 16, n = 0;
+    st->drun = malloc((size_t)cap * sizeof *st->drun);
+    int ok = tmp && runs && cnt && st->drow && st->drun;
+    for (int64_t k = 0; ok && k < st->n_src; k++) {
+        char *row = base + st->rows[k] * (int64_t)sz;
+        const int64_t len = st->rows[k + 1] - st->rows[k];
+        int64_t m = sz == 4 ? sort_row(v, row, len, 4, tmp, cnt, runs)
+                            : sort_row(v, row, len, 8, tmp, cnt, runs);
+        if (n + m > cap) {
+            while (n + m > cap) cap *= 2;
+            AX_RESIZE(st->drun, cap, ok);
+            if (!ok) break;
+        }
+        st->drow[k] = n;
+        memcpy(st->drun + n, runs, (size_t)m * sizeof *runs);
+        n += m;
+    }
+    if (ok) st->drow[st->n_src] = n;
+    free(tmp);
+    free(runs);
+    free(cnt);
+    AX_CHECK(ok, err, AX_ENOMEM, "out of memory sorting synapse rows by delay");
     return AX_OK;
 }
 
@@ -422,27 +564,81 @@ static ax_status pass_a(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which
     return s;
 }
 
-/* Pass A (sources, rows) and pass B (placement) for one store. */
-static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which,
-                             int32_t **proj_of, ax_error *err)
+static ax_status sink_drop(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
+                           ax_error *err)
 {
+    (void)ctx; (void)src; (void)tgt; (void)w; (void)d; (void)r; (void)err;
+    return AX_OK;
+}
+
+/* Ask for transparent huge pages on the 2 MiB-aligned part of a large array
+ * (where THP is "madvise", as on Debian): pass B writes the store in random
+ * row order, and with 4 KiB pages nearly every write missed the TLB and
+ * faulted a page (microcircuit 0.05: 34k minor faults, 5.6k with this). A
+ * hint only; nothing changes where THP is off. */
+static void advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), b = ((uintptr_t)p + len) & ~(huge - 1);
+    if (b > a) madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p; (void)len;
+#endif
+}
+
+/* Pass A (sources, rows) and pass B (placement) for one store; the plastic
+ * stores also get each synapse's projection (proj_of), the STDP store its
+ * double weights (wd). */
+static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which,
+                             int32_t **proj_of, double **wd, ax_error *err)
+{
+    double t0 = ax_now();
     AX_TRY(pass_a(e, v, st, which, err));
+    double t1 = ax_now();
+    v->t_phase[AX_PH_COUNT] += t1 - t0;
+    if (getenv("AXON_BUILD_PROFILE")) { /* the rules alone: what pass B spends drawing */
+        place_ctx pc = {.v = v};
+        AX_TRY(run_rules(e, v, sink_drop, NULL, &pc, which, err));
+        v->t_phase[AX_PH_DRAW] += ax_now() - t1;
+    }
+    t1 = ax_now();
 
     size_t ns = (size_t)(st->n_syn > 0 ? st->n_syn : 1);
-    size_t bytes = which == STORE_COMPACT ? sizeof *st->pk : sizeof *st->syn;
-    if (which == STORE_COMPACT) st->pk = malloc(ns * bytes);
+    size_t bytes = which == STORE_COMPACT ? sizeof *st->pk
+                 : which == STORE_STDP ? sizeof *st->pk + sizeof(double) : sizeof *st->syn;
+    if (which == STORE_COMPACT || which == STORE_STDP) st->pk = malloc(ns * sizeof *st->pk);
     else st->syn = malloc(ns * bytes);
+    if (st->pk || st->syn) advise_huge(st->pk ? (void *)st->pk : (void *)st->syn, ns * bytes);
+    if (wd) *wd = malloc(ns * sizeof **wd);
     int64_t *cursor = malloc((size_t)(st->n_src > 0 ? st->n_src : 1) * sizeof *cursor);
     if (proj_of) *proj_of = malloc(ns * sizeof **proj_of);
-    if (!(st->syn || st->pk) || !cursor || (proj_of && !*proj_of)) {
+    if (!(st->syn || st->pk) || !cursor || (proj_of && !*proj_of) || (wd && !*wd)) {
         free(cursor);
         return AX_FAIL(err, AX_ENOMEM, "out of memory for %lld synapses (%.1f MiB)",
                        (long long)st->n_syn, (double)(st->n_syn * bytes) / 1048576);
     }
     memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
     place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
-                    .proj_of = proj_of ? *proj_of : NULL};
+                    .proj_of = proj_of ? *proj_of : NULL, .wd = wd ? *wd : NULL};
     ax_status s = run_rules(e, v, sink_place, &pc, &pc, which, err);
+    free(cursor);
+    v->t_phase[AX_PH_PLACE] += ax_now() - t1;
+    return s;
+}
+
+/* The STDP weights back to their initial values: pass B once more (the rules
+ * are deterministic), writing only the weights. */
+ax_status ax_vp_stdp_initial_weights(struct ax_engine_s *e, ax_vp *v, ax_error *err)
+{
+    ax_store *st = &v->sp.st;
+    if (!st->rows || !v->sp.w) return AX_OK;
+    int64_t *cursor = malloc((size_t)(st->n_src > 0 ? st->n_src : 1) * sizeof *cursor);
+    AX_CHECK_ALLOC(cursor, err, "STDP weight reset");
+    memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
+    place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
+                    .wd = v->sp.w, .weights_only = 1};
+    ax_status s = run_rules(e, v, sink_place, &pc, &pc, STORE_STDP, err);
     free(cursor);
     return s;
 }
@@ -484,15 +680,30 @@ static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, a
 static ax_status build_synapses(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     AX_TRY(synapse_bits(e, v, err));
-    int any[3] = {0, 0, 0};
+    v->deferred = want_deferred(e, v);
+    int any[N_STORES] = {0};
     for (int k = 0; k < e->spec->n_proj; k++) any[store_of(e, k)] = 1;
-    if (any[STORE_STATIC]) AX_TRY(build_store(e, v, &v->st, STORE_STATIC, NULL, err));
-    if (any[STORE_COMPACT]) AX_TRY(build_store(e, v, &v->cp, STORE_COMPACT, NULL, err));
-    if (!any[STORE_PLASTIC]) return AX_OK;
+    if (any[STORE_STATIC]) AX_TRY(build_store(e, v, &v->st, STORE_STATIC, NULL, NULL, err));
+    double t = ax_now();
+    if (any[STORE_STATIC] && v->deferred) AX_TRY(ax_vp_sort_rows(v, &v->st, err));
+    v->t_phase[AX_PH_SORT] += ax_now() - t;
+    if (any[STORE_COMPACT]) AX_TRY(build_store(e, v, &v->cp, STORE_COMPACT, NULL, NULL, err));
+    t = ax_now();
+    if (any[STORE_COMPACT] && v->deferred) AX_TRY(ax_vp_sort_rows(v, &v->cp, err));
+    v->t_phase[AX_PH_SORT] += ax_now() - t;
     int32_t *proj_of = NULL;
-    ax_status st = build_store(e, v, &v->pl, STORE_PLASTIC, &proj_of, err);
-    if (st == AX_OK) st = make_runs(e->spec, v, proj_of, err);
-    free(proj_of);
+    ax_status st = AX_OK;
+    if (any[STORE_PLASTIC]) {
+        st = build_store(e, v, &v->pl, STORE_PLASTIC, &proj_of, NULL, err);
+        if (st == AX_OK) st = make_runs(e->spec, v, proj_of, err);
+        free(proj_of);
+        proj_of = NULL;
+    }
+    if (st == AX_OK && any[STORE_STDP]) {
+        st = build_store(e, v, &v->sp.st, STORE_STDP, &proj_of, &v->sp.w, err);
+        if (st == AX_OK) st = ax_stdp_build(e, v, proj_of, err);
+        free(proj_of);
+    }
     return st;
 }
 
@@ -500,7 +711,12 @@ static ax_status make_buffers(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
     if (v->n_rec < 1) v->n_rec = 1;
     v->n_slots = e->max_delay + e->D;
-    size_t n = (size_t)v->n_rec * (size_t)v->n_slots * (size_t)(v->n_local > 0 ? v->n_local : 1);
+    v->n_ring = v->deferred ? e->D : v->n_slots;
+    if (v->deferred) {
+        v->q = calloc((size_t)v->n_slots, sizeof *v->q);
+        AX_CHECK_ALLOC(v->q, err, "delivery queues");
+    }
+    size_t n = (size_t)v->n_rec * (size_t)v->n_ring * (size_t)(v->n_local > 0 ? v->n_local : 1);
     v->ring = calloc(n, sizeof *v->ring); /* first touch by this thread */
     int64_t most = 1; /* spikes one block can emit in a step (update()'s spiked[]) */
     for (int b = 0; b < v->n_blocks; b++) most = v->blocks[b].max_spk > most ? v->blocks[b].max_spk : most;
@@ -516,13 +732,20 @@ static ax_status make_buffers(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 
 ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 {
+    double t = ax_now();
     AX_TRY(make_blocks(e, v, err));
+    v->t_phase[AX_PH_BLOCKS] = ax_now() - t;
     AX_TRY(build_synapses(e, v, err));
-    return make_buffers(e, v, err);
+    t = ax_now();
+    ax_status s = make_buffers(e, v, err);
+    v->t_phase[AX_PH_BUFFERS] = ax_now() - t;
+    return s;
 }
 
-static void store_free(ax_store *st)
+void ax_store_free(ax_store *st)
 {
+    free(st->drow);
+    free(st->drun);
     free(st->src_gid);
     free(st->rows);
     free(st->syn);
@@ -537,9 +760,10 @@ void ax_vp_free(ax_vp *v, int n_pops)
     if (v->blocks)
         for (int b = 0; b < v->n_blocks; b++) ax_block_free(&v->blocks[b]);
     free(v->blocks);
-    store_free(&v->st);
-    store_free(&v->cp);
-    store_free(&v->pl);
+    ax_store_free(&v->st);
+    ax_store_free(&v->cp);
+    ax_store_free(&v->pl);
+    ax_stdp_free(v);
     free(v->tso.t_last);
     free(v->tso.run);
     free(v->tso.run_end);
@@ -547,6 +771,9 @@ void ax_vp_free(ax_vp *v, int n_pops)
     free(v->tso.x);
     free(v->tso.u);
     free(v->ring);
+    for (int64_t k = 0; v->q && k < v->n_slots; k++) free(v->q[k].e);
+    free(v->q);
+    free(v->restored);
     free(v->out);
     free(v->spiked);
     free(v->pop_spikes);

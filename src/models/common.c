@@ -27,7 +27,9 @@ ax_status ax_models_check_kinds(const ax_model_ops *m, const double *p, ax_error
         double v = p[i];
         AX_CHECK(!isnan(v), err, AX_EINPUT, "%s: %s must be a number (got NaN)", m->name,
                  d->name);
-        AX_CHECK(isfinite(v) || d->allow_inf, err, AX_EINPUT,
+        int inf_ok = v > 0 ? d->allow_inf == 1 || d->allow_inf == 2
+                           : d->allow_inf == -1 || d->allow_inf == 2;
+        AX_CHECK(isfinite(v) || inf_ok, err, AX_EINPUT,
                  "%s: %s must be finite (got %g)", m->name, d->name, v);
         if (d->kind == AX_PARAM_BOOL)
             AX_CHECK(v == 0.0 || v == 1.0, err, AX_EINPUT,
@@ -121,6 +123,11 @@ ax_status ax_models_validate(const ax_model_layout *L, const double *p, ax_error
         switch (q->kind) {
         case AX_RULE_POSITIVE: AX_TRY(ax_models_check_positive(m->name, a, x, err)); break;
         case AX_RULE_NONNEG: AX_TRY(ax_models_check_nonneg(m->name, a, x, err)); break;
+        case AX_RULE_POTENTIAL:
+            AX_CHECK(fabs(x) <= AX_MODEL_MAX_MV, err, AX_EINPUT,
+                     "%s: %s = %g mV is beyond +-%g mV, where the adaptive solver (absolute "
+                     "tolerance 1e-3 mV) can no longer integrate", m->name, a, x, AX_MODEL_MAX_MV);
+            break;
         case AX_RULE_LESS:
             AX_CHECK(x < y, err, AX_EINPUT, "%s: %s must be < %s (got %g >= %g)", m->name, a, b, x, y);
             break;
@@ -166,6 +173,26 @@ void ax_models_sync_none(ax_neurons *nr)
     (void)nr;
 }
 
+/* See models_impl.h. t_ref / h in double: a refractory period of 1e300 ms
+ * or a resolution of 1e-12 ms gives a step count far beyond the counter,
+ * which llround() would not even return defined. */
+ax_status ax_models_check_h(const ax_model_layout *L, const double *p, double h,
+                            double *table_bytes, ax_error *err)
+{
+    const ax_model_ops *m = L->ops;
+    *table_bytes = 0;
+    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "%s: resolution must be > 0 (got %g)", m->name, h);
+    if (L->ref_ms) {
+        double t = L->ref_ms(p), steps = t / h;
+        AX_CHECK(steps < AX_MODEL_MAX_STEPS + 0.5, err, AX_EINPUT,
+                 "%s: %s = %g ms is %.4g steps of the resolution %g ms; at most %d steps fit "
+                 "the refractory counter: shorten it or use a coarser resolution", m->name,
+                 L->ref_name ? L->ref_name : "t_ref", t, steps, h, AX_MODEL_MAX_STEPS);
+    }
+    if (L->table_bytes) *table_bytes = L->table_bytes(p, h);
+    return AX_OK;
+}
+
 /* See models_impl.h. */
 ax_status ax_models_begin(const ax_model_layout *L, const double *p, double h, int64_t n,
                           ax_neurons **b, ax_error *err)
@@ -176,7 +203,8 @@ ax_status ax_models_begin(const ax_model_layout *L, const double *p, double h, i
     AX_CHECK(m->n_ckpt == n_ckpt + 1, err, AX_EINTERNAL, "%s: ops table and layout disagree",
              m->name);
     AX_TRY(ax_models_validate(L, p, err));
-    AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "%s: resolution must be > 0 (got %g)", m->name, h);
+    double tables;
+    AX_TRY(ax_models_check_h(L, p, h, &tables, err)); /* the spec checked it: an assertion */
     AX_CHECK(n >= 0, err, AX_EINPUT, "%s: neuron count must be >= 0 (got %lld)", m->name,
              (long long)n);
     char *blk = calloc(1, L->size);

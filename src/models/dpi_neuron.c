@@ -84,8 +84,15 @@ typedef struct dpi_block {
 } dpi_block;
 
 #define F(field) offsetof(dpi_block, field)
+/* The refractory pulse lasts Vth C_ref / Iref (the circuit's own time). */
+static double ref_ms(const double *p)
+{
+    return p[P_VTH] * p[P_C_REF] / p[P_IREF];
+}
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_dpi_neuron, AX_MODEL_BLOCK(dpi_block),
+    .ref_name = "the refractory period Vth C_ref / Iref", .ref_ms = ref_ms,
     /* every current, capacitance and constant > 0 (I_e may be 0), Ispkthr > Io */
     .rules = {{AX_RULE_POSITIVE, P_ITAU_MEM}, {AX_RULE_POSITIVE, P_IGAIN_MEM},
               {AX_RULE_POSITIVE, P_ITAU_SYN}, {AX_RULE_POSITIVE, P_IGAIN_SYN},

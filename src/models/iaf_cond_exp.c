@@ -25,7 +25,7 @@
 #include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_G_L, P_T_REF, P_V_TH, P_V_RESET, P_E_EX, P_E_IN, P_TAU_SYN_EX,
-       P_TAU_SYN_IN, P_I_E, N_PARAMS };
+       P_TAU_SYN_IN, P_I_E, P_TAU_MINUS, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
     [P_E_L] = {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "leak reversal potential"},
@@ -41,6 +41,7 @@ static const ax_param_desc kParams[N_PARAMS] = {
     [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
                       "decay time of inhibitory conductance"},
     [P_I_E] = AX_LIF_I_E,
+    [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
 };
 
 enum { S_V_M, S_G_EX, S_G_IN, N_STATE };
@@ -70,11 +71,17 @@ typedef struct cond_block {
 } cond_block;
 
 #define F(field) offsetof(cond_block, field)
+AX_MODEL_REF_T_REF
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_cond_exp, AX_MODEL_BLOCK(cond_block),
-    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_NONNEG, P_G_L},
+    .ref_name = "t_ref", .ref_ms = ref_ms,
+    .rules = {{AX_RULE_POTENTIAL, P_E_L}, {AX_RULE_POTENTIAL, P_V_TH}, {AX_RULE_POTENTIAL, P_V_RESET},
+              {AX_RULE_POTENTIAL, P_E_EX}, {AX_RULE_POTENTIAL, P_E_IN},
+              {AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_NONNEG, P_G_L},
               {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
-              {AX_RULE_NONNEG, P_T_REF}},
+              {AX_RULE_NONNEG, P_T_REF},
+              {AX_RULE_POSITIVE, P_TAU_MINUS}},
     .arrays = {F(V), F(gex), F(gin), F(E_L), F(I_e), F(y0), F(hstep), F(oV), F(oge), F(ogi)},
     .state = {[S_V_M] = F(V), [S_G_EX] = F(gex), [S_G_IN] = F(gin)},
     .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
@@ -319,7 +326,13 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return ns;
 }
 
+static int64_t failures(const ax_neurons *nr)
+{
+    return ((const cond_block *)nr)->failures;
+}
+
 const ax_model_ops ax_model_iaf_cond_exp =
-    AX_MODEL_OPS("iaf_cond_exp",
-                 "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
-                 2, "nS", 6, ax_models_sync_none);
+    {AX_MODEL_OPS_FIELDS("iaf_cond_exp",
+                         "leaky integrate-and-fire, exponential conductance synapses, adaptive RKF45",
+                         2, "nS", 6, ax_models_sync_none),
+     .failures = failures};

@@ -24,7 +24,7 @@
 #include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_TAU_SYN_EX, P_TAU_SYN_IN,
-       P_I_E, P_RESET, N_PARAMS };
+       P_I_E, P_RESET, P_TAU_MINUS, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
     AX_LIF_PARAMS,
@@ -35,6 +35,7 @@ static const ax_param_desc kParams[N_PARAMS] = {
                       "rise time of inhibitory synaptic current (peak at tau_syn_in)"},
     [P_I_E] = AX_LIF_I_E,
     [P_RESET] = AX_LIF_RESET,
+    [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
 };
 
 enum { S_V_M, S_I_EX, S_I_IN, S_DI_EX, S_DI_IN, N_STATE };
@@ -64,11 +65,15 @@ typedef struct alpha_block {
 } alpha_block;
 
 #define F(field) offsetof(alpha_block, field)
+AX_MODEL_REF_T_REF
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_psc_alpha, AX_MODEL_BLOCK(alpha_block),
+    .ref_name = "t_ref", .ref_ms = ref_ms,
     .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
               {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
-              {AX_RULE_NONNEG, P_T_REF}},
+              {AX_RULE_NONNEG, P_T_REF},
+              {AX_RULE_POSITIVE, P_TAU_MINUS}},
     .arrays = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(E_L), F(I_e), F(c), F(y0)},
     .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin), [S_DI_EX] = F(dIex),
               [S_DI_IN] = F(dIin)},

@@ -24,7 +24,7 @@
 #include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_I_E, P_REFR_INPUT,
-       P_RESET, N_PARAMS };
+       P_RESET, P_TAU_MINUS, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
     [P_E_L] = AX_LIF_E_L,
@@ -39,6 +39,7 @@ static const ax_param_desc kParams[N_PARAMS] = {
     [P_REFR_INPUT] = {"refractory_input", "", 0.0, AX_PARAM_BOOL, NULL, 0,
                       "add input arriving during t_ref, decayed, when it ends"},
     [P_RESET] = AX_LIF_RESET,
+    [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
 };
 
 enum { S_V_M, N_STATE };
@@ -60,10 +61,21 @@ typedef struct delta_block {
 } delta_block;
 
 #define F(field) offsetof(delta_block, field)
+AX_MODEL_REF_T_REF
+
+/* refr_decay: t_ref / h + 1 doubles with refractory_input (else one,
+ * not worth counting). */
+static double table_bytes(const double *p, double h)
+{
+    return p[P_REFR_INPUT] == 1.0 ? (nearbyint(p[P_T_REF] / h) + 1.0) * sizeof(double) : 0.0;
+}
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_psc_delta, AX_MODEL_BLOCK(delta_block),
+    .ref_name = "t_ref", .ref_ms = ref_ms, .table_bytes = table_bytes,
     .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
-              {AX_RULE_NONNEG, P_T_REF}},
+              {AX_RULE_NONNEG, P_T_REF},
+              {AX_RULE_POSITIVE, P_TAU_MINUS}},
     .arrays = {F(V), F(E_L), F(I_e), F(c), F(y0), F(refr_buf)},
     .state = {[S_V_M] = F(V)},
     .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
@@ -85,7 +97,8 @@ static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, 
     b->P30 = ax_prop_dc_to_v(h, tau_m, p[P_C_M]);
     ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    b->refr_decay = calloc((size_t)b->ref_steps + 1, sizeof(double));
+    /* the table is read only with refractory_input (table_bytes counts it) */
+    b->refr_decay = calloc(p[P_REFR_INPUT] == 1.0 ? (size_t)b->ref_steps + 1 : 1, sizeof(double));
     if (b->refr_decay && p[P_REFR_INPUT] == 1.0)
         for (int64_t k = 0; k <= b->ref_steps; k++) b->refr_decay[k] = exp(-(double)k * h / tau_m);
     return ax_models_finish(nr, out, err);

@@ -23,7 +23,7 @@
 #include "models_impl.h"
 
 enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_TAU_SYN_EX, P_TAU_SYN_IN, P_I_E,
-       P_RESET, N_PARAMS };
+       P_RESET, P_TAU_MINUS, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
     AX_LIF_PARAMS,
@@ -33,6 +33,7 @@ static const ax_param_desc kParams[N_PARAMS] = {
                       "decay time of inhibitory synaptic current"},
     [P_I_E] = AX_LIF_I_E,
     [P_RESET] = AX_LIF_RESET,
+    [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
 };
 
 enum { S_V_M, S_I_EX, S_I_IN, N_STATE };
@@ -53,11 +54,15 @@ typedef struct exp_block {
 } exp_block;
 
 #define F(field) offsetof(exp_block, field)
+AX_MODEL_REF_T_REF
+
 static const ax_model_layout kLayout = {
     .ops = &ax_model_iaf_psc_exp, AX_MODEL_BLOCK(exp_block),
+    .ref_name = "t_ref", .ref_ms = ref_ms,
     .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
               {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
-              {AX_RULE_NONNEG, P_T_REF}},
+              {AX_RULE_NONNEG, P_T_REF},
+              {AX_RULE_POSITIVE, P_TAU_MINUS}},
     .arrays = {F(V), F(Iex), F(Iin), F(E_L), F(I_e), F(c), F(y0)},
     .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin)},
     .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},

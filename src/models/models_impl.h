@@ -22,6 +22,7 @@ extern const ax_model_ops ax_model_iaf_cond_exp;
 extern const ax_model_ops ax_model_dpi_neuron;
 extern const ax_model_ops ax_model_spike_source_poisson;
 extern const ax_model_ops ax_model_spike_source_array;
+extern const ax_model_ops ax_model_parrot_neuron;
 
 /* Checks every value against its descriptor: no NaN, +-inf only where
  * allow_inf, BOOL is 0 or 1, CHOICE an index into its choices. The message
@@ -36,7 +37,8 @@ ax_status ax_models_check_nonneg(const char *model, const char *name, double v,
 ax_status ax_models_check_reset_below_th(const char *model, double v_reset, double v_th,
                                          ax_error *err);
 
-/* Number of whole steps of t_ref at resolution h (NEST rounds ms to the grid). */
+/* Number of whole steps of t_ref at resolution h (NEST rounds ms to the grid);
+ * t_ref / h <= AX_MODEL_MAX_STEPS (check_h). */
 int64_t ax_models_ref_steps(double t_ref, double h);
 
 /* ---- the shared part of every model (common.c) ----------------------------
@@ -52,9 +54,11 @@ int64_t ax_models_ref_steps(double t_ref, double h);
 #define AX_MODEL_MAX_ARRAYS 12
 
 /* A rule on the parameters, checked in order by validate() after the kinds
- * (ax_models_check_kinds): p[a] > 0, p[a] >= 0, p[a] < p[b], p[a] > p[b]. */
-typedef enum { AX_RULE_END = 0, AX_RULE_POSITIVE, AX_RULE_NONNEG, AX_RULE_LESS,
-               AX_RULE_GREATER } ax_param_rule_kind;
+ * (ax_models_check_kinds): p[a] > 0, p[a] >= 0, |p[a]| <= AX_MODEL_MAX_MV
+ * (a potential an adaptive solver can integrate), p[a] < p[b], p[a] > p[b]. */
+typedef enum { AX_RULE_END = 0, AX_RULE_POSITIVE, AX_RULE_NONNEG, AX_RULE_POTENTIAL,
+               AX_RULE_LESS, AX_RULE_GREATER } ax_param_rule_kind;
+#define AX_MODEL_MAX_MV AX_MAX_POTENTIAL_MV
 typedef struct ax_param_rule { ax_param_rule_kind kind; int a, b; } ax_param_rule;
 
 typedef struct ax_model_pn { int param; size_t array; } ax_model_pn; /* p[param] <-> array */
@@ -70,6 +74,9 @@ typedef struct ax_model_layout {
     ax_model_pn rest[3];         /* state at rest: array = p[param] (the others 0) */
     size_t ckpt[AX_MODEL_MAX_ARRAYS + 1];      /* checkpointed arrays, then the refractory counter */
     size_t owned[3];             /* further allocations of the block, free()d with it */
+    const char *ref_name;        /* the refractory period's name in messages ("t_ref") */
+    double (*ref_ms)(const double *p);              /* its length in ms; NULL: none */
+    double (*table_bytes)(const double *p, double h); /* tables of the block; NULL: none */
     struct { size_t c, E_L, I_e, P_leak, P_dc; } lif; /* ax_models_lif_sync's fields */
 } ax_model_layout;
 
@@ -78,25 +85,43 @@ typedef struct ax_model_layout {
     .size = sizeof(T), .p = offsetof(T, p), .n = offsetof(T, n), .r = offsetof(T, r),        \
     .base = offsetof(T, base), .y0 = offsetof(T, y0), .y0_dirty = offsetof(T, y0_dirty)
 
+/* ref_ms of a layout whose refractory period is parameter P_T_REF. */
+#define AX_MODEL_REF_T_REF                                                                    \
+    static double ref_ms(const double *p)                                                     \
+    {                                                                                         \
+        return p[P_T_REF];                                                                    \
+    }
+
 /* The ops table of a model file that defines kParams, kState, N_PARAMS,
  * N_STATE, kLayout, validate (AX_MODEL_VALIDATE), create and update; N_CKPT =
  * the checkpointed arrays + 1 (the refractory counter). */
 #define AX_MODEL_OPS(NAME, DOC, RECEPTORS, WEIGHT_UNIT, N_CKPT, SYNC)                        \
-    {.name = NAME, .doc = DOC, .n_params = N_PARAMS, .params = kParams, .n_state = N_STATE,   \
-     .state_names = kState, .n_receptors = RECEPTORS, .weight_unit = WEIGHT_UNIT,             \
-     .validate = validate, .create = create, .destroy = ax_models_destroy,                    \
-     .state = ax_models_state, .param_array = ax_models_param_array, .sync = SYNC,            \
-     .rest = ax_models_rest,                                                                  \
-     .update = update, .n_ckpt = N_CKPT, .ckpt_save = ax_models_ckpt_save,                    \
-     .ckpt_load = ax_models_ckpt_load}
+    {AX_MODEL_OPS_FIELDS(NAME, DOC, RECEPTORS, WEIGHT_UNIT, N_CKPT, SYNC)}
+/* The same fields, for a model that adds its own (`.failures = ...`). */
+#define AX_MODEL_OPS_FIELDS(NAME, DOC, RECEPTORS, WEIGHT_UNIT, N_CKPT, SYNC)                 \
+    .name = NAME, .doc = DOC, .n_params = N_PARAMS, .params = kParams, .n_state = N_STATE,    \
+    .state_names = kState, .n_receptors = RECEPTORS, .weight_unit = WEIGHT_UNIT,              \
+    .validate = validate, .check_h = check_h, .create = create, .destroy = ax_models_destroy,  \
+    .state = ax_models_state, .param_array = ax_models_param_array, .sync = SYNC,             \
+    .rest = ax_models_rest,                                                                   \
+    .update = update, .n_ckpt = N_CKPT, .ckpt_save = ax_models_ckpt_save,                     \
+    .ckpt_load = ax_models_ckpt_load
 
 /* validate() of a model: the kinds, then the layout's rules; each message
- * names the model, the rule and the values. */
+ * names the model, the rule and the values. check_h() (axon/model.h): the
+ * refractory period (ref_ms) in steps of h at most AX_MODEL_MAX_STEPS, and
+ * the block's tables (table_bytes). */
 ax_status ax_models_validate(const ax_model_layout *L, const double *p, ax_error *err);
+ax_status ax_models_check_h(const ax_model_layout *L, const double *p, double h,
+                            double *table_bytes, ax_error *err);
 #define AX_MODEL_VALIDATE                                                                     \
     static ax_status validate(const double *p, ax_error *err)                                 \
     {                                                                                         \
         return ax_models_validate(&kLayout, p, err);                                          \
+    }                                                                                         \
+    static ax_status check_h(const double *p, double h, double *table_bytes, ax_error *err)   \
+    {                                                                                         \
+        return ax_models_check_h(&kLayout, p, h, table_bytes, err);                           \
     }
 
 /* Leaky integrate-and-fire pieces shared by iaf_psc_*: the reset rule
@@ -129,12 +154,17 @@ static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, d
 #define AX_LIF_V_RESET                                                                        \
     {"V_reset", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "reset potential (reset: absolute)"}
 #define AX_LIF_V_MIN                                                                          \
-    {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, 1, "lower bound of V_m (-inf: no bound)"}
+    {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, -1, "lower bound of V_m (-inf: no bound)"}
 #define AX_LIF_I_E {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"}
 /* The first six of iaf_psc_exp and iaf_psc_alpha, by their P_* indices. */
 #define AX_LIF_PARAMS                                                                         \
     [P_E_L] = AX_LIF_E_L, [P_C_M] = AX_LIF_C_M, [P_TAU_M] = AX_LIF_TAU_M,                      \
     [P_T_REF] = AX_LIF_T_REF, [P_V_TH] = AX_LIF_V_TH, [P_V_RESET] = AX_LIF_V_RESET
+/* NEST's ArchivingNode parameter of every model that can be the target of
+ * an STDP synapse: the engine reads it by name (axon/stdp.h). */
+#define AX_ARCHIVE_TAU_MINUS                                                                  \
+    {"tau_minus", "ms", 20.0, AX_PARAM_REAL, NULL, 0,                                         \
+     "time constant of the postsynaptic STDP trace K_minus (plastic targets)"}
 #define AX_LIF_RESET                                                                          \
     {"reset", "", 0.0, AX_PARAM_CHOICE, "absolute|subtract", 0,                                \
      "absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)"}

@@ -19,6 +19,7 @@ static const ax_model_ops *const kModels[] = {
     &ax_model_dpi_neuron,
     &ax_model_spike_source_array,
     &ax_model_spike_source_poisson,
+    &ax_model_parrot_neuron,
 };
 enum { kNModels = (int)(sizeof kModels / sizeof kModels[0]) };
 

@@ -283,6 +283,27 @@ ax_status ax_sampler_validate(const ax_sampler *s, ax_error *err)
     return AX_OK;
 }
 
+/* A sampler file's calibration runs whole steps of dt, as a sweep's tasks
+ * must (src/sweep/sweep_bm.c): duration, burn_in, prescan_duration and the
+ * sampler's on-time (t_ref), each refused at its key, or at dt (or the
+ * section) when it is a default. */
+static ax_status calib_on_grid(ax_sctx *c, const ax_yn *root, const ax_yn *sm,
+                               const ax_sampler *s, const ax_calib_opts *o)
+{
+    const ax_yn *cm = ax_yn_get(root, "calibration");
+    const ax_yn *dt = cm ? ax_yn_get(cm, "dt") : NULL;
+    const ax_yn *fallback = dt ? dt : cm ? cm : root;
+    static const char *const keys[] = {"duration", "burn_in", "prescan_duration"};
+    const double vals[] = {o->duration, o->burn_in, o->pre_duration};
+    for (int k = 0; k < 3; k++) {
+        const ax_yn *n = cm ? ax_yn_get(cm, keys[k]) : NULL;
+        char what[64];
+        snprintf(what, sizeof what, "calibration.%s%s", keys[k], n ? "" : " (default)");
+        AX_TRY(ax_spec_on_grid(c, n ? n : fallback, what, vals[k], o->dt, NULL));
+    }
+    return ax_spec_on_grid(c, sm, "the sampler's on-time (t_ref)", ax_sampler_t_on(s), o->dt, NULL);
+}
+
 ax_status ax_sampler_parse(const char *text, size_t len, const char *name, ax_sampler *s,
                            ax_calib_opts *o, ax_error *err)
 {
@@ -300,6 +321,7 @@ ax_status ax_sampler_parse(const char *text, size_t len, const char *name, ax_sa
     if (o) ax_calib_opts_default(o);
     const ax_yn *cm = st == AX_OK ? ax_yn_get(doc.root, "calibration") : NULL;
     if (st == AX_OK && o && cm) st = ax_samp_parse_opts(&c, cm, o);
+    if (st == AX_OK && o) st = calib_on_grid(&c, doc.root, sm, s, o);
     ax_ydoc_free(&doc);
     return st;
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""weak_report.py DIR: tables from the --stats-json files of a weak-scaling
+series (benchmarks/weak_series.sh): per rank memory (RSS at three points,
+bytes per synapse, every per-rank table, max over ranks) and the exchange
+per slice per rank (spikes, keys, destinations, bytes, messages), one row per
+(kind, ranks). Markdown, as docs/performance.md quotes it."""
+import glob
+import json
+import os
+import re
+import sys
+
+MIB = 2.0 ** 20
+
+
+def load(d):
+    rows = []
+    for f in glob.glob(os.path.join(d, "*_r*.json")):
+        m = re.match(r"(\w+?)_r(\d+)\.json$", os.path.basename(f))
+        if m:
+            rows.append((m.group(1), int(m.group(2)), json.load(open(f))))
+    return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+def main(d):
+    rows = load(d)
+    if not rows:
+        sys.exit(f"weak_report: no <kind>_r<R>.json in {d}")
+    print("### Memory per rank (max over ranks)\n")
+    print("| kind | R | neurons | synapses | RSS after init MiB | after build MiB | peak MiB | "
+          "B/synapse (peak RSS) | B/synapse (net of init) | tables B/synapse |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for k, R, s in rows:
+        r = s["rss"]
+        print(f"| {k} | {R} | {s['neurons']} | {s['synapses']} | {r['after_init']['max'] / MIB:.1f} | "
+              f"{r['after_build']['max'] / MIB:.1f} | {r['peak']['max'] / MIB:.1f} | "
+              f"{r['bytes_per_synapse']:.2f} | {r['bytes_per_synapse_net']:.2f} | "
+              f"{s['tables']['total_bytes_per_synapse']:.2f} |")
+    names = [n for n in rows[0][2]["tables"] if n != "total_bytes_per_synapse"]
+    print("\n### Per-rank tables, KiB (max over ranks)\n")
+    print("| kind | R | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for k, R, s in rows:
+        t = s["tables"]
+        print(f"| {k} | {R} | " + " | ".join(f"{t[n]['max'] / 1024:.1f}" for n in names) + " |")
+    print("\n### Exchange per slice per rank (mean over ranks; max in brackets)\n")
+    print("| kind | R | slices | D steps | spikes | keys sent | to self | keys received | other ranks sent to | "
+          "key bytes sent | count bytes | messages (Alltoall + Alltoallv) | keys per spike m |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for k, R, s in rows:
+        c = s["comm"]
+        sp = c["spikes"]["mean"]
+        m = c["keys_sent"]["mean"] / sp if sp > 0 else 0.0
+        msg = c["messages_per_slice"]
+        print(f"| {k} | {R} | {c['slices']:.0f} | {s.get('min_delay', '')} | {sp:.3g} [{c['spikes']['max']:.3g}] | "
+              f"{c['keys_sent']['mean']:.3g} [{c['keys_sent']['max']:.3g}] | {c['keys_to_self']['mean']:.3g} | "
+              f"{c['keys_received']['mean']:.3g} | {c['destinations']['mean']:.3g} | "
+              f"{c['key_bytes_sent']['mean']:.4g} | {c['count_bytes_per_slice']} | "
+              f"{msg['alltoall_counts']} + {msg['alltoallv_keys']} | {m:.3g} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".")
