@@ -332,7 +332,7 @@ static void test_infinite_params(void)
     ax_spec_destroy(&t);
     CU_ASSERT_PTR_NOT_NULL(strstr(fail_msg("simulation: {t_sim: 1}\npopulations:\n  A: {model: "
                                            "iaf_psc_delta, n: 2, params: {tau_m: -.inf}}\n"),
-                                  "tau_m must be > 0"));
+                                  "only +inf is allowed here"));
 }
 
 /* The estimate follows the stated model: 8 B per synapse dominates a dense
