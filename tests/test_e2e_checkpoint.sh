@@ -48,6 +48,9 @@ done
 # SLURM signals job steps; a SIGTERM to mpirun would abort the whole job).
 # (shorter under sanitizers, which run it ~20x slower: tests/reliability.sh)
 long=60000.0; [ -n "${AXON_SANITIZER:-}" ] && long=6000.0
+# The 60 s runs take tens of seconds each, and several times that when
+# CI's two cores are shared: the hang guard (tests/launch.sh) gets room here.
+MPIEXEC_TIMEOUT=1500; export MPIEXEC_TIMEOUT
 sed "s/t_sim: *[0-9.]*/t_sim: $long/" "$top_srcdir/examples/brunel_small.yaml" > "$dir/long.yaml"
 mkdir "$dir/sig"
 run 2 1 "$dir/long.yaml" -o "$dir/long.h5" --checkpoint-dir "$dir/sig" 2> "$dir/sig.txt" &
