@@ -335,6 +335,57 @@ static void test_infinite_params(void)
                                   "only +inf is allowed here"));
 }
 
+/* Plastic projections read back from the emitted YAML with their synapse
+ * model and every parameter (the emitter used to drop `synapse`, so a
+ * session's written spec ran static synapses); the exporters' simulated
+ * variants (static_synapses) still write them static. */
+static void test_emit_synapses(void)
+{
+    const char *yaml =
+        "simulation: {t_sim: 1}\n"
+        "populations:\n  A: {model: iaf_psc_exp, n: 3, params: {tau_minus: 33.7}}\n"
+        "projections:\n"
+        "  - {source: A, target: A, rule: all_to_all, weight: -0.3, synapse: {model: stdp_synapse, "
+        "tau_plus: 16.8, lambda: 0.013, alpha: 1.2, mu_plus: 0.25, mu_minus: 0.75, Wmax: -0.9, "
+        "Kplus: 0.5}}\n"
+        "  - {source: A, target: A, rule: one_to_one, weight: 2, synapse: {model: "
+        "stdp_pl_synapse_hom, tau_plus: 12.5, lambda: 0.2, alpha: 0.3, mu: 0.45, Kplus: 0.1}}\n"
+        "  - {source: A, target: A, rule: one_to_one, weight: 2, synapse: {model: tsodyks2_synapse, "
+        "U: 0.3, u: 0.2, x: 0.9, tau_rec: 120.5, tau_fac: 17}}\n";
+    ax_spec *s = load(yaml);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    char *y = NULL;
+    ax_error e;
+    ax_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(ax_spec_to_yaml(s, &y, &e), AX_OK);
+    ax_spec *t = load(y);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (int k = 0; k < 3; k++) CU_ASSERT_EQUAL(t->proj[k].syn_model, s->proj[k].syn_model);
+    CU_ASSERT_EQUAL(t->proj[0].syn_model, AX_SYN_STDP);
+    for (int k = 0; k < 2; k++) {
+        const ax_stdp_params *a = &s->proj[k].stdp, *b = &t->proj[k].stdp;
+        CU_ASSERT_EQUAL(a->kind, b->kind);
+        CU_ASSERT(a->tau_plus == b->tau_plus && a->tau_plus_inv == b->tau_plus_inv &&
+                  a->lambda == b->lambda && a->alpha == b->alpha && a->mu_plus == b->mu_plus &&
+                  a->mu_minus == b->mu_minus && a->Kplus == b->Kplus);
+        if (a->kind == AX_STDP_PAIR) CU_ASSERT(a->Wmax == b->Wmax);
+    }
+    CU_ASSERT_EQUAL(t->proj[1].stdp.kind, AX_STDP_PL_HOM);
+    const ax_tso *a = &s->proj[2].tso, *b = &t->proj[2].tso;
+    CU_ASSERT(a->U == b->U && a->u == b->u && a->x == b->x && a->tau_rec == b->tau_rec &&
+              a->tau_fac == b->tau_fac && b->tau_rec == 120.5);
+    free(y);
+    ax_sbuf sb = {0};
+    ax_spec_override ov = {.static_synapses = 1};
+    CU_ASSERT_EQUAL_FATAL(ax_spec_emit(s, &ov, &sb, &e), AX_OK);
+    y = ax_sbuf_take(&sb);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    CU_ASSERT_PTR_NULL(strstr(y, "synapse"));
+    free(y);
+    ax_spec_destroy(&s);
+    ax_spec_destroy(&t);
+}
+
 /* The estimate follows the stated model: 8 B per synapse dominates a dense
  * network, and it shrinks (towards the fixed runtime) with more ranks. */
 static void test_estimate(void)
@@ -409,6 +460,7 @@ int main(void)
     CU_add_test(su, "error positions", test_error_positions);
     CU_add_test(su, "explicit networks", test_explicit);
     CU_add_test(su, "infinite parameters read back", test_infinite_params);
+    CU_add_test(su, "plastic synapses read back", test_emit_synapses);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

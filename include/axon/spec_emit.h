@@ -27,6 +27,8 @@ typedef struct ax_spec_override {
     int drop_init;              /* with pop_model: leave initial values out */
     int drop_multimeters;
     int no_output;              /* leave simulation.output out */
+    int static_synapses;        /* write every projection as static_synapse (a target
+                                 * without plasticity: the exporters' simulated variants) */
 } ax_spec_override;
 
 /* Append the spec (with ov applied; ov may be NULL) to out. */

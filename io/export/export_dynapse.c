@@ -722,7 +722,8 @@ static ax_status sim_variant(const ax_spec *s, const ax_dynap_spec *d, const dyn
         if (!params[i]) { st = AX_FAIL(err, AX_ENOMEM, "out of memory"); goto out; }
     }
     for (int p = 0; p < s->n_proj; p++) pd[p] = delay;
-    ax_spec_override ov = {.proj_weight = wsim, .dev_weight = dsim, .proj_delay = pd,
+    ax_spec_override ov = {.static_synapses = 1, /* the board has no plasticity */
+                           .proj_weight = wsim, .dev_weight = dsim, .proj_delay = pd,
                            .pop_model = models, .pop_params = (const char *const *)params,
                            .drop_init = 1, .drop_multimeters = 1, .no_output = 1};
     if ((st = ax_spec_emit(s, &ov, &y, err)) != AX_OK) goto out;

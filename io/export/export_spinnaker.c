@@ -650,7 +650,8 @@ static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const doubl
         emit_nest(&t, models[i], &n);
         if (!(params[i] = ax_sbuf_take(&t))) st = AX_FAIL(err, AX_ENOMEM, "out of memory");
     }
-    ax_spec_override ov = {.proj_weight = wsim, .proj_weight_scale = wscale, .dev_weight = dsim,
+    ax_spec_override ov = {.static_synapses = 1, /* the board has no plasticity */
+                           .proj_weight = wsim, .proj_weight_scale = wscale, .dev_weight = dsim,
                            .pop_model = models, .pop_params = (const char *const *)params, .no_output = 1};
     if (st == AX_OK) st = ax_spec_emit(s, &ov, &y, err);
     if (st == AX_OK) {

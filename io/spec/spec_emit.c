@@ -176,6 +176,44 @@ static void emit_from_list(const ax_spec *spec, const ax_proj_spec *p, ax_sbuf *
     ax_sbuf_printf(b, "]");
 }
 
+/* One synapse parameter ", key: value". */
+static void emit_kv(ax_sbuf *b, const char *key, double v)
+{
+    ax_sbuf_printf(b, ", %s: ", key);
+    emit_num(b, v);
+}
+
+/* synapse: {model: ..., parameters} of a plastic projection (NEST's names;
+ * a weight_recorder is a device the emitter drops, so it is not named). */
+static void emit_synapse(ax_sbuf *b, const ax_proj_spec *p)
+{
+    if (p->syn_model == AX_SYN_TSODYKS2) {
+        const ax_tso *t = &p->tso;
+        ax_sbuf_printf(b, ", synapse: {model: tsodyks2_synapse");
+        emit_kv(b, "U", t->U);
+        emit_kv(b, "u", t->u);
+        emit_kv(b, "x", t->x);
+        emit_kv(b, "tau_rec", t->tau_rec);
+        emit_kv(b, "tau_fac", t->tau_fac);
+        ax_sbuf_printf(b, "}");
+    } else if (p->syn_model == AX_SYN_STDP) {
+        const ax_stdp_params *q = &p->stdp;
+        ax_sbuf_printf(b, ", synapse: {model: %s", ax_stdp_name(q->kind));
+        emit_kv(b, "tau_plus", q->tau_plus);
+        emit_kv(b, "lambda", q->lambda);
+        emit_kv(b, "alpha", q->alpha);
+        if (q->kind == AX_STDP_PL_HOM) {
+            emit_kv(b, "mu", q->mu_plus);
+        } else {
+            emit_kv(b, "mu_plus", q->mu_plus);
+            emit_kv(b, "mu_minus", q->mu_minus);
+            emit_kv(b, "Wmax", q->Wmax);
+        }
+        emit_kv(b, "Kplus", q->Kplus);
+        ax_sbuf_printf(b, "}");
+    }
+}
+
 static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h, ax_sbuf *b)
 {
     if (!spec->n_proj) return;
@@ -211,6 +249,7 @@ static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h,
                 emit_dist(b, &w);
             } else emit_dist(b, &p->weight);
         }
+        if (!(ov && ov->static_synapses)) emit_synapse(b, p);
         if (p->list_d) {
             ax_sbuf_printf(b, ", delays: ");
             emit_list(b, p->list_d, p->n_list);
