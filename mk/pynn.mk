@@ -35,8 +35,9 @@ PYNN_SCEN = tests/pynn/scen_cell_types.py tests/pynn/scen_connection_handling.py
 	tests/pynn/scen_simulation_control.py tests/pynn/scen_synapse_types.py \
 	tests/pynn/scen_ticket166.py tests/pynn/scen_mpi.py
 TESTS += tests/pynn/test_lib_decl.py tests/pynn/test_pynn_session.py tests/pynn/test_brunel_pynn.sh \
-	$(PYNN_SCEN)
+	tests/pynn/test_stdp_pynn.py $(PYNN_SCEN)
 EXTRA_DIST += tests/pynn/test_lib_decl.py tests/pynn/test_pynn_session.py \
 	tests/pynn/test_brunel_pynn.sh $(PYNN_SCEN) \
 	tests/pynn/check_scenarios.py tests/pynn/run_scenario.py tests/pynn/expected.txt \
-	tests/pynn/testconfig.py tests/pynn/net_small.py
+	tests/pynn/testconfig.py tests/pynn/net_small.py tests/pynn/test_stdp_pynn.py \
+	tests/pynn/net_stdp.py

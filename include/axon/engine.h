@@ -115,6 +115,13 @@ ax_status ax_engine_state_set(ax_engine e, int pop, const char *var, int64_t n,
 ax_status ax_engine_param_set_local(ax_engine e, int pop, const char *name, int64_t n,
                                     const int64_t *ids, const double *values, ax_error *err);
 
+/* The weights now of this rank's synapses of STDP projection k: w[i] of
+ * the i-th synapse in the order ax_connect_projection emits them for this
+ * rank's threads 0, 1, ... (the session's order, src/api/sim_net.c); n
+ * must be their number. AX_EINPUT if k is not plastic or n differs. Not
+ * collective. */
+ax_status ax_engine_stdp_weights(ax_engine e, int k, int64_t n, double *w, ax_error *err);
+
 /* Whether this rank owns neuron `id` of population pop. */
 int ax_engine_owns(ax_engine e, int pop, int64_t id);
 

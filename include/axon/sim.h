@@ -109,7 +109,11 @@ int ax_sim_times_get_local(ax_sim *s, int pop, int64_t n, const int64_t *ids, in
 /* C. rule: 0 all_to_all, 1 one_to_one, 2 fixed_indegree, 3 fixed_outdegree,
  * 4 fixed_total_number, 5 pairwise_bernoulli (number = k or p); receptor:
  * 0 auto (by weight sign), 1 excitatory, 2 inhibitory; syn: 0 static,
- * 1 tsodyks2 with syn_par = {U, u, x, tau_rec, tau_fac}; weight and delay:
+ * 1 tsodyks2 with syn_par = {U, u, x, tau_rec, tau_fac}, 3 stdp_synapse
+ * with {tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax, Kplus}, 4
+ * stdp_pl_synapse_hom with {tau_plus, lambda, alpha, mu, Kplus} (NEST's
+ * names; docs/plasticity.md: the target's tau_minus is a parameter of its
+ * population; initial weights bounded, within Wmax); weight and delay:
  * kind as ax_sim_state_init (delays on the grid, >= h). */
 int ax_sim_proj_rule(ax_sim *s, int src, int tgt, int rule, double number, int allow_autapses,
                      int allow_multapses, int receptor, int syn, const double *syn_par,
@@ -118,7 +122,8 @@ int ax_sim_proj_count(const ax_sim *s);
 /* L. This rank's synapses (targets on this rank), in build order. */
 int ax_sim_proj_count_local(ax_sim *s, int proj, int64_t *n);
 /* L. src/tgt: ids within the populations; weight as the engine uses it
- * (float32-rounded); delay ms. Any output may be NULL. */
+ * (float32-rounded; STDP synapses: double, and after a run the weight they
+ * have now); delay ms. Any output may be NULL. */
 int ax_sim_proj_get_local(ax_sim *s, int proj, int64_t n, int64_t *src, int64_t *tgt,
                           double *weight, double *delay);
 /* C. One weight or delay for every synapse of the projection (t = 0). */

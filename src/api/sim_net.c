@@ -613,6 +613,71 @@ static ax_status add_proj(ax_sim *s, const ax_proj_spec *p, int *proj)
     return AX_OK;
 }
 
+/* stdp_synapse (syn 3: {tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax,
+ * Kplus}) or stdp_pl_synapse_hom (syn 4: {tau_plus, lambda, alpha, mu,
+ * Kplus}), checked as the spec loader checks them (io/spec/spec_net.c,
+ * docs/plasticity.md): the target keeps a spike history, NEST's time base,
+ * the parameters' ranges. The weights are checked with the receptor's sign
+ * (weight_signs). */
+static ax_status stdp_common(ax_sim *s, int tgt, int syn, const double *q, ax_proj_spec *p)
+{
+    ax_stdp_kind kind = syn == 3 ? AX_STDP_PAIR : AX_STDP_PL_HOM;
+    const char *name = ax_stdp_name(kind);
+    const ax_model_ops *m = model_of(s, tgt);
+    AX_CHECK(q, &s->err, AX_EINPUT, "%s needs its parameters", name);
+    AX_CHECK(ax_model_param_index(m, "tau_minus") >= 0, &s->err, AX_EINPUT,
+             "%s onto %s: model %s keeps no postsynaptic spike history (it has no tau_minus), so "
+             "it cannot be the target of a plastic synapse", name, s->spec->pops[tgt].name, m->name);
+    ax_stdp_time tb;
+    ax_error tmp;
+    AX_CHECK(ax_stdp_time_init(&tb, s->spec->sim.resolution, &tmp) == AX_OK, &s->err, AX_EINPUT,
+             "%s", tmp.msg);
+    ax_stdp_params *a = &p->stdp;
+    *a = ax_stdp_defaults(kind);
+    a->tau_plus = q[0], a->lambda = q[1], a->alpha = q[2], a->mu_plus = q[3];
+    if (kind == AX_STDP_PAIR) a->mu_minus = q[4], a->Wmax = q[5], a->Kplus = q[6];
+    else a->mu_minus = q[3], a->Kplus = q[4];
+    for (int i = 0; i < (kind == AX_STDP_PAIR ? 7 : 5); i++)
+        AX_CHECK(isfinite(q[i]), &s->err, AX_EINPUT, "%s: parameter %d (%g) must be finite", name,
+                 i, q[i]);
+    AX_CHECK(a->tau_plus > 0, &s->err, AX_EINPUT, "%s tau_plus = %g must be > 0 (a time constant)",
+             name, a->tau_plus);
+    AX_CHECK(a->Kplus >= 0, &s->err, AX_EINPUT, "%s Kplus = %g must be >= 0 (NEST: \"Kplus must "
+             "be non-negative\")", name, a->Kplus);
+    AX_CHECK(kind != AX_STDP_PAIR || a->Wmax != 0, &s->err, AX_EINPUT,
+             "stdp_synapse Wmax must not be 0 (the rule divides by it)");
+    a->tau_plus_inv = 1. / a->tau_plus; /* as NEST's STDPPLHomCommonProperties */
+    p->syn_model = AX_SYN_STDP;
+    return AX_OK;
+}
+
+/* The initial weights [lo, hi] of a plastic projection: what the rule can
+ * start from (io/spec/spec_net.c check_stdp: same sign as Wmax and within
+ * it; stdp_pl_synapse_hom >= 0; bounded). */
+static ax_status stdp_weights_ok(ax_sim *s, const ax_proj_spec *p, double lo, double hi)
+{
+    if (p->syn_model != AX_SYN_STDP) return AX_OK;
+    const char *name = ax_stdp_name(p->stdp.kind);
+    AX_CHECK(isfinite(lo) && isfinite(hi), &s->err, AX_EINPUT, "the initial weights of a %s "
+             "projection must be bounded (the rule needs them inside its range); use uniform or "
+             "normal_clipped with low and high", name);
+    if (p->stdp.kind == AX_STDP_PL_HOM) {
+        AX_CHECK(lo >= 0, &s->err, AX_EINPUT, "stdp_pl_synapse_hom weights must be >= 0 (the "
+                 "weight can be %g; the power law w^mu has no value for w < 0)", lo);
+        return AX_OK;
+    }
+    double W = p->stdp.Wmax;
+    int sw = W >= 0 ? 1 : -1;
+    AX_CHECK((lo >= 0 ? 1 : -1) == sw && (hi >= 0 ? 1 : -1) == sw, &s->err, AX_EINPUT,
+             "stdp_synapse: the weight (can be %g .. %g) and Wmax = %g must have the same sign "
+             "(NEST: \"Weight and Wmax must have same sign.\")", lo, hi, W);
+    AX_CHECK(sw > 0 ? hi <= W : lo >= W, &s->err, AX_EINPUT, "stdp_synapse: the initial weight "
+             "can be %g, beyond Wmax = %g; axon refuses it (NEST accepts it and clamps the weight "
+             "to Wmax at the first potentiation): raise Wmax or lower the weight",
+             sw > 0 ? hi : lo, W);
+    return AX_OK;
+}
+
 /* Projection fields common to rules and lists, checked. */
 static ax_status proj_common(ax_sim *s, int src, int tgt, int receptor, int syn,
                              const double *syn_par, ax_proj_spec *p)
@@ -639,9 +704,11 @@ static ax_status proj_common(ax_sim *s, int src, int tgt, int receptor, int syn,
                  &s->err, AX_EINPUT, "tsodyks2 parameters out of range: U in (0, 1], u and x in "
                  "[0, 1], tau_rec > 0, tau_fac >= 0 (got U %g, u %g, x %g, tau_rec %g, tau_fac %g)",
                  p->tso.U, p->tso.u, p->tso.x, p->tso.tau_rec, p->tso.tau_fac);
+    } else if (syn == 3 || syn == 4) {
+        AX_TRY(stdp_common(s, tgt, syn, syn_par, p));
     } else {
-        AX_CHECK(syn == 0, &s->err, AX_EINPUT, "unknown synapse model %d (0 static, 1 tsodyks2)",
-                 syn);
+        AX_CHECK(syn == 0, &s->err, AX_EINPUT, "unknown synapse model %d (0 static, 1 tsodyks2, "
+                 "3 stdp_synapse, 4 stdp_pl_synapse_hom)", syn);
     }
     return AX_OK;
 }
@@ -649,6 +716,7 @@ static ax_status proj_common(ax_sim *s, int src, int tgt, int receptor, int syn,
 /* Weights [lo, hi] against the receptor's sign (NEST: a port keeps its sign). */
 static ax_status weight_signs(ax_sim *s, const ax_proj_spec *p, double lo, double hi)
 {
+    AX_TRY(stdp_weights_ok(s, p, lo, hi));
     const ax_model_ops *m = model_of(s, p->tgt);
     if (m->n_receptors < 2 || p->receptor == AX_RECEPTOR_AUTO) return AX_OK;
     int exc = p->receptor == AX_RECEPTOR_EXCITATORY;
@@ -712,6 +780,7 @@ typedef struct {
     int64_t *src, *tgt;
     double *w, *d;
     double h;
+    int plastic; /* STDP synapses keep double weights */
 } syn_ctx;
 
 static ax_status syn_sink(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
@@ -722,7 +791,7 @@ static ax_status syn_sink(void *ctx, int64_t src, int64_t tgt, double w, int32_t
     if (c->n < c->room) {
         if (c->src) c->src[c->n] = src - c->s_first;
         if (c->tgt) c->tgt[c->n] = tgt - c->t_first;
-        if (c->w) c->w[c->n] = (double)(float)w; /* as the synapse stores it */
+        if (c->w) c->w[c->n] = c->plastic ? w : (double)(float)w; /* as the synapse stores it */
         if (c->d) c->d[c->n] = d * c->h;
     }
     c->n++;
@@ -736,6 +805,7 @@ static ax_status proj_walk(ax_sim *s, int proj, syn_ctx *c)
     c->s_first = s->spec->pops[p->src].first_gid;
     c->t_first = s->spec->pops[p->tgt].first_gid;
     c->h = s->spec->sim.resolution;
+    c->plastic = p->syn_model == AX_SYN_STDP;
     ax_partition part;
     ax_partition_init(&part, s->size, s->threads, s->rank, s->spec->n_total);
     int nr = model_of(s, p->tgt)->n_receptors;
@@ -762,12 +832,13 @@ int ax_sim_proj_get_local(ax_sim *s, int proj, int64_t n, int64_t *src, int64_t 
 {
     if (proj >= 0 && proj < s->spec->n_proj && s->proj[proj].dirty) {
         const sim_proj *o = &s->proj[proj];
+        const ax_proj_spec *p = &s->spec->proj[proj];
         AX_CHECK(o->n == n, &s->err, AX_EINPUT, "projection %d has %lld synapses here, not %lld",
                  proj, (long long)o->n, (long long)n);
         for (int64_t i = 0; i < n; i++) {
             if (src) src[i] = o->src[i];
             if (tgt) tgt[i] = o->tgt[i];
-            if (weight) weight[i] = (double)(float)o->w[i];
+            if (weight) weight[i] = p->syn_model == AX_SYN_STDP ? o->w[i] : (double)(float)o->w[i];
             if (delay) delay[i] = o->d[i];
         }
         return AX_OK;
@@ -776,6 +847,9 @@ int ax_sim_proj_get_local(ax_sim *s, int proj, int64_t n, int64_t *src, int64_t 
     AX_TRY(proj_walk(s, proj, &c));
     AX_CHECK(c.n == n, &s->err, AX_EINPUT, "projection %d has %lld synapses here, not %lld", proj,
              (long long)c.n, (long long)n);
+    /* plastic weights change as the network runs: the engine's, when it has them */
+    if (weight && s->eng && s->spec->proj[proj].syn_model == AX_SYN_STDP)
+        AX_TRY(ax_engine_stdp_weights(s->eng, proj, n, weight, &s->err));
     return AX_OK;
 }
 

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/connect.h"
 #include "axon/grow.h"
 #include "axon/steps.h"
 #include "engine_impl.h"
@@ -315,4 +316,62 @@ double ax_stdp_bytes(const ax_vp *v, double *hist_bytes)
            sp->st.n_src * (double)(2 * sizeof(int64_t) /* src_gid, rows */ +
                                    3 * sizeof(int64_t) /* t_last, t_fac, run */) +
            runs * (double)(sizeof(int64_t) + sizeof(int32_t) + sizeof(double));
+}
+
+/* ---- the weights now, in the session's order ------------------------------- */
+
+typedef struct {
+    const struct ax_engine_s *e;
+    const ax_vp *v;
+    int k, src_pop;
+    int64_t *seen;   /* [n_src]: synapses of projection k met so far per row */
+    int64_t n, room;
+    double *w;
+} weights_ctx;
+
+/* The rule emits a row's synapses of one projection in the order the store
+ * placed them (the build's cursor per row), so the j-th synapse met with
+ * source s is the j-th of s's run of projection k. */
+static ax_status weight_sink(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
+                             ax_error *err)
+{
+    (void)tgt; (void)w; (void)d; (void)r;
+    weights_ctx *c = ctx;
+    const ax_stdp_store *sp = &c->v->sp;
+    int64_t row = ax_store_find_in(&sp->st, c->e->spec, c->src_pop, src);
+    AX_CHECK(row >= 0, err, AX_EINTERNAL, "STDP weights: source %lld has no row",
+             (long long)src);
+    for (int64_t q = sp->run[row]; q < sp->run[row + 1]; q++) {
+        if (sp->run_proj[q] != c->k) continue;
+        int64_t q0 = q == sp->run[row] ? sp->st.rows[row] : sp->run_end[q - 1];
+        int64_t pos = q0 + c->seen[row]++;
+        AX_CHECK(pos < sp->run_end[q], err, AX_EINTERNAL, "STDP weights: row of source %lld "
+                 "holds fewer synapses than the rule makes", (long long)src);
+        if (c->n < c->room) c->w[c->n] = sp->w[pos];
+        c->n++;
+        return AX_OK;
+    }
+    return AX_FAIL(err, AX_EINTERNAL, "STDP weights: source %lld has no synapse of projection %d",
+                   (long long)src, c->k);
+}
+
+ax_status ax_engine_stdp_weights(ax_engine e, int k, int64_t n, double *w, ax_error *err)
+{
+    const ax_spec *s = e->spec;
+    AX_CHECK(k >= 0 && k < s->n_proj && s->proj[k].syn_model == AX_SYN_STDP, err, AX_EINPUT,
+             "projection %d has no plastic synapses", k);
+    weights_ctx c = {.e = e, .k = k, .src_pop = s->proj[k].src, .room = n, .w = w};
+    ax_status st = AX_OK;
+    for (int t = 0; t < e->threads && st == AX_OK; t++) {
+        const ax_vp *v = &e->vps[t];
+        c.v = v;
+        c.seen = calloc((size_t)(v->sp.st.n_src > 0 ? v->sp.st.n_src : 1), sizeof *c.seen);
+        st = c.seen ? ax_connect_sources(s, k, &e->part, v->vp, weight_sink, &c, err)
+                    : AX_FAIL(err, AX_ENOMEM, "out of memory reading STDP weights");
+        free(c.seen);
+    }
+    if (st == AX_OK && c.n != n)
+        st = AX_FAIL(err, AX_EINPUT, "projection %d has %lld synapses here, not %lld", k,
+                     (long long)c.n, (long long)n);
+    return st;
 }

@@ -26,7 +26,10 @@ from .projections import Projection
 from .random import NativeRNG  # noqa: F401
 from .standardmodels.cells import *  # noqa: F401,F403
 from .standardmodels.electrodes import DCSource, StepCurrentSource  # noqa: F401
-from .standardmodels.synapses import StaticSynapse
+from .standardmodels.synapses import (StaticSynapse, STDPMechanism, SpikePairRule,  # noqa: F401
+                                     AdditiveWeightDependence, MultiplicativeWeightDependence,
+                                     AdditivePotentiationMultiplicativeDepression,
+                                     GutigWeightDependence)
 from .connectors import FixedProbabilityConnector
 
 logger = logging.getLogger("PyNN")

@@ -57,6 +57,9 @@ class Projection(common.Projection):
         if getattr(self.synapse_type, "axon_synapse", None) is None:
             raise _lib.AxonNotImplementedError(
                 "%s is not available in pyNN.axon yet" % type(self.synapse_type).__name__)
+        self._plastic = hasattr(self.synapse_type, "tau_minus")
+        if self._plastic:
+            self._set_tau_minus()
         self._parts = []      # session projection indices
         self._cache = None    # local (pre index, post index, weight, delay), PyNN units
         self._lists = None    # Python connectors: local connections being collected
@@ -64,6 +67,14 @@ class Projection(common.Projection):
         connector.connect(self)
         if self._lists is not None:
             self._commit_lists()
+
+    def _set_tau_minus(self):
+        """STDP: tau_minus is a parameter of the postsynaptic cells (NEST's
+        ArchivingNode), set on them as pyNN.nest does (_set_tau_minus)."""
+        from pyNN.parameters import ParameterSpace
+        tau = self.synapse_type.tau_minus()
+        for p in getattr(self.post, "populations", [self.post]):
+            p._set_parameters(ParameterSpace({"tau_minus": tau}, shape=(p.size,)))
 
     # --- units ---------------------------------------------------------------
 
@@ -109,7 +120,7 @@ class Projection(common.Projection):
         d = self._native_value("delay", 1.0)
         if w is None or d is None:
             return False
-        syn, syn_par = self.synapse_type.axon_synapse_params()
+        syn, syn_par = self.synapse_type.axon_synapse_params(self._weight_factor(self.post.celltype))
         proj = ctypes.c_int(-1)
         state.call(lib.ax_sim_proj_rule, self.pre._axon_pop, self.post._axon_pop, rule,
                    float(number), int(bool(autapses)), int(bool(multapses)),
@@ -145,9 +156,9 @@ class Projection(common.Projection):
         d = round_delays(d, state.dt) if d.size else d
         pre_pop, pre_id = self._split(self.pre, pre)
         post_pop, post_id = self._split(self.post, post)
-        syn, syn_par = self.synapse_type.axon_synapse_params()
         for a in self._pops_of(self.pre):
             for b in self._pops_of(self.post):
+                syn, syn_par = self.synapse_type.axon_synapse_params(self._weight_factor(b.celltype))
                 sel = (pre_pop == a._axon_pop) & (post_pop == b._axon_pop)
                 # the parameter space gave native weights (x 1000): the cell's factor
                 ww = w[sel] / 1000.0 * self._weight_factor(b.celltype)
@@ -229,9 +240,18 @@ class Projection(common.Projection):
         for i in range(len(self)):
             yield simulator.Connection(self, i)
 
-    def _get_attributes_as_list(self, names):
+    def _columns(self):
+        """Every attribute of this rank's synapses: indices, weight and delay
+        (PyNN units), and the synapse type's other parameters (native names
+        and values, one per projection, as pyNN.nest gives them)."""
         pre, post, w, d = self._arrays()
         cols = {"presynaptic_index": pre, "postsynaptic_index": post, "weight": w, "delay": d}
+        for name in getattr(self.synapse_type, "axon_attributes", ()):
+            cols[name] = np.full(pre.size, self.synapse_type.native_value(name))
+        return cols
+
+    def _get_attributes_as_list(self, names):
+        cols = self._columns()
         for n in names:
             if n not in cols:
                 raise errors.NonExistentParameterError(n, type(self.synapse_type).__name__,
@@ -239,11 +259,15 @@ class Projection(common.Projection):
         return list(zip(*[cols[n].tolist() for n in names]))
 
     def _get_attributes_as_arrays(self, names, multiple_synapses='sum'):
-        pre, post, w, d = self._arrays()
-        cols = {"weight": w, "delay": d}
+        cols = self._columns()
+        pre, post = cols["presynaptic_index"], cols["postsynaptic_index"]
         out = []
         for name in names:
-            name = name[:-1] if name.endswith("s") else name
+            if name not in cols and name.endswith("s"):
+                name = name[:-1]  # weights -> weight
+            if name not in cols:
+                raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
+                                                       list(cols))
             vals = cols[name]
             a = np.full((self.pre.size, self.post.size), np.nan)
             if multiple_synapses == "first":
@@ -274,7 +298,9 @@ class Projection(common.Projection):
                     elif name == "delay":
                         v = float(round_delays([v], state.dt)[0])
                     elif name not in ("weight", "delay"):
-                        raise _lib.AxonNotImplementedError("setting %s" % name)
+                        raise _lib.AxonNotImplementedError(
+                            "Projection.set(%s=...): only weight and delay can change after the "
+                            "projection is made in pyNN.axon" % name)
                     state.call(lib.ax_sim_proj_set_all, proj, enc(name), v)
             self._cache = None
             return

@@ -118,11 +118,19 @@ class State(common.control.BaseState):
                              "of the time step %g ms" % (tstop, tstop, self.dt))
         self.running = True
         self.call(lib.ax_sim_run_until, steps * self.dt)
+        self._plastic_changed()
+
+    def _plastic_changed(self):
+        """Plastic weights moved (a run) or went back (a reset): read them anew."""
+        for p in self.projections:
+            if getattr(p, "_plastic", False):
+                p._cache = None
 
     def reset(self):
         """Back to t = 0: the network stays, state returns to the initial values."""
         if self.session is not None:
             self.call(lib.ax_sim_reset)
+            self._plastic_changed()
         for p in self.populations:
             for variable, initial_value in p.initial_values.items():
                 p._set_initial_value_array(variable, initial_value)
