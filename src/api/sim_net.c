@@ -535,7 +535,7 @@ int ax_sim_times_set_local(ax_sim *s, int pop, int64_t n, const int64_t *ids,
     if (st == AX_OK) {
         off[0] = 0;
         for (int64_t j = 0; j < nl; j++) {
-            memcpy(t + off[j], tr[j], (size_t)cnt[j] * sizeof *t);
+            if (cnt[j]) memcpy(t + off[j], tr[j], (size_t)cnt[j] * sizeof *t);
             off[j + 1] = off[j] + cnt[j];
         }
         free(p->t_off);
@@ -975,7 +975,7 @@ ax_status ax_api_proj_set_list(ax_sim *s, int k, int64_t n, const int64_t *pre,
     }
     for (int64_t i = 0; i < total; i++) off[(int64_t)all[4 * i] + 1]++;
     for (int64_t t = 0; t < nt; t++) off[t + 1] += off[t];
-    memcpy(pos, off, (size_t)nt * sizeof *pos);
+    if (nt) memcpy(pos, off, (size_t)nt * sizeof *pos);
     double wlo = total ? all[2] : 0, whi = wlo, dlo = total ? all[3] : h, dhi = dlo;
     for (int64_t i = 0; i < total; i++) {
         int64_t q = pos[(int64_t)all[4 * i]]++;
@@ -1095,8 +1095,10 @@ static ax_status schedule_copy(ax_sim *s, sim_src *c, int64_t n, const double *t
         free(a);
         return AX_FAIL(&s->err, AX_ENOMEM, "out of memory for a current schedule");
     }
-    memcpy(t, times, (size_t)n * sizeof *t);
-    memcpy(a, amps, (size_t)n * sizeof *a);
+    if (n > 0) { /* an empty schedule may come as NULL arrays */
+        memcpy(t, times, (size_t)n * sizeof *t);
+        memcpy(a, amps, (size_t)n * sizeof *a);
+    }
     free(c->times);
     free(c->amps);
     c->times = t;

@@ -243,7 +243,8 @@ ax_status ax_api_take_row0(ax_sim *s)
         ax_status st = AX_OK;
         for (int v = 0; st == AX_OK && v < t->n_vars; v++) {
             st = ax_engine_state_get(s->eng, pop, t->vars[v], t->n_cols, t->cols, col, &s->err);
-            memcpy(t->buf + (size_t)v * t->n_cols, col, (size_t)t->n_cols * sizeof *col);
+            if (t->n_cols)
+                memcpy(t->buf + (size_t)v * t->n_cols, col, (size_t)t->n_cols * sizeof *col);
         }
         free(col);
         AX_TRY(st);
@@ -336,7 +337,8 @@ static ax_status record_var(ax_sim *s, int pop, const char *var, int64_t n, cons
     for (int v = 0; v < t->n_vars; v++) have |= !strcmp(t->vars[v], var);
     int64_t *copy = malloc((size_t)(t->n_all + 1) * sizeof *copy);
     AX_CHECK_ALLOC(copy, &s->err, "ids");
-    memcpy(copy, t->all, (size_t)t->n_all * sizeof *copy);
+    if (t->n_all) /* t->all is NULL before the first recording */
+        memcpy(copy, t->all, (size_t)t->n_all * sizeof *copy);
     int changed = 0;
     int64_t n_copy = t->n_all;
     ax_status st = merge_ids(s, &copy, &n_copy, n, ids, s->spec->pops[pop].n, &changed);

@@ -183,7 +183,8 @@ static ax_status take_trains(ax_sim *s, int pop)
             int64_t *at = calloc((size_t)s->size, sizeof *at);
             for (int64_t id = 0; at && id < n; id++) {
                 int r = (int)((ps->first_gid + id) % s->size);
-                memcpy(all + off[id], tmp + rd[r] + at[r], (size_t)cnt[id] * sizeof *all);
+                if (cnt[id])
+                    memcpy(all + off[id], tmp + rd[r] + at[r], (size_t)cnt[id] * sizeof *all);
                 at[r] += cnt[id];
             }
             if (!at) st = AX_FAIL(&s->err, AX_ENOMEM, "out of memory for spike trains");
