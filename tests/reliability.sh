@@ -126,7 +126,8 @@ stage_asan() {
   # libraries and NEST references the tests read) is named absolutely.
   shared=$(cd .. && pwd)/shared
   (cd "$src" &&
-    AXON_SHARED="$shared" AXON_THIRDPARTY_PY="$shared/thirdparty/python" AXON_SANITIZER=1 ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=0 \
+    AXON_SHARED="$shared" AXON_THIRDPARTY_PY="$shared/thirdparty/python" \
+    AXON_PYNN_TESTS="$shared/thirdparty/pynn-0.10.1-tests" AXON_SANITIZER=1 ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       timeout 1800 make -j"$jobs" check) >>"$log" 2>&1 || rc=$?
   counts=$(cd "$src" && sh tests/summary.sh tests 2>/dev/null | tail -n 1)

@@ -86,8 +86,9 @@ def main(argv):
         print("SKIP: python3-nose is not installed (PyNN's scenarios import nose.tools)")
         return 77
     if subprocess.run([py, runner, "--list"], capture_output=True).returncode:
-        print("SKIP: PyNN's scenario copy not found (AXON_PYNN_TESTS)")
-        return 77
+        print("FAIL: PyNN's scenario copy not found (set AXON_PYNN_TESTS to the "
+              "pynn-0.10.1-tests folder); a skip would let a broken checkout pass")
+        return 1
     exp = expected()
     if argv == ["--mpi"]:
         names, mpi = MPI_SET, True
