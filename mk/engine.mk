@@ -53,3 +53,9 @@ dist_check_SCRIPTS += tests/test_delivery.sh
 EXTRA_DIST += benchmarks/digest.py benchmarks/digest_suite.sh
 TESTS += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh
 EXTRA_DIST += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh
+
+# Weak-scaling series (issue 19 item 3): the scripts run on 1-3 ranks, the
+# decompositions agree bitwise and the stats they report match the code.
+TESTS += tests/test_weak_series.sh
+dist_check_SCRIPTS += tests/test_weak_series.sh
+EXTRA_DIST += benchmarks/weak_series.sh benchmarks/gen_weak.py benchmarks/weak_report.py

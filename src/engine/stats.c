@@ -68,7 +68,7 @@ static void tables(const struct ax_engine_s *e, double *t)
     t[T_TARGETS] = 8.0 * (double)(e->n_rank_local + 1) +
                    4.0 * (double)(e->tr_start ? e->tr_start[e->n_rank_local] : 0);
     t[T_EXCHANGE] = 8.0 * (double)(e->cap_send + e->cap_recv);
-    t[T_COUNTS] = 4.0 * (2.0 * e->ranks + 2.0);
+    t[T_COUNTS] = 4.0 * (4.0 * e->ranks + 2.0); /* scount, rcount [R]; sdispl, rdispl [R + 1] */
 }
 
 /* Figures gathered per rank, in this order. */
