@@ -6,6 +6,7 @@ per slice per rank (spikes, keys, destinations, bytes, messages), one row per
 (kind, ranks). Markdown, as docs/performance.md quotes it."""
 import glob
 import json
+import math
 import os
 import re
 import sys
@@ -42,21 +43,30 @@ def main(d):
     print("|---|---|" + "---|" * len(names))
     for k, R, s in rows:
         t = s["tables"]
-        print(f"| {k} | {R} | " + " | ".join(f"{t[n]['max'] / 1024:.1f}" for n in names) + " |")
+        print(f"| {k} | {R} | " + " | ".join(f"{t[n]['max'] / 1024:.4g}" for n in names) + " |")
     print("\n### Exchange per slice per rank (mean over ranks; max in brackets)\n")
-    print("| kind | R | slices | D steps | spikes | keys sent | to self | keys received | other ranks sent to | "
-          "key bytes sent | count bytes | messages (Alltoall + Alltoallv) | keys per spike m |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("Model columns (docs/performance.md, \"The exchange at 1,000 and 100,000 ranks\"): "
+          "K = synapses / neurons (mean out-degree), m(R) = R [1 - (1 - 1/R)^K] target ranks per "
+          "spike, d(R) = (R - 1) [1 - exp(-s m / R)] other ranks with keys in a slice (s = measured "
+          "mean spikes per slice, taken as Poisson over slices). Messages: posted point-to-point operations of a linear or pairwise "
+          "Alltoall (R - 1) and Alltoallv (2 (R - 1)).\n")
+    print("| kind | R | slices | D steps | spikes s | keys sent | to self | keys received | "
+          "key bytes sent | count bytes | messages (Alltoall + Alltoallv) | K | m measured | m(R) model | "
+          "other ranks sent to | d(R) model |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for k, R, s in rows:
         c = s["comm"]
         sp = c["spikes"]["mean"]
         m = c["keys_sent"]["mean"] / sp if sp > 0 else 0.0
+        K = s["synapses"] / s["neurons"] if s["neurons"] else 0.0
+        m_model = R * (1.0 - (1.0 - 1.0 / R) ** K)
+        d_model = (R - 1) * (1.0 - math.exp(-sp * m_model / R))
         msg = c["messages_per_slice"]
         print(f"| {k} | {R} | {c['slices']:.0f} | {s.get('min_delay', '')} | {sp:.3g} [{c['spikes']['max']:.3g}] | "
               f"{c['keys_sent']['mean']:.3g} [{c['keys_sent']['max']:.3g}] | {c['keys_to_self']['mean']:.3g} | "
-              f"{c['keys_received']['mean']:.3g} | {c['destinations']['mean']:.3g} | "
-              f"{c['key_bytes_sent']['mean']:.4g} | {c['count_bytes_per_slice']} | "
-              f"{msg['alltoall_counts']} + {msg['alltoallv_keys']} | {m:.3g} |")
+              f"{c['keys_received']['mean']:.3g} | {c['key_bytes_sent']['mean']:.4g} | "
+              f"{c['count_bytes_per_slice']} | {msg['alltoall_counts']} + {msg['alltoallv_keys']} | "
+              f"{K:.4g} | {m:.3g} | {m_model:.3g} | {c['destinations']['mean']:.3g} | {d_model:.3g} |")
 
 
 if __name__ == "__main__":
