@@ -382,7 +382,7 @@ struct ax_engine_s {
 
     /* per-rank figures of the exchange (exchange.c), summed over slices */
     struct {
-        int64_t slices, spikes, keys_sent, keys_self, keys_recv, nonempty, max_keys;
+        int64_t slices, spikes, keys_sent, keys_self, keys_recv, nonempty, nonempty_recv, max_keys;
     } cst;
     double rss_init, rss_build;   /* resident bytes before and after the build */
     double t_index;               /* exchange setup (s) */

@@ -247,7 +247,10 @@ ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_err
         e->rcount[r] >>= 1;
         e->scount[r] >>= 1;
     }
-    for (int r = 0; r < e->ranks; r++) e->rdispl[r + 1] = e->rdispl[r] + e->rcount[r];
+    for (int r = 0; r < e->ranks; r++) {
+        e->rdispl[r + 1] = e->rdispl[r] + e->rcount[r];
+        e->cst.nonempty_recv += r != e->rank && e->rcount[r] > 0;
+    }
     e->n_recv = e->rdispl[e->ranks];
     e->cst.keys_recv += e->n_recv;
     AX_TRY(ensure(&e->recv, &e->cap_recv, e->n_recv, err));
