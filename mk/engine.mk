@@ -58,4 +58,5 @@ EXTRA_DIST += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh
 # decompositions agree bitwise and the stats they report match the code.
 TESTS += tests/test_weak_series.sh
 dist_check_SCRIPTS += tests/test_weak_series.sh
-EXTRA_DIST += benchmarks/weak_series.sh benchmarks/gen_weak.py benchmarks/weak_report.py
+EXTRA_DIST += benchmarks/weak_series.sh benchmarks/gen_weak.py benchmarks/weak_report.py \
+	benchmarks/exchange_model.py
