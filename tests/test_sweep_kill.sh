@@ -15,12 +15,15 @@ rm -rf tests/sweep_ref.h5* tests/sweep_kill.h5*
 "$MPIEXEC" -n 2 $MPIEXEC_ARGS "$AXON" sweep "$d/tiny.yaml" -o tests/sweep_kill.h5 -t 1 \
   --max-chunk 2 --checkpoint 0.01 -q &
 pid=$!
-# wait until some results are journaled, then SIGKILL every rank and mpiexec
-i=0
-while [ $i -lt 200 ]; do
+# wait until some results are journaled and a checkpoint of the table is
+# published, then SIGKILL every rank and mpiexec. No time limit on a busy
+# machine (MPI start-up alone can take many seconds there): the wait ends
+# when both exist or when the sweep has ended by itself (the checks below
+# then say "finished too early").
+while kill -0 "$pid" 2>/dev/null; do
   n=$(cat tests/sweep_kill.h5.journal/run0.r* 2>/dev/null | wc -c)
-  [ "${n:-0}" -gt 20000 ] && break
-  sleep 0.05; i=$((i + 1))
+  [ "${n:-0}" -gt 20000 ] && [ -e tests/sweep_kill.h5 ] && break
+  sleep 0.05
 done
 pkill -KILL -P "$pid"; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 [ -d tests/sweep_kill.h5.journal ] || fail "no journal after the kill (finished too early?)"
