@@ -7,7 +7,8 @@
  * {"resolution": h, "pops": [{name, model, n, first, params: {all model
  * parameters, resolved}, spike_times (spike sources): [[ms, ...], ...]}], "proj": [{src, tgt, synapses: [[src gid, tgt gid,
  * weight, delay steps, receptor port], ...]}], "devices": [{name, kind,
- * weight, delay, receptor, rate, amplitude, targets: [[pop, first, count]]}]}
+ * weight, delay, receptor, rate, amplitude, start, stop (null: none), spike_times,
+ * targets: [[pop, first, count]]}]}
  * The synapses are ax_hw_net_build's: those of every axon run of the spec.
  */
 #include <math.h>
@@ -72,6 +73,16 @@ static void devices(const ax_spec *s)
         num(dv->rate);
         printf(", \"amplitude\": ");
         num(dv->amplitude);
+        printf(", \"start\": ");
+        num(dv->start);
+        printf(", \"stop\": ");
+        num(dv->stop);
+        printf(", \"spike_times\": [");
+        for (int64_t k = 0; k < dv->n_times; k++) {
+            printf("%s", k ? ", " : "");
+            num(dv->spike_times[k]);
+        }
+        printf("]");
         printf(", \"receptor\": \"%s\", \"targets\": [", dv->receptor >= 0 && dv->receptor < 3 ? rec[dv->receptor] : "?");
         for (int t = 0; t < dv->n_targets; t++)
             printf("%s[%d, %lld, %lld]", t ? ", " : "", dv->targets[t].pop, (long long)dv->targets[t].first,

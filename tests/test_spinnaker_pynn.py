@@ -16,7 +16,9 @@ units sPyNNaker's C code uses, computed here from the documented formulas
   IF_curr_exp    w = J/1000 h (e_m - d) / ((tau_m - tau_s)(1 - e_m)(1 - d))
   IF_curr_alpha  w = J/1000 e tau_s (1 - d)^2 / ((h/tau_s)^2 d)
   IF_cond_exp    w = |J|/1000
-with e_m = exp(-h/tau_m), d = exp(-h/tau_s). Also runs the whole brunel
+with e_m = exp(-h/tau_m), d = exp(-h/tau_s); DC sources (run.py's `currents`)
+carry amplitude x k (k = 1/C_m for IF_curr_delta/IFTruncDelta, 1e-3 else)
+and their start/stop, Poisson sources their rate/start/duration. Also runs the whole brunel
 script (sim.run, write_data, sim.end) under the mock backend.
 
 It fails on the export before issue 14: PyNN's StandardTextFile rejects its
@@ -77,6 +79,13 @@ def cell_of(pop, h):
     return ("IF_curr_exp", exp_w) if model == "iaf_psc_exp" else ("IF_curr_alpha", alpha_w)
 
 
+def current_scale(pop):
+    """k: the board current (nA) that stands for 1 pA of the NEST neuron's
+    (docs/export.md: 1/C_m for IF_curr_delta and IFTruncDelta, whose cm is
+    1 nF; 1e-3 otherwise, cm = C_m/1000)."""
+    return 1.0 / pop["params"]["C_m"] if pop["model"] == "iaf_psc_delta" else 1e-3
+
+
 def receptor(pop, port, w):
     return port if pop["model"] != "iaf_psc_delta" else int(w < 0)
 
@@ -129,6 +138,22 @@ def run_case(spec, outdir, extra):
                       "%s: target cell %s, expected %s" % (label, projs[label].post.celltype, kind))
                 seen.add(label)
     for dv in net["devices"]:
+        if dv["kind"] == "dc_generator":  # a current: amplitude x k of the target (nA)
+            for t, (pi, first, count) in enumerate(dv["targets"]):
+                label = "%s_%d" % (dv["name"], t)
+                src = g.get("currents", {}).get(label)
+                check(src is not None, "%s: DC source missing from run.py's currents" % label)
+                if src is not None:
+                    ps = src.parameter_space
+                    ps.shape = (1,)
+                    ps.evaluate(simplify=True)
+                    want = dv["amplitude"] * current_scale(pops[pi])
+                    check(same(ps["amplitude"], want), "%s: DC amplitude %r nA, expected %r (NEST %g pA x k)"
+                          % (label, ps["amplitude"], want, dv["amplitude"]))
+                    stop = dv["stop"] if math.isfinite(dv["stop"]) else None
+                    got = (ps["start"], ps["stop"] if "stop" in ps.keys() and ps["stop"] < 1e300 else None)
+                    check(got == (dv["start"], stop), "%s: start/stop %r, expected %r" % (label, got, (dv["start"], stop)))
+            continue
         if dv["kind"] not in ("poisson_generator", "spike_generator"):
             continue
         for t, (pi, first, count) in enumerate(dv["targets"]):
@@ -144,6 +169,14 @@ def run_case(spec, outdir, extra):
             if label in projs:
                 compare(label, projs[label], rows, ("excitatory", "inhibitory")[r])
                 check(projs[label].pre.size == n_src, "%s: %d sources" % (label, projs[label].pre.size))
+                if dv["kind"] == "poisson_generator":  # one SpikeSourcePoisson per target neuron
+                    pre = projs[label].pre
+                    got = {k: list(pre.get(k, simplify=False)) for k in ("rate", "start", "duration")}
+                    dur = dv["stop"] - dv["start"] if math.isfinite(dv["stop"]) else None
+                    check(got["rate"] == [dv["rate"]] * count and got["start"] == [dv["start"]] * count
+                          and (dur is None or got["duration"] == [dur] * count),
+                          "%s: SpikeSourcePoisson rate/start/duration %s, expected %g Hz from %g ms for %s ms"
+                          % (label, {k: v[:1] for k, v in got.items()}, dv["rate"], dv["start"], dur))
                 seen.add(label)
     check(seen == set(projs), "run.py projections not in axon's network: %s" % sorted(set(projs) - seen))
     print("%s: %d PyNN projections match axon's synapses" % (os.path.basename(spec), len(seen)))

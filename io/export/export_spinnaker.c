@@ -576,9 +576,11 @@ static void script_devices(const spinn_ctx *x, ax_sbuf *b, double *dsim)
                                label, view, dv->kind == AX_DEV_POISSON ? "OneToOneConnector" : "AllToAllConnector",
                                w, (double)dev_steps(dv, x->h) * x->h, kTypeName[type], label);
             } else if (dv->kind == AX_DEV_DC) {
-                ax_sbuf_printf(b, "sim.DCSource(amplitude=%.17g, start=%.17g", dv->amplitude * p->cell.k, dv->start);
+                /* kept in `currents` (like `projections`) so the source can be read back and changed */
+                ax_sbuf_printf(b, "currents['%s'] = sim.DCSource(amplitude=%.17g, start=%.17g", label,
+                               dv->amplitude * p->cell.k, dv->start);
                 if (isfinite(dv->stop)) ax_sbuf_printf(b, ", stop=%.17g", dv->stop);
-                ax_sbuf_printf(b, ").inject_into(%s)\n", view);
+                ax_sbuf_printf(b, ")\ncurrents['%s'].inject_into(%s)\n", label, view);
             } else if (dv->kind == AX_DEV_SPIKE_REC) {
                 ax_sbuf_printf(b, "%s.record('spikes')\nrecorded.add('%s')\n", view, s->pops[tg->pop].name);
             } else {
@@ -600,7 +602,7 @@ static ax_status write_script(const spinn_ctx *x, const char *dir, double *dsim,
     for (int p = 0; p < s->n_proj && st == AX_OK; p++)
         for (int type = 0; type < 2 && st == AX_OK; type++) st = write_projection(x, p, type, dir, &py, err);
     if (st == AX_OK) {
-        ax_sbuf_printf(&py, "\n");
+        ax_sbuf_printf(&py, "\ncurrents = {}\n");
         script_devices(x, &py, dsim);
         ax_sbuf_printf(&py, "\nif __name__ == '__main__':\n    sim.run(%.17g)\n    for name in sorted(recorded):\n"
                             "        pops[name].write_data(os.path.join(HERE, 'result_%%s.pkl' %% name))\n"
