@@ -54,6 +54,26 @@ static void test_board_inverts_weights(void)
     }
 }
 
+/* The board's refractory count: T_refract = lif_ceil_accum(kdivk(tau_refrac,
+ * h)) on s16.15 values (sPyNNaker neural_modelling/src/neuron/models/
+ * neuron_model_lif_impl.h, neuron_model_initialise): h = 0.1 is stored as
+ * 3277/32768 = 0.1000061, so 2 ms / h = 19.9988 and any fraction rounds up
+ * to 20 steps (a floor would give 19, 1.9 ms). */
+static void test_board_refractory_steps(void)
+{
+    const struct { double t_ref, h, want; } c[] = {
+        {2.0, 0.1, 2.0}, {1.5, 0.1, 1.5}, {1.55, 0.1, 1.6}, {0.1, 0.1, 0.1}, {2.0, 1.0, 2.0}, {0.0, 0.1, 0.0}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ax_spinn_nest n = {.C_m = 250, .tau_m = 10, .E_L = -65, .V_th = -50, .V_reset = -65, .t_ref = c[i].t_ref,
+                           .I_e = 0, .V_min = NAN, .tau_syn = {2, 2}, .E_rev = {0, -80}};
+        ax_spinn_cell cell;
+        ax_spinn_nest b;
+        ax_spinn_cell_from_nest(AX_SPINN_CURR_EXP, &n, c[i].h, &cell);
+        ax_spinn_board_neuron(&cell, c[i].h, &b);
+        CU_ASSERT_DOUBLE_EQUAL(b.t_ref, c[i].want, 1e-12);
+    }
+}
+
 static void test_ring_buffer_rules(void)
 {
     /* scipy.stats.poisson.ppf(0.999, lam) + 1, lam = rate h / 1000 */
@@ -166,6 +186,7 @@ int main(int argc, char **argv)
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite su = CU_add_suite("spinnaker", NULL, NULL);
     CU_add_test(su, "board arithmetic inverts the exported weights", test_board_inverts_weights);
+    CU_add_test(su, "board refractory steps: s16.15 quotient rounded up", test_board_refractory_steps);
     CU_add_test(su, "ring buffer and delay rules of sPyNNaker 7", test_ring_buffer_rules);
     CU_add_test(su, "a unit slip shows up as a rate change", test_unit_slip_changes_rate);
     CU_basic_set_mode(CU_BRM_VERBOSE);
