@@ -6,7 +6,8 @@
  *
  * {"resolution": h, "pops": [{name, model, n, first, params: {all model
  * parameters, resolved}, spike_times (spike sources): [[ms, ...], ...]}], "proj": [{src, tgt, synapses: [[src gid, tgt gid,
- * weight, delay steps, receptor port], ...]}], "devices": [{name, kind,
+ * weight, delay steps, receptor port], ...], stdp (plastic ones): {model, tau_plus, lambda, alpha, mu_plus,
+ * mu_minus, Wmax, Kplus} with defaults resolved}], "devices": [{name, kind,
  * weight, delay, receptor, rate, amplitude, start, stop (null: none), spike_times,
  * targets: [[pop, first, count]]}]}
  * The synapses are ax_hw_net_build's: those of every axon run of the spec.
@@ -118,7 +119,19 @@ int main(int argc, char **argv)
             num(x->w[k]);
             printf(", %d, %d]", x->d[k], x->r[k]);
         }
-        printf("]}");
+        printf("]");
+        if (s->proj[p].syn_model == AX_SYN_STDP) {
+            const ax_stdp_params *q = &s->proj[p].stdp;
+            const double v[] = {q->tau_plus, q->lambda, q->alpha, q->mu_plus, q->mu_minus, q->Wmax, q->Kplus};
+            const char *n[] = {"tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax", "Kplus"};
+            printf(", \"stdp\": {\"model\": \"%s\"", ax_stdp_name(q->kind));
+            for (int i = 0; i < 7; i++) {
+                printf(", \"%s\": ", n[i]);
+                num(v[i]);
+            }
+            printf("}");
+        }
+        printf("}");
     }
     printf("], ");
     devices(s);

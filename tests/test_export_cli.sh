@@ -88,4 +88,41 @@ done
 "$AXON" export --target nir "$T/stdp.yaml" -o "$T/stdp_nir" --allow-approx > /dev/null 2>&1 || fail "STDP --allow-approx"
 grep -q "stdp_pl_synapse_hom exported as a static synapse of its initial weight" "$T/stdp_nir/report.txt" \
   || fail "STDP approximation not listed"
+# SpiNNaker: stdp_synapse with mu_plus = mu_minus = 0 or 1 is sPyNNaker's
+# STDPMechanism (values checked under PyNN by test_spinnaker_pynn.py); no
+# approximation needed, the rule and the weight word reported
+ST="$SRC/tests/data/spinnaker_stdp.yaml"
+"$AXON" export --target spinnaker "$ST" -o "$T/sst" --simulate > /dev/null 2> "$T/err" || { cat "$T/err"; fail "STDP SpiNNaker export"; }
+grep -q "approximations: none" "$T/sst/report.txt" \
+  && grep -q "projection 1 D -> X: stdp_synapse -> SpikePairRule(tau_plus 12, tau_minus 30, A_plus 0.2, A_minus 0.18) + MultiplicativeWeightDependence" "$T/sst/report.txt" \
+  && grep -q "projection 0 D -> D: stdp_synapse -> SpikePairRule(tau_plus 16.8, tau_minus 25, .* + AdditiveWeightDependence" "$T/sst/report.txt" \
+  && [ "$(grep -c 'sim.STDPMechanism(' "$T/sst/run.py")" -eq 4 ] || { cat "$T/sst/report.txt"; fail "STDP SpiNNaker report/script"; }
+# --simulate keeps the mapped rule (the board's w_max) and fires like the original
+[ "$(grep -c 'plastic, sPyNNaker.s pair rule in exact arithmetic' "$T/sst/simulate.txt")" -eq 4 ] \
+  || { cat "$T/sst/simulate.txt"; fail "STDP --simulate notes"; }
+awk '$1=="D"||$1=="X"||$1=="G"{ d = $3 - $2; if (d < 0) d = -d; if ($2 <= 1 || d > 0.05 * $2) bad=1; n++ } END { exit (n==3 && !bad) ? 0 : 1 }' \
+  "$T/sst/simulate.txt" || { cat "$T/sst/simulate.txt"; fail "STDP: simulated board rates differ from the original"; }
+# what sPyNNaker cannot express is refused naming the projection and why (exit 2,
+# nothing written); with --allow-approx exported as listed
+refuse_spinn() { # NAME SPEC PATTERN
+  "$AXON" export --target spinnaker "$2" -o "$T/$1" 2> "$T/err"; rc=$?
+  [ $rc -eq 2 ] && grep -q -- "$3" "$T/err" && [ ! -e "$T/$1" ] && ! ls -d "$T/$1".partial* >/dev/null 2>&1 \
+    || { cat "$T/err"; fail "$1: not refused (rc $rc)"; }
+  "$AXON" export --target spinnaker "$2" -o "$T/$1" --allow-approx > /dev/null 2> "$T/err" || { cat "$T/err"; fail "$1 --allow-approx"; }
+  grep -q -- "$3" "$T/$1/report.txt" || fail "$1: approximation not listed"
+}
+refuse_spinn spl "$T/stdp.yaml" "projection 0 (E -> E): stdp_pl_synapse_hom has no sPyNNaker STDPMechanism: its power-law potentiation"
+grep -q "projections\['proj0_exc'\] = .*synapse_type=sim.StaticSynapse()" "$T/spl/run.py" || fail "stdp_pl_synapse_hom not static with --allow-approx"
+sed 's/mu_plus: 1.0, mu_minus: 1.0/mu_plus: 0.0, mu_minus: 1.0/' "$ST" > "$T/mu.yaml"
+refuse_spinn smu "$T/mu.yaml" "projection 1 (D -> X): stdp_synapse has no sPyNNaker STDPMechanism: mu_plus = 0, mu_minus = 1"
+# sPyNNaker merges all plastic projections onto a population and requires one rule
+sed '/N: 1, weight: 0.8/{n;s/lambda: 0.1,/lambda: 0.15,/}' "$ST" > "$T/two.yaml"
+refuse_spinn stwo "$T/two.yaml" "projection 3 (X -> D): .*population D already receives projection 0's STDPMechanism"
+grep -q "projections\['proj3_exc'\] = .*synapse_type=sim.StaticSynapse()" "$T/stwo/run.py" \
+  && grep -q "projections\['proj0_exc'\] = .*synapse_type=sim.STDPMechanism" "$T/stwo/run.py" || fail "conflicting rule not static"
+sed 's/Wmax: 100.0}/Wmax: 100.0, Kplus: 0.5}/' "$ST" > "$T/kp.yaml"
+refuse_spinn skp "$T/kp.yaml" "projection 1 (D -> X): Kplus = 0.5, but sPyNNaker's presynaptic trace starts at 0"
+# a single pair's change below the 16-bit weight word is lost on the board
+sed 's/lambda: 0.3,/lambda: 1e-05,/' "$ST" > "$T/lsb.yaml"
+refuse_spinn slsb "$T/lsb.yaml" "projection 2 (D -> G): the board truncates plastic weights to 16-bit words"
 echo "ok"

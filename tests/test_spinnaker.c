@@ -9,7 +9,11 @@
  *   examples/brunel_small.yaml simulated as the board runs today's export
  *   fires like the original, simulated as the board runs the numbers the
  *   export wrote before issue 14 (cm = C_m/1000 = 0.001 nF, w = J: every
- *   0.1 mV PSP ~100 mV) fires at a very different rate.
+ *   0.1 mV PSP ~100 mV) fires at a very different rate;
+ * - the --simulate variant of plastic projections (tests/data/spinnaker_stdp.yaml)
+ *   keeps each mapped stdp_synapse with NEST's lambda, alpha, mu, tau_plus,
+ *   the target's tau_minus, Kplus 0 and Wmax in the units of the variant's
+ *   weights (the board's w_max), and simulates.
  */
 #include <CUnit/Basic.h>
 #include <math.h>
@@ -17,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "axon/engine.h"
+#include "axon/export.h"
 #include "axon/hw_spinn.h"
 #include "axon/spec_emit.h"
 
@@ -179,6 +185,69 @@ static void test_unit_slip_changes_rate(void)
     ax_spec_destroy(&s);
 }
 
+static double param(const ax_spec *s, int pop, const char *name)
+{
+    double v = NAN;
+    ax_error e;
+    return ax_spec_param(s, pop, name, &v, &e) == AX_OK ? v : NAN;
+}
+
+static void test_simulate_keeps_stdp(void)
+{
+    const char *src = getenv("top_srcdir");
+    char path[4096], dir[64] = "/tmp/axon_spinn_stdp_XXXXXX", sub[128];
+    snprintf(path, sizeof path, "%s/tests/data/spinnaker_stdp.yaml", src ? src : ".");
+    ax_spec *s = NULL, *v = NULL;
+    ax_error e;
+    CU_ASSERT_EQUAL_FATAL(ax_spec_load(path, &s, &e), AX_OK);
+    /* Kplus 0.5 on projection 1: exported (listed) with the board's trace start 0 */
+    s->proj[1].stdp.Kplus = 0.5;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    ax_export_opts o;
+    ax_export_defaults(&o, AX_HW_SPINNAKER);
+    o.allow_approx = 1;
+    ax_export_result res = {0};
+    CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+    CU_ASSERT_EQUAL_FATAL(ax_export(s, &o, sub, &res, &e), AX_OK);
+    CU_ASSERT_EQUAL(res.n_approx, 1);
+    CU_ASSERT_EQUAL_FATAL(ax_spec_parse(res.sim_spec_yaml, strlen(res.sim_spec_yaml), "variant", &v, &e), AX_OK);
+    int plastic = 0;
+    for (int p = 0; p < s->n_proj; p++) {
+        const ax_proj_spec *a = &s->proj[p], *b = &v->proj[p];
+        CU_ASSERT_EQUAL(a->syn_model, b->syn_model);
+        if (a->syn_model != AX_SYN_STDP || b->syn_model != AX_SYN_STDP) continue;
+        plastic++;
+        CU_ASSERT_EQUAL(b->stdp.kind, a->stdp.kind);
+        CU_ASSERT_EQUAL(b->stdp.lambda, a->stdp.lambda);
+        CU_ASSERT_EQUAL(b->stdp.alpha, a->stdp.alpha);
+        CU_ASSERT_EQUAL(b->stdp.mu_plus, a->stdp.mu_plus);
+        CU_ASSERT_EQUAL(b->stdp.mu_minus, a->stdp.mu_minus);
+        CU_ASSERT_EQUAL(b->stdp.tau_plus, a->stdp.tau_plus);
+        CU_ASSERT_EQUAL(b->stdp.Kplus, 0.0);
+        /* Wmax scales with the weights (the board's NEST weight per NEST
+         * weight; the constant ones also carry their 16-bit rounding) */
+        double rw = a->weight.kind == AX_DIST_CONST ? b->weight.value / a->weight.value
+                                                    : b->weight.high / a->weight.high;
+        double rW = b->stdp.Wmax / a->stdp.Wmax;
+        printf("\n  projection %d: weight x %.9f, Wmax x %.9f", p, rw, rW);
+        CU_ASSERT(rW > 0.99 && rW < 1.01);
+        CU_ASSERT(fabs(rW - rw) < 2e-3 * rw);
+    }
+    CU_ASSERT_EQUAL(plastic, 4);
+    for (int i = 0; i < s->n_pops; i++) CU_ASSERT_EQUAL(param(v, i, "tau_minus"), param(s, i, "tau_minus"));
+    ax_engine eng = NULL;
+    CU_ASSERT_EQUAL_FATAL(ax_engine_build(v, MPI_COMM_WORLD, 1, &eng, &e), AX_OK);
+    CU_ASSERT_EQUAL(ax_engine_simulate(eng, NULL, NULL, &e), AX_OK);
+    ax_engine_destroy(&eng);
+    ax_spec_destroy(&v);
+    ax_export_result_free(&res);
+    ax_spec_destroy(&s);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     int provided;
@@ -189,6 +258,7 @@ int main(int argc, char **argv)
     CU_add_test(su, "board refractory steps: s16.15 quotient rounded up", test_board_refractory_steps);
     CU_add_test(su, "ring buffer and delay rules of sPyNNaker 7", test_ring_buffer_rules);
     CU_add_test(su, "a unit slip shows up as a rate change", test_unit_slip_changes_rate);
+    CU_add_test(su, "--simulate keeps the mapped STDP rule", test_simulate_keeps_stdp);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

@@ -21,6 +21,15 @@ carry amplitude x k (k = 1/C_m for IF_curr_delta/IFTruncDelta, 1e-3 else)
 and their start/stop, Poisson sources their rate/start/duration. Also runs the whole brunel
 script (sim.run, write_data, sim.end) under the mock backend.
 
+Plastic projections (tests/data/spinnaker_stdp.yaml, issue 16 item 6): every
+stdp_synapse with mu 0/0 or 1/1 is an STDPMechanism(SpikePairRule,
+Additive/MultiplicativeWeightDependence) with the values docs/plasticity.md
+derives from NEST's (read back from PyNN, per mechanism and per connection),
+static ones StaticSynapse; sPyNNaker's rule run on the PyNN values gives
+NEST's weights (over trains that move the weight to its bounds); run.py
+saves each plastic projection's final weights. Before issue 16 item 6 the
+export refused every STDP projection (the spinnaker_stdp.yaml case fails).
+
 It fails on the export before issue 14: PyNN's StandardTextFile rejects its
 second header line ("ValueError: not enough values to unpack").
 """
@@ -179,8 +188,119 @@ def run_case(spec, outdir, extra):
                           % (label, {k: v[:1] for k, v in got.items()}, dv["rate"], dv["start"], dur))
                 seen.add(label)
     check(seen == set(projs), "run.py projections not in axon's network: %s" % sorted(set(projs) - seen))
-    print("%s: %d PyNN projections match axon's synapses" % (os.path.basename(spec), len(seen)))
+    n_plastic = check_synapse_types(net, projs)
+    print("%s: %d PyNN projections match axon's synapses (%d plastic)" % (os.path.basename(spec), len(seen), n_plastic))
     return g
+
+
+# ---- STDP: NEST's stdp_synapse as sPyNNaker's STDPMechanism ---------------
+#
+# NEST (nest-simulator models/stdp_synapse.h, nestkernel/archiving_node.cpp),
+# in NEST weight units: facilitate w^ = w/Wmax + lambda (1 - w/Wmax)^mu_plus K+,
+# at most 1; depress w^ = w/Wmax - alpha lambda (w/Wmax)^mu_minus K-, at least
+# 0; w = w^ Wmax. sPyNNaker 7 (sPyNNaker f905ce88 neural_modelling/src/neuron/
+# plasticity/stdp/weight_dependence/weight_additive_one_term_impl.h,
+# weight_multiplicative_impl.h; the Python side weight_dependence_additive.py
+# writes A_plus/A_minus unscaled since sPyNNaker e8a67bfc), in PyNN units:
+# additive w + A_plus K (at most w_max), w - A_minus K (at least w_min);
+# multiplicative w + A_plus (w_max - w) K, w - A_minus (w - w_min) K.
+# Both pair all pre with all post spikes through traces that add 1 per spike
+# (timing_pair_impl.h; archiving_node.cpp), the whole delay dendritic.
+
+def nest_rule(q):
+    W, lam, al, mp, mm = q["Wmax"], q["lambda"], q["alpha"], q["mu_plus"], q["mu_minus"]
+
+    def fac(w, k):
+        n = w / W + lam * (1 - w / W) ** mp * k
+        return (n if n < 1 else 1.0) * W
+
+    def dep(w, k):
+        n = w / W - al * lam * (w / W) ** mm * k
+        return (n if n > 0 else 0.0) * W
+    return fac, dep
+
+
+def board_rule(kind, ps):
+    ap, am, lo, hi = ps["A_plus"], ps["A_minus"], ps["w_min"], ps["w_max"]
+    if kind == "AdditiveWeightDependence":
+        return (lambda w, k: min(hi, w + ap * k)), (lambda w, k: max(lo, w - am * k))
+    return (lambda w, k: w + ap * (hi - w) * k), (lambda w, k: w - am * (w - lo) * k)
+
+
+def pair_weights(pre, post, d, tau_plus, tau_minus, fac, dep, w):
+    """The weight sent with each presynaptic spike (times in ms, d the
+    delay): potentiation by every post spike in (t_last - d, t_pre - d] with
+    the pre trace of t_last decayed to t_post + d, then one depression with
+    the post trace at t_pre - d (post spikes strictly before: the test's
+    trains have no t_post + d = t_pre, where sPyNNaker also depresses)."""
+    out, kplus, last = [], 0.0, 0.0
+    for t in pre:
+        for tp in post:
+            if last - d < tp <= t - d:
+                w = fac(w, kplus * math.exp((last - (tp + d)) / tau_plus))
+        w = dep(w, sum(math.exp(-(t - d - tp) / tau_minus) for tp in post if tp < t - d))
+        kplus = kplus * math.exp((last - t) / tau_plus) + 1.0
+        last = t
+        out.append(w)
+    return out
+
+
+def check_synapse_types(net, projs):
+    """Static projections get StaticSynapse; every plastic one the
+    STDPMechanism the mapping (docs/plasticity.md "SpiNNaker") gives, with
+    the values NEST's parameters imply, and the board's rule on those PyNN
+    values sends NEST's weights (in PyNN units) for spike trains that move
+    the weight across its whole range."""
+    h, pops, n = net["resolution"], net["pops"], 0
+    for k, pr in enumerate(net["proj"]):
+        tgt = pops[pr["tgt"]]
+        kind, wf = cell_of(tgt, h)
+        for label in [l for l in ("proj%d_exc" % k, "proj%d_inh" % k) if l in projs]:
+            r = int(label.endswith("inh"))
+            st = projs[label].synapse_type
+            q = pr.get("stdp")
+            if q is None:
+                check(type(st).__name__ == "StaticSynapse", "%s: static in axon, %s in run.py" % (label, type(st).__name__))
+                continue
+            n += 1
+            check(type(st).__name__ == "STDPMechanism", "%s: plastic in axon, %s in run.py" % (label, type(st).__name__))
+            if type(st).__name__ != "STDPMechanism":
+                continue
+            add = q["mu_plus"] == 0 and q["mu_minus"] == 0
+            want_kind = "AdditiveWeightDependence" if add else "MultiplicativeWeightDependence"
+            wd = type(st.weight_dependence).__name__
+            check(type(st.timing_dependence).__name__ == "SpikePairRule" and wd == want_kind,
+                  "%s: %s + %s, expected SpikePairRule + %s" % (label, type(st.timing_dependence).__name__, wd, want_kind))
+            ps = st.parameter_space
+            ps.shape = (1,)
+            ps.evaluate(simplify=True)
+            c = abs(wf(1.0, r))  # PyNN weight units per NEST weight unit on this receptor
+            W = c * abs(q["Wmax"])
+            want = {"tau_plus": q["tau_plus"], "tau_minus": tgt["params"]["tau_minus"], "w_min": 0.0, "w_max": W,
+                    "A_plus": q["lambda"] * (W if add else 1.0),
+                    "A_minus": q["alpha"] * q["lambda"] * (W if add else 1.0), "dendritic_delay_fraction": 1.0}
+            for name, v in want.items():
+                check(same(ps[name], v), "%s: %s = %r, expected %r" % (label, name, ps[name], v))
+            # per connection too: PyNN hands these to every synapse
+            rows = projs[label].get(["tau_plus", "A_plus", "w_max"], format="list", with_address=False)
+            check(all(same(a, want["tau_plus"]) and same(b, want["A_plus"]) and same(m, W) for a, b, m in rows),
+                  "%s: per-connection STDP values differ from the mechanism's" % label)
+            # the board's rule on the written numbers = NEST's rule on NEST's:
+            # pairs with the post spikes 1.5 and 3 ms after the pre spike (at
+            # the synapse) drive the weight up, then post 4.2 ms before down
+            d = pr["synapses"][0][3] * h
+            pre = [5.0 + 50.0 * i for i in range(40)] + [2020.0 + 25.0 * i for i in range(40)]
+            post = sorted([t + a - d for t in pre[:40] for a in (1.5, 3.0)] + [t - 4.2 - d for t in pre[40:]])
+            w0, Wm = abs(pr["synapses"][0][2]), abs(q["Wmax"])
+            nest = pair_weights(pre, post, d, q["tau_plus"], want["tau_minus"], *nest_rule(dict(q, Wmax=Wm)), w0)
+            board = pair_weights(pre, post, d, ps["tau_plus"], ps["tau_minus"], *board_rule(wd, ps), c * w0)
+            bad = [(i, b / c, x) for i, (b, x) in enumerate(zip(board, nest)) if abs(b / c - x) > 1e-9 * Wm]
+            check(not bad, "%s: board rule on run.py's values departs from NEST's weights: %d of %d, first %s"
+                  % (label, len(bad), len(nest), bad[:1]))
+            moved = (max(nest) > 0.9 * Wm and min(nest) == 0) if add else max(nest) - min(nest) > 0.5 * Wm
+            check(moved, "%s: the test trains do not move the weight across its range (max %g, min %g, Wmax %g)"
+                  % (label, max(nest), min(nest), Wm))
+    return n
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -197,6 +317,16 @@ with tempfile.TemporaryDirectory() as tmp:
         check(os.path.exists(os.path.join(tmp, "brunel", "result_%s.pkl" % pop)), "run.py wrote no result_%s" % pop)
     run_case(os.path.join(SRC, "tests", "data", "spinnaker_models.yaml"), os.path.join(tmp, "models"),
              ["--allow-approx"])
+    # plastic projections: sPyNNaker's STDPMechanism, values from NEST's (docs/plasticity.md)
+    g = run_case(os.path.join(SRC, "tests", "data", "spinnaker_stdp.yaml"), os.path.join(tmp, "stdp"), [])
+    check(sum(type(p.synapse_type).__name__ == "STDPMechanism" for p in g["projections"].values()) == 4,
+          "spinnaker_stdp.yaml: expected 4 plastic PyNN projections")
+    shim.run(os.path.join(tmp, "stdp", "run.py"))
+    for label in g["plastic"]:  # the final weights of each plastic projection, one row per connection
+        path = os.path.join(tmp, "stdp", "weights_%s.txt" % label)
+        rows = [l for l in open(path) if not l.startswith("#")] if os.path.exists(path) else []
+        check(len(rows) == len(g["projections"][label]), "%s: %d final weights written" % (path, len(rows)))
+    check(sorted(g["plastic"]) == ["proj0_exc", "proj1_exc", "proj2_inh", "proj3_exc"], "plastic: %s" % g["plastic"])
 
 if failures:
     print("%d failure(s)" % len(failures))

@@ -24,6 +24,10 @@ typedef struct ax_spec_override {
     const double *dev_delay;    /* per device, ms; NaN: keep */
     const char *const *pop_model;   /* per population; NULL entry: keep */
     const char *const *pop_params;  /* flow mapping text replacing params (with pop_model) */
+    const double *proj_stdp_wmax; /* per projection: not NaN keeps its stdp_synapse (NEST's rule,
+                                 * Kplus 0, no weight_recorder) with this Wmax, stretched to the
+                                 * emitted weights, even with static_synapses (the SpiNNaker
+                                 * variant: the board's STDPMechanism) */
     int drop_init;              /* with pop_model: leave initial values out */
     int drop_multimeters;
     int no_output;              /* leave simulation.output out */

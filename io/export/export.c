@@ -25,7 +25,8 @@ void ax_export_result_free(ax_export_result *res)
 /* No target has short-term plasticity (standard PyNN on SpiNNaker, NIR and
  * Rockpool's Dynap-SE2 flow have none), and NIR and the Dynap-SE2 flow have
  * no STDP either: such projections are refused, or exported as static
- * synapses of their initial weight with --allow-approx (listed). */
+ * synapses of their initial weight with --allow-approx (listed). STDP on
+ * SpiNNaker: export_spinnaker.c (sPyNNaker's STDPMechanism where it maps). */
 static ax_status plastic_projections(const ax_spec *spec, const ax_export_opts *o,
                                      ax_sbuf *approx, ax_error *err)
 {
@@ -37,6 +38,7 @@ static ax_status plastic_projections(const ax_spec *spec, const ax_export_opts *
         const char *model = stdp ? ax_stdp_name(ps->stdp.kind) : "tsodyks2_synapse";
         const char *what = stdp ? "no spike-timing-dependent plasticity"
                                 : "no short-term plasticity";
+        if (stdp && o->target == AX_HW_SPINNAKER) continue; /* export_spinnaker.c maps or refuses it */
         const char *src = spec->pops[ps->src].name, *tgt = spec->pops[ps->tgt].name;
         if (!o->allow_approx)
             return AX_FAIL(err, AX_EINPUT, "%s:%d:%d: projection %d (%s -> %s): %s has no "

@@ -22,6 +22,7 @@
  * - Delays: whole steps, at most 9 x 2^(13 - n_bits(neurons per core)).
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,16 @@ typedef struct spop {
     double scale[2];             /* weight words per PyNN unit (global scale included) */
 } spop;
 
+/* An STDP projection on the board (sPyNNaker's STDPMechanism): SP_STATIC
+ * for a static one or one exported static (--allow-approx). */
+enum { SP_STATIC = 0, SP_ADDITIVE, SP_MULTIPLICATIVE };
+typedef struct sp_stdp {
+    int mech;
+    int type;        /* synapse type of its synapses */
+    double tau_plus, tau_minus, A_plus, A_minus, w_max; /* PyNN's values (w_max in PyNN weight units) */
+    double wmax_sim; /* the NEST Wmax the board's w_max stands for (--simulate) */
+} sp_stdp;
+
 typedef struct spinn_ctx {
     const ax_spec *s;
     const ax_hw_net *net;
@@ -49,6 +60,7 @@ typedef struct spinn_ctx {
     spop *pops;
     int npc;
     ax_sbuf *report, *approx, *viol;
+    sp_stdp *stdp;   /* [n_proj] */
 } spinn_ctx;
 
 static double par(const ax_spec *s, int pop, const char *name)
@@ -295,6 +307,191 @@ static double pynn_w(const spinn_ctx *x, int pop, int type, double J)
     return ax_spinn_weight(&x->pops[pop].cell, type, J, x->h);
 }
 
+/* ---- STDP ------------------------------------------------------------------
+ *
+ * NEST's stdp_synapse (models/stdp_synapse.h: facilitate w^ = w/Wmax +
+ * lambda (1 - w/Wmax)^mu_plus K+, clipped at 1; depress w^ = w/Wmax -
+ * alpha lambda (w/Wmax)^mu_minus K-, clipped at 0; tau_minus at the target
+ * neuron) against sPyNNaker 7's STDPMechanism (sPyNNaker f905ce88:
+ * spynnaker/pyNN/models/neuron/plasticity/stdp/timing_dependence/
+ * timing_dependence_spike_pair.py, weight_dependence/weight_dependence_
+ * additive.py and _multiplicative.py write_parameters; C in
+ * neural_modelling/src/neuron/plasticity/stdp/weight_dependence/
+ * weight_additive_one_term_impl.h: w += A+ K, clipped at w_max, w -= A- K,
+ * clipped at w_min; weight_multiplicative_impl.h: w += A+ (w_max - w) K,
+ * w -= A- (w - w_min) K; weights in PyNN units, A+/A- of the additive rule
+ * in weight units, not scaled by w_max since sPyNNaker commit e8a67bfc,
+ * 2021). With c = |PyNN weight of a NEST weight 1| on the projection's
+ * receptor (ax_spinn_weight):
+ *   mu_plus = mu_minus = 0: AdditiveWeightDependence(0, c |Wmax|),
+ *     SpikePairRule(A_plus = lambda c |Wmax|, A_minus = alpha lambda c |Wmax|);
+ *   mu_plus = mu_minus = 1: MultiplicativeWeightDependence(0, c |Wmax|),
+ *     A_plus = lambda, A_minus = alpha lambda;
+ * tau_plus from the synapse, tau_minus from the target population. Both
+ * traces add 1 per spike and decay with tau (timing_pair_impl.h), the
+ * whole delay is dendritic (dendritic_delay_fraction 1, backprop_delay),
+ * as in NEST. An inhibitory rule (Wmax < 0) is the same rule on |w|:
+ * sPyNNaker stores |w| on the inhibitory receptor. */
+static void stdp_static(spinn_ctx *x, int p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void stdp_static(spinn_ctx *x, int p, const char *fmt, ...)
+{
+    const ax_spec *s = x->s;
+    char why[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "%s:%d:%d: projection %d (%s -> %s): %s has no "
+                    "sPyNNaker STDPMechanism: %s (exported as a static synapse of its initial weight)", s->path,
+                    s->proj[p].loc.line, s->proj[p].loc.col, p,
+                    s->pops[s->proj[p].src].name, s->pops[s->proj[p].tgt].name, ax_stdp_name(s->proj[p].stdp.kind),
+                    why);
+    x->stdp[p].mech = SP_STATIC;
+}
+
+/* The one synapse type (0/1) of projection p's synapses; -1 if both, 2 if none. */
+static int proj_type(const spinn_ctx *x, int p)
+{
+    const ax_hw_edges *e = &x->net->proj[p];
+    int t = x->s->proj[p].tgt, seen = 0;
+    for (int64_t k = 0; k < e->n; k++) seen |= 1 << syn_type(x->s, t, e->r[k], e->w[k]);
+    return seen == 3 ? -1 : seen == 2 ? 1 : seen == 1 ? 0 : 2;
+}
+
+static int same_mech(const sp_stdp *a, const sp_stdp *b)
+{
+    return a->mech == b->mech && a->tau_plus == b->tau_plus && a->tau_minus == b->tau_minus &&
+           a->A_plus == b->A_plus && a->A_minus == b->A_minus && a->w_max == b->w_max;
+}
+
+static const char *mech_name(int mech)
+{
+    return mech == SP_ADDITIVE ? "Additive" : "Multiplicative";
+}
+
+/* The mapping of every plastic projection, or its refusal (approximable:
+ * exported static). Before ring_buffers: a plastic projection's w_max
+ * enters the weight scale. */
+static void check_stdp(spinn_ctx *x)
+{
+    const ax_spec *s = x->s;
+    for (int p = 0; p < s->n_proj; p++) {
+        const ax_proj_spec *ps = &s->proj[p];
+        sp_stdp *m = &x->stdp[p];
+        *m = (sp_stdp){SP_STATIC};
+        if (ps->syn_model != AX_SYN_STDP) continue;
+        const ax_stdp_params *q = &ps->stdp;
+        int t = ps->tgt, type = proj_type(x, p);
+        if (q->kind == AX_STDP_PL_HOM) {
+            stdp_static(x, p, "its power-law potentiation lambda w^mu K+ (mu = %g) and unnormalised "
+                        "multiplicative depression are neither sPyNNaker's Additive nor its Multiplicative "
+                        "weight dependence; fix: stdp_synapse with mu_plus = mu_minus = 0 or 1", q->mu_plus);
+            continue;
+        }
+        int add = q->mu_plus == 0 && q->mu_minus == 0, mul = q->mu_plus == 1 && q->mu_minus == 1;
+        if (!add && !mul) {
+            stdp_static(x, p, "mu_plus = %g, mu_minus = %g; sPyNNaker's AdditiveWeightDependence is NEST's "
+                        "mu_plus = mu_minus = 0 and MultiplicativeWeightDependence mu_plus = mu_minus = 1 (it "
+                        "has no other weight dependence PyNN names); fix: one of those pairs", q->mu_plus,
+                        q->mu_minus);
+            continue;
+        }
+        if (type == 2) continue; /* no synapse: nothing written */
+        if (type < 0) {
+            stdp_static(x, p, "its synapses are on both receptors, and sPyNNaker's rule bounds |w| per "
+                        "receptor; fix: weights of one sign");
+            continue;
+        }
+        double c = fabs(pynn_w(x, t, type, 1.0)), W = c * fabs(q->Wmax);
+        *m = (sp_stdp){.mech = add ? SP_ADDITIVE : SP_MULTIPLICATIVE, .type = type, .tau_plus = q->tau_plus,
+                       .tau_minus = par(s, t, "tau_minus"), .w_max = W,
+                       .A_plus = add ? q->lambda * W : q->lambda,
+                       .A_minus = add ? q->alpha * q->lambda * W : q->alpha * q->lambda,
+                       .wmax_sim = copysign(fabs(ax_spinn_board_weight(&x->pops[t].cell, type, W, x->h)), q->Wmax)};
+        const ax_dev_spec *wr = ps->wrec ? &s->dev[ps->wrec - 1] : NULL;
+        if (wr && wr->wr_events)
+            ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "projection %d (%s -> %s): weight_recorder "
+                            "%s records the weight of every transmitted spike, which sPyNNaker cannot; run.py "
+                            "saves the final weights (weights_proj%d_%s.txt; exported so); fix: the recorder's "
+                            "events: false, final: true", p, s->pops[ps->src].name, s->pops[t].name, wr->name, p,
+                            type ? "inh" : "exc");
+        if (q->Kplus != 0)
+            ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "projection %d (%s -> %s): Kplus = %g, "
+                            "but sPyNNaker's presynaptic trace starts at 0 (exported so); fix: Kplus 0", p,
+                            s->pops[ps->src].name, s->pops[t].name, q->Kplus);
+    }
+    /* sPyNNaker merges the synapse dynamics of every projection onto a
+     * population and raises SynapticConfigurationException unless the STDP
+     * parts are equal (synapse_dynamics_stdp.py merge/is_same_as) */
+    for (int p = 0; p < s->n_proj; p++)
+        for (int r = 0; r < p && x->stdp[p].mech != SP_STATIC; r++)
+            if (x->stdp[r].mech != SP_STATIC && s->proj[r].tgt == s->proj[p].tgt &&
+                !same_mech(&x->stdp[r], &x->stdp[p]))
+                stdp_static(x, p, "population %s already receives projection %d's STDPMechanism (%s, w_max %g, "
+                            "A_plus %g, A_minus %g, tau_plus %g), and sPyNNaker requires every plastic projection "
+                            "onto a population to have the same one (this one: %s, w_max %g, A_plus %g, A_minus "
+                            "%g, tau_plus %g); fix: equal rule parameters and receptor scale", s->pops[s->proj[p].tgt].name, r,
+                            mech_name(x->stdp[r].mech), x->stdp[r].w_max, x->stdp[r].A_plus, x->stdp[r].A_minus,
+                            x->stdp[r].tau_plus, mech_name(x->stdp[p].mech), x->stdp[p].w_max,
+                            x->stdp[p].A_plus, x->stdp[p].A_minus, x->stdp[p].tau_plus);
+}
+
+/* After ring_buffers: the board truncates the weight to its 16-bit word
+ * after every presynaptic spike (weight_get_final: bits >> shift), so a
+ * change below one word is lost. Reported per projection against the
+ * smallest single-pair change (K = 1); above --max-rel-error a violation
+ * (approximable: exported so). */
+static void stdp_resolution(spinn_ctx *x)
+{
+    const ax_spec *s = x->s;
+    int any = 0;
+    for (int p = 0; p < s->n_proj; p++) {
+        const sp_stdp *m = &x->stdp[p];
+        if (m->mech == SP_STATIC) continue;
+        int t = s->proj[p].tgt;
+        const char *sn = s->pops[s->proj[p].src].name, *tn = s->pops[t].name;
+        double lsb = 1.0 / x->pops[t].scale[m->type];
+        double up = m->mech == SP_ADDITIVE ? m->A_plus : m->A_plus * m->w_max;
+        double down = m->mech == SP_ADDITIVE ? m->A_minus : m->A_minus * m->w_max;
+        double step = up > 0 && (down <= 0 || up < down) ? up : down, rel = step > 0 ? lsb / step : 0;
+        if (!any++)
+            ax_sbuf_printf(x->report, "STDP (sPyNNaker STDPMechanism, values in PyNN units; weight word = "
+                                      "the truncation step):\n");
+        ax_sbuf_printf(x->report, "  projection %d %s -> %s: %s -> SpikePairRule(tau_plus %g, tau_minus %g, "
+                                  "A_plus %.6g, A_minus %.6g) + %sWeightDependence(w_min 0, w_max %.6g); weight "
+                                  "word %.3g = %.3g of the smallest single-pair change\n", p, sn, tn,
+                       ax_stdp_name(s->proj[p].stdp.kind), m->tau_plus, m->tau_minus, m->A_plus, m->A_minus,
+                       mech_name(m->mech), m->w_max, lsb, rel);
+        if (rel > x->o->max_rel_error)
+            ax_hw_violation(x->o->allow_approx, x->approx, x->viol, "projection %d (%s -> %s): the board truncates "
+                            "plastic weights to 16-bit words of %.3g after every presynaptic spike, %.3g of the "
+                            "smallest single-pair change %.3g > %.3g%s (exported so); fix: larger lambda or Wmax "
+                            "relative to the other weights onto %s", p, sn, tn, lsb, rel, step,
+                            x->o->max_rel_error, rel >= 1 ? ": single pairs do not change the weight" : "", tn);
+    }
+    if (any)
+        ax_sbuf_printf(x->report, "  not NEST's to the bit on the board: traces in 4.11 fixed point from floored "
+                                  "look-up tables (0 below 1/2048), weights truncated to their word after every "
+                                  "presynaptic spike, at most 15 postsynaptic spikes between two presynaptic ones, "
+                                  "a postsynaptic spike arriving with the presynaptic one (t_post + d = t_pre) "
+                                  "also depresses (NEST: potentiates only), multiplicative potentiation can pass "
+                                  "w_max when lambda K+ > 1 (NEST clips at Wmax)\n");
+}
+
+/* The PyNN synapse_type of projection p. */
+static void synapse_type(const spinn_ctx *x, int p, ax_sbuf *py)
+{
+    const sp_stdp *m = &x->stdp[p];
+    if (m->mech == SP_STATIC) {
+        ax_sbuf_printf(py, "sim.StaticSynapse()");
+        return;
+    }
+    ax_sbuf_printf(py, "sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus=%.17g, tau_minus=%.17g, "
+                       "A_plus=%.17g, A_minus=%.17g), weight_dependence=sim.%sWeightDependence(w_min=0.0, "
+                       "w_max=%.17g))",
+                   m->tau_plus, m->tau_minus, m->A_plus, m->A_minus, mech_name(m->mech), m->w_max);
+}
+
 /* Ring-buffer statistics of one written projection onto pop. */
 static void add_stats(spop *p, int type, double spt, double wmax, int64_t nmax)
 {
@@ -320,6 +517,8 @@ static ax_status ring_buffers(spinn_ctx *x, ax_error *err)
                 if (++deg[e->tgt[k]] > nmax) nmax = deg[e->tgt[k]];
             }
             for (int64_t k = 0; k < e->n; k++) deg[e->tgt[k]] = 0;
+            /* a plastic projection: sPyNNaker takes max(w_max, weights) (get_weight_maximum) */
+            if (x->stdp[p].mech != SP_STATIC) wmax = fmax(wmax, x->stdp[p].w_max);
             if (nmax) add_stats(&x->pops[t], type, ax_spinn_spikes_per_tick(0, x->h), wmax, nmax);
         }
     }
@@ -538,8 +737,9 @@ static ax_status write_projection(const spinn_ctx *x, int p, int type, const cha
         AX_CHECK(fclose(f) == 0, err, AX_EIO, "%s: write failed", path);
         ax_sbuf_printf(py, "sim.FromFileConnector(os.path.join(HERE, '%s'))", fname);
     }
-    ax_sbuf_printf(py, ", synapse_type=sim.StaticSynapse(), receptor_type='%s', label='%s')\n", kTypeName[type],
-                   label);
+    ax_sbuf_printf(py, ", synapse_type=");
+    synapse_type(x, p, py);
+    ax_sbuf_printf(py, ", receptor_type='%s', label='%s')\n", kTypeName[type], label);
     return AX_OK;
 }
 
@@ -604,8 +804,17 @@ static ax_status write_script(const spinn_ctx *x, const char *dir, double *dsim,
     if (st == AX_OK) {
         ax_sbuf_printf(&py, "\ncurrents = {}\n");
         script_devices(x, &py, dsim);
+        /* the plastic projections' final weights (PyNN units), read before sim.end */
+        ax_sbuf_printf(&py, "\nplastic = [");
+        for (int p = 0, n = 0; p < s->n_proj; p++)
+            if (x->stdp[p].mech != SP_STATIC)
+                ax_sbuf_printf(&py, "%s'proj%d_%s'", n++ ? ", " : "", p, x->stdp[p].type ? "inh" : "exc");
+        ax_sbuf_printf(&py, "]\n");
         ax_sbuf_printf(&py, "\nif __name__ == '__main__':\n    sim.run(%.17g)\n    for name in sorted(recorded):\n"
                             "        pops[name].write_data(os.path.join(HERE, 'result_%%s.pkl' %% name))\n"
+                            "    for label in plastic:\n"
+                            "        projections[label].save(['weight'], os.path.join(HERE, 'weights_%%s.txt' %% label), "
+                            "format='list')\n"
                             "    sim.end()\n", s->sim.t_sim);
         if (py.oom) st = AX_FAIL(err, AX_ENOMEM, "out of memory writing run.py");
     }
@@ -620,7 +829,8 @@ static ax_status write_script(const spinn_ctx *x, const char *dir, double *dsim,
 
 /* ---- the variant --simulate runs ----------------------------------------- */
 
-static void emit_nest(ax_sbuf *b, const char *model, const ax_spinn_nest *n)
+/* tau_minus: the population's (an STDP rule's post trace; NaN: none). */
+static void emit_nest(ax_sbuf *b, const char *model, const ax_spinn_nest *n, double tau_minus)
 {
     ax_sbuf_printf(b, "{C_m: %.17g, ", n->C_m);
     if (strcmp(model, "iaf_cond_exp")) {
@@ -632,6 +842,7 @@ static void emit_nest(ax_sbuf *b, const char *model, const ax_spinn_nest *n)
     if (strcmp(model, "iaf_psc_delta"))
         ax_sbuf_printf(b, ", tau_syn_ex: %.17g, tau_syn_in: %.17g", n->tau_syn[0], n->tau_syn[1]);
     if (isfinite(n->V_min)) ax_sbuf_printf(b, ", V_min: %.17g", n->V_min);
+    if (!isnan(tau_minus)) ax_sbuf_printf(b, ", tau_minus: %.17g", tau_minus);
     ax_sbuf_printf(b, "}");
 }
 
@@ -649,10 +860,15 @@ static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const doubl
         if (x->pops[i].source) continue; /* the spike source as it is */
         ax_spinn_board_neuron(&x->pops[i].cell, x->h, &n);
         models[i] = s->pops[i].model;
-        emit_nest(&t, models[i], &n);
+        emit_nest(&t, models[i], &n, par(s, i, "tau_minus"));
         if (!(params[i] = ax_sbuf_take(&t))) st = AX_FAIL(err, AX_ENOMEM, "out of memory");
     }
-    ax_spec_override ov = {.static_synapses = 1, /* the board has no plasticity */
+    double *keep = calloc((size_t)s->n_proj + 1, sizeof *keep);
+    if (!keep && st == AX_OK) st = AX_FAIL(err, AX_ENOMEM, "out of memory");
+    for (int p = 0; keep && p < s->n_proj; p++) /* listed weights stay in NEST units, and so does their Wmax */
+        keep[p] = x->stdp[p].mech == SP_STATIC ? NAN : s->proj[p].list_w ? s->proj[p].stdp.Wmax : x->stdp[p].wmax_sim;
+    /* static but for the plastic projections sPyNNaker's STDPMechanism takes (tsodyks2, refused STDP: static) */
+    ax_spec_override ov = {.static_synapses = 1, .proj_stdp_wmax = keep,
                            .proj_weight = wsim, .proj_weight_scale = wscale, .dev_weight = dsim,
                            .pop_model = models, .pop_params = (const char *const *)params, .no_output = 1};
     if (st == AX_OK) st = ax_spec_emit(s, &ov, &y, err);
@@ -667,6 +883,11 @@ static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const doubl
                                "summation, per-synapse quantisation of distributed weights (their unit conversion "
                                "is applied), ring-buffer saturation and real-time packet loss.\n");
         for (int p = 0; p < s->n_proj; p++)
+            if (x->stdp[p].mech != SP_STATIC)
+                ax_sbuf_printf(&notes, "  projection %d: plastic, sPyNNaker's pair rule in exact arithmetic (NEST's "
+                                       "stdp_synapse with the board's w_max; not simulated: fixed-point traces, "
+                                       "weight truncation, the 15-spike history, coincident pairs)\n", p);
+        for (int p = 0; p < s->n_proj; p++)
             if (s->proj[p].list_w)
                 ax_sbuf_printf(&notes, "  projection %d: listed weights kept (NEST units, unquantised)\n", p);
             else if (isnan(wsim[p]))
@@ -677,6 +898,7 @@ static ax_status sim_variant(const spinn_ctx *x, const double *wsim, const doubl
     for (int i = 0; params && i < s->n_pops; i++) free(params[i]);
     free(params);
     free(models);
+    free(keep);
     ax_sbuf_free(&y);
     ax_sbuf_free(&notes);
     return st;
@@ -711,10 +933,11 @@ ax_status ax_export_spinnaker(const ax_spec *s, const ax_hw_net *net, const ax_e
     spinn_ctx x = {.s = s, .net = net, .o = o, .h = s->sim.resolution, .report = report, .approx = approx,
                    .viol = &viol, .npc = o->neurons_per_core > 0 ? o->neurons_per_core : 256};
     x.pops = calloc((size_t)s->n_pops + 1, sizeof *x.pops);
+    x.stdp = calloc((size_t)s->n_proj + 1, sizeof *x.stdp);
     double *wsim = calloc((size_t)s->n_proj + 1, sizeof *wsim), *wscale = calloc((size_t)s->n_proj + 1, sizeof *wscale);
     double *dsim = calloc((size_t)s->n_dev + 1, sizeof *dsim);
     ax_status st = AX_OK;
-    if (!x.pops || !wsim || !wscale || !dsim) { st = AX_FAIL(err, AX_ENOMEM, "out of memory"); goto done; }
+    if (!x.pops || !x.stdp || !wsim || !wscale || !dsim) { st = AX_FAIL(err, AX_ENOMEM, "out of memory"); goto done; }
     ax_hw_limits lim = {.neurons_per_core = x.npc, .cores_per_chip = 16,
                         .chips_per_board = o->spinn_version == 3 ? 4 : 48,
                         .max_boards = o->spinn_version == 3 ? 1 : 0, .count_sources = 1};
@@ -737,7 +960,9 @@ ax_status ax_export_spinnaker(const ax_spec *s, const ax_hw_net *net, const ax_e
                         "each); fix: --spinn-version 5 or fewer neurons", pl.n_chips);
     check_delays(&x);
     check_cond(&x);
+    check_stdp(&x);
     if ((st = ring_buffers(&x, err)) != AX_OK) goto done;
+    stdp_resolution(&x);
     report_pops(&x);
     weight_errors(&x, wsim, wscale);
     if (viol.len) goto fail;
@@ -749,6 +974,7 @@ fail:
                                  "can be approximated):\n%s", viol.s);
 done:
     free(x.pops);
+    free(x.stdp);
     free(wsim);
     free(wscale);
     free(dsim);

@@ -184,8 +184,9 @@ static void emit_kv(ax_sbuf *b, const char *key, double v)
 }
 
 /* synapse: {model: ..., parameters} of a plastic projection (NEST's names;
- * a weight_recorder is a device the emitter drops, so it is not named). */
-static void emit_synapse(ax_sbuf *b, const ax_proj_spec *p)
+ * a weight_recorder is a device the emitter drops, so it is not named);
+ * stdp_synapse with Wmax and Kplus as given (its own, or a variant's). */
+static void emit_synapse(ax_sbuf *b, const ax_proj_spec *p, double Wmax, double Kplus)
 {
     if (p->syn_model == AX_SYN_TSODYKS2) {
         const ax_tso *t = &p->tso;
@@ -207,11 +208,21 @@ static void emit_synapse(ax_sbuf *b, const ax_proj_spec *p)
         } else {
             emit_kv(b, "mu_plus", q->mu_plus);
             emit_kv(b, "mu_minus", q->mu_minus);
-            emit_kv(b, "Wmax", q->Wmax);
+            emit_kv(b, "Wmax", Wmax);
         }
-        emit_kv(b, "Kplus", q->Kplus);
+        emit_kv(b, "Kplus", Kplus);
         ax_sbuf_printf(b, "}");
     }
+}
+
+/* An exporter's simulated variant keeps a mapped stdp_synapse (ov->proj_stdp_wmax):
+ * Kplus 0 (a board's trace starts there) and Wmax W in the variant's weight units,
+ * stretched to the emitted weights [lo, hi] if rounding put one beyond it. */
+static void emit_stdp_variant(ax_sbuf *b, const ax_proj_spec *p, double W, double lo, double hi)
+{
+    if (W > 0 && isfinite(hi) && hi > W) W = hi;
+    if (W < 0 && isfinite(lo) && lo < W) W = lo;
+    emit_synapse(b, p, W, 0.0);
 }
 
 static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h, ax_sbuf *b)
@@ -236,20 +247,28 @@ static void emit_proj(const ax_spec *spec, const ax_spec_override *ov, double h,
                            p->allow_autapses ? "true" : "false", p->allow_multapses ? "true" : "false");
         }
         ax_sbuf_printf(b, ", receptor: %s", receptor_name(p->receptor));
+        double wlo = NAN, whi = NAN; /* the emitted weights' range where it is bounded */
+        if (p->weight.kind == AX_DIST_CONST) wlo = whi = p->weight.value;
+        else if (p->weight.kind != AX_DIST_NORMAL) wlo = p->weight.low, whi = p->weight.high;
         if (p->list_w) {
             ax_sbuf_printf(b, ", weights: ");
             emit_list(b, p->list_w, p->n_list);
         } else {
             ax_sbuf_printf(b, ", weight: ");
-            if (ov && ov->proj_weight && !isnan(ov->proj_weight[i])) emit_num(b, ov->proj_weight[i]);
-            else if (ov && ov->proj_weight_scale && !isnan(ov->proj_weight_scale[i])) {
+            if (ov && ov->proj_weight && !isnan(ov->proj_weight[i])) {
+                emit_num(b, ov->proj_weight[i]);
+                wlo = whi = ov->proj_weight[i];
+            } else if (ov && ov->proj_weight_scale && !isnan(ov->proj_weight_scale[i])) {
                 double r = ov->proj_weight_scale[i];
                 ax_dist w = p->weight;
                 w.value *= r, w.low *= r, w.high *= r, w.mean *= r, w.std *= r;
                 emit_dist(b, &w);
+                wlo *= r, whi *= r;
             } else emit_dist(b, &p->weight);
         }
-        if (!(ov && ov->static_synapses)) emit_synapse(b, p);
+        if (ov && ov->proj_stdp_wmax && p->syn_model == AX_SYN_STDP && !isnan(ov->proj_stdp_wmax[i]))
+            emit_stdp_variant(b, p, ov->proj_stdp_wmax[i], wlo, whi);
+        else if (!(ov && ov->static_synapses)) emit_synapse(b, p, p->stdp.Wmax, p->stdp.Kplus);
         if (p->list_d) {
             ax_sbuf_printf(b, ", delays: ");
             emit_list(b, p->list_d, p->n_list);
