@@ -386,6 +386,44 @@ static void test_emit_synapses(void)
     ax_spec_destroy(&t);
 }
 
+/* Short-term plasticity survives the emitter (it wrote every projection as
+ * static before) and tsodyks_synapse's own keys stay its own. */
+static void test_synapse_models_read_back(void)
+{
+    ax_spec *s = load("simulation: {t_sim: 1}\npopulations:\n  A: {model: iaf_psc_exp, n: 2}\n"
+                      "projections:\n  - {source: A, target: A, rule: all_to_all, weight: 1.0,\n"
+                      "     synapse: {model: tsodyks_synapse, U: 0.3, u: 0.1, x: 0.7, y: 0.2,\n"
+                      "               tau_rec: 50, tau_fac: 7, tau_psc: 2.5}}\n"
+                      "  - {source: A, target: A, rule: all_to_all, weight: 1.0,\n"
+                      "     synapse: {model: tsodyks2_synapse, U: 0.6, tau_rec: 9}}\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    char *y = NULL;
+    ax_error e;
+    ax_error_clear(&e);
+    CU_ASSERT_EQUAL_FATAL(ax_spec_to_yaml(s, &y, &e), AX_OK);
+    ax_spec *t = load(y);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (int k = 0; k < 2; k++) {
+        CU_ASSERT_EQUAL(t->proj[k].syn_model, s->proj[k].syn_model);
+        CU_ASSERT(!memcmp(&t->proj[k].tso, &s->proj[k].tso, sizeof t->proj[k].tso));
+    }
+    CU_ASSERT_EQUAL(t->proj[0].syn_model, AX_SYN_TSODYKS);
+    CU_ASSERT_EQUAL(t->proj[0].tso.tau_psc, 2.5);
+    free(y);
+    ax_spec_destroy(&s);
+    ax_spec_destroy(&t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fail_msg("simulation: {t_sim: 1}\npopulations:\n  A: {model: "
+                                           "iaf_psc_exp, n: 2}\nprojections:\n  - {source: A, "
+                                           "target: A, rule: all_to_all, synapse: {model: "
+                                           "tsodyks2_synapse, tau_psc: 3}}\n"),
+                                  "'tau_psc' belongs to tsodyks_synapse"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(fail_msg("simulation: {t_sim: 1}\npopulations:\n  A: {model: "
+                                           "iaf_psc_exp, n: 2}\nprojections:\n  - {source: A, "
+                                           "target: A, rule: all_to_all, synapse: {model: "
+                                           "tsodyks_synapse, x: 0.8, y: 0.5}}\n"),
+                                  "x + y = 1.3 must be <= 1"));
+}
+
 /* The estimate follows the stated model: 8 B per synapse dominates a dense
  * network, and it shrinks (towards the fixed runtime) with more ranks. */
 static void test_estimate(void)
@@ -461,6 +499,7 @@ int main(void)
     CU_add_test(su, "explicit networks", test_explicit);
     CU_add_test(su, "infinite parameters read back", test_infinite_params);
     CU_add_test(su, "plastic synapses read back", test_emit_synapses);
+    CU_add_test(su, "synapse models read back", test_synapse_models_read_back);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();

@@ -74,11 +74,11 @@ int ax_ckpt_pop_io(ax_ckpt_file f, int ring, int64_t off, int64_t stride, int64_
  * Returns the result agreed over the ranks. */
 int ax_ckpt_pop_end(ax_ckpt_file f);
 
-/* The tsodyks2 state of projection k, [3][n]: written from rank 0's buf,
- * read into every rank's. Within the tso group (tso_begin, which creates or
- * opens it). */
+/* The short-term plasticity state of projection k, [rows][n] (x, u, t_last;
+ * tsodyks_synapse adds y): written from rank 0's buf, read into every
+ * rank's. Within the tso group (tso_begin, which creates or opens it). */
 int ax_ckpt_tso_begin(ax_ckpt_file f);
-int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf); /* buf NULL: as pop_io */
+int ax_ckpt_tso_io(ax_ckpt_file f, int k, int rows, int64_t n, double *buf); /* buf NULL: as pop_io */
 
 /* STDP state (within the stdp group; stdp_begin creates or opens it),
  * every dataset with its digest like the others.

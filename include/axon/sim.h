@@ -109,7 +109,8 @@ int ax_sim_times_get_local(ax_sim *s, int pop, int64_t n, const int64_t *ids, in
 /* C. rule: 0 all_to_all, 1 one_to_one, 2 fixed_indegree, 3 fixed_outdegree,
  * 4 fixed_total_number, 5 pairwise_bernoulli (number = k or p); receptor:
  * 0 auto (by weight sign), 1 excitatory, 2 inhibitory; syn: 0 static,
- * 1 tsodyks2 with syn_par = {U, u, x, tau_rec, tau_fac}, 3 stdp_synapse
+ * 1 tsodyks2 with syn_par = {U, u, x, tau_rec, tau_fac}, 2 tsodyks (NEST's
+ * tsodyks_synapse) with {U, u, x, tau_rec, tau_fac, y, tau_psc}, 3 stdp_synapse
  * with {tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax, Kplus}, 4
  * stdp_pl_synapse_hom with {tau_plus, lambda, alpha, mu, Kplus} (NEST's
  * names; docs/plasticity.md: the target's tau_minus is a parameter of its

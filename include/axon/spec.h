@@ -104,13 +104,20 @@ typedef enum ax_receptor {
 
 /* Synapse model of a projection. tsodyks2 is NEST's tsodyks2_synapse
  * (short-term depression/facilitation, the weight scaled by x*u); stdp is
- * NEST's stdp_synapse or stdp_pl_synapse_hom (stdp.kind; axon/stdp.h). */
-typedef enum ax_syn_model { AX_SYN_STATIC = 0, AX_SYN_TSODYKS2, AX_SYN_STDP } ax_syn_model;
+ * NEST's stdp_synapse or stdp_pl_synapse_hom (stdp.kind; axon/stdp.h);
+ * tsodyks is NEST's tsodyks_synapse (Tsodyks, Uziel & Markram 2000:
+ * resources x recovered, y active, decaying with tau_psc; PyNN's
+ * TsodyksMarkramSynapse). */
+typedef enum ax_syn_model {
+    AX_SYN_STATIC = 0, AX_SYN_TSODYKS2, AX_SYN_STDP, AX_SYN_TSODYKS
+} ax_syn_model;
 
-/* tsodyks2 parameters and initial state (NEST names and defaults: U 0.5,
- * u 0.5, x 1, tau_rec 800 ms, tau_fac 0 = no facilitation). */
+/* Short-term plasticity parameters and initial state, NEST's names and
+ * defaults: tsodyks2 U 0.5, u 0.5, x 1, tau_rec 800 ms, tau_fac 0 (no
+ * facilitation); tsodyks U 0.5, u 0, x 1, y 0, tau_rec 800, tau_fac 0,
+ * tau_psc 3 ms (y and tau_psc: tsodyks only). */
 typedef struct ax_tso {
-    double U, u, x, tau_rec, tau_fac;
+    double U, u, x, tau_rec, tau_fac, y, tau_psc;
 } ax_tso;
 
 typedef struct ax_proj_spec {
@@ -124,7 +131,7 @@ typedef struct ax_proj_spec {
     ax_dist weight;        /* model's weight unit: mV (psc_delta), pA (psc_*), nS (cond_*) */
     ax_dist delay;         /* ms; every value a multiple of the resolution, >= resolution */
     ax_syn_model syn_model; /* default (zero) static */
-    ax_tso tso;            /* syn_model == AX_SYN_TSODYKS2 */
+    ax_tso tso;            /* syn_model != AX_SYN_STATIC */
     /* from_list: n_list connections kept sorted by target index (stably, so
      * each target's connections stay in list order); those of target index
      * t are list_off[t] .. list_off[t+1]. list_w / list_d: per connection

@@ -35,7 +35,8 @@ static ax_status plastic_projections(const ax_spec *spec, const ax_export_opts *
         const ax_proj_spec *ps = &spec->proj[p];
         if (ps->syn_model == AX_SYN_STATIC) continue;
         int stdp = ps->syn_model == AX_SYN_STDP;
-        const char *model = stdp ? ax_stdp_name(ps->stdp.kind) : "tsodyks2_synapse";
+        const char *model = stdp ? ax_stdp_name(ps->stdp.kind)
+                          : ps->syn_model == AX_SYN_TSODYKS ? "tsodyks_synapse" : "tsodyks2_synapse";
         const char *what = stdp ? "no spike-timing-dependent plasticity"
                                 : "no short-term plasticity";
         if (stdp && o->target == AX_HW_SPINNAKER) continue; /* export_spinnaker.c maps or refuses it */

@@ -379,12 +379,12 @@ int ax_ckpt_tso_begin(ax_ckpt_file f)
     return f->g_tso >= 0;
 }
 
-int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf)
+int ax_ckpt_tso_io(ax_ckpt_file f, int k, int rows, int64_t n, double *buf)
 {
     char name[32], path[64];
     snprintf(name, sizeof name, "%d", k);
     snprintf(path, sizeof path, "/tso/%d", k);
-    hsize_t dims[2] = {3, (hsize_t)n};
+    hsize_t dims[2] = {(hsize_t)rows, (hsize_t)n};
     ckpt_ds ds;
     if (!ds_begin(f, &ds, f->g_tso, name, path, H5T_NATIVE_DOUBLE, 2, dims)) {
         why(f, "%s cannot be read", path);
@@ -401,7 +401,7 @@ int ax_ckpt_tso_io(ax_ckpt_file f, int k, int64_t n, double *buf)
     H5Sclose(ms);
     H5Sclose(fs);
     ok = ok && buf;
-    if (ok && f->rank == 0) ds_add_strided(&ds, buf, 3, 0, 1, n, n);
+    if (ok && f->rank == 0) ds_add_strided(&ds, buf, (uint64_t)rows, 0, 1, n, n);
     return ds_end(f, &ds, ok);
 }
 

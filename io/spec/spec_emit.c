@@ -188,14 +188,19 @@ static void emit_kv(ax_sbuf *b, const char *key, double v)
  * stdp_synapse with Wmax and Kplus as given (its own, or a variant's). */
 static void emit_synapse(ax_sbuf *b, const ax_proj_spec *p, double Wmax, double Kplus)
 {
-    if (p->syn_model == AX_SYN_TSODYKS2) {
+    if (p->syn_model == AX_SYN_TSODYKS2 || p->syn_model == AX_SYN_TSODYKS) {
         const ax_tso *t = &p->tso;
-        ax_sbuf_printf(b, ", synapse: {model: tsodyks2_synapse");
+        int tm = p->syn_model == AX_SYN_TSODYKS;
+        ax_sbuf_printf(b, ", synapse: {model: %s", tm ? "tsodyks_synapse" : "tsodyks2_synapse");
         emit_kv(b, "U", t->U);
         emit_kv(b, "u", t->u);
         emit_kv(b, "x", t->x);
         emit_kv(b, "tau_rec", t->tau_rec);
         emit_kv(b, "tau_fac", t->tau_fac);
+        if (tm) {
+            emit_kv(b, "y", t->y);
+            emit_kv(b, "tau_psc", t->tau_psc);
+        }
         ax_sbuf_printf(b, "}");
     } else if (p->syn_model == AX_SYN_STDP) {
         const ax_stdp_params *q = &p->stdp;

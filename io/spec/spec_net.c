@@ -374,18 +374,36 @@ static ax_status parse_list(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
     return st;
 }
 
-static const char *const tso_keys[] = {"model", "U", "u", "x", "tau_rec", "tau_fac", NULL};
+static const char *const tso_keys[] = {"model", "U", "u", "x", "y", "tau_rec", "tau_fac",
+                                       "tau_psc", NULL};
 
-/* One tsodyks2 parameter in [lo, hi] (hi may be INFINITY). */
-static ax_status tso_param(ax_sctx *c, const ax_yn *map, const char *key, double lo, double hi,
-                           int open_lo, double *out)
+/* One short-term plasticity parameter of `model` in [lo, hi] (hi may be
+ * INFINITY). */
+static ax_status tso_param(ax_sctx *c, const ax_yn *map, const char *model, const char *key,
+                           double lo, double hi, int open_lo, double *out)
 {
     const ax_yn *v = ax_yn_get(map, key);
     if (!v) return AX_OK;
     AX_TRY(ax_spec_number(c, v, key, 0, out));
     if (*out < lo || *out > hi || (open_lo && *out == lo))
-        return ax_spec_fail(c, v, "tsodyks2_synapse %s = %g must be %s %g%s", key, *out,
+        return ax_spec_fail(c, v, "%s %s = %g must be %s %g%s", model, key, *out,
                             open_lo ? ">" : ">=", lo, isinf(hi) ? "" : " and <= 1");
+    return AX_OK;
+}
+
+/* tsodyks_synapse's own parameters (NEST's models/tsodyks_synapse.h):
+ * y, tau_psc, and x + y <= 1; tau_psc must differ from tau_rec (the
+ * propagator of x divides by their difference). */
+static ax_status tsodyks_only(ax_sctx *c, const ax_yn *n, ax_proj_spec *p)
+{
+    AX_TRY(tso_param(c, n, "tsodyks_synapse", "y", 0.0, 1.0, 0, &p->tso.y));
+    AX_TRY(tso_param(c, n, "tsodyks_synapse", "tau_psc", 0.0, INFINITY, 1, &p->tso.tau_psc));
+    if (p->tso.x + p->tso.y > 1.0)
+        return ax_spec_fail(c, n, "tsodyks_synapse: x + y = %g must be <= 1", p->tso.x + p->tso.y);
+    if (p->tso.tau_psc == p->tso.tau_rec)
+        return ax_spec_fail(c, ax_yn_get(n, "tau_psc") ? ax_yn_get(n, "tau_psc") : n,
+                            "tsodyks_synapse: tau_psc must differ from tau_rec (both %g ms)",
+                            p->tso.tau_rec);
     return AX_OK;
 }
 
@@ -479,7 +497,8 @@ static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, const ax_yn *devices,
     if (n->kind == AX_YN_MAP) {
         if (!(m = ax_yn_get(n, "model")))
             return ax_spec_fail(c, n, "synapse: missing 'model' (static_synapse, "
-                                      "tsodyks2_synapse, stdp_synapse or stdp_pl_synapse_hom)");
+                                      "tsodyks2_synapse, tsodyks_synapse, stdp_synapse or "
+                                      "stdp_pl_synapse_hom)");
     }
     char name[64];
     AX_TRY(ax_spec_string(c, m, "synapse model", name, sizeof name));
@@ -489,20 +508,32 @@ static ax_status parse_synapse(ax_sctx *c, const ax_yn *n, const ax_yn *devices,
     if (!strcmp(name, "static_synapse") || !strcmp(name, "static")) {
         if (n->kind == AX_YN_MAP && n->n > 1)
             return ax_spec_fail(c, n, "static_synapse takes no parameters (U, u, x, tau_rec, "
-                                      "tau_fac belong to tsodyks2_synapse)");
+                                      "tau_fac belong to tsodyks2_synapse and tsodyks_synapse)");
         return AX_OK;
     }
-    if (strcmp(name, "tsodyks2_synapse") && strcmp(name, "tsodyks2"))
+    int two = !strcmp(name, "tsodyks2_synapse") || !strcmp(name, "tsodyks2");
+    if (!two && strcmp(name, "tsodyks_synapse"))
         return ax_spec_fail(c, m, "unknown synapse model '%s'; allowed: static_synapse, "
-                                  "tsodyks2_synapse, stdp_synapse, stdp_pl_synapse_hom", name);
-    p->syn_model = AX_SYN_TSODYKS2;
-    p->tso = (ax_tso){.U = 0.5, .u = 0.5, .x = 1.0, .tau_rec = 800.0, .tau_fac = 0.0};
+                                  "tsodyks2_synapse, tsodyks_synapse, stdp_synapse, "
+                                  "stdp_pl_synapse_hom", name);
+    const char *model = two ? "tsodyks2_synapse" : "tsodyks_synapse";
+    p->syn_model = two ? AX_SYN_TSODYKS2 : AX_SYN_TSODYKS;
+    p->tso = two ? (ax_tso){.U = 0.5, .u = 0.5, .x = 1.0, .tau_rec = 800.0, .tau_fac = 0.0}
+                 : (ax_tso){.U = 0.5, .u = 0.0, .x = 1.0, .tau_rec = 800.0, .tau_fac = 0.0,
+                            .y = 0.0, .tau_psc = 3.0};
     if (n->kind != AX_YN_MAP) return AX_OK;
-    AX_TRY(tso_param(c, n, "U", 0.0, 1.0, 0, &p->tso.U));
-    AX_TRY(tso_param(c, n, "u", 0.0, 1.0, 0, &p->tso.u));
-    AX_TRY(tso_param(c, n, "x", 0.0, 1.0, 0, &p->tso.x));
-    AX_TRY(tso_param(c, n, "tau_rec", 0.0, INFINITY, 1, &p->tso.tau_rec));
-    return tso_param(c, n, "tau_fac", 0.0, INFINITY, 0, &p->tso.tau_fac);
+    for (int i = 0; two && i < 2; i++) {
+        const char *k = i ? "tau_psc" : "y";
+        if (ax_yn_get(n, k))
+            return ax_spec_fail(c, ax_yn_get(n, k), "'%s' belongs to tsodyks_synapse, not to "
+                                "tsodyks2_synapse", k);
+    }
+    AX_TRY(tso_param(c, n, model, "U", 0.0, 1.0, 0, &p->tso.U));
+    AX_TRY(tso_param(c, n, model, "u", 0.0, 1.0, 0, &p->tso.u));
+    AX_TRY(tso_param(c, n, model, "x", 0.0, 1.0, 0, &p->tso.x));
+    AX_TRY(tso_param(c, n, model, "tau_rec", 0.0, INFINITY, 1, &p->tso.tau_rec));
+    AX_TRY(tso_param(c, n, model, "tau_fac", 0.0, INFINITY, 0, &p->tso.tau_fac));
+    return two ? AX_OK : tsodyks_only(c, n, p);
 }
 
 /* Whether a projection item asks for a plastic (STDP) synapse. */
@@ -607,10 +638,13 @@ static ax_status parse_proj(ax_sctx *c, const ax_yn *n, const ax_yn *devices, ax
     if (p->list_d) p->delay = list_range(p->list_d, p->n_list, h, p->loc);
     AX_TRY(parse_synapse(c, ax_yn_get(n, "synapse"), devices, p));
     if (p->syn_model == AX_SYN_STDP) AX_TRY(check_stdp(c, n, p));
-    if (p->syn_model == AX_SYN_TSODYKS2 && ax_model_find(tp->model)->counts_spikes)
-        return ax_spec_fail(c, ax_yn_get(n, "synapse"), "tsodyks2_synapse onto %s: a "
-                            "parrot_neuron counts spikes and ignores their weight, so short-term "
-                            "plasticity has no effect on it; use static_synapse", tp->name);
+    if ((p->syn_model == AX_SYN_TSODYKS2 || p->syn_model == AX_SYN_TSODYKS) &&
+        ax_model_find(tp->model)->counts_spikes)
+        return ax_spec_fail(c, ax_yn_get(n, "synapse"), "%s onto %s: a parrot_neuron counts "
+                            "spikes and ignores their weight, so short-term plasticity has no "
+                            "effect on it; use static_synapse",
+                            p->syn_model == AX_SYN_TSODYKS ? "tsodyks_synapse" : "tsodyks2_synapse",
+                            tp->name);
     return parse_receptor(c, ax_yn_get(n, "receptor"), ax_model_find(tp->model), tp->name,
                           &p->weight, &p->receptor);
 }

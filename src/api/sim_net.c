@@ -695,20 +695,29 @@ static ax_status proj_common(ax_sim *s, int src, int tgt, int receptor, int syn,
              "weights as negative numbers)", m->name);
     *p = (ax_proj_spec){.src = src, .tgt = tgt, .receptor = (ax_receptor)receptor,
                         .allow_autapses = 1, .allow_multapses = 1};
-    if (syn == 1) {
-        AX_CHECK(syn_par, &s->err, AX_EINPUT, "tsodyks2 synapses need {U, u, x, tau_rec, tau_fac}");
-        p->syn_model = AX_SYN_TSODYKS2;
-        p->tso = (ax_tso){syn_par[0], syn_par[1], syn_par[2], syn_par[3], syn_par[4]};
-        AX_CHECK(p->tso.U > 0 && p->tso.U <= 1 && p->tso.u >= 0 && p->tso.u <= 1 &&
-                     p->tso.x >= 0 && p->tso.x <= 1 && p->tso.tau_rec > 0 && p->tso.tau_fac >= 0,
-                 &s->err, AX_EINPUT, "tsodyks2 parameters out of range: U in (0, 1], u and x in "
-                 "[0, 1], tau_rec > 0, tau_fac >= 0 (got U %g, u %g, x %g, tau_rec %g, tau_fac %g)",
-                 p->tso.U, p->tso.u, p->tso.x, p->tso.tau_rec, p->tso.tau_fac);
+    if (syn == 1 || syn == 2) { /* tsodyks2_synapse, tsodyks_synapse (NEST's) */
+        AX_CHECK(syn_par, &s->err, AX_EINPUT, "short-term plasticity needs its parameters "
+                 "{U, u, x, tau_rec, tau_fac%s}", syn == 2 ? ", y, tau_psc" : "");
+        p->syn_model = syn == 1 ? AX_SYN_TSODYKS2 : AX_SYN_TSODYKS;
+        p->tso = (ax_tso){.U = syn_par[0], .u = syn_par[1], .x = syn_par[2],
+                          .tau_rec = syn_par[3], .tau_fac = syn_par[4],
+                          .y = syn == 2 ? syn_par[5] : 0.0, .tau_psc = syn == 2 ? syn_par[6] : 0.0};
+        const ax_tso *t = &p->tso;
+        AX_CHECK(t->U > 0 && t->U <= 1 && t->u >= 0 && t->u <= 1 && t->x >= 0 && t->x <= 1 &&
+                     t->tau_rec > 0 && t->tau_fac >= 0,
+                 &s->err, AX_EINPUT, "short-term plasticity parameters out of range: U in (0, 1], u "
+                 "and x in [0, 1], tau_rec > 0, tau_fac >= 0 (got U %g, u %g, x %g, tau_rec %g, "
+                 "tau_fac %g)", t->U, t->u, t->x, t->tau_rec, t->tau_fac);
+        if (syn == 2)
+            AX_CHECK(t->y >= 0 && t->x + t->y <= 1 && t->tau_psc > 0 && t->tau_psc != t->tau_rec,
+                     &s->err, AX_EINPUT, "tsodyks_synapse: y >= 0, x + y <= 1, tau_psc > 0 and "
+                     "tau_psc != tau_rec (got y %g, x %g, tau_psc %g, tau_rec %g)", t->y, t->x,
+                     t->tau_psc, t->tau_rec);
     } else if (syn == 3 || syn == 4) {
         AX_TRY(stdp_common(s, tgt, syn, syn_par, p));
     } else {
         AX_CHECK(syn == 0, &s->err, AX_EINPUT, "unknown synapse model %d (0 static, 1 tsodyks2, "
-                 "3 stdp_synapse, 4 stdp_pl_synapse_hom)", syn);
+                 "2 tsodyks, 3 stdp_synapse, 4 stdp_pl_synapse_hom)", syn);
     }
     return AX_OK;
 }

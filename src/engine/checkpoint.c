@@ -105,14 +105,23 @@ static int pop_io(struct ax_engine_s *e, ax_ckpt_file f, int p, int64_t t, int w
     return ok && all;
 }
 
-/* Copy the tsodyks2 state of projection k between every thread's runs and
- * buf ([3][n]: x, u, t_last per source neuron of the n in its population):
- * save = 1 fills buf (-1 where no thread has the source), 0 restores. */
+/* Rows of a plastic projection's checkpointed state: x, u, t_last, and
+ * tsodyks_synapse's y. */
+static int tso_rows(const ax_proj_spec *ps)
+{
+    return ps->syn_model == AX_SYN_TSODYKS ? 4 : 3;
+}
+
+/* Copy the short-term plasticity state of projection k between every
+ * thread's runs and buf ([rows][n]: x, u, t_last (, y) per source neuron of
+ * the n in its population): save = 1 fills buf (-1 where no thread has the
+ * source), 0 restores. */
 static void tso_copy(struct ax_engine_s *e, int k, int64_t n, double *buf, int save)
 {
     int64_t first = e->spec->pops[e->spec->proj[k].src].first_gid;
+    int rows = tso_rows(&e->spec->proj[k]);
     if (save)
-        for (int64_t i = 0; i < 3 * n; i++) buf[i] = -1.0;
+        for (int64_t i = 0; i < rows * n; i++) buf[i] = -1.0;
     for (int th = 0; th < e->threads; th++) {
         ax_vp *v = &e->vps[th];
         for (int64_t row = 0; row < v->pl.n_src; row++)
@@ -123,10 +132,12 @@ static void tso_copy(struct ax_engine_s *e, int k, int64_t n, double *buf, int s
                     b[0] = v->tso.x[r];
                     b[n] = v->tso.u[r];
                     b[2 * n] = (double)v->tso.t_last[row];
+                    if (rows > 3) b[3 * n] = v->tso.y[r];
                 } else {
                     v->tso.x[r] = b[0];
                     v->tso.u[r] = b[n];
                     v->tso.t_last[row] = (int64_t)b[2 * n];
+                    if (rows > 3) v->tso.y[r] = b[3 * n];
                 }
             }
     }
@@ -139,21 +150,25 @@ static int tso_io(struct ax_engine_s *e, ax_ckpt_file f, int write)
     int ok = 1; /* tso_io agrees: the same on every rank */
     for (int k = 0; ok && k < e->spec->n_proj; k++) {
         const ax_proj_spec *ps = &e->spec->proj[k];
-        if (ps->syn_model != AX_SYN_TSODYKS2) continue;
+        if (ps->syn_model != AX_SYN_TSODYKS2 && ps->syn_model != AX_SYN_TSODYKS) continue;
         int64_t n = e->spec->pops[ps->src].n;
-        double *buf = malloc((size_t)(3 * n) * sizeof *buf);
+        int rows = tso_rows(ps);
+        double *buf = malloc((size_t)(rows * n) * sizeof *buf);
         if (write) {
             int have = buf != NULL, all = 0;
             MPI_Allreduce(&have, &all, 1, MPI_INT, MPI_MIN, e->comm);
             if (all) {
                 tso_copy(e, k, n, buf, 1);
-                MPI_Allreduce(MPI_IN_PLACE, buf, (int)(3 * n), MPI_DOUBLE, MPI_MAX, e->comm);
+                MPI_Allreduce(MPI_IN_PLACE, buf, (int)(rows * n), MPI_DOUBLE, MPI_MAX, e->comm);
                 for (int64_t j = 0; j < n; j++)
-                    if (buf[j] < 0) buf[j] = ps->tso.x, buf[n + j] = ps->tso.u, buf[2 * n + j] = 0;
+                    if (buf[j] < 0) {
+                        buf[j] = ps->tso.x, buf[n + j] = ps->tso.u, buf[2 * n + j] = 0;
+                        if (rows > 3) buf[3 * n + j] = ps->tso.y;
+                    }
             }
-            ok = ax_ckpt_tso_io(f, k, n, all ? buf : NULL);
+            ok = ax_ckpt_tso_io(f, k, rows, n, all ? buf : NULL);
         } else {
-            ok = ax_ckpt_tso_io(f, k, n, buf);
+            ok = ax_ckpt_tso_io(f, k, rows, n, buf);
             if (ok) tso_copy(e, k, n, buf, 0);
         }
         free(buf);

@@ -180,13 +180,38 @@ double *ax_vp_pending(ax_vp *v, int64_t t)
     return out;
 }
 
-/* ---- tsodyks2 ----------------------------------------------------------- */
+/* ---- tsodyks2, tsodyks ---------------------------------------------------- */
 
-/* The tsodyks2 synapses of source gid (population pop) for its spike in step n (NEST's
- * tsodyks2_synapse::send, in the same order): each run of one projection
- * sends w * x * u with its current state, then advances x and u over the
- * interval h since the source's previous spike (stamps in NEST's tics).
- * Deferred mode queues each synapse's value f * w: the same product. */
+/* tsodyks_synapse (Tsodyks, Uziel & Markram 2000, as NEST's
+ * models/tsodyks_synapse.h states it): over the interval h since the
+ * source's previous spike, the active resources y decay with tau_psc into
+ * the inactive ones z = 1 - x - y, which recover into x with tau_rec (the
+ * exact propagators of that linear system), and u decays with tau_fac; then
+ * the spike raises u by U (1 - u) and moves u x from x to y: the fraction
+ * of the weight it sends. NEST's operation order. */
+static double tsodyks_spike(const ax_tso *p, double h, double *x, double *y, double *u)
+{
+    double Puu = p->tau_fac == 0.0 ? 0.0 : exp(-h / p->tau_fac);
+    double Pyy = exp(-h / p->tau_psc), Pzz = exp(-h / p->tau_rec);
+    double Pxy = ((Pzz - 1.0) * p->tau_rec - (Pyy - 1.0) * p->tau_psc) / (p->tau_psc - p->tau_rec);
+    double Pxz = 1.0 - Pzz, z = 1.0 - *x - *y;
+    *u *= Puu;
+    *x += Pxy * *y + Pxz * z;
+    *y *= Pyy;
+    *u += p->U * (1.0 - *u);
+    double dy = *u * *x;
+    *x -= dy;
+    *y += dy;
+    return dy;
+}
+
+/* The short-term plastic synapses of source gid (population pop) for its
+ * spike in step n: each run of one projection sends w f with its state.
+ * tsodyks2 (NEST's tsodyks2_synapse::send, in the same order): f = x u with
+ * the current state, then x and u advance over the interval h since the
+ * source's previous spike (stamps in NEST's tics); tsodyks advances first
+ * and sends f = the u x it moved (tsodyks_spike). Deferred mode queues each
+ * synapse's value f * w: the same product. */
 static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t gid, int64_t n,
                         int64_t base)
 {
@@ -199,9 +224,12 @@ static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t 
     v->n_events += st->rows[row + 1] - st->rows[row];
     const int ib = v->idx_bits;
     for (int64_t r = t->run[row]; r < t->run[row + 1]; r++) {
-        const ax_tso *p = &e->spec->proj[t->run_proj[r]].tso;
+        const ax_proj_spec *ps = &e->spec->proj[t->run_proj[r]];
+        const ax_tso *p = &ps->tso;
+        const int tm = ps->syn_model == AX_SYN_TSODYKS;
         int64_t q0 = r == t->run[row] ? st->rows[row] : t->run_end[r - 1];
-        const double f = t->x[r] * t->u[r];
+        const double f = tm ? tsodyks_spike(p, h, &t->x[r], &t->y[r], &t->u[r])
+                            : t->x[r] * t->u[r];
         if (v->deferred) {
             for (int64_t q = q0; q < t->run_end[r]; q++) {
                 const uint32_t pk = st->syn[q].packed;
@@ -211,6 +239,7 @@ static void deliver_tso(const struct ax_engine_s *e, ax_vp *v, int pop, int64_t 
         } else {
             deliver_row(v, st->syn + q0, t->run_end[r] - q0, base, f, 0);
         }
+        if (tm) continue;
         double x_decay = exp(-h / p->tau_rec);
         double u_decay = p->tau_fac < 1.0e-10 ? 0.0 : exp(-h / p->tau_fac);
         t->x[r] = 1.0 + (t->x[r] - t->x[r] * t->u[r] - 1.0) * x_decay;

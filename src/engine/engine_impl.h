@@ -72,6 +72,7 @@ typedef struct ax_tso_rows {
     int64_t *run_end;     /* [n_runs]: end of the run in syn[] (start = previous end or row start) */
     int32_t *run_proj;    /* [n_runs]: projection index */
     double *x, *u;        /* [n_runs] */
+    double *y;            /* [n_runs]: tsodyks_synapse's active resources (else unused) */
 } ax_tso_rows;
 
 /* Neurons of a block that share one parameter vector (block.c). */

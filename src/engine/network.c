@@ -128,6 +128,7 @@ void ax_vp_clear_dynamics(const struct ax_engine_s *e, ax_vp *v)
         t->t_last[row] = 0;
         for (int64_t r = t->run[row]; r < t->run[row + 1]; r++) {
             t->x[r] = e->spec->proj[t->run_proj[r]].tso.x;
+            t->y[r] = e->spec->proj[t->run_proj[r]].tso.y;
             t->u[r] = e->spec->proj[t->run_proj[r]].tso.u;
         }
     }
@@ -659,7 +660,8 @@ static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, a
     t->run_proj = malloc((size_t)(n + 1) * sizeof *t->run_proj);
     t->x = malloc((size_t)(n + 1) * sizeof *t->x);
     t->u = malloc((size_t)(n + 1) * sizeof *t->u);
-    AX_CHECK(t->t_last && t->run && t->run_end && t->run_proj && t->x && t->u, err, AX_ENOMEM,
+    t->y = malloc((size_t)(n + 1) * sizeof *t->y);
+    AX_CHECK(t->t_last && t->run && t->run_end && t->run_proj && t->x && t->u && t->y, err, AX_ENOMEM,
              "out of memory for the state of %lld tsodyks2 runs", (long long)n);
     n = 0;
     for (int64_t k = 0; k < st->n_src; k++) {
@@ -669,6 +671,7 @@ static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, a
             if (i > st->rows[k]) t->run_end[n - 1] = i;
             t->run_proj[n] = proj_of[i];
             t->x[n] = s->proj[proj_of[i]].tso.x;
+            t->y[n] = s->proj[proj_of[i]].tso.y;
             t->u[n++] = s->proj[proj_of[i]].tso.u;
         }
         if (n > t->run[k]) t->run_end[n - 1] = st->rows[k + 1];
@@ -770,6 +773,7 @@ void ax_vp_free(ax_vp *v, int n_pops)
     free(v->tso.run_proj);
     free(v->tso.x);
     free(v->tso.u);
+    free(v->tso.y);
     free(v->ring);
     for (int64_t k = 0; v->q && k < v->n_slots; k++) free(v->q[k].e);
     free(v->q);

@@ -2,7 +2,8 @@
 python3 net_stdp.py OUT.h5 WEIGHTS.npz [SPEC.yaml] [THREADS]
 Poisson sources and a recurrent population drive IF_curr_exp and IF_cond_exp
 cells through STDPMechanism projections (native rule, explicit list,
-inhibitory conductance); 600 ms run as 230 + 370 ms. Writes axon's HDF5
+inhibitory conductance) and a TsodyksMarkramSynapse projection (NEST's
+tsodyks_synapse); 600 ms run as 230 + 370 ms. Writes axon's HDF5
 output, the final weights of every plastic projection (rank 0, gathered;
 columns pre index, post index, weight in PyNN units) and the equivalent spec."""
 import sys
@@ -35,6 +36,9 @@ p3 = sim.Projection(src, C, sim.FixedProbabilityConnector(0.5, rng=sim.NativeRNG
     weight_dependence=sim.AdditivePotentiationMultiplicativeDepression(w_min=0.0, w_max=0.02),
     weight=0.01, delay=0.5), receptor_type='inhibitory')
 p4 = sim.Projection(src, C, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.02, delay=0.5))
+p5 = sim.Projection(src, C, sim.FixedProbabilityConnector(0.3, rng=sim.NativeRNG()),
+                    sim.TsodyksMarkramSynapse(U=0.4, tau_rec=50.0, tau_facil=20.0, weight=0.03,
+                                              delay=0.7))
 for p in (E, C):
     p.record('spikes')
 w0 = [np.array(p.get('weight', format='list', gather=True)) for p in (p1, p2, p3)]

@@ -3,7 +3,8 @@
 
 - a plastic network made in PyNN (tests/pynn/net_stdp.py: stdp_synapse with
   the multiplicative, additive and mixed weight dependences; a native rule,
-  an explicit list, an inhibitory conductance projection) gives bitwise the
+  an explicit list, an inhibitory conductance projection; and a
+  TsodyksMarkramSynapse projection, NEST's tsodyks_synapse) gives bitwise the
   spikes and final weights of `axon run` of the spec it writes (with a
   weight_recorder added to read the engine's final weights), on 1 rank,
   2 threads and 2 MPI ranks; Projection.get('weight') after the runs gives
@@ -85,6 +86,8 @@ with tempfile.TemporaryDirectory(prefix="axon-stdp-pynn.") as d:
     text, n = re.subn(r"synapse: \{model: stdp_synapse", "synapse: {model: stdp_synapse, "
                       "weight_recorder: wr", text)
     check(n == 3, "the written spec has the 3 stdp_synapse projections (%d)" % n)
+    check("synapse: {model: tsodyks_synapse" in text and "tau_psc: 5" in text,
+          "the written spec has the tsodyks_synapse projection (tau_psc = the cells' tau_syn_E)")
     if "\ndevices:\n" in text:
         text = text.replace("\ndevices:\n", "\ndevices:\n  wr: {model: weight_recorder, final: "
                             "true}\n", 1)

@@ -26,7 +26,8 @@ from .projections import Projection
 from .random import NativeRNG  # noqa: F401
 from .standardmodels.cells import *  # noqa: F401,F403
 from .standardmodels.electrodes import DCSource, StepCurrentSource  # noqa: F401
-from .standardmodels.synapses import (StaticSynapse, STDPMechanism, SpikePairRule,  # noqa: F401
+from .standardmodels.synapses import (StaticSynapse, TsodyksMarkramSynapse,  # noqa: F401
+                                     STDPMechanism, SpikePairRule,
                                      AdditiveWeightDependence, MultiplicativeWeightDependence,
                                      AdditivePotentiationMultiplicativeDepression,
                                      GutigWeightDependence)

@@ -120,7 +120,8 @@ class Projection(common.Projection):
         d = self._native_value("delay", 1.0)
         if w is None or d is None:
             return False
-        syn, syn_par = self.synapse_type.axon_synapse_params(self._weight_factor(self.post.celltype))
+        syn, syn_par = self.synapse_type.axon_synapse_params(
+            self._weight_factor(self.post.celltype), self.post, self.receptor_type)
         proj = ctypes.c_int(-1)
         state.call(lib.ax_sim_proj_rule, self.pre._axon_pop, self.post._axon_pop, rule,
                    float(number), int(bool(autapses)), int(bool(multapses)),
@@ -158,7 +159,8 @@ class Projection(common.Projection):
         post_pop, post_id = self._split(self.post, post)
         for a in self._pops_of(self.pre):
             for b in self._pops_of(self.post):
-                syn, syn_par = self.synapse_type.axon_synapse_params(self._weight_factor(b.celltype))
+                syn, syn_par = self.synapse_type.axon_synapse_params(
+                    self._weight_factor(b.celltype), b, self.receptor_type)
                 sel = (pre_pop == a._axon_pop) & (post_pop == b._axon_pop)
                 # the parameter space gave native weights (x 1000): the cell's factor
                 ww = w[sel] / 1000.0 * self._weight_factor(b.celltype)

@@ -15,8 +15,56 @@ class StaticSynapse(synapses.StaticSynapse):
         d = state.min_delay
         return state.dt if d == "auto" else d
 
-    def axon_synapse_params(self, weight_factor=1000.0):
+    def axon_synapse_params(self, weight_factor=1000.0, post=None, receptor_type="excitatory"):
         return 0, None
+
+
+class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
+    """PyNN's TsodyksMarkramSynapse: NEST's tsodyks_synapse (Tsodyks, Uziel and
+    Markram 2000), as pyNN.nest maps it: the active resources decay with the
+    target's synaptic time constant (tau_psc = tau_syn_E or tau_syn_I by
+    receptor; 3 ms, NEST's default, for cells without one). U, tau_rec and
+    tau_facil are one value per projection (axon keeps the state per source
+    and projection, which is exact then)."""
+    __doc__ = synapses.TsodyksMarkramSynapse.__doc__ + __doc__
+    translations = build_translations(
+        ('weight', 'weight', 1000.0),
+        ('delay', 'delay'),
+        ('U', 'U'),
+        ('tau_rec', 'tau_rec'),
+        ('tau_facil', 'tau_fac'),
+    )
+    axon_synapse = "tsodyks_synapse"
+    axon_attributes = ("U", "tau_rec", "tau_fac")
+
+    def _get_minimum_delay(self):
+        from ..simulator import state
+        d = state.min_delay
+        return state.dt if d == "auto" else d
+
+    def _one(self, name):
+        return _one_value(self.parameter_space, name, "TsodyksMarkramSynapse")
+
+    def native_value(self, name):
+        return {"U": self._one("U"), "tau_rec": self._one("tau_rec"),
+                "tau_fac": self._one("tau_facil")}[name]
+
+    def axon_synapse_params(self, weight_factor=1000.0, post=None, receptor_type="excitatory"):
+        """(2: tsodyks_synapse, {U, u, x, tau_rec, tau_fac, y, tau_psc})."""
+        tau_psc = 3.0
+        if post is not None:
+            key = "tau_syn_I" if receptor_type == "inhibitory" else "tau_syn_E"
+            native = {"tau_syn_E": "tau_syn_ex", "tau_syn_I": "tau_syn_in"}[key]
+            ps = post.celltype.parameter_space
+            name = key if key in ps.keys() else native if native in ps.keys() else None
+            if name is not None:
+                tau_psc = _one_value(ps, name, "TsodyksMarkramSynapse (tau_psc is the target "
+                                               "cells' %s)" % name)
+        u0 = 0.0
+        if "u" in getattr(self, "initial_values", {}):
+            u0 = float(self.initial_values["u"])
+        return 2, [self._one("U"), u0, 1.0, self._one("tau_rec"), self._one("tau_facil"), 0.0,
+                   tau_psc]
 
 
 # ---- STDP: PyNN's STDPMechanism as NEST's stdp_synapse (pyNN.nest's mapping) ----
@@ -112,7 +160,7 @@ class STDPMechanism(synapses.STDPMechanism):
     def tau_minus(self):
         return _one_value(self.native_parameters, "tau_minus", "STDPMechanism")
 
-    def axon_synapse_params(self, weight_factor=1000.0):
+    def axon_synapse_params(self, weight_factor=1000.0, post=None, receptor_type="excitatory"):
         """(3: stdp_synapse, {tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax,
         Kplus}); weight_factor: the projection's PyNN -> axon weight factor
         (x 1000, the sign of inhibitory conductances), which Wmax takes too."""
