@@ -99,6 +99,28 @@ double ax_rng_dist(ax_rng *r, const ax_dist *d);
  * For per-(target, step) draws without keeping stream state. */
 void ax_philox4(uint64_t seed, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t out[4]);
 
+/* The ten Philox4x32 rounds on one block (x0..x3 in, the block out) with
+ * key (k0, k1): what ax_philox4 computes, for the loops that run many blocks
+ * side by side in vector registers (stream refills, Poisson generators).
+ * Always inlined, so such a loop compiles as if the rounds were written in
+ * it. */
+static inline __attribute__((always_inline)) void
+ax_philox_rounds(uint32_t *x0, uint32_t *x1, uint32_t *x2, uint32_t *x3, uint32_t k0, uint32_t k1)
+{
+    uint32_t a0 = *x0, a1 = *x1, a2 = *x2, a3 = *x3;
+    for (int q = 0; q < 10; q++) {
+        uint64_t p0 = (uint64_t)0xD2511F53u * a0, p1 = (uint64_t)0xCD9E8D57u * a2;
+        uint32_t y0 = (uint32_t)(p1 >> 32) ^ a1 ^ k0, y2 = (uint32_t)(p0 >> 32) ^ a3 ^ k1;
+        a1 = (uint32_t)p1;
+        a3 = (uint32_t)p0;
+        a0 = y0;
+        a2 = y2;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    *x0 = a0, *x1 = a1, *x2 = a2, *x3 = a3;
+}
+
 /* A gsl_rng whose state is an ax_rng, so every gsl_ran_* distribution can
  * draw from a counter-based stream. ax_rng_of_gsl() gives the state to
  * re-open it in place (no allocation per stream). */

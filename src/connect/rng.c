@@ -41,17 +41,7 @@ philox_blocks(const uint32_t key[2], const uint32_t ctr[4], const int nb, uint32
     #pragma omp simd
     for (int j = 0; j < nb; j++) {
         uint32_t a0 = ctr[0] + (uint32_t)j, a1 = ctr[1], a2 = ctr[2], a3 = ctr[3];
-        uint32_t k0 = key[0], k1 = key[1];
-        for (int q = 0; q < 10; q++) {
-            uint64_t p0 = (uint64_t)0xD2511F53u * a0, p1 = (uint64_t)0xCD9E8D57u * a2;
-            uint32_t y0 = (uint32_t)(p1 >> 32) ^ a1 ^ k0, y2 = (uint32_t)(p0 >> 32) ^ a3 ^ k1;
-            a1 = (uint32_t)p1;
-            a3 = (uint32_t)p0;
-            a0 = y0;
-            a2 = y2;
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
-        }
+        ax_philox_rounds(&a0, &a1, &a2, &a3, key[0], key[1]);
         x0[j] = a0, x1[j] = a1, x2[j] = a2, x3[j] = a3;
     }
     for (int j = 0; j < nb; j++)

@@ -303,17 +303,7 @@ static void philox_many(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t 
     #pragma omp simd
     for (int64_t j = 0; j < n; j++) {
         uint32_t x0 = c0, x1 = c1, x2 = (uint32_t)gid[j], x3 = (uint32_t)(gid[j] >> 32);
-        uint32_t k0 = s0, k1 = s1;
-        for (int r = 0; r < 10; r++) {
-            uint64_t p0 = (uint64_t)0xD2511F53u * x0, p1 = (uint64_t)0xCD9E8D57u * x2;
-            uint32_t y0 = (uint32_t)(p1 >> 32) ^ x1 ^ k0, y2 = (uint32_t)(p0 >> 32) ^ x3 ^ k1;
-            x1 = (uint32_t)p1;
-            x3 = (uint32_t)p0;
-            x0 = y0;
-            x2 = y2;
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
-        }
+        ax_philox_rounds(&x0, &x1, &x2, &x3, s0, s1);
         u[j] = x0;
         u[n + j] = x1;
         u[2 * n + j] = x2;
