@@ -173,6 +173,14 @@ void ax_models_sync_none(ax_neurons *nr)
     (void)nr;
 }
 
+/* See models_impl.h. */
+double *ax_models_no_array(ax_neurons *nr, int i)
+{
+    (void)nr;
+    (void)i;
+    return NULL;
+}
+
 /* See models_impl.h. t_ref / h in double: a refractory period of 1e300 ms
  * or a resolution of 1e-12 ms gives a step count far beyond the counter,
  * which llround() would not even return defined. */

@@ -133,6 +133,10 @@ void ax_models_lif_reset(double reset, double v_th, double v_reset, double *keep
 void ax_models_lif_sync(ax_neurons *nr);
 void ax_models_sync_none(ax_neurons *nr);
 
+/* state() and param_array() of a model with no parameters or state
+ * variables (the spike sources): always NULL. */
+double *ax_models_no_array(ax_neurons *nr, int i);
+
 /* The threshold rule of the iaf_psc_* update loops: if v >= V_th (never
  * for NaN), reset v <- keep v + offset, hold it for ref_steps and return 1. */
 static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, double offset,

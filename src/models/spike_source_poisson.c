@@ -170,13 +170,6 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return k;
 }
 
-static double *no_array(ax_neurons *nr, int i)
-{
-    (void)nr;
-    (void)i;
-    return NULL;
-}
-
 static void ckpt_save(const ax_neurons *nr, double *out)
 {
     const ssp_block *b = (const ssp_block *)nr;
@@ -203,8 +196,8 @@ const ax_model_ops ax_model_spike_source_poisson = {
     .validate = validate,
     .create = create,
     .destroy = destroy,
-    .state = no_array,
-    .param_array = no_array,
+    .state = ax_models_no_array,
+    .param_array = ax_models_no_array,
     .sync = ax_models_sync_none,
     .update = update,
     .n_ckpt = 1,
