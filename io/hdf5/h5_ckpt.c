@@ -379,6 +379,25 @@ int ax_ckpt_tso_begin(ax_ckpt_file f)
     return f->g_tso >= 0;
 }
 
+/* The rows x n doubles (dims) of an open dataset (tso, STDP presynaptic traces):
+ * written by rank 0 alone, read by every rank; rank 0 counts its words.
+ * buf NULL: this rank takes part with nothing and the call fails. Ends the
+ * dataset (ds_end). */
+static int rank0_rows(ax_ckpt_file f, ckpt_ds *ds, const hsize_t dims[2], int64_t n, double *buf)
+{
+    hid_t fs = H5Screate_simple(2, dims, NULL);
+    if (!buf || (f->write && f->rank != 0)) H5Sselect_none(fs);
+    hid_t ms = H5Scopy(fs);
+    double none = 0, *io = buf ? buf : &none;
+    int ok = f->write ? H5Dwrite(ds->d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0
+                      : H5Dread(ds->d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    ok = ok && buf;
+    if (ok && f->rank == 0) ds_add_strided(ds, buf, (uint64_t)dims[0], 0, 1, n, n);
+    return ds_end(f, ds, ok);
+}
+
 int ax_ckpt_tso_io(ax_ckpt_file f, int k, int rows, int64_t n, double *buf)
 {
     char name[32], path[64];
@@ -390,19 +409,7 @@ int ax_ckpt_tso_io(ax_ckpt_file f, int k, int rows, int64_t n, double *buf)
         why(f, "%s cannot be read", path);
         return 0;
     }
-    /* written by rank 0 alone, read by every rank: rank 0 counts its words;
-     * buf NULL: this rank takes part with nothing and the call fails */
-    hid_t fs = H5Screate_simple(2, dims, NULL);
-    if (!buf || (f->write && f->rank != 0)) H5Sselect_none(fs);
-    hid_t ms = H5Scopy(fs);
-    double none = 0, *io = buf ? buf : &none;
-    int ok = f->write ? H5Dwrite(ds.d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0
-                      : H5Dread(ds.d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0;
-    H5Sclose(ms);
-    H5Sclose(fs);
-    ok = ok && buf;
-    if (ok && f->rank == 0) ds_add_strided(&ds, buf, (uint64_t)rows, 0, 1, n, n);
-    return ds_end(f, &ds, ok);
+    return rank0_rows(f, &ds, dims, n, buf);
 }
 
 /* --- STDP state ------------------------------------------------------------ */
@@ -440,18 +447,7 @@ int ax_ckpt_stdp_pre_io(ax_ckpt_file f, int k, int64_t n, double *buf)
         why(f, "%s cannot be read", path);
         return 0;
     }
-    /* as tso: written by rank 0 alone, read by every rank; rank 0 counts */
-    hid_t fs = H5Screate_simple(2, dims, NULL);
-    if (!buf || (f->write && f->rank != 0)) H5Sselect_none(fs);
-    hid_t ms = H5Scopy(fs);
-    double none = 0, *io = buf ? buf : &none;
-    ok = f->write ? H5Dwrite(ds.d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0
-                  : H5Dread(ds.d, H5T_NATIVE_DOUBLE, ms, fs, f->dxpl, io) >= 0;
-    H5Sclose(ms);
-    H5Sclose(fs);
-    ok = ok && buf;
-    if (ok && f->rank == 0) ds_add_strided(&ds, buf, 3, 0, 1, n, n);
-    return ds_end(f, &ds, ok);
+    return rank0_rows(f, &ds, dims, n, buf);
 }
 
 static hid_t col_type(char t)
