@@ -55,4 +55,13 @@ int ax_comm_usable(MPI_Comm comm);
 typedef ax_status (*ax_input_fn)(ax_input *in, void *arg, ax_error *err);
 ax_status ax_input_load(MPI_Comm comm, ax_input_fn load, void *arg, ax_error *err);
 
+/* The common load: one file into one object. ax_input_load of
+ * load(in, path, out, err); when it fails on any rank, drop(out) on every
+ * rank (another rank may have failed after this one loaded; drop NULL: the
+ * object owns no memory). The caller clears *out before, as for
+ * ax_input_load. The loaders' *_load_comm are this call. */
+typedef ax_status (*ax_input_path_fn)(ax_input *in, const char *path, void *out, ax_error *err);
+ax_status ax_input_load_into(MPI_Comm comm, const char *path, ax_input_path_fn load, void *out,
+                             void (*drop)(void *out), ax_error *err);
+
 #endif

@@ -282,23 +282,19 @@ ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
     return ax_bm_load_in(NULL, path, bm, err);
 }
 
-typedef struct {
-    const char *path;
-    ax_bm *bm;
-} bm_arg;
-
-static ax_status bm_fn(ax_input *in, void *arg, ax_error *err)
+static ax_status bm_in(ax_input *in, const char *path, void *bm, ax_error *err)
 {
-    bm_arg *a = arg;
-    return ax_bm_load_in(in, a->path, a->bm, err);
+    return ax_bm_load_in(in, path, bm, err);
+}
+
+static void bm_drop(void *bm)
+{
+    ax_bm_free(bm);
 }
 
 ax_status ax_bm_load_comm(const char *path, MPI_Comm comm, ax_bm *bm, ax_error *err)
 {
-    bm_arg a = {path, bm};
     memset(bm, 0, sizeof *bm); /* ranks that do not load when rank 0 failed */
-    ax_status st = ax_input_load(comm, bm_fn, &a, err);
-    if (st != AX_OK) ax_bm_free(bm); /* another rank failed after this one loaded */
-    return st;
+    return ax_input_load_into(comm, path, bm_in, bm, bm_drop, err);
 }
 

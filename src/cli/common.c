@@ -106,27 +106,22 @@ int ax_cli_positional(const char *a, const char *cmd, const char *bad, const cha
     return 0;
 }
 
-typedef struct {
-    const char *path;
-    ax_spec **out;
-} spec_arg;
-
-static ax_status spec_fn(ax_input *in, void *arg, ax_error *err)
+static ax_status spec_in(ax_input *in, const char *path, void *out, ax_error *err)
 {
-    spec_arg *a = arg;
-    return ax_spec_load_in(in, a->path, a->out, err);
+    return ax_spec_load_in(in, path, out, err);
+}
+
+static void spec_drop(void *out)
+{
+    ax_spec_destroy(out);
 }
 
 ax_status ax_cli_load_network(const char *path, MPI_Comm comm, ax_spec **out, ax_error *err)
 {
     *out = NULL; /* ranks that do not load when rank 0 failed */
     size_t n = strlen(path);
-    if (n < 4 || strcmp(path + n - 4, ".nir") != 0) {
-        spec_arg a = {path, out};
-        ax_status st = ax_input_load(comm, spec_fn, &a, err);
-        if (st != AX_OK) ax_spec_destroy(out); /* another rank failed after this one loaded */
-        return st;
-    }
+    if (n < 4 || strcmp(path + n - 4, ".nir") != 0)
+        return ax_input_load_into(comm, path, spec_in, out, spec_drop, err);
     /* a NIR graph (docs/export.md): HDF5, read by every rank, then agreed */
     ax_status st = ax_agree(comm, ax_nir_load(path, out, err), err);
     if (st != AX_OK) ax_spec_destroy(out);

@@ -76,3 +76,24 @@ ax_status ax_input_load(MPI_Comm comm, ax_input_fn load, void *arg, ax_error *er
     free(buf);
     return ax_agree(comm, st, err);
 }
+
+typedef struct {
+    const char *path;
+    ax_input_path_fn load;
+    void *out;
+} into_arg;
+
+static ax_status into_fn(ax_input *in, void *arg, ax_error *err)
+{
+    into_arg *a = arg;
+    return a->load(in, a->path, a->out, err);
+}
+
+ax_status ax_input_load_into(MPI_Comm comm, const char *path, ax_input_path_fn load, void *out,
+                             void (*drop)(void *out), ax_error *err)
+{
+    into_arg a = {path, load, out};
+    ax_status st = ax_input_load(comm, into_fn, &a, err);
+    if (st != AX_OK && drop) drop(out);
+    return st;
+}

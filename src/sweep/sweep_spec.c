@@ -376,24 +376,20 @@ ax_status ax_sweep_load(const char *path, ax_sweep *out, ax_error *err)
     return ax_sweep_load_in(NULL, path, out, err);
 }
 
-typedef struct {
-    const char *path;
-    ax_sweep *out;
-} sweep_arg;
-
-static ax_status sweep_fn(ax_input *in, void *arg, ax_error *err)
+static ax_status sweep_in(ax_input *in, const char *path, void *out, ax_error *err)
 {
-    sweep_arg *a = arg;
-    return ax_sweep_load_in(in, a->path, a->out, err);
+    return ax_sweep_load_in(in, path, out, err);
+}
+
+static void sweep_drop(void *out)
+{
+    ax_sweep_destroy(out);
 }
 
 ax_status ax_sweep_load_comm(const char *path, MPI_Comm comm, ax_sweep *out, ax_error *err)
 {
-    sweep_arg a = {path, out};
     *out = NULL; /* ranks that do not load when rank 0 failed */
-    ax_status st = ax_input_load(comm, sweep_fn, &a, err);
-    if (st != AX_OK) ax_sweep_destroy(out); /* another rank failed after this one loaded */
-    return st;
+    return ax_input_load_into(comm, path, sweep_in, out, sweep_drop, err);
 }
 
 void ax_sweep_destroy(ax_sweep *p)
