@@ -53,34 +53,39 @@ static void usage(FILE *f)
 
 static const ax_cli_valued kValued[] = {
     {"-o", "a file name (-o cal.json)", 1}, {"--output", "a file name (--output cal.json)", 1},
-    {"--h5", "a file name", 1}, {"--duration", "a time in ms", 1}, {"--burn-in", "a time in ms", 1},
-    {"--samples", "a number of points (>= 3)", 1}, {"--seed", "a seed (a whole number >= 0)", 1},
+    {"--h5", "a file name", 1}, {"--burn-in", "a time in ms", 1},
+    {"--samples", "a number of points (>= 3)", 1},
     {"--fit", "logistic or erf", 1}, {"--range", "two potentials in mV (--range -55 -45)", 2},
     {NULL, NULL, 0}};
+
+/* One of calibrate's own options at arg[0], `left` words after it: how many
+ * words it takes (ax_cli_options), 0 if none of them. */
+static int own(char **arg, int left, void *opts)
+{
+    cal_opts *o = opts;
+    const char *a = arg[0];
+    double v;
+    if (!strcmp(a, "--no-prescan")) return o->no_prescan = 1;
+    if (!strcmp(a, "--range") && left >= 2 && ax_cli_number(arg[1], &o->v_min) &&
+        ax_cli_number(arg[2], &o->v_max) && o->v_max > o->v_min)
+        return o->have_range = 1, 3;
+    if (!left) return 0;
+    if (!strcmp(a, "--h5")) o->h5 = arg[1];
+    else if (!strcmp(a, "--fit")) o->fit = arg[1];
+    else if (!strcmp(a, "--burn-in") && ax_cli_number(arg[1], &v) && v >= 0) o->burn_in = v;
+    else if (!strcmp(a, "--samples") && ax_cli_number(arg[1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v;
+    else return 0;
+    return 2;
+}
 
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     cal_opts *o = opts;
     *o = (cal_opts){.progress = -1, .seed = -1, .burn_in = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        double v;
-        int more = i + 1 < argc;
-        if (ax_cli_is_help(a)) return 1;
-        if (ax_cli_lacks_value(argc, argv, i, "calibrate", kValued, err)) return -1;
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
-        else if (!strcmp(a, "--h5") && more) o->h5 = argv[++i];
-        else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
-        else if (!strcmp(a, "--burn-in") && more && ax_cli_number(argv[i + 1], &v) && v >= 0) o->burn_in = v, i++;
-        else if (!strcmp(a, "--samples") && more && ax_cli_number(argv[i + 1], &v) && v >= 3 && v == floor(v)) o->samples = (int)v, i++;
-        else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
-        else if (!strcmp(a, "--fit") && more) o->fit = argv[++i];
-        else if (!strcmp(a, "--no-prescan")) o->no_prescan = 1;
-        else if (!strcmp(a, "--range") && i + 2 < argc && ax_cli_number(argv[i + 1], &o->v_min) && ax_cli_number(argv[i + 2], &o->v_max) && o->v_max > o->v_min) o->have_range = 1, i += 2;
-        else if (ax_cli_common_opt(argc, argv, &i, &o->threads, &o->progress, &o->quiet)) continue;
-        else if (ax_cli_positional(a, "calibrate", "bad option or value", "sampler file", &o->file, err))
-            return -1;
-    }
+    const ax_cli_loop l = {"calibrate", "sampler file", kValued, &o->file, &o->out, &o->threads,
+                           &o->progress, &o->quiet, &o->duration, &o->seed};
+    int r = ax_cli_options(argc, argv, &l, own, o, err);
+    if (r) return r;
     if (!o->file || !o->out) {
         AX_FAIL(err, AX_EINPUT, "need a sampler file and -o cal.json (usage: axon calibrate "
                                 "SAMPLER.yaml -o cal.json)");

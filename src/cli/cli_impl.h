@@ -87,6 +87,29 @@ typedef struct ax_cli_valued {
 int ax_cli_lacks_value(int argc, char **argv, int i, const char *cmd,
                        const ax_cli_valued *valued, ax_error *err);
 
+/* The option loop of the simulating subcommands (calibrate, sample,
+ * sweep) over argv[1..]: -h/--help returns 1; an option of `valued` (or
+ * -t, --duration, --seed) without its values returns -1 with err set; -o/--output FILE sets
+ * *out; --duration MS (> 0) and --seed S (whole, >= 0) set *duration and
+ * *seed where the subcommand takes them (non-NULL); own(argv + i,
+ * argc - i - 1, opts) returns how many words a subcommand's own option at
+ * argv[i] takes with its valid values (1 + values), 0 if argv[i] is none of
+ * them or its value is bad; then the shared options
+ * (ax_cli_common_opt); anything else is the input file or an error
+ * (ax_cli_positional, "bad option or value"). Returns 0 when all were
+ * taken. */
+typedef int (*ax_cli_own_fn)(char **arg, int left, void *opts);
+typedef struct ax_cli_loop {
+    const char *cmd, *what;        /* "calibrate", "sampler file" */
+    const ax_cli_valued *valued;
+    const char **file, **out;
+    int *threads, *progress, *quiet;
+    double *duration;              /* NULL: no --duration */
+    long long *seed;               /* NULL: no --seed */
+} ax_cli_loop;
+int ax_cli_options(int argc, char **argv, const ax_cli_loop *l, ax_cli_own_fn own, void *opts,
+                   ax_error *err);
+
 /* AX_OK if the value of command-line option `opt` (a time in ms) is a whole
  * number of steps of dt, else AX_EINPUT saying so (times are never
  * rounded). */

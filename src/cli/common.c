@@ -106,6 +106,35 @@ int ax_cli_positional(const char *a, const char *cmd, const char *bad, const cha
     return 0;
 }
 
+static const ax_cli_valued kDuration[] = {{"--duration", "a time in ms", 1}, {NULL, NULL, 0}};
+static const ax_cli_valued kSeed[] = {{"--seed", "a seed (a whole number >= 0)", 1}, {NULL, NULL, 0}};
+
+int ax_cli_options(int argc, char **argv, const ax_cli_loop *l, ax_cli_own_fn own, void *opts,
+                   ax_error *err)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+        int more = i + 1 < argc, took;
+        if (ax_cli_is_help(a)) return 1;
+        if (ax_cli_lacks_value(argc, argv, i, l->cmd, l->valued, err) ||
+            (l->duration && ax_cli_lacks_value(argc, argv, i, l->cmd, kDuration, err)) ||
+            (l->seed && ax_cli_lacks_value(argc, argv, i, l->cmd, kSeed, err)))
+            return -1;
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) *l->out = argv[++i];
+        else if (l->duration && !strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0)
+            *l->duration = v, i++;
+        else if (l->seed && !strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 &&
+                 v == floor(v))
+            *l->seed = (long long)v, i++;
+        else if ((took = own(argv + i, argc - i - 1, opts)) > 0) i += took - 1;
+        else if (ax_cli_common_opt(argc, argv, &i, l->threads, l->progress, l->quiet)) continue;
+        else if (ax_cli_positional(a, l->cmd, "bad option or value", l->what, l->file, err))
+            return -1;
+    }
+    return 0;
+}
+
 static ax_status spec_in(ax_input *in, const char *path, void *out, ax_error *err)
 {
     return ax_spec_load_in(in, path, out, err);

@@ -43,27 +43,24 @@ static void usage(FILE *f)
 
 static const ax_cli_valued kValued[] = {
     {"-o", "a file name (-o out.h5)", 1}, {"--output", "a file name (--output out.h5)", 1},
-    {"--duration", "a time in ms", 1}, {"--seed", "a seed (a whole number >= 0)", 1},
-    {NULL, NULL, 0}};
+    {NULL, NULL, 0}}; /* --duration, --seed: ax_cli_options */
+
+/* sample's own option (ax_cli_options): -f/--force. */
+static int own(char **arg, int left, void *opts)
+{
+    (void)left;
+    if (strcmp(arg[0], "-f") && strcmp(arg[0], "--force")) return 0;
+    return ((smp_opts *)opts)->force = 1;
+}
 
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     smp_opts *o = opts;
     *o = (smp_opts){.progress = -1, .seed = -1};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        double v;
-        int more = i + 1 < argc;
-        if (ax_cli_is_help(a)) return 1;
-        if (ax_cli_lacks_value(argc, argv, i, "sample", kValued, err)) return -1;
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) o->out = argv[++i];
-        else if (!strcmp(a, "-f") || !strcmp(a, "--force")) o->force = 1;
-        else if (!strcmp(a, "--duration") && more && ax_cli_number(argv[i + 1], &v) && v > 0) o->duration = v, i++;
-        else if (!strcmp(a, "--seed") && more && ax_cli_number(argv[i + 1], &v) && v >= 0 && v == floor(v)) o->seed = (long long)v, i++;
-        else if (ax_cli_common_opt(argc, argv, &i, &o->threads, &o->progress, &o->quiet)) continue;
-        else if (ax_cli_positional(a, "sample", "bad option or value", "BM file", &o->file, err))
-            return -1;
-    }
+    const ax_cli_loop l = {"sample", "BM file", kValued, &o->file, &o->out, &o->threads, &o->progress,
+                           &o->quiet, &o->duration, &o->seed};
+    int r = ax_cli_options(argc, argv, &l, own, o, err);
+    if (r) return r;
     if (!o->file || !o->out) {
         AX_FAIL(err, AX_EINPUT, "need a BM file and -o out.h5 (usage: axon sample BM.yaml -o out.h5)");
         return -1;

@@ -108,25 +108,29 @@ static const ax_cli_valued kValued[] = {
     {"--checkpoint", "a number of seconds", 1}, {"--max-chunk", "a number of tasks", 1},
     {NULL, NULL, 0}};
 
+/* One of sweep's own options at arg[0], `left` words after it: how many
+ * words it takes (ax_cli_options), 0 if none of them. */
+static int own(char **arg, int left, void *opts)
+{
+    ax_sweep_run_opts *o = &((run_args *)opts)->o;
+    double v;
+    if (!strcmp(arg[0], "--resume")) return o->resume = 1;
+    if (!strcmp(arg[0], "--force")) return o->force = 1;
+    if (!left || !ax_cli_number(arg[1], &v)) return 0;
+    if (!strcmp(arg[0], "--checkpoint") && v >= 0) o->checkpoint_s = v;
+    else if (!strcmp(arg[0], "--max-chunk") && v >= 1 && v == floor(v) && v < 1e9) o->max_chunk = (int)v;
+    else return 0;
+    return 2;
+}
+
 static int parse(int argc, char **argv, void *opts, ax_error *err)
 {
     run_args *a = opts;
     *a = (run_args){.progress = -1, .o = {.checkpoint_s = 60, .max_chunk = 64}};
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        double v;
-        int more = i + 1 < argc;
-        if (ax_cli_is_help(s)) return 1;
-        if (ax_cli_lacks_value(argc, argv, i, "sweep", kValued, err)) return -1;
-        if ((!strcmp(s, "-o") || !strcmp(s, "--output")) && more) a->o.out = argv[++i];
-        else if (!strcmp(s, "--resume")) a->o.resume = 1;
-        else if (!strcmp(s, "--force")) a->o.force = 1;
-        else if (!strcmp(s, "--checkpoint") && more && ax_cli_number(argv[i + 1], &v) && v >= 0) a->o.checkpoint_s = v, i++;
-        else if (!strcmp(s, "--max-chunk") && more && ax_cli_number(argv[i + 1], &v) && v >= 1 && v == floor(v) && v < 1e9) a->o.max_chunk = (int)v, i++;
-        else if (ax_cli_common_opt(argc, argv, &i, &a->o.threads, &a->progress, &a->quiet)) continue;
-        else if (ax_cli_positional(s, "sweep", "bad option or value", "sweep file", &a->file, err))
-            return -1;
-    }
+    const ax_cli_loop l = {"sweep", "sweep file", kValued, &a->file, &a->o.out, &a->o.threads,
+                           &a->progress, &a->quiet, NULL, NULL};
+    int r = ax_cli_options(argc, argv, &l, own, a, err);
+    if (r) return r;
     if (!a->file || !a->o.out) {
         AX_FAIL(err, AX_EINPUT, "need a sweep file and -o OUT.h5 (usage: axon sweep SWEEP.yaml -o OUT.h5)");
         return -1;
