@@ -264,6 +264,19 @@ static ax_status validate_each(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m
     return AX_OK;
 }
 
+/* One number per neuron of p at n (a sequence): *values (owned by the
+ * population), or "WHAT: L values for N neurons; give HOW". */
+static ax_status per_neuron(ax_sctx *c, const ax_pop_spec *p, const ax_yn *n, const char *what,
+                            int allow_inf, const char *how, double **values)
+{
+    int64_t len;
+    AX_TRY(ax_spec_num_list(c, n, what, allow_inf, values, &len));
+    if (len != p->n)
+        return ax_spec_fail(c, n, "%s: %lld values for %lld neurons; give %s", what, (long long)len,
+                            (long long)p->n, how);
+    return AX_OK;
+}
+
 /* params: {name: value or [n values]}; then the model's own validate() on
  * the full set (for every neuron when values differ). */
 static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
@@ -303,12 +316,8 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
             if (m->params[idx].kind != AX_PARAM_REAL)
                 return ax_spec_fail(c, n->items[i], "%s: only numeric parameters can be given per "
                                                     "neuron; give one value", what);
-            int64_t len;
-            AX_TRY(ax_spec_num_list(c, n->items[i], what, m->params[idx].allow_inf,
-                                    &pv->values, &len));
-            if (len != p->n)
-                return ax_spec_fail(c, n->items[i], "%s: %lld values for %lld neurons; give one "
-                                    "value, or one per neuron", what, (long long)len, (long long)p->n);
+            AX_TRY(per_neuron(c, p, n->items[i], what, m->params[idx].allow_inf,
+                              "one value, or one per neuron", &pv->values));
             pv->value = pv->values[0];
         } else {
             AX_TRY(param_value(c, n->items[i], &m->params[idx], what, &pv->value));
@@ -361,12 +370,8 @@ static ax_status parse_initial(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m
         char what[128];
         snprintf(what, sizeof what, "%s.initial.%s", p->name, k->str);
         if (n->items[i]->kind == AX_YN_SEQ) { /* one value per neuron */
-            int64_t len;
-            AX_TRY(ax_spec_num_list(c, n->items[i], what, 0, &iv->values, &len));
-            if (len != p->n)
-                return ax_spec_fail(c, n->items[i], "%s: %lld values for %lld neurons; give one "
-                                    "value, a distribution, or one value per neuron", what,
-                                    (long long)len, (long long)p->n);
+            AX_TRY(per_neuron(c, p, n->items[i], what, 0,
+                              "one value, a distribution, or one value per neuron", &iv->values));
             iv->dist = (ax_dist){.kind = AX_DIST_CONST, .value = iv->values[0],
                                  .loc = ax_yn_loc(n->items[i])};
             continue;
