@@ -133,6 +133,14 @@ static hid_t node(nirw *w, const char *name, const char *type)
     return g;
 }
 
+/* An Input or Output node of n channels: a type and a shape, nothing else. */
+static void io_node(nirw *w, const char *name, const char *type, int64_t n)
+{
+    hid_t g = node(w, name, type);
+    put_shape(w, g, n);
+    if (g >= 0) H5Gclose(g);
+}
+
 static void edge(nirw *w, const char *a, const char *b)
 {
     if (w->ne == w->cap_e) {
@@ -357,9 +365,7 @@ static void write_pop(nirw *w, int i)
     snprintf(in, sizeof in, "%s", unique(w, base));
     snprintf(base, sizeof base, "%s_bias_fc", p->name);
     snprintf(aff, sizeof aff, "%s", unique(w, base));
-    g = node(w, in, "Input");
-    put_shape(w, g, 1);
-    if (g >= 0) H5Gclose(g);
+    io_node(w, in, "Input", 1);
     g = node(w, aff, "Affine");
     double *b = malloc((size_t)n * sizeof *b);
     if (!b) w->bad = 1;
@@ -554,11 +560,10 @@ static void write_dev_target(nirw *w, int dv, int ti)
     snprintf(in, sizeof in, "%s", unique(w, base));
     int whole = t->first == 0 && t->count == n;
     int64_t chans = d->kind == AX_DEV_POISSON ? t->count : 1;
-    hid_t g = node(w, in, "Input");
-    put_shape(w, g, chans);
-    if (g >= 0) H5Gclose(g);
+    io_node(w, in, "Input", chans);
     snprintf(base, sizeof base, "%s_%s_%s", d->name, pname, d->kind == AX_DEV_POISSON && whole ? "w" : "fc");
     snprintf(mid, sizeof mid, "%s", unique(w, base));
+    hid_t g;
     if (d->kind == AX_DEV_POISSON && whole) { /* channel j drives neuron j: a Scale stays O(n) */
         g = node(w, mid, "Scale");
         put_fill(w, g, "scale", d->weight, n);
@@ -619,9 +624,7 @@ static void write_devices(nirw *w)
                 char base[2 * AX_NAME_MAX + 8], out[AX_NAME_MAX + 24];
                 snprintf(base, sizeof base, "%s_%s", d->name, p->name);
                 snprintf(out, sizeof out, "%s", unique(w, base));
-                hid_t g = node(w, out, "Output");
-                put_shape(w, g, p->n);
-                if (g >= 0) H5Gclose(g);
+                io_node(w, out, "Output", p->n);
                 edge(w, p->name, out);
                 ax_sbuf_printf(w->report, "  spike_recorder %s: Output %s (%s%s)\n", d->name, out, p->name,
                                d->targets[t].count < p->n ? "; the recorder covers part of it, the Output all" : "");
@@ -652,9 +655,7 @@ static void ports(nirw *w)
         if (!any_in) {
             snprintf(base, sizeof base, "%s_in", s->pops[p].name);
             snprintf(nm, sizeof nm, "%s", unique(w, base));
-            hid_t g = node(w, nm, "Input");
-            put_shape(w, g, s->pops[p].n);
-            if (g >= 0) H5Gclose(g);
+            io_node(w, nm, "Input", s->pops[p].n);
             edge(w, nm, s->pops[p].name);
             ax_sbuf_printf(&w->json, "%s\n    \"%s\": {\"model\": \"none\", \"population\": \"%s\", \"note\": "
                            "\"a silent port (the network has no input)\"}", w->n_json++ ? "," : "", nm,
@@ -663,9 +664,7 @@ static void ports(nirw *w)
         if (!any_out) {
             snprintf(base, sizeof base, "%s_out", s->pops[p].name);
             snprintf(nm, sizeof nm, "%s", unique(w, base));
-            hid_t g = node(w, nm, "Output");
-            put_shape(w, g, s->pops[p].n);
-            if (g >= 0) H5Gclose(g);
+            io_node(w, nm, "Output", s->pops[p].n);
             edge(w, s->pops[p].name, nm);
         }
     }
