@@ -107,6 +107,17 @@ typedef struct ax_model_layout {
     .update = update, .n_ckpt = N_CKPT, .ckpt_save = ax_models_ckpt_save,                     \
     .ckpt_load = ax_models_ckpt_load
 
+/* The ops fields of a spike source (no state variables, no input, one
+ * checkpointed word per neuron: its clock), in a file that defines
+ * validate, create, destroy, update, ckpt_save, ckpt_load and max_spikes;
+ * the file adds its own (.params, .set_times, .bind). */
+#define AX_SOURCE_OPS_FIELDS(NAME, DOC)                                                      \
+    .name = NAME, .doc = DOC, .n_state = 0, .state_names = NULL, .n_receptors = 1,            \
+    .weight_unit = "", .validate = validate, .create = create, .destroy = destroy,            \
+    .state = ax_models_no_array, .param_array = ax_models_no_array,                           \
+    .sync = ax_models_sync_none, .update = update, .n_ckpt = 1, .ckpt_save = ckpt_save,       \
+    .ckpt_load = ckpt_load, .max_spikes = max_spikes
+
 /* validate() of a model: the kinds, then the layout's rules; each message
  * names the model, the rule and the values. check_h() (axon/model.h): the
  * refractory period (ref_ms) in steps of h at most AX_MODEL_MAX_STEPS, and

@@ -153,24 +153,6 @@ static void ckpt_load(ax_neurons *nr, const double *in)
 }
 
 const ax_model_ops ax_model_spike_source_array = {
-    .name = "spike_source_array",
-    .doc = "spike sources that replay given spike times (params: spike_times), as NEST's spike_generator",
-    .n_params = 0,
-    .params = NULL,
-    .n_state = 0,
-    .state_names = NULL,
-    .n_receptors = 1,
-    .weight_unit = "",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = ax_models_no_array,
-    .param_array = ax_models_no_array,
-    .sync = ax_models_sync_none,
-    .update = update,
-    .n_ckpt = 1,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-    .set_times = set_times,
-    .max_spikes = max_spikes,
-};
+    AX_SOURCE_OPS_FIELDS("spike_source_array", "spike sources that replay given spike times "
+                         "(params: spike_times), as NEST's spike_generator"),
+    .n_params = 0, .params = NULL, .set_times = set_times};

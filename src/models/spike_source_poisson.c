@@ -184,25 +184,6 @@ static void ckpt_load(ax_neurons *nr, const double *in)
 }
 
 const ax_model_ops ax_model_spike_source_poisson = {
-    .name = "spike_source_poisson",
-    .doc = "independent Poisson spike sources (rate, start, stop), as NEST's poisson_generator "
-           "into a parrot neuron",
-    .n_params = N_PARAMS,
-    .params = kParams,
-    .n_state = 0,
-    .state_names = NULL,
-    .n_receptors = 1,
-    .weight_unit = "",
-    .validate = validate,
-    .create = create,
-    .destroy = destroy,
-    .state = ax_models_no_array,
-    .param_array = ax_models_no_array,
-    .sync = ax_models_sync_none,
-    .update = update,
-    .n_ckpt = 1,
-    .ckpt_save = ckpt_save,
-    .ckpt_load = ckpt_load,
-    .max_spikes = max_spikes,
-    .bind = bind,
-};
+    AX_SOURCE_OPS_FIELDS("spike_source_poisson", "independent Poisson spike sources (rate, "
+                         "start, stop), as NEST's poisson_generator into a parrot neuron"),
+    .n_params = N_PARAMS, .params = kParams, .bind = bind};
