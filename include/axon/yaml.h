@@ -71,6 +71,10 @@ typedef struct ax_sctx {
 typedef ax_status (*ax_yaml_parse_fn)(ax_sctx *c, const ax_yn *root, void *out);
 ax_status ax_yaml_load(ax_input *in, const char *path, const char *what, ax_yaml_parse_fn parse,
                        void *out, ax_error *err);
+/* As ax_yaml_load, for text already in memory (name: the file in
+ * messages; c->in = in). */
+ax_status ax_yaml_parse_text(ax_input *in, const char *text, size_t len, const char *name,
+                             ax_yaml_parse_fn parse, void *out, ax_error *err);
 /* ax_yaml_load(NULL, path, "input", ...): read here. */
 ax_status ax_yaml_load_file(const char *path, ax_yaml_parse_fn parse, void *out, ax_error *err);
 

@@ -419,12 +419,19 @@ ax_status ax_yaml_load(ax_input *in, const char *path, const char *what, ax_yaml
     char *text;
     size_t len;
     AX_TRY(ax_input_read(in, path, what, 0, &text, &len, err));
+    ax_status st = ax_yaml_parse_text(in, text, len, path, parse, out, err);
+    free(text);
+    return st;
+}
+
+ax_status ax_yaml_parse_text(ax_input *in, const char *text, size_t len, const char *name,
+                             ax_yaml_parse_fn parse, void *out, ax_error *err)
+{
     ax_ydoc doc = {0};
-    ax_status st = ax_ydoc_read(text, len, path, &doc, err);
-    ax_sctx c = {.name = path, .spec = NULL, .err = err, .in = in};
+    ax_status st = ax_ydoc_read(text, len, name, &doc, err);
+    ax_sctx c = {.name = name, .spec = NULL, .err = err, .in = in};
     if (st == AX_OK) st = parse(&c, doc.root, out);
     ax_ydoc_free(&doc);
-    free(text);
     return st;
 }
 

@@ -304,37 +304,44 @@ static ax_status calib_on_grid(ax_sctx *c, const ax_yn *root, const ax_yn *sm,
     return ax_spec_on_grid(c, sm, "the sampler's on-time (t_ref)", ax_sampler_t_on(s), o->dt, NULL);
 }
 
+typedef struct {
+    ax_sampler *s;
+    ax_calib_opts *o;
+} sampler_out;
+
+/* A sampler file's tree (ax_yaml_parse_fn): `sampler:`, then the
+ * calibration settings into o (when o is wanted). */
+static ax_status sampler_doc(ax_sctx *c, const ax_yn *root, void *out)
+{
+    ax_sampler *s = ((sampler_out *)out)->s;
+    ax_calib_opts *o = ((sampler_out *)out)->o;
+    static const char *const keys[] = {"sampler", "calibration", NULL};
+    ax_status st = ax_spec_need_map(c, root, "the sampler file");
+    if (st == AX_OK) st = ax_spec_keys(c, root, "the sampler file", keys);
+    const ax_yn *sm = st == AX_OK ? ax_yn_get(root, "sampler") : NULL;
+    if (st == AX_OK && !sm)
+        st = ax_spec_fail(c, root, "the sampler file needs a `sampler:` section");
+    *s = (ax_sampler){0};
+    if (st == AX_OK) st = ax_samp_parse_sampler(c, sm, s);
+    if (o) ax_calib_opts_default(o);
+    const ax_yn *cm = st == AX_OK ? ax_yn_get(root, "calibration") : NULL;
+    if (st == AX_OK && o && cm) st = ax_samp_parse_opts(c, cm, o);
+    if (st == AX_OK && o) st = calib_on_grid(c, root, sm, s, o);
+    return st;
+}
+
 ax_status ax_sampler_parse(const char *text, size_t len, const char *name, ax_sampler *s,
                            ax_calib_opts *o, ax_error *err)
 {
-    ax_ydoc doc = {0};
-    AX_TRY(ax_ydoc_read(text, len, name, &doc, err));
-    ax_sctx c = {.name = name, .spec = NULL, .err = err};
-    static const char *const keys[] = {"sampler", "calibration", NULL};
-    ax_status st = ax_spec_need_map(&c, doc.root, "the sampler file");
-    if (st == AX_OK) st = ax_spec_keys(&c, doc.root, "the sampler file", keys);
-    const ax_yn *sm = st == AX_OK ? ax_yn_get(doc.root, "sampler") : NULL;
-    if (st == AX_OK && !sm)
-        st = ax_spec_fail(&c, doc.root, "the sampler file needs a `sampler:` section");
-    *s = (ax_sampler){0};
-    if (st == AX_OK) st = ax_samp_parse_sampler(&c, sm, s);
-    if (o) ax_calib_opts_default(o);
-    const ax_yn *cm = st == AX_OK ? ax_yn_get(doc.root, "calibration") : NULL;
-    if (st == AX_OK && o && cm) st = ax_samp_parse_opts(&c, cm, o);
-    if (st == AX_OK && o) st = calib_on_grid(&c, doc.root, sm, s, o);
-    ax_ydoc_free(&doc);
-    return st;
+    sampler_out a = {s, o};
+    return ax_yaml_parse_text(NULL, text, len, name, sampler_doc, &a, err);
 }
 
 ax_status ax_sampler_load_in(ax_input *in, const char *path, ax_sampler *s, ax_calib_opts *o,
                              ax_error *err)
 {
-    char *text;
-    size_t len;
-    AX_TRY(ax_input_read(in, path, "sampler", 0, &text, &len, err));
-    ax_status st = ax_sampler_parse(text, len, path, s, o, err);
-    free(text);
-    return st;
+    sampler_out a = {s, o};
+    return ax_yaml_load(in, path, "sampler", sampler_doc, &a, err);
 }
 
 ax_status ax_sampler_load(const char *path, ax_sampler *s, ax_calib_opts *o, ax_error *err)
