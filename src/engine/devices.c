@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axon/connect.h"
+#include "axon/poisson.h"
 #include "axon/rng.h"
 #include "axon/steps.h"
 #include "engine_impl.h"
@@ -83,21 +84,7 @@ static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
     /* Table until the tail mass is below 2^-33 (well below the 32-bit grid). */
     AX_CHECK(mu <= AX_POISSON_MAX_MEAN, err, AX_EINPUT, /* the spec refuses it first */
              "poisson_generator mean %.3g spikes per step is too large; reduce rate or resolution", mu);
-    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
-    p->cdf = malloc((size_t)(kmax + 1) * sizeof *p->cdf);
-    AX_CHECK_ALLOC(p->cdf, err, "poisson table");
-    double logpk = -mu, cum = 0.0; /* log P(X = k), in logs so large mu does not underflow */
-    int k = 0;
-    for (; k < kmax; k++) {
-        cum += exp(logpk);
-        double c = floor(cum * 4294967296.0);
-        p->cdf[k] = c >= 4294967295.0 ? 0xFFFFFFFFu : (uint32_t)c;
-        if (p->cdf[k] == 0xFFFFFFFFu) break;
-        logpk += log(mu) - log((double)(k + 1));
-    }
-    if (k == kmax) k--;
-    p->cdf[k] = 0xFFFFFFFFu; /* the remaining tail (< 2^-32) folds into the last count */
-    p->n_cdf = k + 1;
+    AX_TRY(ax_poisson_cdf(mu, "poisson table", &p->cdf, &p->n_cdf, err));
     p->n_guide = p->n_cdf < 16 ? 16 : p->n_cdf;
     p->guide = malloc((size_t)p->n_guide * sizeof *p->guide);
     AX_CHECK_ALLOC(p->guide, err, "poisson guide table");

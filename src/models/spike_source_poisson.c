@@ -23,6 +23,7 @@
 
 #include <Random123/philox.h>
 
+#include "axon/poisson.h"
 #include "axon/rng.h"
 #include "models_impl.h"
 
@@ -70,28 +71,12 @@ static void destroy(ax_neurons *nr)
     free(b);
 }
 
-/* cdf[k] = floor(P(X <= k) 2^32) for X ~ Poisson(mu), until the tail is
- * below the 32-bit grid; the last entry takes the rest. */
+/* The count table for mu spikes per step (axon/poisson.h). */
 static ax_status make_table(ssp_block *b, double mu, ax_error *err)
 {
     AX_CHECK(mu <= 1e6, err, AX_EINPUT, "spike_source_poisson: %.3g spikes per step on average is "
              "too many; lower the rate or the time step", mu);
-    int kmax = (int)(mu + 12.0 * sqrt(mu) + 30.0);
-    b->cdf = malloc((size_t)(kmax + 1) * sizeof *b->cdf);
-    AX_CHECK_ALLOC(b->cdf, err, "a Poisson table");
-    double logpk = -mu, cum = 0.0; /* log P(X = k): no underflow for large mu */
-    int k = 0;
-    for (; k < kmax; k++) {
-        cum += exp(logpk);
-        double c = floor(cum * 4294967296.0);
-        b->cdf[k] = c >= 4294967295.0 ? 0xFFFFFFFFu : (uint32_t)c;
-        if (b->cdf[k] == 0xFFFFFFFFu) break;
-        logpk += log(mu) - log((double)(k + 1));
-    }
-    if (k == kmax) k--;
-    b->cdf[k] = 0xFFFFFFFFu;
-    b->n_cdf = k + 1;
-    return AX_OK;
+    return ax_poisson_cdf(mu, "a Poisson table", &b->cdf, &b->n_cdf, err);
 }
 
 /* Emission step window of the stamps (start, stop]. */
