@@ -245,15 +245,27 @@ static ax_status distinct_sources(const conn *c, floyd *f, int64_t tgt, ax_error
     return AX_OK;
 }
 
+/* k of a fixed-degree rule against the m partners allowed on the other
+ * side ("source" or "target"): k >= 0, and when k > 0, some partner and,
+ * without multapses, k <= m. */
+static ax_status check_degree(const conn *c, const char *rule, int64_t m, const char *side,
+                              ax_error *err)
+{
+    int64_t k = c->ps->k;
+    AX_CHECK(k >= 0, err, AX_EINPUT, "%s k must be >= 0 (got %lld)", rule, (long long)k);
+    if (k == 0) return AX_OK;
+    AX_CHECK(m > 0, err, AX_EINPUT, "%s: no allowed %s (one neuron, no autapses)", rule, side);
+    AX_CHECK(c->ps->allow_multapses || k <= m, err, AX_EINPUT,
+             "%s without multapses needs k <= %lld allowed %ss (got %lld)", rule, (long long)m, side,
+             (long long)k);
+    return AX_OK;
+}
+
 static ax_status rule_fixed_indegree(const conn *c, ax_error *err)
 {
     int64_t k = c->ps->k, m = c->s_n - c->excl_self, end = c->t_first + c->t_n;
-    AX_CHECK(k >= 0, err, AX_EINPUT, "fixed_indegree k must be >= 0 (got %lld)", (long long)k);
+    AX_TRY(check_degree(c, "fixed_indegree", m, "source", err));
     if (k == 0) return AX_OK;
-    AX_CHECK(m > 0, err, AX_EINPUT, "fixed_indegree: no allowed source (one neuron, no autapses)");
-    AX_CHECK(c->ps->allow_multapses || k <= m, err, AX_EINPUT,
-             "fixed_indegree without multapses needs k <= %lld allowed sources (got %lld)",
-             (long long)m, (long long)k);
     if (c->ps->allow_multapses) {
         for (int64_t tgt = first_target(c); tgt < end; tgt += c->part->n_vp)
             AX_TRY(uniform_sources(c, tgt, k, err));
@@ -342,12 +354,8 @@ static ax_status outdegree_source(const conn *c, floyd *f, tstreams *ts, int64_t
 static ax_status rule_fixed_outdegree(const conn *c, ax_error *err)
 {
     int64_t k = c->ps->k, m = c->t_n - c->excl_self;
-    AX_CHECK(k >= 0, err, AX_EINPUT, "fixed_outdegree k must be >= 0 (got %lld)", (long long)k);
+    AX_TRY(check_degree(c, "fixed_outdegree", m, "target", err));
     if (k == 0) return AX_OK;
-    AX_CHECK(m > 0, err, AX_EINPUT, "fixed_outdegree: no allowed target (one neuron, no autapses)");
-    AX_CHECK(c->ps->allow_multapses || k <= m, err, AX_EINPUT,
-             "fixed_outdegree without multapses needs k <= %lld allowed targets (got %lld)",
-             (long long)m, (long long)k);
     int64_t n_own = ax_part_count_owned(c->part, c->vp, c->t_first, c->t_n);
     if (n_own == 0) return AX_OK;
     tstreams *ts = malloc((size_t)n_own * sizeof *ts);
