@@ -13,6 +13,7 @@
 #ifndef AXON_SAMPLING_H
 #define AXON_SAMPLING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +43,20 @@ typedef struct ax_sampler {
                            * states in place of t_ref (sbs/db/neuron_parameters.py
                            * tau_refrac_calibration); the neuron's refractory time stays t_ref */
 } ax_sampler;
+
+/* The sampler's neuron parameters by NEST name and field, in the order a
+ * calibration JSON's nest_parameters lists them: the one map from NEST
+ * names to fields (sampler files, the JSON writer). */
+#define AX_SAMPLER_N_NEST 12
+typedef struct ax_sampler_param {
+    const char *nest;
+    size_t off; /* offsetof(ax_sampler, field), a double */
+} ax_sampler_param;
+extern const ax_sampler_param ax_sampler_nest[AX_SAMPLER_N_NEST];
+static inline double ax_sampler_get(const ax_sampler *s, int k)
+{
+    return *(const double *)((const char *)s + ax_sampler_nest[k].off);
+}
 
 /* The time a spike switches its sampler on (z = 1): tau_refrac_virtual if
  * set, else t_ref (sbs's tau_refrac_calibration). Can't fail. */

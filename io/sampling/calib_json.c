@@ -161,18 +161,8 @@ static void json_nest(FILE *f, const ax_calibration *c)
 {
     const ax_sampler *s = &c->s;
     fprintf(f, "  \"nest_model\": \"%s\",\n  \"nest_parameters\": {", ax_sampler_model(s));
-    jkf(f, "", "C_m", s->C_m);
-    jkf(f, ", ", "g_L", s->g_L);
-    jkf(f, ", ", "E_L", s->E_L);
-    jkf(f, ", ", "V_th", s->V_th);
-    jkf(f, ", ", "V_reset", s->V_reset);
-    jkf(f, ", ", "t_ref", s->t_ref);
-    jkf(f, ", ", "t_ref_virtual", s->t_ref_virtual);
-    jkf(f, ", ", "E_ex", s->E_ex);
-    jkf(f, ", ", "E_in", s->E_in);
-    jkf(f, ", ", "tau_syn_ex", s->tau_syn_ex);
-    jkf(f, ", ", "tau_syn_in", s->tau_syn_in);
-    jkf(f, ", ", "I_e", s->I_e);
+    for (int k = 0; k < AX_SAMPLER_N_NEST; k++)
+        jkf(f, k ? ", " : "", ax_sampler_nest[k].nest, ax_sampler_get(s, k));
     fprintf(f, "},\n  \"background_nest\": {");
     jkf(f, "", "rate_ex", s->rate_ex);
     jkf(f, ", ", "w_ex", s->w_ex);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -43,20 +44,17 @@ static const pname kNames[] = {
     {"i_offset", "I_e", 1000.0},  {"tau_refrac_virtual", "t_ref_virtual", 1.0},
 };
 
+#define F(name, field) {name, offsetof(ax_sampler, field)}
+const ax_sampler_param ax_sampler_nest[AX_SAMPLER_N_NEST] = {
+    F("C_m", C_m),   F("g_L", g_L), F("E_L", E_L), F("V_th", V_th), F("V_reset", V_reset),
+    F("t_ref", t_ref), F("t_ref_virtual", t_ref_virtual), F("E_ex", E_ex), F("E_in", E_in),
+    F("tau_syn_ex", tau_syn_ex), F("tau_syn_in", tau_syn_in), F("I_e", I_e)};
+#undef F
+
 static double *field(ax_sampler *s, const char *nest)
 {
-    if (!strcmp(nest, "C_m")) return &s->C_m;
-    if (!strcmp(nest, "g_L")) return &s->g_L;
-    if (!strcmp(nest, "E_L")) return &s->E_L;
-    if (!strcmp(nest, "V_th")) return &s->V_th;
-    if (!strcmp(nest, "V_reset")) return &s->V_reset;
-    if (!strcmp(nest, "t_ref")) return &s->t_ref;
-    if (!strcmp(nest, "tau_syn_ex")) return &s->tau_syn_ex;
-    if (!strcmp(nest, "tau_syn_in")) return &s->tau_syn_in;
-    if (!strcmp(nest, "E_ex")) return &s->E_ex;
-    if (!strcmp(nest, "E_in")) return &s->E_in;
-    if (!strcmp(nest, "I_e")) return &s->I_e;
-    if (!strcmp(nest, "t_ref_virtual")) return &s->t_ref_virtual;
+    for (int k = 0; k < AX_SAMPLER_N_NEST; k++)
+        if (!strcmp(nest, ax_sampler_nest[k].nest)) return (double *)((char *)s + ax_sampler_nest[k].off);
     return NULL;
 }
 
