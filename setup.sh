@@ -19,23 +19,7 @@ PKGS="build-essential autoconf automake libtool pkg-config libopenmpi-dev openmp
 libhdf5-openmpi-dev hdf5-tools libgsl-dev libcunit1-dev librandom123-dev libfyaml-dev \
 python3 python3-h5py python3-numpy python3-matplotlib python3-yaml \
 python3-pynn python3-neo python3-quantities python3-scipy python3-mpi4py python3-nose"
-
-missing=""
-for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "setup: installing Debian packages:$missing"
-  if [ "$(id -u)" = 0 ]; then SUDO=""
-  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
-  else
-    echo "setup: not root and no sudo; run as root:" >&2
-    echo "  apt-get update && apt-get install -y$missing" >&2
-    exit 2
-  fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
-fi
+sh tools/debian-packages.sh setup $PKGS
 
 # Open MPI refuses to run as root without these (containers, CI).
 if [ "$(id -u)" = 0 ]; then

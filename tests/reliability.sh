@@ -33,19 +33,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 PKGS="build-essential autoconf automake libtool pkg-config libopenmpi-dev openmpi-bin \
 libhdf5-openmpi-dev hdf5-tools libgsl-dev libcunit1-dev librandom123-dev libfyaml-dev \
 python3 python3-h5py python3-numpy python3-matplotlib clang libclang-rt-14-dev valgrind"
-missing=""
-for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  echo "reliability: installing Debian packages:$missing"
-  if [ "$(id -u)" = 0 ]; then SUDO=""
-  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
-  else echo "reliability: not root and no sudo; run: apt-get install -y$missing" >&2; exit 2
-  fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
-fi
+sh tools/debian-packages.sh reliability $PKGS || exit 2
 if [ "$(id -u)" = 0 ]; then   # Open MPI refuses root without both
   OMPI_ALLOW_RUN_AS_ROOT=1; OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
