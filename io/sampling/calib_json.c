@@ -157,26 +157,27 @@ static void jfit(FILE *f, const char *name, const ax_fit *x, int erf)
     fprintf(f, "}");
 }
 
+/* A background's Poisson rates (Hz) and weights as "KEY": {...}. */
+static void json_bg(FILE *f, const char *key, double rate_ex, double w_ex, double rate_in, double w_in)
+{
+    fprintf(f, "  \"%s\": {", key);
+    jkf(f, "", "rate_ex", rate_ex);
+    jkf(f, ", ", "w_ex", w_ex);
+    jkf(f, ", ", "rate_in", rate_in);
+    jkf(f, ", ", "w_in", w_in);
+    fprintf(f, "},\n");
+}
+
 static void json_nest(FILE *f, const ax_calibration *c)
 {
     const ax_sampler *s = &c->s;
     fprintf(f, "  \"nest_model\": \"%s\",\n  \"nest_parameters\": {", ax_sampler_model(s));
     for (int k = 0; k < AX_SAMPLER_N_NEST; k++)
         jkf(f, k ? ", " : "", ax_sampler_nest[k].nest, ax_sampler_get(s, k));
-    fprintf(f, "},\n  \"background_nest\": {");
-    jkf(f, "", "rate_ex", s->rate_ex);
-    jkf(f, ", ", "w_ex", s->w_ex);
-    jkf(f, ", ", "rate_in", s->rate_in);
-    jkf(f, ", ", "w_in", s->w_in);
     fprintf(f, "},\n");
-    if (c->has_net_bg) {
-        fprintf(f, "  \"network_background_nest\": {");
-        jkf(f, "", "rate_ex", c->net_rate_ex);
-        jkf(f, ", ", "w_ex", c->net_w_ex);
-        jkf(f, ", ", "rate_in", c->net_rate_in);
-        jkf(f, ", ", "w_in", c->net_w_in);
-        fprintf(f, "},\n");
-    }
+    json_bg(f, "background_nest", s->rate_ex, s->w_ex, s->rate_in, s->w_in);
+    if (c->has_net_bg)
+        json_bg(f, "network_background_nest", c->net_rate_ex, c->net_w_ex, c->net_rate_in, c->net_w_in);
 }
 
 /* What only axon knows, next to the sbs file (sbs has no place for it:
