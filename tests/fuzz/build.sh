@@ -3,7 +3,7 @@
 #
 #   sh tests/fuzz/build.sh [OUTPUT]     (default: tests/fuzz/fuzz_spec)
 #
-# Compiles the spec loader's own sources (io/spec/*.c, src/models/*.c,
+# Compiles the spec loader's own sources (io/spec/*.c, src/models/*.c, src/synapses/*.c,
 # src/core/*.c) straight into the fuzzer with
 # -fsanitize=fuzzer,address,undefined; libfyaml, GSL and HDF5 (io/spec reads
 # from_list connection lists; Debian's parallel HDF5 also brings MPI's
@@ -24,7 +24,7 @@ if ! pkg-config --exists libfyaml gsl hdf5; then
   exit 2
 fi
 
-srcs=$(cd "$top" && ls io/spec/*.c src/models/*.c src/core/*.c)
+srcs=$(cd "$top" && ls io/spec/*.c src/models/*.c src/synapses/*.c src/core/*.c)
 # -fno-sanitize-recover: a UBSan finding is a crash the fuzzer keeps, not a note.
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
