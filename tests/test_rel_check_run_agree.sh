@@ -31,6 +31,14 @@
 
 cd "$dir" || exit 1
 VMEM=4194304 # KiB
+# A memory cap in KiB for what follows in this (sub)shell: `ulimit -v`, or,
+# under ASan (which reserves terabytes of address space for its shadow and
+# aborts under any `ulimit -v`), ASan's own cap on resident memory.
+vlimit() {
+  if [ -n "${AXON_SANITIZER:-}" ]; then
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$(($1 / 1024))"; export ASAN_OPTIONS
+  else ulimit -v "$1"; fi
+}
 
 # msg FILE: the first line of stderr without the command prefix.
 msg() { head -1 "$1" | sed 's/^axon [a-z]*: //'; }
@@ -39,7 +47,7 @@ msg() { head -1 "$1" | sed 's/^axon [a-z]*: //'; }
 both() {
   "$AXON" check "$1" >c.out 2>c.err
   rc_c=$?
-  (ulimit -v $VMEM; OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q "$1" -o o.h5 >r.out 2>r.err)
+  (vlimit $VMEM; OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q "$1" -o o.h5 >r.out 2>r.err)
   rc_r=$?
   rm -rf o.h5 o.h5.partial*
 }
@@ -146,7 +154,7 @@ devices:
   s: {model: spike_recorder, sources: [E]}"
 "$AXON" check t_ref_wrap.yaml >c.out 2>c.err
 rc_c=$?
-(ulimit -v $VMEM; OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q t_ref_wrap.yaml -o w.h5 >r.out 2>r.err)
+(vlimit $VMEM; OMP_NUM_THREADS=1 timeout -k 5 60 "$AXON" run -q t_ref_wrap.yaml -o w.h5 >r.out 2>r.err)
 rc_r=$?
 if [ $rc_c -eq 2 ] && [ $rc_r -eq 2 ] && [ "$(msg c.err)" = "$(msg r.err)" ] && grep -q 't_ref_wrap.yaml:[0-9]*:[0-9]*:' c.err; then
   pass "t_ref 2^32+2 steps: both refuse: $(msg c.err | head -c 150)"

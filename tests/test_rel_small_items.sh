@@ -28,6 +28,14 @@
 #   l. --checkpoint-dir ck that does not exist yet (its parent does): refused
 #      -> created, the run checkpoints into it (exit 0); a missing parent is
 #      still refused (exit 2).
+# A memory cap in KiB for what follows in this (sub)shell: `ulimit -v`, or,
+# under ASan (which reserves terabytes of address space for its shadow and
+# aborts under any `ulimit -v`), ASan's own cap on resident memory.
+vlimit() {
+  if [ -n "${AXON_SANITIZER:-}" ]; then
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$(($1 / 1024))"; export ASAN_OPTIONS
+  else ulimit -v "$1"; fi
+}
 . "$(dirname "$0")/rel_lib.sh"
 
 cd "$dir" || exit 1
@@ -120,7 +128,7 @@ else fail "g2. iaf_cond_exp I_e 1e30: exit $rc (want 2, 'the ODE solver gave up'
 rm -f cond2.h5*
 
 # h. /dev/zero as a spec.
-(ulimit -v 1048576; timeout -k 5 30 "$AXON" check /dev/zero >out 2>err)
+(vlimit 1048576; timeout -k 5 30 "$AXON" check /dev/zero >out 2>err)
 rc=$?
 if [ $rc -eq 2 ] && ! grep -qi "out of memory" err && grep -qi "regular file" err; then pass "h. /dev/zero: $(head -c 150 err)"
 else fail "h. spec /dev/zero: exit $rc: $(head -c 150 err) (want 2, 'not a regular file')"; fi
