@@ -6,7 +6,8 @@
 # Provides: $dir (a private temporary directory, removed on exit), pass/fail
 # (one line per check; fail makes the test exit 1), axon1 (one rank, no
 # mpiexec, threads from its first argument), mpi (R ranks under $MPIEXEC),
-# h5py (a Python snippet with h5py), and rel_done (the exit status).
+# h5py (a Python snippet with h5py), vlimit (a memory cap), and rel_done
+# (the exit status).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${AXON:=$top_srcdir/axon}"
@@ -62,4 +63,13 @@ show() { sed -n '1,6s/^/    | /p' "$1"; }
 rel_done() {
   [ "$rel_fail" -eq 0 ] && echo "all checks passed" || echo "some checks failed"
   exit "$rel_fail"
+}
+
+# A memory cap in KiB for what follows in this (sub)shell: `ulimit -v`, or,
+# under ASan (which reserves terabytes of address space for its shadow and
+# aborts under any `ulimit -v`), ASan's own cap on resident memory.
+vlimit() {
+  if [ -n "${AXON_SANITIZER:-}" ]; then
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$(($1 / 1024))"; export ASAN_OPTIONS
+  else ulimit -v "$1"; fi
 }

@@ -31,14 +31,6 @@
 
 cd "$dir" || exit 1
 VMEM=4194304 # KiB
-# A memory cap in KiB for what follows in this (sub)shell: `ulimit -v`, or,
-# under ASan (which reserves terabytes of address space for its shadow and
-# aborts under any `ulimit -v`), ASan's own cap on resident memory.
-vlimit() {
-  if [ -n "${AXON_SANITIZER:-}" ]; then
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$(($1 / 1024))"; export ASAN_OPTIONS
-  else ulimit -v "$1"; fi
-}
 
 # msg FILE: the first line of stderr without the command prefix.
 msg() { head -1 "$1" | sed 's/^axon [a-z]*: //'; }

@@ -28,14 +28,6 @@
 #   l. --checkpoint-dir ck that does not exist yet (its parent does): refused
 #      -> created, the run checkpoints into it (exit 0); a missing parent is
 #      still refused (exit 2).
-# A memory cap in KiB for what follows in this (sub)shell: `ulimit -v`, or,
-# under ASan (which reserves terabytes of address space for its shadow and
-# aborts under any `ulimit -v`), ASan's own cap on resident memory.
-vlimit() {
-  if [ -n "${AXON_SANITIZER:-}" ]; then
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$(($1 / 1024))"; export ASAN_OPTIONS
-  else ulimit -v "$1"; fi
-}
 . "$(dirname "$0")/rel_lib.sh"
 
 cd "$dir" || exit 1
