@@ -51,8 +51,8 @@ dist_check_SCRIPTS += tests/test_rel_busy_machine.sh
 TESTS += tests/test_delivery.sh
 dist_check_SCRIPTS += tests/test_delivery.sh
 EXTRA_DIST += benchmarks/digest.py benchmarks/digest_suite.sh
-TESTS += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh
-EXTRA_DIST += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh
+TESTS += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh tests/test_stdp_replay.py
+EXTRA_DIST += tests/test_stdp_reference.py tests/test_stdp_decomposition.sh tests/test_stdp_replay.py
 
 # Weak-scaling series (issue 19 item 3): the scripts run on 1-3 ranks, the
 # decompositions agree bitwise and the stats they report match the code.
