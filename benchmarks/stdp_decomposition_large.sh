@@ -33,8 +33,10 @@ run 1x2 1 2
 run 2x1 2 1
 run 2x2 2 2
 run 3x1 3 1
-run restart_2x2 2 2 --restart "$dir/ckpt_${half}ms.h5"
-run restart_3x1 3 1 --restart "$dir/ckpt_${half}ms.h5"
+# the checkpoint is taken at the first slice boundary at or after T/2
+ck=$(ls "$dir"/ckpt_*ms.h5 | head -n 1)
+run restart_2x2 2 2 --restart "$ck"
+run restart_3x1 3 1 --restart "$ck"
 "$PYTHON" - "$dir/1x1.h5" <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
