@@ -22,7 +22,7 @@ EXTRA_DIST += tests/test_e2e_record.sh
 noinst_PROGRAMS += benchmarks/bench_floor
 benchmarks_bench_floor_SOURCES = benchmarks/bench_floor.c
 EXTRA_DIST += benchmarks/run benchmarks/gen_brunel.py benchmarks/gen_microcircuit.py \
-	benchmarks/gen_hpc_benchmark.py
+	benchmarks/gen_hpc_benchmark.py benchmarks/stdp_decomposition_large.sh
 TESTS += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
 EXTRA_DIST += tests/test_e2e_checkpoint.sh tests/test_e2e_faults.sh
 TESTS += tests/test_tsodyks.py
