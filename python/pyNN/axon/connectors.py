@@ -59,26 +59,26 @@ class FixedProbabilityConnector(connectors.FixedProbabilityConnector):
             super().connect(projection)
 
 
-class FixedNumberPreConnector(connectors.FixedNumberPreConnector):
+class _FixedNumber:
+    """connect() of FixedNumberPre/PostConnector: natively (the class's
+    _axon_rule, in-degree or out-degree) with a NativeRNG and an int n."""
+
+    def connect(self, projection):
+        if not (isinstance(self.rng, NativeRNG) and isinstance(self.n, int) and _self_ok(self)
+                and projection._connect_native(self._axon_rule, self.n,
+                                               autapses=self.allow_self_connections,
+                                               multapses=self.with_replacement)):
+            super().connect(projection)
+
+
+class FixedNumberPreConnector(_FixedNumber, connectors.FixedNumberPreConnector):
     __doc__ = connectors.FixedNumberPreConnector.__doc__
-
-    def connect(self, projection):
-        if not (isinstance(self.rng, NativeRNG) and isinstance(self.n, int) and _self_ok(self)
-                and projection._connect_native(RULE_FIXED_INDEGREE, self.n,
-                                               autapses=self.allow_self_connections,
-                                               multapses=self.with_replacement)):
-            super().connect(projection)
+    _axon_rule = RULE_FIXED_INDEGREE
 
 
-class FixedNumberPostConnector(connectors.FixedNumberPostConnector):
+class FixedNumberPostConnector(_FixedNumber, connectors.FixedNumberPostConnector):
     __doc__ = connectors.FixedNumberPostConnector.__doc__
-
-    def connect(self, projection):
-        if not (isinstance(self.rng, NativeRNG) and isinstance(self.n, int) and _self_ok(self)
-                and projection._connect_native(RULE_FIXED_OUTDEGREE, self.n,
-                                               autapses=self.allow_self_connections,
-                                               multapses=self.with_replacement)):
-            super().connect(projection)
+    _axon_rule = RULE_FIXED_OUTDEGREE
 
 
 class FixedTotalNumberConnector(connectors.FixedTotalNumberConnector):

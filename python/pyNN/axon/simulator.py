@@ -94,19 +94,20 @@ class State(common.control.BaseState):
 
     @property
     def min_delay(self):
-        if self._min_delay != "auto" or self.session is None:
-            return self._min_delay
-        lo, hi = ctypes.c_double(), ctypes.c_double()
-        self.call(lib.ax_sim_delays, ctypes.byref(lo), ctypes.byref(hi))
-        return lo.value
+        return self._delay(self._min_delay, 0)
 
     @property
     def max_delay(self):
-        if self._max_delay != "auto" or self.session is None:
-            return self._max_delay
+        return self._delay(self._max_delay, 1)
+
+    def _delay(self, given, bound):
+        """A delay bound as set, or with "auto" in a session the network's
+        (bound 0: min, 1: max; ax_sim_delays)."""
+        if given != "auto" or self.session is None:
+            return given
         lo, hi = ctypes.c_double(), ctypes.c_double()
         self.call(lib.ax_sim_delays, ctypes.byref(lo), ctypes.byref(hi))
-        return hi.value
+        return (lo.value, hi.value)[bound]
 
     def run(self, simtime):
         self.run_until(self.t + simtime)

@@ -20,57 +20,33 @@ _LIF = (
 _SYN = (('tau_syn_E', 'tau_syn_ex'), ('tau_syn_I', 'tau_syn_in'))
 
 
-class IF_curr_exp(cells.IF_curr_exp):
-    __doc__ = cells.IF_curr_exp.__doc__
-    translations = build_translations(*(_LIF + _SYN))
-    axon_model = "iaf_psc_exp"
-    # PyNN state variable -> (axon state variable, factor PyNN -> axon)
-    state_map = {'v': ('V_m', 1.0), 'isyn_exc': ('I_syn_ex', 1000.0),
-                 'isyn_inh': ('I_syn_in', 1000.0)}
+def _cell(base, axon_model, translations, state_map, **more):
+    """axon's class of PyNN's standard cell `base`: the axon model it runs on,
+    PyNN's parameters -> the model's (build_translations' tuples) and
+    state_map, PyNN's state variable -> (the model's, factor PyNN -> axon);
+    `more`: further class attributes (receptor_scale, axon_ports)."""
+    body = dict(__doc__=base.__doc__, __module__=__name__, axon_model=axon_model,
+                translations=build_translations(*translations), state_map=state_map, **more)
+    return type(base)(base.__name__, (base,), body)
 
 
-class IF_curr_alpha(cells.IF_curr_alpha):
-    __doc__ = cells.IF_curr_alpha.__doc__
-    translations = build_translations(*(_LIF + _SYN))
-    axon_model = "iaf_psc_alpha"
-    state_map = {'v': ('V_m', 1.0), 'isyn_exc': ('I_syn_ex', 1000.0),
-                 'isyn_inh': ('I_syn_in', 1000.0)}
+_CURR_STATE = {'v': ('V_m', 1.0), 'isyn_exc': ('I_syn_ex', 1000.0), 'isyn_inh': ('I_syn_in', 1000.0)}
 
-
-class IF_curr_delta(cells.IF_curr_delta):
-    __doc__ = cells.IF_curr_delta.__doc__
-    translations = build_translations(*_LIF)
-    axon_model = "iaf_psc_delta"
-    state_map = {'v': ('V_m', 1.0)}
-    receptor_scale = 1e-3  # weights are voltage jumps in mV: undo StaticSynapse's x 1000
-    axon_ports = 1
-
-
-class IF_cond_exp(cells.IF_cond_exp):
-    __doc__ = cells.IF_cond_exp.__doc__
-    translations = build_translations(
-        *[t for t in _LIF if t[0] != 'tau_m'], *_SYN,
+IF_curr_exp = _cell(cells.IF_curr_exp, "iaf_psc_exp", _LIF + _SYN, _CURR_STATE)
+IF_curr_alpha = _cell(cells.IF_curr_alpha, "iaf_psc_alpha", _LIF + _SYN, _CURR_STATE)
+# weights are voltage jumps in mV: receptor_scale undoes StaticSynapse's x 1000
+IF_curr_delta = _cell(cells.IF_curr_delta, "iaf_psc_delta", _LIF, {'v': ('V_m', 1.0)},
+                      receptor_scale=1e-3, axon_ports=1)
+IF_cond_exp = _cell(
+    cells.IF_cond_exp, "iaf_cond_exp",
+    [t for t in _LIF if t[0] != 'tau_m'] + list(_SYN) + [
         ('tau_m', 'g_L', "cm/tau_m*1000.0", "C_m/g_L"),
         ('e_rev_E', 'E_ex'),
-        ('e_rev_I', 'E_in'),
-    )
-    axon_model = "iaf_cond_exp"
-    state_map = {'v': ('V_m', 1.0), 'gsyn_exc': ('g_ex', 1000.0), 'gsyn_inh': ('g_in', 1000.0)}
-
-
-class SpikeSourcePoisson(cells.SpikeSourcePoisson):
-    __doc__ = cells.SpikeSourcePoisson.__doc__
-    translations = build_translations(
-        ('rate', 'rate'),
-        ('start', 'start'),
-        ('duration', 'stop', "start+duration", "stop-start"),
-    )
-    axon_model = "spike_source_poisson"
-    state_map = {}
-
-
-class SpikeSourceArray(cells.SpikeSourceArray):
-    __doc__ = cells.SpikeSourceArray.__doc__
-    translations = build_translations(('spike_times', 'spike_times'))
-    axon_model = "spike_source_array"
-    state_map = {}
+        ('e_rev_I', 'E_in')],
+    {'v': ('V_m', 1.0), 'gsyn_exc': ('g_ex', 1000.0), 'gsyn_inh': ('g_in', 1000.0)})
+SpikeSourcePoisson = _cell(
+    cells.SpikeSourcePoisson, "spike_source_poisson",
+    [('rate', 'rate'), ('start', 'start'), ('duration', 'stop', "start+duration", "stop-start")],
+    {})
+SpikeSourceArray = _cell(cells.SpikeSourceArray, "spike_source_array",
+                         [('spike_times', 'spike_times')], {})

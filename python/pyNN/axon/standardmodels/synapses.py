@@ -183,66 +183,35 @@ def _no_w_min(cls_name, w_min):
             "0; use w_min=0" % (cls_name, w_min))
 
 
-class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
-    __doc__ = synapses.AdditiveWeightDependence.__doc__
-    translations = build_translations(
-        ('w_max', 'Wmax', 1000.0),
-        ('w_min', 'w_min_always_zero_in_NEST'),
-    )
-    possible_models = set(['stdp_synapse'])
-    extra_parameters = {'mu_plus': 0.0, 'mu_minus': 0.0}
-    axon_ok = True
+def _weight_dependence(base, **mu):
+    """axon's class of PyNN's weight dependence `base`: the bounds as NEST's
+    stdp_synapse takes them (Wmax in pA or nS, w_min only 0), and NEST's
+    mu_plus/mu_minus, fixed by `mu` or (without) the rule's own parameters
+    (pyNN.nest's mapping)."""
+    bounds = (('w_max', 'Wmax', 1000.0), ('w_min', 'w_min_always_zero_in_NEST'))
+    own = () if mu else (('mu_plus', 'mu_plus'), ('mu_minus', 'mu_minus'))
 
-    def __init__(self, w_min=0.0, w_max=1.0):
+    def __init__(self, w_min=0.0, w_max=1.0, *args, **kwargs):
         _no_w_min(type(self).__name__, w_min)
-        synapses.AdditiveWeightDependence.__init__(self, w_min, w_max)
+        base.__init__(self, w_min, w_max, *args, **kwargs)
+
+    body = {'__doc__': base.__doc__, '__module__': __name__, '__init__': __init__,
+            'translations': build_translations(*(bounds + own)),
+            'possible_models': set(['stdp_synapse']), 'axon_ok': True}
+    if mu:
+        body['extra_parameters'] = mu
+    return type(base)(base.__name__, (base,), body)
 
 
-class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
-    __doc__ = synapses.MultiplicativeWeightDependence.__doc__
-    translations = build_translations(
-        ('w_max', 'Wmax', 1000.0),
-        ('w_min', 'w_min_always_zero_in_NEST'),
-    )
-    possible_models = set(['stdp_synapse'])
-    extra_parameters = {'mu_plus': 1.0, 'mu_minus': 1.0}
-    axon_ok = True
-
-    def __init__(self, w_min=0.0, w_max=1.0):
-        _no_w_min(type(self).__name__, w_min)
-        synapses.MultiplicativeWeightDependence.__init__(self, w_min, w_max)
-
-
-class AdditivePotentiationMultiplicativeDepression(
-        synapses.AdditivePotentiationMultiplicativeDepression):
-    __doc__ = synapses.AdditivePotentiationMultiplicativeDepression.__doc__
-    translations = build_translations(
-        ('w_max', 'Wmax', 1000.0),
-        ('w_min', 'w_min_always_zero_in_NEST'),
-    )
-    possible_models = set(['stdp_synapse'])
-    extra_parameters = {'mu_plus': 0.0, 'mu_minus': 1.0}
-    axon_ok = True
-
-    def __init__(self, w_min=0.0, w_max=1.0):
-        _no_w_min(type(self).__name__, w_min)
-        synapses.AdditivePotentiationMultiplicativeDepression.__init__(self, w_min, w_max)
-
-
-class GutigWeightDependence(synapses.GutigWeightDependence):
-    __doc__ = synapses.GutigWeightDependence.__doc__
-    translations = build_translations(
-        ('w_max', 'Wmax', 1000.0),
-        ('w_min', 'w_min_always_zero_in_NEST'),
-        ('mu_plus', 'mu_plus'),
-        ('mu_minus', 'mu_minus'),
-    )
-    possible_models = set(['stdp_synapse'])
-    axon_ok = True
-
-    def __init__(self, w_min=0.0, w_max=1.0, mu_plus=0.5, mu_minus=0.5):
-        _no_w_min(type(self).__name__, w_min)
-        synapses.GutigWeightDependence.__init__(self, w_min, w_max, mu_plus, mu_minus)
+# PyNN's weight dependences by NEST's mu_plus/mu_minus (0: additive, 1: multiplicative;
+# Gutig: the rule's own exponents)
+AdditiveWeightDependence = _weight_dependence(
+    synapses.AdditiveWeightDependence, mu_plus=0.0, mu_minus=0.0)
+MultiplicativeWeightDependence = _weight_dependence(
+    synapses.MultiplicativeWeightDependence, mu_plus=1.0, mu_minus=1.0)
+AdditivePotentiationMultiplicativeDepression = _weight_dependence(
+    synapses.AdditivePotentiationMultiplicativeDepression, mu_plus=0.0, mu_minus=1.0)
+GutigWeightDependence = _weight_dependence(synapses.GutigWeightDependence)
 
 
 class SpikePairRule(synapses.SpikePairRule):
