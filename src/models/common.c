@@ -149,11 +149,15 @@ void ax_models_lif_reset(double reset, double v_th, double v_reset, double *keep
 }
 
 /* See models_impl.h. */
-void ax_models_lif_rest(int64_t n, double *c, const double *E_L, const double *I_e, double P_leak,
-                        double P_dc)
+ax_lif_props ax_models_lif_props(double h, double tau_m, double C_m, double t_ref, double reset,
+                                 double V_th, double V_reset)
 {
-    double leak = 1.0 - P_leak;
-    for (int64_t i = 0; i < n; i++) c[i] = leak * E_L[i] + P_dc * I_e[i];
+    ax_lif_props q;
+    q.P_leak = exp(-h / tau_m);
+    q.P_dc = ax_prop_dc_to_v(h, tau_m, C_m);
+    ax_models_lif_reset(reset, V_th, V_reset, &q.keep, &q.offset);
+    q.ref_steps = ax_models_ref_steps(t_ref, h);
+    return q;
 }
 
 /* See models_impl.h. */
@@ -190,8 +194,11 @@ ax_status ax_models_check_h(const ax_model_layout *L, const double *p, double h,
     const ax_model_ops *m = L->ops;
     *table_bytes = 0;
     AX_CHECK(h > 0 && isfinite(h), err, AX_EINPUT, "%s: resolution must be > 0 (got %g)", m->name, h);
-    if (L->ref_ms) {
-        double t = L->ref_ms(p), steps = t / h;
+    int ref = -1; /* the parameter that is the refractory period, if any */
+    for (int i = 0; !L->ref_ms && L->ref_name && i < m->n_params; i++)
+        if (!strcmp(m->params[i].name, L->ref_name)) ref = i;
+    if (L->ref_ms || ref >= 0) {
+        double t = L->ref_ms ? L->ref_ms(p) : p[ref], steps = t / h;
         AX_CHECK(steps < AX_MODEL_MAX_STEPS + 0.5, err, AX_EINPUT,
                  "%s: %s = %g ms is %.4g steps of the resolution %g ms; at most %d steps fit "
                  "the refractory counter: shorten it or use a coarser resolution", m->name,

@@ -41,7 +41,6 @@
 
 #include "models_impl.h"
 
-
 enum { P_ITAU_MEM, P_IGAIN_MEM, P_ITAU_SYN, P_IGAIN_SYN, P_ISPKTHR, P_IREF, P_IPULSE, P_I_E, P_IO,
        P_ISCALE, P_C_MEM, P_C_SYN, P_C_REF, P_C_PULSE, P_KAPPA_N, P_KAPPA_P, P_U_T, P_VTH, N_PARAMS };
 
@@ -70,17 +69,12 @@ enum { S_IMEM, S_IEX, S_IIN, N_STATE };
 static const char *const kState[N_STATE] = {"I_mem", "I_syn_ex", "I_syn_in"};
 
 typedef struct dpi_block {
-    const ax_model_layout *layout;
-    int64_t n;
-    double p[N_PARAMS];
+    AX_MODEL_HEAD;
     /* derived, homogeneous */
     double f_dis, w_gain, h_tau, fb_exp, gain_ratio, inv_leak; /* h_tau = h / tau_mem */
     int64_t ref_steps;
-    int y0_dirty;
     /* per neuron */
     double *Imem, *Iex, *Iin, *I_e, *y0;
-    int32_t *r;
-    double *base;
 } dpi_block;
 
 #define F(field) offsetof(dpi_block, field)
@@ -90,31 +84,29 @@ static double ref_ms(const double *p)
     return p[P_VTH] * p[P_C_REF] / p[P_IREF];
 }
 
-static const ax_model_layout kLayout = {
-    .ops = &ax_model_dpi_neuron, AX_MODEL_BLOCK(dpi_block),
-    .ref_name = "the refractory period Vth C_ref / Iref", .ref_ms = ref_ms,
-    /* every current, capacitance and constant > 0 (I_e may be 0), Ispkthr > Io */
-    .rules = {{AX_RULE_POSITIVE, P_ITAU_MEM}, {AX_RULE_POSITIVE, P_IGAIN_MEM},
-              {AX_RULE_POSITIVE, P_ITAU_SYN}, {AX_RULE_POSITIVE, P_IGAIN_SYN},
-              {AX_RULE_POSITIVE, P_ISPKTHR}, {AX_RULE_POSITIVE, P_IREF}, {AX_RULE_POSITIVE, P_IPULSE},
-              {AX_RULE_POSITIVE, P_IO}, {AX_RULE_POSITIVE, P_ISCALE}, {AX_RULE_POSITIVE, P_C_MEM},
-              {AX_RULE_POSITIVE, P_C_SYN}, {AX_RULE_POSITIVE, P_C_REF}, {AX_RULE_POSITIVE, P_C_PULSE},
-              {AX_RULE_POSITIVE, P_KAPPA_N}, {AX_RULE_POSITIVE, P_KAPPA_P}, {AX_RULE_POSITIVE, P_U_T},
-              {AX_RULE_POSITIVE, P_VTH}, {AX_RULE_NONNEG, P_I_E}, {AX_RULE_GREATER, P_ISPKTHR, P_IO}},
-    .arrays = {F(Imem), F(Iex), F(Iin), F(I_e), F(y0)},
-    .state = {[S_IMEM] = F(Imem), [S_IEX] = F(Iex), [S_IIN] = F(Iin)},
-    .per_neuron = {{P_I_E, F(I_e)}}, .rest = {{P_IO, F(Imem)}},
-    .ckpt = {F(Imem), F(Iex), F(Iin), F(y0)},
-};
+AX_MODEL(dpi_block, ax_model_dpi_neuron, "dpi_neuron",
+         "Dynap-SE2 DPI neuron (Rockpool DynapSim dynamics, forward Euler; currents in pA)",
+         2, "Iscale", 5, ax_models_sync_none,
+         .arrays = {F(Imem), F(Iex), F(Iin), F(I_e), F(y0)},
+         .state = {[S_IMEM] = F(Imem), [S_IEX] = F(Iex), [S_IIN] = F(Iin)},
+         .ref_name = "the refractory period Vth C_ref / Iref", .ref_ms = ref_ms,
+         /* every current, capacitance and constant > 0 (I_e may be 0), Ispkthr > Io */
+         .rules = {{AX_RULE_POSITIVE, P_ITAU_MEM}, {AX_RULE_POSITIVE, P_IGAIN_MEM},
+                   {AX_RULE_POSITIVE, P_ITAU_SYN}, {AX_RULE_POSITIVE, P_IGAIN_SYN},
+                   {AX_RULE_POSITIVE, P_ISPKTHR}, {AX_RULE_POSITIVE, P_IREF},
+                   {AX_RULE_POSITIVE, P_IPULSE}, {AX_RULE_POSITIVE, P_IO},
+                   {AX_RULE_POSITIVE, P_ISCALE}, {AX_RULE_POSITIVE, P_C_MEM},
+                   {AX_RULE_POSITIVE, P_C_SYN}, {AX_RULE_POSITIVE, P_C_REF},
+                   {AX_RULE_POSITIVE, P_C_PULSE}, {AX_RULE_POSITIVE, P_KAPPA_N},
+                   {AX_RULE_POSITIVE, P_KAPPA_P}, {AX_RULE_POSITIVE, P_U_T},
+                   {AX_RULE_POSITIVE, P_VTH}, {AX_RULE_NONNEG, P_I_E},
+                   {AX_RULE_GREATER, P_ISPKTHR, P_IO}},
+         .per_neuron = {{P_I_E, F(I_e)}}, .rest = {{P_IO, F(Imem)}},
+         .ckpt = {F(Imem), F(Iex), F(Iin), F(y0)})
 #undef F
 
-AX_MODEL_VALIDATE
-
-static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
+static void derive(dpi_block *b, const double *p, double h)
 {
-    ax_neurons *nr;
-    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
-    dpi_block *b = (dpi_block *)nr;
     double kappa = 0.5 * (p[P_KAPPA_N] + p[P_KAPPA_P]), ut_k = p[P_U_T] / kappa;
     double tau_syn = ut_k * p[P_C_SYN] / p[P_ITAU_SYN];
     double t_pulse = p[P_VTH] * p[P_C_PULSE] / p[P_IPULSE];
@@ -125,12 +117,10 @@ static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, 
     b->gain_ratio = p[P_IGAIN_MEM] / p[P_ITAU_MEM];
     b->inv_leak = 1.0 / p[P_ITAU_MEM];
     b->ref_steps = ax_models_ref_steps(p[P_VTH] * p[P_C_REF] / p[P_IREF], h);
-    return ax_models_finish(nr, out, err);
 }
 
-static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext, int64_t *spiked)
+static int64_t step(dpi_block *b, const double *const *in, int64_t *spiked)
 {
-    dpi_block *b = (dpi_block *)nr;
     double *restrict Im = b->Imem, *restrict Iex = b->Iex, *restrict Iin = b->Iin;
     const double *restrict Ie = b->I_e, *restrict y0 = b->y0;
     const double *restrict in_ex = in[0], *restrict in_in = in[1];
@@ -161,11 +151,5 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
         Im[i] = im;
         R[i] = r;
     }
-    ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);
     return ns;
 }
-
-const ax_model_ops ax_model_dpi_neuron =
-    AX_MODEL_OPS("dpi_neuron",
-                 "Dynap-SE2 DPI neuron (Rockpool DynapSim dynamics, forward Euler; currents in pA)",
-                 2, "Iscale", 5, ax_models_sync_none);

@@ -36,10 +36,8 @@ static const ax_param_desc kParams[N_PARAMS] = {
     [P_V_RESET] = {"V_reset", "mV", -60.0, AX_PARAM_REAL, NULL, 0, "reset potential"},
     [P_E_EX] = {"E_ex", "mV", 0.0, AX_PARAM_REAL, NULL, 0, "excitatory reversal potential"},
     [P_E_IN] = {"E_in", "mV", -85.0, AX_PARAM_REAL, NULL, 0, "inhibitory reversal potential"},
-    [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 0.2, AX_PARAM_REAL, NULL, 0,
-                      "decay time of excitatory conductance"},
-    [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
-                      "decay time of inhibitory conductance"},
+    AX_SYN_TAU_PARAMS(0.2, 2.0, "decay time of excitatory conductance",
+                      "decay time of inhibitory conductance"),
     [P_I_E] = AX_LIF_I_E,
     [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
 };
@@ -52,18 +50,13 @@ static const char *const kState[N_STATE] = {"V_m", "g_ex", "g_in"};
 #define COND_EPS_REL 0.0
 
 typedef struct cond_block {
-    const ax_model_layout *layout;
-    int64_t n;
-    double p[N_PARAMS];
+    AX_MODEL_HEAD;
     double h;
     int64_t ref_steps;
-    int y0_dirty;
     int64_t failures; /* integrations given up (non-finite state; the neuron is left as it was) */
     double *V, *gex, *gin, *E_L, *I_e, *y0, *hstep;
     double *oV, *oge, *ogi; /* state before fast_steps(), for the neurons it flags */
-    int32_t *r;
     int64_t *slow;     /* per neuron: 1 = this step needs the general driver */
-    double *base;
     /* One full RKF45 step of size h applied to a conductance decaying with
      * tau: its value at stage k is g qx[k] (k = 0..5), after the step g qx[6],
      * its error estimate |g| ex. Exact for the linear decay (create()). */
@@ -71,26 +64,21 @@ typedef struct cond_block {
 } cond_block;
 
 #define F(field) offsetof(cond_block, field)
-AX_MODEL_REF_T_REF
 
 static const ax_model_layout kLayout = {
-    .ops = &ax_model_iaf_cond_exp, AX_MODEL_BLOCK(cond_block),
-    .ref_name = "t_ref", .ref_ms = ref_ms,
+    .ops = &ax_model_iaf_cond_exp, AX_MODEL_BLOCK(cond_block), AX_LIF_LAYOUT(cond_block),
     .rules = {{AX_RULE_POTENTIAL, P_E_L}, {AX_RULE_POTENTIAL, P_V_TH}, {AX_RULE_POTENTIAL, P_V_RESET},
               {AX_RULE_POTENTIAL, P_E_EX}, {AX_RULE_POTENTIAL, P_E_IN},
-              {AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_NONNEG, P_G_L},
-              {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
-              {AX_RULE_NONNEG, P_T_REF},
-              {AX_RULE_POSITIVE, P_TAU_MINUS}},
+              AX_LIF_RULES({AX_RULE_NONNEG, P_G_L}, AX_SYN_TAU_RULES)},
     .arrays = {F(V), F(gex), F(gin), F(E_L), F(I_e), F(y0), F(hstep), F(oV), F(oge), F(ogi)},
     .state = {[S_V_M] = F(V), [S_G_EX] = F(gex), [S_G_IN] = F(gin)},
-    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
     .ckpt = {F(V), F(gex), F(gin), F(y0), F(hstep)},
     .owned = {F(slow)},
 };
 #undef F
 
 AX_MODEL_VALIDATE
+AX_MODEL_UPDATE(cond_block)
 
 static void decay_stages(double x, double *q, double *e);
 
@@ -297,10 +285,8 @@ fail:
     b->hstep[i] = h;
 }
 
-static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,
-                      int64_t *spiked)
+static int64_t step(cond_block *b, const double *const *in, int64_t *spiked)
 {
-    cond_block *b = (cond_block *)nr;
     const double *in_ex = in[0], *in_in = in[1];
     const double V_th = b->p[P_V_TH], V_reset = b->p[P_V_RESET];
     const int32_t ref_steps = (int32_t)b->ref_steps;
@@ -322,7 +308,6 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
             spiked[ns++] = i;
         }
     }
-    ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);
     return ns;
 }
 

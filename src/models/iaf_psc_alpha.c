@@ -29,10 +29,8 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_TAU_SYN_EX,
 static const ax_param_desc kParams[N_PARAMS] = {
     AX_LIF_PARAMS,
     [P_V_MIN] = AX_LIF_V_MIN,
-    [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
-                      "rise time of excitatory synaptic current (peak at tau_syn_ex)"},
-    [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
-                      "rise time of inhibitory synaptic current (peak at tau_syn_in)"},
+    AX_SYN_TAU_PARAMS(2.0, 2.0, "rise time of excitatory synaptic current (peak at tau_syn_ex)",
+                      "rise time of inhibitory synaptic current (peak at tau_syn_in)"),
     [P_I_E] = AX_LIF_I_E,
     [P_RESET] = AX_LIF_RESET,
     [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
@@ -52,38 +50,24 @@ typedef struct alpha_prop {
 } alpha_prop;
 
 typedef struct alpha_block {
-    const ax_model_layout *layout;
-    int64_t n;
-    double p[N_PARAMS];
-    double P33, P30, keep_on_reset, offset_on_reset;
+    AX_MODEL_HEAD;
+    ax_lif_props lif; /* P33, P30, reset rule, t_ref in steps */
     alpha_prop ex, inh;
-    int64_t ref_steps;
-    int y0_dirty;
     double *V, *Iex, *Iin, *dIex, *dIin, *E_L, *I_e, *c, *y0;
-    int32_t *r;
-    double *base;
 } alpha_block;
 
 #define F(field) offsetof(alpha_block, field)
-AX_MODEL_REF_T_REF
 
-static const ax_model_layout kLayout = {
-    .ops = &ax_model_iaf_psc_alpha, AX_MODEL_BLOCK(alpha_block),
-    .ref_name = "t_ref", .ref_ms = ref_ms,
-    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
-              {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
-              {AX_RULE_NONNEG, P_T_REF},
-              {AX_RULE_POSITIVE, P_TAU_MINUS}},
-    .arrays = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(E_L), F(I_e), F(c), F(y0)},
-    .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin), [S_DI_EX] = F(dIex),
-              [S_DI_IN] = F(dIin)},
-    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
-    .ckpt = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(y0)},
-    .lif = {F(c), F(E_L), F(I_e), F(P33), F(P30)},
-};
+AX_MODEL(alpha_block, ax_model_iaf_psc_alpha, "iaf_psc_alpha",
+         "leaky integrate-and-fire, alpha-shaped current synapses, exact integration",
+         2, "pA", 7, ax_models_lif_sync,
+         .arrays = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(E_L), F(I_e), F(c), F(y0)},
+         .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin), [S_DI_EX] = F(dIex),
+                   [S_DI_IN] = F(dIin)},
+         .rules = {AX_LIF_RULES({AX_RULE_POSITIVE, P_TAU_M}, AX_SYN_TAU_RULES)},
+         AX_LIF_LAYOUT(alpha_block), AX_LIF_SYNC(alpha_block),
+         .ckpt = {F(V), F(Iex), F(Iin), F(dIex), F(dIin), F(y0)})
 #undef F
-
-AX_MODEL_VALIDATE
 
 static alpha_prop make_prop(double h, double tau_m, double tau_s, double C)
 {
@@ -96,34 +80,25 @@ static alpha_prop make_prop(double h, double tau_m, double tau_s, double C)
     return q;
 }
 
-static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
+static void derive(alpha_block *b, const double *p, double h)
 {
-    ax_neurons *nr;
-    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
-    alpha_block *b = (alpha_block *)nr;
-    double tau_m = p[P_TAU_M], C = p[P_C_M];
-    b->P33 = exp(-h / tau_m);
-    b->P30 = ax_prop_dc_to_v(h, tau_m, C);
-    b->ex = make_prop(h, tau_m, p[P_TAU_SYN_EX], C);
-    b->inh = make_prop(h, tau_m, p[P_TAU_SYN_IN], C);
-    ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
-    b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    return ax_models_finish(nr, out, err);
+    b->lif = ax_models_lif_props(h, p[P_TAU_M], p[P_C_M], p[P_T_REF], p[P_RESET], p[P_V_TH],
+                                 p[P_V_RESET]);
+    b->ex = make_prop(h, p[P_TAU_M], p[P_TAU_SYN_EX], p[P_C_M]);
+    b->inh = make_prop(h, p[P_TAU_M], p[P_TAU_SYN_IN], p[P_C_M]);
 }
 
-static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,
-                      int64_t *spiked)
+static int64_t step(alpha_block *b, const double *const *in, int64_t *spiked)
 {
-    alpha_block *b = (alpha_block *)nr;
     double *restrict V = b->V, *restrict Iex = b->Iex, *restrict Iin = b->Iin;
     double *restrict dIex = b->dIex, *restrict dIin = b->dIin;
     const double *restrict c = b->c, *restrict y0 = b->y0;
     const double *restrict in_ex = in[0], *restrict in_in = in[1];
     int32_t *restrict R = b->r;
     const alpha_prop ex = b->ex, inh = b->inh;
-    const double P33 = b->P33, P30 = b->P30, V_th = b->p[P_V_TH], V_min = b->p[P_V_MIN];
-    const double keep = b->keep_on_reset, offset = b->offset_on_reset;
-    const int32_t ref_steps = (int32_t)b->ref_steps;
+    const double P33 = b->lif.P_leak, P30 = b->lif.P_dc, V_th = b->p[P_V_TH];
+    const double V_min = b->p[P_V_MIN], keep = b->lif.keep, offset = b->lif.offset;
+    const int32_t ref_steps = (int32_t)b->lif.ref_steps;
     int64_t ns = 0;
     for (int64_t i = 0; i < b->n; i++) {
         double v = V[i], ie = Iex[i], ii = Iin[i], de = dIex[i], di = dIin[i];
@@ -139,15 +114,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
         Iin[i] = inh.P21 * di + inh.P11 * ii;
         dIex[i] = ex.P11 * de + ex.init * in_ex[i];
         dIin[i] = inh.P11 * di + inh.init * in_in[i];
-        if (ax_lif_fire(&v, &r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
-        V[i] = v;
-        R[i] = r;
+        if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
     }
-    ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);
     return ns;
 }
-
-const ax_model_ops ax_model_iaf_psc_alpha =
-    AX_MODEL_OPS("iaf_psc_alpha",
-                 "leaky integrate-and-fire, alpha-shaped current synapses, exact integration",
-                 2, "pA", 7, ax_models_lif_sync);

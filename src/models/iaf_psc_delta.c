@@ -27,13 +27,7 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_V_MIN, P_I_E, P_REFR
        P_RESET, P_TAU_MINUS, N_PARAMS };
 
 static const ax_param_desc kParams[N_PARAMS] = {
-    [P_E_L] = AX_LIF_E_L,
-    [P_C_M] = AX_LIF_C_M,
-    [P_TAU_M] = {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1,
-                 "membrane time constant (inf: no leak, perfect integrator)"},
-    [P_T_REF] = AX_LIF_T_REF,
-    [P_V_TH] = AX_LIF_V_TH,
-    [P_V_RESET] = AX_LIF_V_RESET,
+    AX_LIF_PARAMS_TAU("membrane time constant (inf: no leak, perfect integrator)"),
     [P_V_MIN] = AX_LIF_V_MIN,
     [P_I_E] = AX_LIF_I_E,
     [P_REFR_INPUT] = {"refractory_input", "", 0.0, AX_PARAM_BOOL, NULL, 0,
@@ -46,22 +40,15 @@ enum { S_V_M, N_STATE };
 static const char *const kState[N_STATE] = {"V_m"};
 
 typedef struct delta_block {
-    const ax_model_layout *layout;
-    int64_t n;
-    double p[N_PARAMS];
-    /* derived, homogeneous */
-    double P33, P30, keep_on_reset, offset_on_reset;
-    int64_t ref_steps;
+    AX_MODEL_HEAD;
+    /* derived, homogeneous (lif: P33, P30, reset rule, t_ref in steps) */
+    ax_lif_props lif;
     double *refr_decay; /* [r] = exp(-r h/tau_m), r = 0..ref_steps; zeros without refractory_input */
-    int y0_dirty;       /* y0[] may be non-zero (last step had i_ext) */
     /* per neuron (struct of arrays) */
     double *V, *E_L, *I_e, *c, *y0, *refr_buf;
-    int32_t *r;
-    double *base;
 } delta_block;
 
 #define F(field) offsetof(delta_block, field)
-AX_MODEL_REF_T_REF
 
 /* refr_decay: t_ref / h + 1 doubles with refractory_input (else one,
  * not worth counting). */
@@ -70,52 +57,41 @@ static double table_bytes(const double *p, double h)
     return p[P_REFR_INPUT] == 1.0 ? (nearbyint(p[P_T_REF] / h) + 1.0) * sizeof(double) : 0.0;
 }
 
-static const ax_model_layout kLayout = {
-    .ops = &ax_model_iaf_psc_delta, AX_MODEL_BLOCK(delta_block),
-    .ref_name = "t_ref", .ref_ms = ref_ms, .table_bytes = table_bytes,
-    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
-              {AX_RULE_NONNEG, P_T_REF},
-              {AX_RULE_POSITIVE, P_TAU_MINUS}},
-    .arrays = {F(V), F(E_L), F(I_e), F(c), F(y0), F(refr_buf)},
-    .state = {[S_V_M] = F(V)},
-    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
-    .ckpt = {F(V), F(y0), F(refr_buf)},
-    .owned = {F(refr_decay)},
-    .lif = {F(c), F(E_L), F(I_e), F(P33), F(P30)},
-};
+AX_MODEL(delta_block, ax_model_iaf_psc_delta, "iaf_psc_delta",
+         "leaky integrate-and-fire, delta synapses (voltage jumps), exact integration",
+         1, "mV", 4, ax_models_lif_sync,
+         .arrays = {F(V), F(E_L), F(I_e), F(c), F(y0), F(refr_buf)},
+         .state = {[S_V_M] = F(V)},
+         .rules = {AX_LIF_RULES({AX_RULE_POSITIVE, P_TAU_M})},
+         AX_LIF_LAYOUT(delta_block), AX_LIF_SYNC(delta_block),
+         .table_bytes = table_bytes, .owned = {F(refr_decay)},
+         .ckpt = {F(V), F(y0), F(refr_buf)})
 #undef F
 
-AX_MODEL_VALIDATE
-
-static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
+static void derive(delta_block *b, const double *p, double h)
 {
-    ax_neurons *nr;
-    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
-    delta_block *b = (delta_block *)nr;
-    double tau_m = p[P_TAU_M];
-    b->P33 = exp(-h / tau_m);
-    b->P30 = ax_prop_dc_to_v(h, tau_m, p[P_C_M]);
-    ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
-    b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
+    b->lif = ax_models_lif_props(h, p[P_TAU_M], p[P_C_M], p[P_T_REF], p[P_RESET], p[P_V_TH],
+                                 p[P_V_RESET]);
     /* the table is read only with refractory_input (table_bytes counts it) */
-    b->refr_decay = calloc(p[P_REFR_INPUT] == 1.0 ? (size_t)b->ref_steps + 1 : 1, sizeof(double));
+    int64_t ref_steps = b->lif.ref_steps;
+    double tau_m = p[P_TAU_M];
+    b->refr_decay = calloc(p[P_REFR_INPUT] == 1.0 ? (size_t)ref_steps + 1 : 1, sizeof(double));
     if (b->refr_decay && p[P_REFR_INPUT] == 1.0)
-        for (int64_t k = 0; k <= b->ref_steps; k++) b->refr_decay[k] = exp(-(double)k * h / tau_m);
-    return ax_models_finish(nr, out, err);
+        for (int64_t k = 0; k <= ref_steps; k++) b->refr_decay[k] = exp(-(double)k * h / tau_m);
 }
 
 /* The step loop; refr_input is a compile-time constant at each call site,
  * so the compiler emits two loops without the held-back-input work in the
  * common one. */
 static inline __attribute__((always_inline)) int64_t
-step(delta_block *b, const double *restrict in, int64_t *restrict spiked, const int refr_input)
+loop(delta_block *b, const double *restrict in, int64_t *restrict spiked, const int refr_input)
 {
     double *restrict V = b->V, *restrict buf = b->refr_buf;
     const double *restrict c = b->c, *restrict y0 = b->y0, *restrict decay = b->refr_decay;
     int32_t *restrict R = b->r;
-    const double P33 = b->P33, P30 = b->P30, V_th = b->p[P_V_TH], V_min = b->p[P_V_MIN];
-    const double keep = b->keep_on_reset, offset = b->offset_on_reset;
-    const int32_t ref_steps = (int32_t)b->ref_steps;
+    const double P33 = b->lif.P_leak, P30 = b->lif.P_dc, V_th = b->p[P_V_TH];
+    const double V_min = b->p[P_V_MIN], keep = b->lif.keep, offset = b->lif.offset;
+    const int32_t ref_steps = (int32_t)b->lif.ref_steps;
     int64_t ns = 0;
     for (int64_t i = 0; i < b->n; i++) {
         double v = V[i];
@@ -131,24 +107,12 @@ step(delta_block *b, const double *restrict in, int64_t *restrict spiked, const 
             if (refr_input) buf[i] += in[i] * decay[r];
             r--;
         }
-        if (ax_lif_fire(&v, &r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
-        V[i] = v;
-        R[i] = r;
+        if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
     }
     return ns;
 }
 
-static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,
-                      int64_t *spiked)
+static int64_t step(delta_block *b, const double *const *in, int64_t *spiked)
 {
-    delta_block *b = (delta_block *)nr;
-    int64_t ns = b->p[P_REFR_INPUT] == 1.0 ? step(b, in[0], spiked, 1)
-                                           : step(b, in[0], spiked, 0);
-    ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);
-    return ns;
+    return b->p[P_REFR_INPUT] == 1.0 ? loop(b, in[0], spiked, 1) : loop(b, in[0], spiked, 0);
 }
-
-const ax_model_ops ax_model_iaf_psc_delta =
-    AX_MODEL_OPS("iaf_psc_delta",
-                 "leaky integrate-and-fire, delta synapses (voltage jumps), exact integration",
-                 1, "mV", 4, ax_models_lif_sync);

@@ -27,10 +27,8 @@ enum { P_E_L, P_C_M, P_TAU_M, P_T_REF, P_V_TH, P_V_RESET, P_TAU_SYN_EX, P_TAU_SY
 
 static const ax_param_desc kParams[N_PARAMS] = {
     AX_LIF_PARAMS,
-    [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
-                      "decay time of excitatory synaptic current"},
-    [P_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, AX_PARAM_REAL, NULL, 0,
-                      "decay time of inhibitory synaptic current"},
+    AX_SYN_TAU_PARAMS(2.0, 2.0, "decay time of excitatory synaptic current",
+                      "decay time of inhibitory synaptic current"),
     [P_I_E] = AX_LIF_I_E,
     [P_RESET] = AX_LIF_RESET,
     [P_TAU_MINUS] = AX_ARCHIVE_TAU_MINUS,
@@ -40,68 +38,46 @@ enum { S_V_M, S_I_EX, S_I_IN, N_STATE };
 static const char *const kState[N_STATE] = {"V_m", "I_syn_ex", "I_syn_in"};
 
 typedef struct exp_block {
-    const ax_model_layout *layout;
-    int64_t n;
-    double p[N_PARAMS];
-    /* derived, homogeneous */
-    double P22, P20, P11ex, P11in, P21ex, P21in, keep_on_reset, offset_on_reset;
-    int64_t ref_steps;
-    int y0_dirty;
+    AX_MODEL_HEAD;
+    /* derived, homogeneous (lif: P22, P20, reset rule, t_ref in steps) */
+    ax_lif_props lif;
+    double P11ex, P11in, P21ex, P21in;
     /* per neuron */
     double *V, *Iex, *Iin, *E_L, *I_e, *c, *y0;
-    int32_t *r;
-    double *base;
 } exp_block;
 
 #define F(field) offsetof(exp_block, field)
-AX_MODEL_REF_T_REF
 
-static const ax_model_layout kLayout = {
-    .ops = &ax_model_iaf_psc_exp, AX_MODEL_BLOCK(exp_block),
-    .ref_name = "t_ref", .ref_ms = ref_ms,
-    .rules = {{AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, {AX_RULE_POSITIVE, P_TAU_M},
-              {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN},
-              {AX_RULE_NONNEG, P_T_REF},
-              {AX_RULE_POSITIVE, P_TAU_MINUS}},
-    .arrays = {F(V), F(Iex), F(Iin), F(E_L), F(I_e), F(c), F(y0)},
-    .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin)},
-    .per_neuron = {{P_E_L, F(E_L)}, {P_I_E, F(I_e)}}, .rest = {{P_E_L, F(V)}},
-    .ckpt = {F(V), F(Iex), F(Iin), F(y0)},
-    .lif = {F(c), F(E_L), F(I_e), F(P22), F(P20)},
-};
+AX_MODEL(exp_block, ax_model_iaf_psc_exp, "iaf_psc_exp",
+         "leaky integrate-and-fire, exponential current synapses, exact integration",
+         2, "pA", 5, ax_models_lif_sync,
+         .arrays = {F(V), F(Iex), F(Iin), F(E_L), F(I_e), F(c), F(y0)},
+         .state = {[S_V_M] = F(V), [S_I_EX] = F(Iex), [S_I_IN] = F(Iin)},
+         .rules = {AX_LIF_RULES({AX_RULE_POSITIVE, P_TAU_M}, AX_SYN_TAU_RULES)},
+         AX_LIF_LAYOUT(exp_block), AX_LIF_SYNC(exp_block),
+         .ckpt = {F(V), F(Iex), F(Iin), F(y0)})
 #undef F
 
-AX_MODEL_VALIDATE
-
-static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, ax_error *err)
+static void derive(exp_block *b, const double *p, double h)
 {
-    ax_neurons *nr;
-    AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));
-    exp_block *b = (exp_block *)nr;
-    double tau_m = p[P_TAU_M], C = p[P_C_M];
-    b->P22 = exp(-h / tau_m);
-    b->P20 = ax_prop_dc_to_v(h, tau_m, C);
+    b->lif = ax_models_lif_props(h, p[P_TAU_M], p[P_C_M], p[P_T_REF], p[P_RESET], p[P_V_TH],
+                                 p[P_V_RESET]);
     b->P11ex = exp(-h / p[P_TAU_SYN_EX]);
     b->P11in = exp(-h / p[P_TAU_SYN_IN]);
-    b->P21ex = ax_prop_exp_to_v(h, tau_m, p[P_TAU_SYN_EX], C);
-    b->P21in = ax_prop_exp_to_v(h, tau_m, p[P_TAU_SYN_IN], C);
-    ax_models_lif_reset(p[P_RESET], p[P_V_TH], p[P_V_RESET], &b->keep_on_reset, &b->offset_on_reset);
-    b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    return ax_models_finish(nr, out, err);
+    b->P21ex = ax_prop_exp_to_v(h, p[P_TAU_M], p[P_TAU_SYN_EX], p[P_C_M]);
+    b->P21in = ax_prop_exp_to_v(h, p[P_TAU_M], p[P_TAU_SYN_IN], p[P_C_M]);
 }
 
-static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,
-                      int64_t *spiked)
+static int64_t step(exp_block *b, const double *const *in, int64_t *spiked)
 {
-    exp_block *b = (exp_block *)nr;
     double *restrict V = b->V, *restrict Iex = b->Iex, *restrict Iin = b->Iin;
     const double *restrict c = b->c, *restrict y0 = b->y0;
     const double *restrict in_ex = in[0], *restrict in_in = in[1];
     int32_t *restrict R = b->r;
-    const double P22 = b->P22, P20 = b->P20, P11ex = b->P11ex, P11in = b->P11in;
+    const double P22 = b->lif.P_leak, P20 = b->lif.P_dc, P11ex = b->P11ex, P11in = b->P11in;
     const double P21ex = b->P21ex, P21in = b->P21in, V_th = b->p[P_V_TH];
-    const double keep = b->keep_on_reset, offset = b->offset_on_reset;
-    const int32_t ref_steps = (int32_t)b->ref_steps;
+    const double keep = b->lif.keep, offset = b->lif.offset;
+    const int32_t ref_steps = (int32_t)b->lif.ref_steps;
     int64_t ns = 0;
     for (int64_t i = 0; i < b->n; i++) {
         double v = V[i], ie = Iex[i], ii = Iin[i];
@@ -112,15 +88,7 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
             r--;
         Iex[i] = P11ex * ie + in_ex[i];
         Iin[i] = P11in * ii + in_in[i];
-        if (ax_lif_fire(&v, &r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
-        V[i] = v;
-        R[i] = r;
+        if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
     }
-    ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);
     return ns;
 }
-
-const ax_model_ops ax_model_iaf_psc_exp =
-    AX_MODEL_OPS("iaf_psc_exp",
-                 "leaky integrate-and-fire, exponential current synapses, exact integration",
-                 2, "pA", 5, ax_models_lif_sync);

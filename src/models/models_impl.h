@@ -45,11 +45,12 @@ int64_t ax_models_ref_steps(double t_ref, double h);
  *
  * A model's block (its ax_neurons) is a struct whose first member is
  * `const ax_model_layout *layout` and which has the fields n, p, r, base,
- * y0 and y0_dirty; its layout names, by offset, its per-neuron arrays and
- * what they are. The shared code then does the rest: the two ends of
- * create() (validation, allocation, the state at rest, sync), destroy, the
- * state / param_array lookups and the checkpoint, so a model file holds its
- * parameters, state, derived values, equations and references. */
+ * y0 and y0_dirty (AX_MODEL_HEAD, then y0 among its arrays); its layout
+ * names, by offset, its per-neuron arrays and what they are. The shared
+ * code then does the rest: the two ends of create() (validation,
+ * allocation, the state at rest, sync), destroy, the state / param_array
+ * lookups and the checkpoint, so a model file holds its parameters, state,
+ * derived values, equations and references. */
 
 #define AX_MODEL_MAX_ARRAYS 12
 
@@ -75,22 +76,27 @@ typedef struct ax_model_layout {
     size_t ckpt[AX_MODEL_MAX_ARRAYS + 1];      /* checkpointed arrays, then the refractory counter */
     size_t owned[3];             /* further allocations of the block, free()d with it */
     const char *ref_name;        /* the refractory period's name in messages ("t_ref") */
-    double (*ref_ms)(const double *p);              /* its length in ms; NULL: none */
+    double (*ref_ms)(const double *p); /* its length in ms; NULL: the parameter ref_name, if any */
     double (*table_bytes)(const double *p, double h); /* tables of the block; NULL: none */
     struct { size_t c, E_L, I_e, P_leak, P_dc; } lif; /* ax_models_lif_sync's fields */
 } ax_model_layout;
+
+/* The fields every model block starts with, the layout first (the shared
+ * code finds the others by the layout's offsets): the N_PARAMS parameters p,
+ * y0_dirty (y0 may hold non-zeros), the refractory counters r and base, the
+ * one allocation of the per-neuron arrays. */
+#define AX_MODEL_HEAD                                                                         \
+    const ax_model_layout *layout;                                                            \
+    int64_t n;                                                                                \
+    double p[N_PARAMS];                                                                       \
+    int y0_dirty;                                                                             \
+    int32_t *r;                                                                               \
+    double *base
 
 /* The common fields of block type T, for a layout initialiser. */
 #define AX_MODEL_BLOCK(T)                                                                    \
     .size = sizeof(T), .p = offsetof(T, p), .n = offsetof(T, n), .r = offsetof(T, r),        \
     .base = offsetof(T, base), .y0 = offsetof(T, y0), .y0_dirty = offsetof(T, y0_dirty)
-
-/* ref_ms of a layout whose refractory period is parameter P_T_REF. */
-#define AX_MODEL_REF_T_REF                                                                    \
-    static double ref_ms(const double *p)                                                     \
-    {                                                                                         \
-        return p[P_T_REF];                                                                    \
-    }
 
 /* The ops table of a model file that defines kParams, kState, N_PARAMS,
  * N_STATE, kLayout, validate (AX_MODEL_VALIDATE), create and update; N_CKPT =
@@ -109,14 +115,24 @@ typedef struct ax_model_layout {
 
 /* The ops fields of a spike source (no state variables, no input, one
  * checkpointed word per neuron: its clock), in a file that defines
- * validate, create, destroy, update, ckpt_save, ckpt_load and max_spikes;
- * the file adds its own (.params, .set_times, .bind). */
+ * validate, create, destroy, update, ckpt_save (AX_SOURCE_CKPT_SAVE),
+ * ckpt_load and max_spikes; the file adds its own (.params, .set_times,
+ * .bind). */
 #define AX_SOURCE_OPS_FIELDS(NAME, DOC)                                                      \
     .name = NAME, .doc = DOC, .n_state = 0, .state_names = NULL, .n_receptors = 1,            \
     .weight_unit = "", .validate = validate, .create = create, .destroy = destroy,            \
     .state = ax_models_no_array, .param_array = ax_models_no_array,                           \
     .sync = ax_models_sync_none, .update = update, .n_ckpt = 1, .ckpt_save = ckpt_save,       \
     .ckpt_load = ckpt_load, .max_spikes = max_spikes
+
+/* ckpt_save() of a spike source whose block type T has n and now (its
+ * clock: updates done): now once per neuron, exact below 2^53 steps. */
+#define AX_SOURCE_CKPT_SAVE(T)                                                                \
+    static void ckpt_save(const ax_neurons *nr, double *out)                                  \
+    {                                                                                         \
+        const T *b = (const T *)nr;                                                           \
+        for (int64_t j = 0; j < b->n; j++) out[j] = (double)b->now;                           \
+    }
 
 /* validate() of a model: the kinds, then the layout's rules; each message
  * names the model, the rule and the values. check_h() (axon/model.h): the
@@ -135,6 +151,44 @@ ax_status ax_models_check_h(const ax_model_layout *L, const double *p, double h,
         return ax_models_check_h(&kLayout, p, h, table_bytes, err);                           \
     }
 
+/* create() and update() of a neuron model with block type T, in a file that
+ * defines kLayout, derive() and step(): create = ax_models_begin, derive
+ * (the derived values, before the arrays exist), ax_models_finish; update =
+ * step (the update loop) then the device current's end-of-step bookkeeping
+ * (ax_models_take_current). AX_MODEL (below) is both with
+ * AX_MODEL_VALIDATE and the ops table; a model that does more in create()
+ * uses AX_MODEL_UPDATE(T) alone. */
+#define AX_MODEL_CREATE(T)                                                                    \
+    static void derive(T *b, const double *p, double h);                                      \
+    static ax_status create(const double *p, double h, int64_t n, ax_neurons **out,           \
+                            ax_error *err)                                                    \
+    {                                                                                         \
+        ax_neurons *nr;                                                                       \
+        AX_TRY(ax_models_begin(&kLayout, p, h, n, &nr, err));                                 \
+        derive((T *)nr, p, h);                                                                \
+        return ax_models_finish(nr, out, err);                                                \
+    }
+#define AX_MODEL_UPDATE(T)                                                                    \
+    static int64_t step(T *b, const double *const *in, int64_t *spiked);                      \
+    static int64_t update(ax_neurons *nr, const double *const *in, const double *i_ext,      \
+                          int64_t *spiked)                                                    \
+    {                                                                                         \
+        T *b = (T *)nr;                                                                       \
+        int64_t ns = step(b, in, spiked);                                                     \
+        ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);                             \
+        return ns;                                                                            \
+    }
+
+/* A neuron model: its layout kLayout (block type T; the layout fields
+ * follow SYNC), its functions and its ops table VAR (AX_MODEL_OPS's
+ * arguments), in a file that then defines derive() and step(). */
+#define AX_MODEL(T, VAR, NAME, DOC, RECEPTORS, WEIGHT_UNIT, N_CKPT, SYNC, ...)                \
+    static const ax_model_layout kLayout = {.ops = &VAR, AX_MODEL_BLOCK(T), __VA_ARGS__};    \
+    AX_MODEL_VALIDATE                                                                         \
+    AX_MODEL_CREATE(T)                                                                        \
+    AX_MODEL_UPDATE(T)                                                                        \
+    const ax_model_ops VAR = AX_MODEL_OPS(NAME, DOC, RECEPTORS, WEIGHT_UNIT, N_CKPT, SYNC);
+
 /* Leaky integrate-and-fire pieces shared by iaf_psc_*: the reset rule
  * (absolute: V <- V_reset; subtract: V <- V - (V_th - V_reset)) as
  * V <- keep V + offset; and their sync(): the constant input per neuron
@@ -148,22 +202,39 @@ void ax_models_sync_none(ax_neurons *nr);
  * variables (the spike sources): always NULL. */
 double *ax_models_no_array(ax_neurons *nr, int i);
 
-/* The threshold rule of the iaf_psc_* update loops: if v >= V_th (never
- * for NaN), reset v <- keep v + offset, hold it for ref_steps and return 1. */
-static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, double offset,
-                              int32_t ref_steps)
+/* The derived values every iaf_psc_* shares: NEST's P22/P20 (iaf_psc_exp),
+ * P33/P30 (iaf_psc_alpha, iaf_psc_delta), the reset rule and t_ref in steps. */
+typedef struct ax_lif_props {
+    double P_leak;       /* V -> V over h: e^{-h/tau_m} */
+    double P_dc;         /* a constant current -> V over h (ax_prop_dc_to_v) */
+    double keep, offset; /* the reset rule (ax_models_lif_reset) */
+    int64_t ref_steps;   /* t_ref in steps of h */
+} ax_lif_props;
+
+/* ax_lif_props at resolution h of these parameters (reset: the model's
+ * reset rule, 0 absolute, 1 subtract). */
+ax_lif_props ax_models_lif_props(double h, double tau_m, double C_m, double t_ref, double reset,
+                                 double V_th, double V_reset);
+
+/* The end of the iaf_psc_* update loops for one neuron: the threshold rule
+ * (if v >= V_th, never for NaN: reset v <- keep v + offset and hold it for
+ * ref_steps), then *V = v, *R = r; returns 1 if it fired. */
+static inline int ax_lif_fire(double *V, int32_t *R, double v, int32_t r, double V_th,
+                              double keep, double offset, int32_t ref_steps)
 {
-    if (!(*v >= V_th)) return 0;
-    *r = ref_steps;
-    *v = keep * *v + offset;
-    return 1;
+    int fired = v >= V_th;
+    if (fired) {
+        r = ref_steps;
+        v = keep * v + offset;
+    }
+    *V = v;
+    *R = r;
+    return fired;
 }
 
 /* Parameters NEST's iaf_psc_* models share, with NEST's defaults. */
 #define AX_LIF_E_L {"E_L", "mV", -70.0, AX_PARAM_REAL, NULL, 0, "resting membrane potential"}
 #define AX_LIF_C_M {"C_m", "pF", 250.0, AX_PARAM_REAL, NULL, 0, "membrane capacitance"}
-#define AX_LIF_TAU_M                                                                          \
-    {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1, "membrane time constant (inf: no leak)"}
 #define AX_LIF_T_REF {"t_ref", "ms", 2.0, AX_PARAM_REAL, NULL, 0, "absolute refractory period"}
 #define AX_LIF_V_TH {"V_th", "mV", -55.0, AX_PARAM_REAL, NULL, 0, "spike threshold"}
 #define AX_LIF_V_RESET                                                                        \
@@ -171,10 +242,35 @@ static inline int ax_lif_fire(double *v, int32_t *r, double V_th, double keep, d
 #define AX_LIF_V_MIN                                                                          \
     {"V_min", "mV", -INFINITY, AX_PARAM_REAL, NULL, -1, "lower bound of V_m (-inf: no bound)"}
 #define AX_LIF_I_E {"I_e", "pA", 0.0, AX_PARAM_REAL, NULL, 0, "constant external current"}
-/* The first six of iaf_psc_exp and iaf_psc_alpha, by their P_* indices. */
-#define AX_LIF_PARAMS                                                                         \
-    [P_E_L] = AX_LIF_E_L, [P_C_M] = AX_LIF_C_M, [P_TAU_M] = AX_LIF_TAU_M,                      \
+/* The first six parameters of the iaf_psc_* models, by their P_* indices
+ * (= AX_LIF_P_*); AX_LIF_PARAMS_TAU: with tau_m described as TAU_DOC. */
+#define AX_LIF_PARAMS AX_LIF_PARAMS_TAU("membrane time constant (inf: no leak)")
+#define AX_LIF_PARAMS_TAU(TAU_DOC)                                                             \
+    [P_E_L] = AX_LIF_E_L, [P_C_M] = AX_LIF_C_M,                                                \
+    [P_TAU_M] = {"tau_m", "ms", 10.0, AX_PARAM_REAL, NULL, 1, TAU_DOC},                        \
     [P_T_REF] = AX_LIF_T_REF, [P_V_TH] = AX_LIF_V_TH, [P_V_RESET] = AX_LIF_V_RESET
+
+/* Layout pieces of the LIF models (block type T with arrays V, E_L, I_e and,
+ * for the iaf_psc_* sync, c and `ax_lif_props lif`): refractory period
+ * the parameter t_ref, E_L and I_e per neuron, V at rest = E_L; the
+ * rules V_reset < V_th, C_m > 0, the model's own (...), t_ref >= 0,
+ * tau_minus > 0, in this order (the first broken one is reported). */
+#define AX_LIF_LAYOUT(T)                                                                      \
+    .ref_name = "t_ref",                                                                      \
+    .per_neuron = {{P_E_L, offsetof(T, E_L)}, {P_I_E, offsetof(T, I_e)}},                     \
+    .rest = {{P_E_L, offsetof(T, V)}}
+#define AX_LIF_SYNC(T)                                                                        \
+    .lif = {offsetof(T, c), offsetof(T, E_L), offsetof(T, I_e), offsetof(T, lif.P_leak),      \
+            offsetof(T, lif.P_dc)}
+#define AX_LIF_RULES(...)                                                                     \
+    {AX_RULE_LESS, P_V_RESET, P_V_TH}, {AX_RULE_POSITIVE, P_C_M}, __VA_ARGS__,                \
+        {AX_RULE_NONNEG, P_T_REF}, {AX_RULE_POSITIVE, P_TAU_MINUS}
+#define AX_SYN_TAU_RULES {AX_RULE_POSITIVE, P_TAU_SYN_EX}, {AX_RULE_POSITIVE, P_TAU_SYN_IN}
+/* The synaptic time constants tau_syn_ex and tau_syn_in (ms), defaults and docs. */
+#define AX_SYN_TAU_PARAMS(DEF_EX, DEF_IN, DOC_EX, DOC_IN)                                     \
+    [P_TAU_SYN_EX] = {"tau_syn_ex", "ms", DEF_EX, AX_PARAM_REAL, NULL, 0, DOC_EX},             \
+    [P_TAU_SYN_IN] = {"tau_syn_in", "ms", DEF_IN, AX_PARAM_REAL, NULL, 0, DOC_IN}
+
 /* NEST's ArchivingNode parameter of every model that can be the target of
  * an STDP synapse: the engine reads it by name (axon/stdp.h). */
 #define AX_ARCHIVE_TAU_MINUS                                                                  \

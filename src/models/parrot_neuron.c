@@ -28,14 +28,9 @@ static const ax_param_desc kParams[N_PARAMS] = {
 static const char *const kState[1] = {NULL};
 
 typedef struct parrot_block {
-    const ax_model_layout *layout;
-    int64_t n;
-    double p[N_PARAMS];
-    int y0_dirty;
+    AX_MODEL_HEAD;  /* r unused: no refractoriness */
     double *mult;   /* spikes emitted at the end of the last step, per neuron */
     double *y0;     /* unused: a parrot takes no current */
-    int32_t *r;     /* unused: no refractoriness */
-    double *base;
 } parrot_block;
 
 #define F(field) offsetof(parrot_block, field)

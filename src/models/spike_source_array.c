@@ -138,12 +138,6 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return k;
 }
 
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const ssa_block *b = (const ssa_block *)nr;
-    for (int64_t j = 0; j < b->n; j++) out[j] = (double)b->now; /* exact below 2^53 steps */
-}
-
 static void ckpt_load(ax_neurons *nr, const double *in)
 {
     ssa_block *b = (ssa_block *)nr;
@@ -151,6 +145,8 @@ static void ckpt_load(ax_neurons *nr, const double *in)
     b->now = (int64_t)in[0];
     for (int64_t j = 0; j < b->n; j++) b->next[j] = first_due(b, j);
 }
+
+AX_SOURCE_CKPT_SAVE(ssa_block)
 
 const ax_model_ops ax_model_spike_source_array = {
     AX_SOURCE_OPS_FIELDS("spike_source_array", "spike sources that replay given spike times "

@@ -155,18 +155,14 @@ static int64_t update(ax_neurons *nr, const double *const *in, const double *i_e
     return k;
 }
 
-static void ckpt_save(const ax_neurons *nr, double *out)
-{
-    const ssp_block *b = (const ssp_block *)nr;
-    for (int64_t j = 0; j < b->n; j++) out[j] = (double)b->now; /* exact below 2^53 steps */
-}
-
 static void ckpt_load(ax_neurons *nr, const double *in)
 {
     ssp_block *b = (ssp_block *)nr;
     if (b->n > 0) b->now = (int64_t)in[0];
     b->blk = -1;
 }
+
+AX_SOURCE_CKPT_SAVE(ssp_block)
 
 const ax_model_ops ax_model_spike_source_poisson = {
     AX_SOURCE_OPS_FIELDS("spike_source_poisson", "independent Poisson spike sources (rate, "
