@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "axon/model.h"
 #include "axon/hw_place.h"
 
@@ -59,15 +60,8 @@ double ax_dynap_rheobase(const ax_dynap_consts *c, double itau, double igain, do
 
 void ax_dynap_spec_free(ax_dynap_spec *d)
 {
-    free(d->core_of);
-    free(d->cores);
-    free(d->inputs);
-    free(d->w_in);
-    free(d->w_rec);
-    free(d->m_in);
-    free(d->m_rec);
-    free(d->s_in);
-    free(d->s_rec);
+    AX_FREE_ALL(d->core_of, d->cores, d->inputs, d->w_in, d->w_rec, d->m_in, d->m_rec, d->s_in,
+                d->s_rec);
     *d = (ax_dynap_spec){0};
 }
 

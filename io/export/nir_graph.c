@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "export_impl.h"
 
 #define NIR_MAX_DEPTH 16
@@ -340,10 +341,7 @@ ax_status ax_nir_graph_open(const char *path, ax_nir_graph *g, ax_error *err)
 void ax_nir_graph_close(ax_nir_graph *g)
 {
     if (g->f >= 0) H5Fclose(g->f);
-    free(g->node);
-    free(g->edge);
-    free(g->time_unit);
-    free(g->axon_spec);
+    AX_FREE_ALL(g->node, g->edge, g->time_unit, g->axon_spec);
     *g = (ax_nir_graph){.f = -1};
 }
 

@@ -42,6 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "axon/free_all.h"
 #include "axon/rng.h"
 #include "axon/sbuf.h"
 #include "export_impl.h"
@@ -186,14 +187,7 @@ static ax_status param(ctx *c, hid_t grp, int node, const char *name, int64_t n,
 
 static void pop_free(npop *p)
 {
-    free(p->tau_m);
-    free(p->tau_s);
-    free(p->v_leak);
-    free(p->v_th);
-    free(p->v_reset);
-    free(p->wf);
-    free(p->df);
-    free(p->u);
+    AX_FREE_ALL(p->tau_m, p->tau_s, p->v_leak, p->v_th, p->v_reset, p->wf, p->df, p->u);
 }
 
 /* ---- neuron nodes -------------------------------------------------------------- */
@@ -285,10 +279,7 @@ static ax_status read_neuron(ctx *c, int node, npop *p)
             break;
         }
     }
-    free(r);
-    free(w_in);
-    free(tm);
-    free(ts);
+    AX_FREE_ALL(r, w_in, tm, ts);
     return st;
 }
 
@@ -984,12 +975,7 @@ static ax_status build_text(ctx *c, double t_sim, uint64_t seed, ax_sbuf *b)
 static void ctx_free(ctx *c)
 {
     for (int i = 0; c->succ && i < c->g->n; i++) free(c->succ[i]);
-    free(c->succ);
-    free(c->n_succ);
-    free(c->role);
-    free(c->on_stack);
-    free(c->pop_of);
-    free(c->src_of);
+    AX_FREE_ALL(c->succ, c->n_succ, c->role, c->on_stack, c->pop_of, c->src_of);
     for (int p = 0; c->pop && p < c->np; p++) pop_free(&c->pop[p]);
     free(c->pop);
     for (int s = 0; c->src && s < c->ns; s++) {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "axon/free_all.h"
 #include "spec_impl.h"
 
 static const char *const top_keys[] = {"simulation", "populations", "projections", "devices",
@@ -517,18 +518,12 @@ static void free_pop(ax_pop_spec *p)
 {
     for (int k = 0; p->params && k < p->n_params; k++) free(p->params[k].values);
     for (int k = 0; p->init && k < p->n_init; k++) free(p->init[k].values);
-    free(p->params);
-    free(p->init);
-    free(p->times_off);
-    free(p->times);
+    AX_FREE_ALL(p->params, p->init, p->times_off, p->times);
 }
 
 static void free_dev(ax_dev_spec *d)
 {
-    free(d->targets);
-    free(d->senders);
-    free(d->spike_times);
-    free(d->record_from);
+    AX_FREE_ALL(d->targets, d->senders, d->spike_times, d->record_from);
 }
 
 void ax_spec_destroy(ax_spec **spec)
@@ -537,17 +532,8 @@ void ax_spec_destroy(ax_spec **spec)
     ax_spec *s = *spec;
     for (int i = 0; i < s->n_pops; i++) free_pop(&s->pops[i]);
     for (int i = 0; i < s->n_dev; i++) free_dev(&s->dev[i]);
-    for (int i = 0; i < s->n_proj; i++) {
-        free(s->proj[i].list_off);
-        free(s->proj[i].list_src);
-        free(s->proj[i].list_w);
-        free(s->proj[i].list_d);
-    }
-    free(s->pops);
-    free(s->proj);
-    free(s->dev);
-    free(s->path);
-    free(s->text);
-    free(s);
+    for (int i = 0; i < s->n_proj; i++)
+        AX_FREE_ALL(s->proj[i].list_off, s->proj[i].list_src, s->proj[i].list_w, s->proj[i].list_d);
+    AX_FREE_ALL(s->pops, s->proj, s->dev, s->path, s->text, s);
     *spec = NULL;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axon/connect.h"
+#include "axon/free_all.h"
 #include "axon/model.h"
 #include "axon/partition.h"
 #include "axon/rng.h"
@@ -22,35 +23,20 @@ void ax_api_pop_free(sim_pop *p)
 {
     for (int k = 0; k < p->n_pn; k++) free(p->pn[k].v);
     for (int k = 0; k < p->n_st; k++) free(p->st[k].v);
-    free(p->pn);
-    free(p->st);
-    free(p->t_off);
-    free(p->t_ms);
-    free(p->spk.all);
-    free(p->spk.id);
-    free(p->spk.step);
-    free(p->tr.vars);
-    free(p->tr.all);
-    free(p->tr.cols);
-    free(p->tr.buf);
+    AX_FREE_ALL(p->pn, p->st, p->t_off, p->t_ms, p->spk.all, p->spk.id, p->spk.step, p->tr.vars,
+                p->tr.all, p->tr.cols, p->tr.buf);
     memset(p, 0, sizeof *p);
 }
 
 void ax_api_proj_free(sim_proj *p)
 {
-    free(p->src);
-    free(p->tgt);
-    free(p->w);
-    free(p->d);
+    AX_FREE_ALL(p->src, p->tgt, p->w, p->d);
     memset(p, 0, sizeof *p);
 }
 
 void ax_api_src_free(sim_src *c)
 {
-    free(c->times);
-    free(c->amps);
-    free(c->tgt_pop);
-    free(c->tgt_id);
+    AX_FREE_ALL(c->times, c->amps, c->tgt_pop, c->tgt_id);
     memset(c, 0, sizeof *c);
 }
 
@@ -546,11 +532,7 @@ int ax_sim_times_set_local(ax_sim *s, int pop, int64_t n, const int64_t *ids,
         off = NULL;
         t = NULL;
     }
-    free(off);
-    free(t);
-    free(tr);
-    free(cnt);
-    free(k);
+    AX_FREE_ALL(off, t, tr, cnt, k);
     return st;
 }
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "axon/model.h"
 #include "api_impl.h"
 
@@ -139,9 +140,7 @@ static ax_status source_devices(ax_sim *s, int k)
         d->stop = j + 1 < c->n ? (double)(llround(c->times[j + 1] / h) - 2) * h : INFINITY;
         st = set_targets(s, d, n, pops, ids);
     }
-    free(ord);
-    free(pops);
-    free(ids);
+    AX_FREE_ALL(ord, pops, ids);
     return st;
 }
 
@@ -410,10 +409,7 @@ static ax_status record_stop(ax_sim *s, int pop)
     AX_CHECK(!s->rec, &s->err, AX_EINPUT,
              "recording cannot change while the output file %s is written", s->out_path);
     sim_pop *p = &s->pops[pop];
-    free(p->spk.all);
-    free(p->tr.all);
-    free(p->tr.cols);
-    free(p->tr.vars);
+    AX_FREE_ALL(p->spk.all, p->tr.all, p->tr.cols, p->tr.vars);
     p->spk.all = p->tr.all = p->tr.cols = NULL;
     p->tr.vars = NULL;
     p->spk.n_all = p->tr.n_all = p->tr.n_cols = 0;

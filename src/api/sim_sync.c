@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "axon/model.h"
 #include "api_impl.h"
 
@@ -201,12 +202,7 @@ static ax_status take_trains(ax_sim *s, int pop)
         off = NULL;
         all = NULL;
     }
-    free(off);
-    free(all);
-    free(buf);
-    free(cnt);
-    free(rc);
-    free(rd);
+    AX_FREE_ALL(off, all, buf, cnt, rc, rd);
     return st;
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "axon/rng.h"
 #include "engine_impl.h"
 
@@ -320,10 +321,5 @@ void ax_block_free(ax_block *b)
         if (b->ops && b->groups[g].nr) b->ops->destroy(b->groups[g].nr);
         free(b->groups[g].idx);
     }
-    free(b->groups);
-    free(b->grp_of);
-    free(b->pos_of);
-    free(b->gbuf);
-    free(b->gspk);
-    free(b->i_ext);
+    AX_FREE_ALL(b->groups, b->grp_of, b->pos_of, b->gbuf, b->gspk, b->i_ext);
 }

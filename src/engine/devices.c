@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axon/connect.h"
+#include "axon/free_all.h"
 #include "axon/poisson.h"
 #include "axon/rng.h"
 #include "axon/steps.h"
@@ -439,12 +440,8 @@ void ax_vp_devices_seek(ax_vp *v, int64_t t)
 void ax_vp_devices_free(ax_vp *v)
 {
     for (int k = 0; k < v->n_poisson; k++) {
-        free(v->poisson[k].idx);
-        free(v->poisson[k].gid);
-        free(v->poisson[k].cdf);
-        free(v->poisson[k].guide);
-        free(v->poisson[k].u);
-        free(v->poisson[k].cnt);
+        AX_FREE_ALL(v->poisson[k].idx, v->poisson[k].gid, v->poisson[k].cdf, v->poisson[k].guide,
+                    v->poisson[k].u, v->poisson[k].cnt);
     }
     for (int k = 0; k < v->n_spikegen; k++) {
         free(v->spikegen[k].step);
@@ -452,19 +449,10 @@ void ax_vp_devices_free(ax_vp *v)
     }
     for (int k = 0; k < v->n_dc; k++) free(v->dc[k].idx);
     for (int k = 0; k < v->n_meter; k++) {
-        free(v->meter[k].node_id);
-        free(v->meter[k].sidx);
-        free(v->meter[k].ptr);
-        free(v->meter[k].var);
-        free(v->meter[k].cell);
-        free(v->meter[k].buf);
+        AX_FREE_ALL(v->meter[k].node_id, v->meter[k].sidx, v->meter[k].ptr, v->meter[k].var,
+                    v->meter[k].cell, v->meter[k].buf);
     }
-    free(v->poisson);
-    free(v->spikegen);
-    free(v->dc);
-    free(v->meter);
-    free(v->rec_gid);
-    free(v->rec_step);
+    AX_FREE_ALL(v->poisson, v->spikegen, v->dc, v->meter, v->rec_gid, v->rec_step);
     v->poisson = NULL;
     v->spikegen = NULL;
     v->dc = NULL;

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include "axon/agree.h"
+#include "axon/free_all.h"
 #include "axon/steps.h"
 #include "engine_impl.h"
 
@@ -365,12 +366,7 @@ void ax_engine_destroy(ax_engine *ep)
     ax_outputs_free(&e->outs);
     ax_stdp_engine_free(e);
     ax_exchange_free(e);
-    free(e->pop_recorded);
-    free(e->compact);
-    free(e->cw);
-    free(e->rec_win);
-    free(e->rec_win_of);
-    free(e->stats.pop_spikes);
-    free(e);
+    AX_FREE_ALL(e->pop_recorded, e->compact, e->cw, e->rec_win, e->rec_win_of, e->stats.pop_spikes,
+                e);
     *ep = NULL;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "axon/connect.h"
+#include "axon/free_all.h"
 #include "axon/grow.h"
 #include "axon/rng.h"
 #include "engine_impl.h"
@@ -747,14 +748,7 @@ ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
 
 void ax_store_free(ax_store *st)
 {
-    free(st->drow);
-    free(st->drun);
-    free(st->src_gid);
-    free(st->rows);
-    free(st->syn);
-    free(st->pk);
-    free(st->seg);
-    free(st->dense);
+    AX_FREE_ALL(st->drow, st->drun, st->src_gid, st->rows, st->syn, st->pk, st->seg, st->dense);
 }
 
 void ax_vp_free(ax_vp *v, int n_pops)
@@ -767,19 +761,9 @@ void ax_vp_free(ax_vp *v, int n_pops)
     ax_store_free(&v->cp);
     ax_store_free(&v->pl);
     ax_stdp_free(v);
-    free(v->tso.t_last);
-    free(v->tso.run);
-    free(v->tso.run_end);
-    free(v->tso.run_proj);
-    free(v->tso.x);
-    free(v->tso.u);
-    free(v->tso.y);
-    free(v->ring);
+    AX_FREE_ALL(v->tso.t_last, v->tso.run, v->tso.run_end, v->tso.run_proj, v->tso.x, v->tso.u,
+                v->tso.y, v->ring);
     for (int64_t k = 0; v->q && k < v->n_slots; k++) free(v->q[k].e);
-    free(v->q);
-    free(v->restored);
-    free(v->out);
-    free(v->spiked);
-    free(v->pop_spikes);
+    AX_FREE_ALL(v->q, v->restored, v->out, v->spiked, v->pop_spikes);
     memset(v, 0, sizeof *v);
 }

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 
+#include "axon/free_all.h"
 #include "engine_impl.h"
 
 static int cmp_pair(const void *a, const void *b)
@@ -188,11 +189,7 @@ static int wcols_alloc(wcols *c, int64_t n)
 
 static void wcols_free(wcols *c)
 {
-    free(c->src);
-    free(c->tgt);
-    free(c->t);
-    free(c->w);
-    free(c->proj);
+    AX_FREE_ALL(c->src, c->tgt, c->t, c->w, c->proj);
 }
 
 /* The weight rows every thread buffered, sorted by (stamp, source, target,

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "axon/connect.h"
+#include "axon/free_all.h"
 #include "axon/grow.h"
 #include "axon/steps.h"
 #include "engine_impl.h"
@@ -153,20 +154,8 @@ void ax_stdp_free(ax_vp *v)
     if (sp->hist)
         for (int64_t i = 0; i < v->n_local; i++) ax_stdp_hist_free(&sp->hist[i]);
     ax_store_free(&sp->st);
-    free(sp->w);
-    free(sp->t_last);
-    free(sp->t_fac);
-    free(sp->run);
-    free(sp->run_end);
-    free(sp->run_proj);
-    free(sp->kplus);
-    free(sp->hist);
-    free(sp->tmi);
-    free(sp->rec.src);
-    free(sp->rec.tgt);
-    free(sp->rec.step);
-    free(sp->rec.w);
-    free(sp->rec.proj);
+    AX_FREE_ALL(sp->w, sp->t_last, sp->t_fac, sp->run, sp->run_end, sp->run_proj, sp->kplus,
+                sp->hist, sp->tmi, sp->rec.src, sp->rec.tgt, sp->rec.step, sp->rec.w, sp->rec.proj);
     memset(sp, 0, sizeof *sp);
 }
 

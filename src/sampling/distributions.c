@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "sampling_impl.h"
 
 #define AX_JOINT_MAX 20
@@ -64,15 +65,7 @@ void ax_bm_acc_destroy(ax_bm_acc **pa)
 {
     ax_bm_acc *a = pa ? *pa : NULL;
     if (!a) return;
-    free(a->R);
-    free(a->off);
-    free(a->act);
-    free(a->pos);
-    free(a->on);
-    free(a->spk);
-    free(a->jc);
-    free(a->co);
-    free(a);
+    AX_FREE_ALL(a->R, a->off, a->act, a->pos, a->on, a->spk, a->jc, a->co, a);
     *pa = NULL;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axon/free_all.h"
 #include "axon/grow.h"
 #include "sampling_impl.h"
 
@@ -150,11 +151,6 @@ void ax_samp_net_free(ax_samp_net *n)
     ax_spec *sp = &n->spec;
     for (int p = 0; p < sp->n_pops; p++) free(sp->pops[p].params);
     for (int d = 0; d < sp->n_dev; d++) free(sp->dev[d].targets);
-    free(sp->pops);
-    free(sp->proj);
-    free(sp->dev);
-    free(sp->text);
-    free(sp->path);
-    free(n->bg);
+    AX_FREE_ALL(sp->pops, sp->proj, sp->dev, sp->text, sp->path, n->bg);
     memset(n, 0, sizeof *n);
 }
