@@ -33,22 +33,19 @@ static void cpu_relax(void)
 #endif
 }
 
-static void futex_wait(atomic_int *a, int v)
-{
-#if defined(__linux__)
-    syscall(SYS_futex, (int *)a, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
-#else
-    (void)a; (void)v;
-    sched_yield();
-#endif
-}
+enum futex_op { WAIT, WAKE };
 
-static void futex_wake(atomic_int *a, int n)
+/* The kernel's futex on a: WAIT sleeps while *a == val, WAKE wakes up to val
+ * sleepers. Without futexes a wait yields the CPU (every caller loops until
+ * the value changed) and a wake has nobody to wake. */
+static void futex(atomic_int *a, enum futex_op op, int val)
 {
 #if defined(__linux__)
-    syscall(SYS_futex, (int *)a, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+    syscall(SYS_futex, (int *)a, op == WAIT ? FUTEX_WAIT_PRIVATE : FUTEX_WAKE_PRIVATE, val, NULL,
+            NULL, 0);
 #else
-    (void)a; (void)n;
+    (void)a; (void)val;
+    if (op == WAIT) sched_yield();
 #endif
 }
 
@@ -83,7 +80,7 @@ void ax_sync_master_wait(ax_sync *s, int *budget)
     }
     atomic_store(&s->master_sleeps, 1);
     int a;
-    while ((a = atomic_load(&s->arrived)) != want) futex_wait(&s->arrived, a);
+    while ((a = atomic_load(&s->arrived)) != want) futex(&s->arrived, WAIT, a);
     atomic_store(&s->master_sleeps, 0);
     *budget = adapt(s, *budget, 0);
 }
@@ -92,14 +89,14 @@ void ax_sync_release(ax_sync *s)
 {
     atomic_store(&s->arrived, 0);
     atomic_fetch_add(&s->gen, 1);
-    if (atomic_load(&s->sleepers)) futex_wake(&s->gen, INT_MAX);
+    if (atomic_load(&s->sleepers)) futex(&s->gen, WAKE, INT_MAX);
 }
 
 void ax_sync_arrive_wait(ax_sync *s, int *budget)
 {
     const int g = atomic_load(&s->gen); /* before arriving: the release may follow at once */
     if (atomic_fetch_add(&s->arrived, 1) + 1 == s->threads - 1 && atomic_load(&s->master_sleeps))
-        futex_wake(&s->arrived, 1);
+        futex(&s->arrived, WAKE, 1);
     for (int i = 0; i < *budget; i++) {
         if (atomic_load(&s->gen) != g) {
             *budget = adapt(s, *budget, 1);
@@ -108,7 +105,7 @@ void ax_sync_arrive_wait(ax_sync *s, int *budget)
         cpu_relax();
     }
     atomic_fetch_add(&s->sleepers, 1);
-    while (atomic_load(&s->gen) == g) futex_wait(&s->gen, g);
+    while (atomic_load(&s->gen) == g) futex(&s->gen, WAIT, g);
     atomic_fetch_sub(&s->sleepers, 1);
     *budget = adapt(s, *budget, 0);
 }
