@@ -109,6 +109,13 @@ int ax_api_at_zero(const ax_sim *s);
 void ax_api_drop_engine(ax_sim *s);
 /* Local index of id in pop, or -1 if another rank owns it. */
 int64_t ax_api_local_index(const ax_sim *s, int pop, int64_t id);
+/* Spike trains (offsets, times) *off and *t replace those in *dst_off and
+ * *dst_t, which are freed; the store owns them now (*off, *t become NULL). */
+void ax_api_trains_take(int64_t **dst_off, double **dst_t, int64_t **off, double **t);
+/* The spec's entry of parameter / initial value `name` of a population,
+ * appended (zeroed, named) when it has none; NULL when out of memory. */
+ax_param_value *ax_api_spec_param(ax_pop_spec *ps, const char *name);
+ax_init_value *ax_api_spec_init(ax_pop_spec *ps, const char *name);
 /* A population index check with a message. */
 ax_status ax_api_check_pop(ax_sim *s, int pop);
 /* Stamp (ms) of the end of step n, as the engine writes times. */

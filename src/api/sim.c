@@ -72,6 +72,33 @@ int64_t ax_api_local_index(const ax_sim *s, int pop, int64_t id)
     return (id - p->first_local) / s->size;
 }
 
+void ax_api_trains_take(int64_t **dst_off, double **dst_t, int64_t **off, double **t)
+{
+    free(*dst_off);
+    free(*dst_t);
+    *dst_off = *off;
+    *dst_t = *t;
+    *off = NULL;
+    *t = NULL;
+}
+
+/* One body for the spec's two named lists (params, init): the entry named
+ * name, or a new zeroed one appended with that name. */
+#define SPEC_ENTRY_FN(fn, type, list, count)                                \
+    type *fn(ax_pop_spec *ps, const char *name)                             \
+    {                                                                       \
+        for (int q = 0; q < ps->count; q++)                                 \
+            if (!strcmp(ps->list[q].name, name)) return &ps->list[q];       \
+        type *x = realloc(ps->list, (size_t)(ps->count + 1) * sizeof *x);   \
+        if (!x) return NULL;                                                \
+        ps->list = x;                                                       \
+        x[ps->count] = (type){0};                                           \
+        snprintf(x[ps->count].name, sizeof x[0].name, "%s", name);          \
+        return &x[ps->count++];                                             \
+    }
+SPEC_ENTRY_FN(ax_api_spec_param, ax_param_value, params, n_params)
+SPEC_ENTRY_FN(ax_api_spec_init, ax_init_value, init, n_init)
+
 ax_status ax_api_check_pop(ax_sim *s, int pop)
 {
     AX_CHECK(pop >= 0 && pop < s->spec->n_pops, &s->err, AX_EINPUT,

@@ -125,17 +125,9 @@ static ax_status param_vector(ax_sim *s, const ax_model_ops *m, const ax_pop_spe
 
 static ax_status set_spec_param(ax_sim *s, ax_pop_spec *ps, const char *name, double value)
 {
-    for (int k = 0; k < ps->n_params; k++)
-        if (!strcmp(ps->params[k].name, name)) {
-            ps->params[k].value = value;
-            return AX_OK;
-        }
-    ax_param_value *x = realloc(ps->params, (size_t)(ps->n_params + 1) * sizeof *x);
-    AX_CHECK_ALLOC(x, &s->err, "population parameters");
-    ps->params = x;
-    x[ps->n_params] = (ax_param_value){.value = value};
-    snprintf(x[ps->n_params].name, sizeof x[0].name, "%s", name);
-    ps->n_params++;
+    ax_param_value *pv = ax_api_spec_param(ps, name);
+    AX_CHECK_ALLOC(pv, &s->err, "population parameters");
+    pv->value = value;
     return AX_OK;
 }
 
@@ -318,6 +310,22 @@ int ax_sim_pop_set_local(ax_sim *s, int pop, const char *name, int64_t n, const 
     return st;
 }
 
+/* out[j]: neuron ids[j]'s value of a parameter or state variable before the
+ * build: this rank's own array when set here (local, by local index), else
+ * the spec's (spec_at: ax_api_param_at or ax_api_init_at, index idx). */
+static ax_status local_values(ax_sim *s, int pop, const double *local,
+                              double (*spec_at)(const ax_sim *, int, int, int64_t), int idx,
+                              int64_t n, const int64_t *ids, double *out)
+{
+    for (int64_t j = 0; j < n; j++) {
+        int64_t k = ax_api_local_index(s, pop, ids[j]);
+        AX_CHECK(k >= 0, &s->err, AX_EINPUT, "neuron %lld of population %s is not on rank %d",
+                 (long long)ids[j], s->spec->pops[pop].name, s->rank);
+        out[j] = local ? local[k] : spec_at(s, pop, idx, ids[j]);
+    }
+    return AX_OK;
+}
+
 int ax_sim_pop_get_local(ax_sim *s, int pop, const char *name, int64_t n, const int64_t *ids,
                          double *out)
 {
@@ -326,14 +334,8 @@ int ax_sim_pop_get_local(ax_sim *s, int pop, const char *name, int64_t n, const 
     int i = ax_model_param_index(m, name);
     AX_CHECK(i >= 0, &s->err, AX_EINPUT, "model %s has no parameter '%s'", m->name, name);
     sim_pop *p = &s->pops[pop];
-    const double *arr = vals_of(&p->pn, &p->n_pn, name, p->n_local, NULL);
-    for (int64_t j = 0; j < n; j++) {
-        int64_t k = ax_api_local_index(s, pop, ids[j]);
-        AX_CHECK(k >= 0, &s->err, AX_EINPUT, "neuron %lld of population %s is not on rank %d",
-                 (long long)ids[j], s->spec->pops[pop].name, s->rank);
-        out[j] = arr ? arr[k] : ax_api_param_at(s, pop, i, ids[j]);
-    }
-    return AX_OK;
+    return local_values(s, pop, vals_of(&p->pn, &p->n_pn, name, p->n_local, NULL),
+                        ax_api_param_at, i, n, ids, out);
 }
 
 /* ---- state ------------------------------------------------------------------ */
@@ -384,19 +386,11 @@ static ax_status state_init(ax_sim *s, int pop, const char *var, int kind, const
     ax_pop_spec *ps = &s->spec->pops[pop];
     sim_pop *p = &s->pops[pop];
     if (ax_api_at_zero(s)) {
-        int k = 0;
-        while (k < ps->n_init && strcmp(ps->init[k].name, var)) k++;
-        if (k == ps->n_init) {
-            ax_init_value *x = realloc(ps->init, (size_t)(ps->n_init + 1) * sizeof *x);
-            AX_CHECK_ALLOC(x, &s->err, "initial values");
-            ps->init = x;
-            x[k] = (ax_init_value){0};
-            snprintf(x[k].name, sizeof x[k].name, "%s", var);
-            ps->n_init++;
-        }
-        ps->init[k].dist = d;
-        free(ps->init[k].values);
-        ps->init[k].values = NULL;
+        ax_init_value *iv = ax_api_spec_init(ps, var);
+        AX_CHECK_ALLOC(iv, &s->err, "initial values");
+        iv->dist = d;
+        free(iv->values);
+        iv->values = NULL;
         vals_drop(p->st, &p->n_st, var);
     }
     if (!s->eng) return AX_OK;
@@ -458,15 +452,8 @@ int ax_sim_state_get_local(ax_sim *s, int pop, const char *var, int64_t n, const
     if (s->eng) return ax_engine_state_get(s->eng, pop, var, n, ids, out, &s->err);
     /* before the build: the values the build will set */
     sim_pop *p = &s->pops[pop];
-    const double *v = vals_of(&p->st, &p->n_st, var, p->n_local, NULL);
-    int vi = ax_model_state_index(model_of(s, pop), var);
-    for (int64_t j = 0; j < n; j++) {
-        int64_t k = ax_api_local_index(s, pop, ids[j]);
-        AX_CHECK(k >= 0, &s->err, AX_EINPUT, "neuron %lld of population %s is not on rank %d",
-                 (long long)ids[j], s->spec->pops[pop].name, s->rank);
-        out[j] = v ? v[k] : ax_api_init_at(s, pop, vi, ids[j]);
-    }
-    return AX_OK;
+    return local_values(s, pop, vals_of(&p->st, &p->n_st, var, p->n_local, NULL),
+                        ax_api_init_at, ax_model_state_index(model_of(s, pop), var), n, ids, out);
 }
 
 /* ---- spike trains of spike sources ---------------------------------------- */
@@ -524,13 +511,8 @@ int ax_sim_times_set_local(ax_sim *s, int pop, int64_t n, const int64_t *ids,
             if (cnt[j]) memcpy(t + off[j], tr[j], (size_t)cnt[j] * sizeof *t);
             off[j + 1] = off[j] + cnt[j];
         }
-        free(p->t_off);
-        free(p->t_ms);
-        p->t_off = off;
-        p->t_ms = t;
+        ax_api_trains_take(&p->t_off, &p->t_ms, &off, &t);
         p->t_dirty = 1;
-        off = NULL;
-        t = NULL;
     }
     AX_FREE_ALL(off, t, tr, cnt, k);
     return st;

@@ -79,58 +79,33 @@ static ax_status gather_values(ax_sim *s, int pop, const sim_vals *v, int is_par
     return AX_OK;
 }
 
-static ax_status take_param(ax_sim *s, int pop, int k)
+/* Gather one parameter (is_param) or state variable k of pop from every
+ * rank into the spec's per-neuron values; its local array is clean then. */
+static ax_status take_values(ax_sim *s, int pop, int is_param, int k)
 {
     ax_pop_spec *ps = &s->spec->pops[pop];
     const ax_model_ops *m = model_of(s, pop);
-    sim_vals *v = find(s->pops[pop].pn, s->pops[pop].n_pn, m->params[k].name);
+    sim_pop *sp = &s->pops[pop];
+    const char *name = is_param ? m->params[k].name : m->state_names[k];
+    sim_vals *v = is_param ? find(sp->pn, sp->n_pn, name) : find(sp->st, sp->n_st, name);
     double *full = NULL;
-    AX_TRY(gather_values(s, pop, v, 1, k, &full));
-    ax_param_value *pv = NULL;
-    for (int q = 0; q < ps->n_params; q++)
-        if (!strcmp(ps->params[q].name, m->params[k].name)) pv = &ps->params[q];
-    if (!pv) {
-        ax_param_value *x = realloc(ps->params, (size_t)(ps->n_params + 1) * sizeof *x);
-        if (!x) {
-            free(full);
-            return AX_FAIL(&s->err, AX_ENOMEM, "out of memory for parameters");
-        }
-        ps->params = x;
-        pv = &x[ps->n_params++];
-        *pv = (ax_param_value){0};
-        snprintf(pv->name, sizeof pv->name, "%s", m->params[k].name);
+    AX_TRY(gather_values(s, pop, v, is_param, k, &full));
+    ax_param_value *pv = is_param ? ax_api_spec_param(ps, name) : NULL;
+    ax_init_value *iv = is_param ? NULL : ax_api_spec_init(ps, name);
+    if (!pv && !iv) {
+        free(full);
+        return AX_FAIL(&s->err, AX_ENOMEM, "out of memory for %s",
+                       is_param ? "parameters" : "initial values");
     }
-    free(pv->values);
-    pv->values = full;
-    pv->value = full[0];
-    if (v) v->dirty = 0;
-    return AX_OK;
-}
-
-static ax_status take_state(ax_sim *s, int pop, int k)
-{
-    ax_pop_spec *ps = &s->spec->pops[pop];
-    const ax_model_ops *m = model_of(s, pop);
-    sim_vals *v = find(s->pops[pop].st, s->pops[pop].n_st, m->state_names[k]);
-    double *full = NULL;
-    AX_TRY(gather_values(s, pop, v, 0, k, &full));
-    ax_init_value *iv = NULL;
-    for (int q = 0; q < ps->n_init; q++)
-        if (!strcmp(ps->init[q].name, m->state_names[k])) iv = &ps->init[q];
-    if (!iv) {
-        ax_init_value *x = realloc(ps->init, (size_t)(ps->n_init + 1) * sizeof *x);
-        if (!x) {
-            free(full);
-            return AX_FAIL(&s->err, AX_ENOMEM, "out of memory for initial values");
-        }
-        ps->init = x;
-        iv = &x[ps->n_init++];
-        *iv = (ax_init_value){0};
-        snprintf(iv->name, sizeof iv->name, "%s", m->state_names[k]);
+    if (pv) {
+        free(pv->values);
+        pv->values = full;
+        pv->value = full[0];
+    } else {
+        free(iv->values);
+        iv->values = full;
+        iv->dist = (ax_dist){.kind = AX_DIST_CONST, .value = full[0]};
     }
-    free(iv->values);
-    iv->values = full;
-    iv->dist = (ax_dist){.kind = AX_DIST_CONST, .value = full[0]};
     if (v) v->dirty = 0;
     return AX_OK;
 }
@@ -194,13 +169,8 @@ static ax_status take_trains(ax_sim *s, int pop)
         }
     }
     if (st == AX_OK) {
-        free(ps->times_off);
-        free(ps->times);
-        ps->times_off = off;
-        ps->times = all;
+        ax_api_trains_take(&ps->times_off, &ps->times, &off, &all);
         sp->t_dirty = 0;
-        off = NULL;
-        all = NULL;
     }
     AX_FREE_ALL(off, all, buf, cnt, rc, rd);
     return st;
@@ -236,11 +206,11 @@ ax_status ax_api_sync(ax_sim *s)
         int refresh = 0;
         for (int k = 0; st == AX_OK && k < m->n_params; k++, q++)
             if (f[q]) {
-                st = ax_api_agree(s, take_param(s, p, k));
+                st = ax_api_agree(s, take_values(s, p, 1, k));
                 refresh = 1;
             }
         for (int k = 0; st == AX_OK && k < m->n_state; k++, q++)
-            if (f[q]) st = ax_api_agree(s, take_state(s, p, k));
+            if (f[q]) st = ax_api_agree(s, take_values(s, p, 0, k));
         if (st == AX_OK && f[q++]) {
             st = ax_api_agree(s, take_trains(s, p));
             refresh = 1;
