@@ -117,6 +117,17 @@ static void mms(ax_sbuf *b, const char *name, const double *all, int R, int f, i
     ax_sbuf_printf(b, "}");
 }
 
+/* The per-slice averages under "comm", in their order: name, field, scale
+ * (a key is 8 bytes). */
+static const struct {
+    const char *name;
+    int field;
+    double scale;
+} kComm[] = {{"spikes", F_SPIKES, 1.0},       {"keys_sent", F_KEYS, 1.0},
+             {"keys_to_self", F_SELF, 1.0},   {"keys_received", F_RECV, 1.0},
+             {"key_bytes_sent", F_KEYS, 8.0}, {"destinations", F_DEST, 1.0},
+             {"sources", F_SRCS, 1.0}};
+
 /* Per-slice means and maxima over ranks of a summed figure. */
 static void per_slice(ax_sbuf *b, const char *name, const double *all, int R, int f, double scale)
 {
@@ -174,19 +185,10 @@ char *ax_engine_stats_json(ax_engine e)
      * MPI's basic algorithms post a send and a receive to every other rank,
      * zero counts included (ompi/mca/coll/base/coll_base_alltoallv.c) */
     ax_sbuf_printf(&b, "\"comm\": {\"slices\": %.0f, ", all[F_SLICES]);
-    per_slice(&b, "spikes", all, R, F_SPIKES, 1.0);
-    ax_sbuf_printf(&b, ", ");
-    per_slice(&b, "keys_sent", all, R, F_KEYS, 1.0);
-    ax_sbuf_printf(&b, ", ");
-    per_slice(&b, "keys_to_self", all, R, F_SELF, 1.0);
-    ax_sbuf_printf(&b, ", ");
-    per_slice(&b, "keys_received", all, R, F_RECV, 1.0);
-    ax_sbuf_printf(&b, ", ");
-    per_slice(&b, "key_bytes_sent", all, R, F_KEYS, 8.0);
-    ax_sbuf_printf(&b, ", ");
-    per_slice(&b, "destinations", all, R, F_DEST, 1.0);
-    ax_sbuf_printf(&b, ", ");
-    per_slice(&b, "sources", all, R, F_SRCS, 1.0);
+    for (int k = 0; k < (int)(sizeof kComm / sizeof kComm[0]); k++) {
+        ax_sbuf_printf(&b, "%s", k ? ", " : "");
+        per_slice(&b, kComm[k].name, all, R, kComm[k].field, kComm[k].scale);
+    }
     double mx = 0;
     for (int r = 0; r < R; r++) mx = all[(size_t)r * F_N + F_MAXKEYS] > mx ? all[(size_t)r * F_N + F_MAXKEYS] : mx;
     /* Messages posted per slice by this rank (sends + receives), as Open MPI's
