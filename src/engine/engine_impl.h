@@ -455,6 +455,14 @@ void ax_vp_free(ax_vp *v, int n_pops);
 int64_t ax_store_find_in(const ax_store *st, const ax_spec *s, int p, int64_t gid);
 int64_t ax_store_find(const ax_store *st, const ax_spec *s, int64_t gid);
 void ax_store_free(ax_store *st);
+/* Runs of a store's rows: the stretches of one projection within a row
+ * (rows keep creation order, so they are contiguous; proj_of[i]: synapse
+ * i's projection). ax_store_count_runs: how many; ax_store_split_runs:
+ * run[k] the first run of row k (run[n_src]: the count), run_end[r] one
+ * past run r's last synapse, run_proj[r] its projection. */
+int64_t ax_store_count_runs(const ax_store *st, const int32_t *proj_of);
+void ax_store_split_runs(const ax_store *st, const int32_t *proj_of, int64_t *run,
+                         int64_t *run_end, int32_t *run_proj);
 /* Which source populations get compact (4-byte) synapses; fills e->compact, e->cw. */
 ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err);
 

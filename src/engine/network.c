@@ -651,10 +651,7 @@ static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, a
 {
     const ax_store *st = &v->pl;
     ax_tso_rows *t = &v->tso;
-    int64_t n = 0;
-    for (int64_t k = 0; k < st->n_src; k++)
-        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++)
-            n += i == st->rows[k] || proj_of[i] != proj_of[i - 1];
+    int64_t n = ax_store_count_runs(st, proj_of);
     t->t_last = calloc((size_t)st->n_src + 1, sizeof *t->t_last);
     t->run = malloc(((size_t)st->n_src + 1) * sizeof *t->run);
     t->run_end = malloc((size_t)(n + 1) * sizeof *t->run_end);
@@ -664,20 +661,12 @@ static ax_status make_runs(const ax_spec *s, ax_vp *v, const int32_t *proj_of, a
     t->y = malloc((size_t)(n + 1) * sizeof *t->y);
     AX_CHECK(t->t_last && t->run && t->run_end && t->run_proj && t->x && t->u && t->y, err, AX_ENOMEM,
              "out of memory for the state of %lld tsodyks2 runs", (long long)n);
-    n = 0;
-    for (int64_t k = 0; k < st->n_src; k++) {
-        t->run[k] = n;
-        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++) {
-            if (i > st->rows[k] && proj_of[i] == proj_of[i - 1]) continue;
-            if (i > st->rows[k]) t->run_end[n - 1] = i;
-            t->run_proj[n] = proj_of[i];
-            t->x[n] = s->proj[proj_of[i]].tso.x;
-            t->y[n] = s->proj[proj_of[i]].tso.y;
-            t->u[n++] = s->proj[proj_of[i]].tso.u;
-        }
-        if (n > t->run[k]) t->run_end[n - 1] = st->rows[k + 1];
+    ax_store_split_runs(st, proj_of, t->run, t->run_end, t->run_proj);
+    for (int64_t r = 0; r < n; r++) {
+        t->x[r] = s->proj[t->run_proj[r]].tso.x;
+        t->y[r] = s->proj[t->run_proj[r]].tso.y;
+        t->u[r] = s->proj[t->run_proj[r]].tso.u;
     }
-    t->run[st->n_src] = n;
     return AX_OK;
 }
 
@@ -744,6 +733,31 @@ ax_status ax_vp_build(struct ax_engine_s *e, ax_vp *v, ax_error *err)
     ax_status s = make_buffers(e, v, err);
     v->t_phase[AX_PH_BUFFERS] = ax_now() - t;
     return s;
+}
+
+int64_t ax_store_count_runs(const ax_store *st, const int32_t *proj_of)
+{
+    int64_t n = 0;
+    for (int64_t k = 0; k < st->n_src; k++)
+        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++)
+            n += i == st->rows[k] || proj_of[i] != proj_of[i - 1];
+    return n;
+}
+
+void ax_store_split_runs(const ax_store *st, const int32_t *proj_of, int64_t *run,
+                         int64_t *run_end, int32_t *run_proj)
+{
+    int64_t n = 0;
+    for (int64_t k = 0; k < st->n_src; k++) {
+        run[k] = n;
+        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++) {
+            if (i > st->rows[k] && proj_of[i] == proj_of[i - 1]) continue;
+            if (i > st->rows[k]) run_end[n - 1] = i;
+            run_proj[n++] = proj_of[i];
+        }
+        if (n > run[k]) run_end[n - 1] = st->rows[k + 1];
+    }
+    run[st->n_src] = n;
 }
 
 void ax_store_free(ax_store *st)

@@ -116,10 +116,7 @@ ax_status ax_stdp_build(const struct ax_engine_s *e, ax_vp *v, const int32_t *pr
 {
     ax_stdp_store *sp = &v->sp;
     const ax_store *st = &sp->st;
-    int64_t n = 0;
-    for (int64_t k = 0; k < st->n_src; k++)
-        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++)
-            n += i == st->rows[k] || proj_of[i] != proj_of[i - 1];
+    int64_t n = ax_store_count_runs(st, proj_of);
     sp->t_last = calloc((size_t)st->n_src + 1, sizeof *sp->t_last);
     sp->t_fac = calloc((size_t)st->n_src + 1, sizeof *sp->t_fac);
     sp->run = malloc(((size_t)st->n_src + 1) * sizeof *sp->run);
@@ -132,18 +129,8 @@ ax_status ax_stdp_build(const struct ax_engine_s *e, ax_vp *v, const int32_t *pr
              sp->hist && sp->tmi, err, AX_ENOMEM, "out of memory for the state of %lld STDP runs",
              (long long)n);
     for (int p = 0; p < e->spec->n_pops; p++) AX_TRY(ax_stdp_tau_minus(e, v, p, err));
-    n = 0;
-    for (int64_t k = 0; k < st->n_src; k++) {
-        sp->run[k] = n;
-        for (int64_t i = st->rows[k]; i < st->rows[k + 1]; i++) {
-            if (i > st->rows[k] && proj_of[i] == proj_of[i - 1]) continue;
-            if (i > st->rows[k]) sp->run_end[n - 1] = i;
-            sp->run_proj[n] = proj_of[i];
-            sp->kplus[n++] = e->stdp_proj[proj_of[i]].p.Kplus;
-        }
-        if (n > sp->run[k]) sp->run_end[n - 1] = st->rows[k + 1];
-    }
-    sp->run[st->n_src] = n;
+    ax_store_split_runs(st, proj_of, sp->run, sp->run_end, sp->run_proj);
+    for (int64_t r = 0; r < n; r++) sp->kplus[r] = e->stdp_proj[sp->run_proj[r]].p.Kplus;
     sp->swept = -1;
     return AX_OK;
 }
