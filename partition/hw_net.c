@@ -34,12 +34,8 @@ static ax_status edge_sink(void *ctx, int64_t s, int64_t t, double w, int32_t d,
     ax_hw_edges *e = ctx;
     if (e->n == e->cap) {
         int64_t cap = ax_grow_cap(e->cap, 1024);
-        int ok = 1;
-        AX_RESIZE(e->src, cap, ok);
-        AX_RESIZE(e->tgt, cap, ok);
-        AX_RESIZE(e->w, cap, ok);
-        AX_RESIZE(e->d, cap, ok);
-        AX_RESIZE(e->r, cap, ok);
+        int ok = AX_RESIZE_ALL(cap, AX_GROW(e->src), AX_GROW(e->tgt), AX_GROW(e->w), AX_GROW(e->d),
+                               AX_GROW(e->r));
         AX_CHECK(ok, err, AX_ENOMEM, "out of memory holding %lld synapses for export", (long long)cap);
         e->cap = cap;
     }

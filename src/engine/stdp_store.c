@@ -169,13 +169,8 @@ static void wrec_event(const struct ax_engine_s *e, ax_vp *v, const ax_stdp_proj
     ax_wrec_buf *b = &v->sp.rec;
     if (b->n == b->cap) {
         int64_t cap = ax_grow_cap(b->cap, 4096);
-        int ok = 1;
-        AX_RESIZE(b->src, cap, ok);
-        AX_RESIZE(b->tgt, cap, ok);
-        AX_RESIZE(b->step, cap, ok);
-        AX_RESIZE(b->w, cap, ok);
-        AX_RESIZE(b->proj, cap, ok);
-        if (!ok) {
+        if (!AX_RESIZE_ALL(cap, AX_GROW(b->src), AX_GROW(b->tgt), AX_GROW(b->step), AX_GROW(b->w),
+                           AX_GROW(b->proj))) {
             v->status = AX_ENOMEM;
             return;
         }

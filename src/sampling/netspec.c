@@ -53,18 +53,23 @@ static int sampler_params(const ax_sampler *s, double E_L, ax_param_value *p)
     return k;
 }
 
+/* Room for more populations: their specs and backgrounds share a capacity. */
+static ax_status grow_pops(ax_samp_net *n, ax_error *err)
+{
+    int cap = (int)ax_grow_cap(n->cap_pops, 8), ok = 1;
+    AX_RESIZE(n->spec.pops, cap, ok);
+    AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler populations");
+    AX_RESIZE(n->bg, cap, ok);
+    AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler backgrounds");
+    n->cap_pops = cap;
+    return AX_OK;
+}
+
 ax_status ax_samp_net_add_pop(ax_samp_net *n, const ax_sampler *s, int64_t count, double E_L,
                               ax_error *err)
 {
     ax_spec *sp = &n->spec;
-    if (sp->n_pops == n->cap_pops) {
-        int cap = (int)ax_grow_cap(n->cap_pops, 8), ok = 1;
-        AX_RESIZE(sp->pops, cap, ok);
-        AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler populations");
-        AX_RESIZE(n->bg, cap, ok);
-        AX_CHECK(ok, err, AX_ENOMEM, "out of memory allocating %s", "sampler backgrounds");
-        n->cap_pops = cap;
-    }
+    if (sp->n_pops == n->cap_pops) AX_TRY(grow_pops(n, err));
     ax_pop_spec *p = &sp->pops[sp->n_pops];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "s%d", sp->n_pops);
