@@ -278,14 +278,12 @@ static ax_status per_neuron(ax_sctx *c, const ax_pop_spec *p, const ax_yn *n, co
     return AX_OK;
 }
 
-/* params: {name: value or [n values]}; then the model's own validate() on
+/* params: {name: value or [n values]} (p->params has room for every key);
+ * then the model's own validate() on
  * the full set (for every neuron when values differ). */
 static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
                               const ax_yn *n)
 {
-    AX_TRY(ax_spec_need_map(c, n, "params"));
-    p->params = calloc((size_t)n->n + 1, sizeof *p->params);
-    AX_CHECK_ALLOC(p->params, c->err, "population parameters");
     double full[256];
     if (m->n_params > 256) return AX_FAIL(c->err, AX_EINTERNAL, "model has > 256 parameters");
     ax_model_defaults(m, full);
@@ -349,12 +347,11 @@ static ax_status parse_params(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
     return AX_OK;
 }
 
+/* initial: {name: value, distribution or [n values]} (p->init has room for
+ * every key). */
 static ax_status parse_initial(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m,
                                const ax_yn *n)
 {
-    AX_TRY(ax_spec_need_map(c, n, "initial"));
-    p->init = calloc((size_t)n->n + 1, sizeof *p->init);
-    AX_CHECK_ALLOC(p->init, c->err, "initial values");
     for (int i = 0; i < n->n; i++) {
         const ax_yn *k = n->keys[i];
         if (ax_model_state_index(m, k->str) < 0) {
@@ -382,6 +379,24 @@ static ax_status parse_initial(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m
     return AX_OK;
 }
 
+enum pop_map { PARAMS, INITIAL };
+
+/* A population's params or initial: a map, the array of its entries (one
+ * per key, and one more), then its entries. */
+static ax_status parse_map(ax_sctx *c, ax_pop_spec *p, const ax_model_ops *m, const ax_yn *n,
+                           enum pop_map which)
+{
+    AX_TRY(ax_spec_need_map(c, n, which == PARAMS ? "params" : "initial"));
+    void *a = calloc((size_t)n->n + 1, which == PARAMS ? sizeof *p->params : sizeof *p->init);
+    AX_CHECK_ALLOC(a, c->err, which == PARAMS ? "population parameters" : "initial values");
+    if (which == PARAMS) {
+        p->params = a;
+        return parse_params(c, p, m, n);
+    }
+    p->init = a;
+    return parse_initial(c, p, m, n);
+}
+
 static ax_status parse_pop(ax_sctx *c, ax_pop_spec *p, const ax_yn *key, const ax_yn *n,
                            const ax_yn *devices)
 {
@@ -407,14 +422,14 @@ static ax_status parse_pop(ax_sctx *c, ax_pop_spec *p, const ax_yn *key, const a
     snprintf(what, sizeof what, "%s.n", p->name);
     AX_TRY(ax_spec_int(c, v, what, 1, &p->n));
     if ((v = ax_yn_get(n, "params"))) {
-        AX_TRY(parse_params(c, p, m, v));
+        AX_TRY(parse_map(c, p, m, v, PARAMS));
     } else { /* the defaults meet the resolution too (t_ref / h steps) */
         double full[256];
         AX_CHECK(m->n_params <= 256, c->err, AX_EINTERNAL, "model has > 256 parameters");
         ax_model_defaults(m, full);
         AX_TRY(check_h(c, p, m, full, NULL, key, -1, 0));
     }
-    if ((v = ax_yn_get(n, "initial"))) AX_TRY(parse_initial(c, p, m, v));
+    if ((v = ax_yn_get(n, "initial"))) AX_TRY(parse_map(c, p, m, v, INITIAL));
     if (m->set_times && !p->times_off) { /* no spike_times: a silent source */
         p->times_off = calloc((size_t)p->n + 1, sizeof *p->times_off);
         AX_CHECK_ALLOC(p->times_off, c->err, "spike times");
