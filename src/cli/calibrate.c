@@ -52,7 +52,7 @@ static void usage(FILE *f)
 }
 
 static const ax_cli_valued kValued[] = {
-    {"-o", "a file name (-o cal.json)", 1}, {"--output", "a file name (--output cal.json)", 1},
+    AX_CLI_VALUED_OUTPUT("cal.json"),
     {"--h5", "a file name", 1}, {"--burn-in", "a time in ms", 1},
     {"--samples", "a number of points (>= 3)", 1},
     {"--fit", "logistic or erf", 1}, {"--range", "two potentials in mV (--range -55 -45)", 2},

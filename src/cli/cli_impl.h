@@ -80,6 +80,11 @@ typedef struct ax_cli_valued {
     int n;
 } ax_cli_valued;
 
+/* The -o/--output pair of a `valued` list, with an example file name. */
+#define AX_CLI_VALUED_OUTPUT(example)                  \
+    {"-o", "a file name (-o " example ")", 1},         \
+    {"--output", "a file name (--output " example ")", 1}
+
 /* 1 with err set ("-o needs a file name (see axon run --help)") when argv[i]
  * is one of `valued`, or -t/--threads, and fewer values follow it than it
  * takes; else 0. Call first in an option loop, so an option at the end of

@@ -148,7 +148,7 @@ static int nir_option(run_opts *o, int argc, char **argv, int *i, ax_error *err)
 }
 
 static const ax_cli_valued kValued[] = {
-    {"-o", "a file name (-o out.h5)", 1}, {"--output", "a file name (--output out.h5)", 1},
+    AX_CLI_VALUED_OUTPUT("out.h5"),
     {"--stats-json", "a file name", 1}, {"--checkpoint-dir", "a directory", 1},
     {"--restart", "a checkpoint file", 1},
     {"--checkpoint-every", "a model time such as 500ms or 2s", 1}, {NULL, NULL, 0}};

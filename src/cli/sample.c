@@ -41,9 +41,8 @@ static void usage(FILE *f)
             AX_CLI_HELP_COMMON);
 }
 
-static const ax_cli_valued kValued[] = {
-    {"-o", "a file name (-o out.h5)", 1}, {"--output", "a file name (--output out.h5)", 1},
-    {NULL, NULL, 0}}; /* --duration, --seed: ax_cli_options */
+/* -o (--duration and --seed are ax_cli_options') */
+static const ax_cli_valued kValued[] = {AX_CLI_VALUED_OUTPUT("out.h5"), {NULL, NULL, 0}};
 
 /* sample's own option (ax_cli_options): -f/--force. */
 static int own(char **arg, int left, void *opts)

@@ -104,7 +104,7 @@ typedef struct run_args {
 } run_args;
 
 static const ax_cli_valued kValued[] = {
-    {"-o", "a file name (-o OUT.h5)", 1}, {"--output", "a file name (--output OUT.h5)", 1},
+    AX_CLI_VALUED_OUTPUT("OUT.h5"),
     {"--checkpoint", "a number of seconds", 1}, {"--max-chunk", "a number of tasks", 1},
     {NULL, NULL, 0}};
 
