@@ -64,4 +64,29 @@ typedef ax_status (*ax_input_path_fn)(ax_input *in, const char *path, void *out,
 ax_status ax_input_load_into(MPI_Comm comm, const char *path, ax_input_path_fn load, void *out,
                              void (*drop)(void *out), ax_error *err);
 
+/* A loader's one-rank and collective entry points from its typed
+ * name##_in(ax_input *, const char *path, type *out, ax_error *) and
+ * drop(type *): defines name(path, out, err) (reads here) and
+ * name##_comm(path, comm, out, err) (ax_input_load_into; *out cleared first,
+ * as on the ranks that do not load when rank 0 failed). */
+#define AX_INPUT_LOADERS(name, type, drop)                                          \
+    ax_status name(const char *path, type *out, ax_error *err)                      \
+    {                                                                               \
+        return name##_in(NULL, path, out, err);                                     \
+    }                                                                               \
+    static ax_status name##_any_(ax_input *in, const char *path, void *out,         \
+                                 ax_error *err)                                     \
+    {                                                                               \
+        return name##_in(in, path, out, err);                                       \
+    }                                                                               \
+    static void name##_drop_(void *out)                                             \
+    {                                                                               \
+        drop(out);                                                                  \
+    }                                                                               \
+    ax_status name##_comm(const char *path, MPI_Comm comm, type *out, ax_error *err) \
+    {                                                                               \
+        *out = (type){0};                                                           \
+        return ax_input_load_into(comm, path, name##_any_, out, name##_drop_, err); \
+    }
+
 #endif

@@ -277,24 +277,6 @@ ax_status ax_bm_load_in(ax_input *in, const char *path, ax_bm *bm, ax_error *err
     return st;
 }
 
-ax_status ax_bm_load(const char *path, ax_bm *bm, ax_error *err)
-{
-    return ax_bm_load_in(NULL, path, bm, err);
-}
-
-static ax_status bm_in(ax_input *in, const char *path, void *bm, ax_error *err)
-{
-    return ax_bm_load_in(in, path, bm, err);
-}
-
-static void bm_drop(void *bm)
-{
-    ax_bm_free(bm);
-}
-
-ax_status ax_bm_load_comm(const char *path, MPI_Comm comm, ax_bm *bm, ax_error *err)
-{
-    memset(bm, 0, sizeof *bm); /* ranks that do not load when rank 0 failed */
-    return ax_input_load_into(comm, path, bm_in, bm, bm_drop, err);
-}
+/* ax_bm_load and ax_bm_load_comm */
+AX_INPUT_LOADERS(ax_bm_load, ax_bm, ax_bm_free)
 

@@ -371,26 +371,8 @@ ax_status ax_sweep_load_in(ax_input *in, const char *path, ax_sweep *out, ax_err
     return st;
 }
 
-ax_status ax_sweep_load(const char *path, ax_sweep *out, ax_error *err)
-{
-    return ax_sweep_load_in(NULL, path, out, err);
-}
-
-static ax_status sweep_in(ax_input *in, const char *path, void *out, ax_error *err)
-{
-    return ax_sweep_load_in(in, path, out, err);
-}
-
-static void sweep_drop(void *out)
-{
-    ax_sweep_destroy(out);
-}
-
-ax_status ax_sweep_load_comm(const char *path, MPI_Comm comm, ax_sweep *out, ax_error *err)
-{
-    *out = NULL; /* ranks that do not load when rank 0 failed */
-    return ax_input_load_into(comm, path, sweep_in, out, sweep_drop, err);
-}
+/* ax_sweep_load and ax_sweep_load_comm */
+AX_INPUT_LOADERS(ax_sweep_load, ax_sweep, ax_sweep_destroy)
 
 void ax_sweep_destroy(ax_sweep *p)
 {
