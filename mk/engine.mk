@@ -11,14 +11,10 @@ libax_engine_la_SOURCES = src/engine/engine_impl.h src/engine/engine.c src/engin
 AX_ENGINE_LIBS = libax_engine.la libax_io_hdf5.la libax_partition.la libax_connect.la \
 	libax_io_spec.la libax_synapses.la libax_models.la libax_comm.la libax_core.la
 
-TESTS += tests/test_decomposition.sh
-EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py
-TESTS += tests/test_brunel_stats.sh
-EXTRA_DIST += tests/test_brunel_stats.sh
-TESTS += tests/test_e2e_reference.py
-EXTRA_DIST += tests/test_e2e_reference.py
-TESTS += tests/test_e2e_record.sh
-EXTRA_DIST += tests/test_e2e_record.sh
+TESTS += tests/test_decomposition.sh tests/test_brunel_stats.sh tests/test_e2e_reference.py \
+	tests/test_e2e_record.sh
+EXTRA_DIST += tests/test_decomposition.sh tests/compare_h5.py tests/test_brunel_stats.sh \
+	tests/test_e2e_reference.py tests/test_e2e_record.sh
 noinst_PROGRAMS += benchmarks/bench_floor
 benchmarks_bench_floor_SOURCES = benchmarks/bench_floor.c
 EXTRA_DIST += benchmarks/run benchmarks/gen_brunel.py benchmarks/gen_microcircuit.py \

@@ -7,24 +7,19 @@ libax_io_export_la_SOURCES = io/export/export_impl.h io/export/export.c \
 	io/export/nir_graph.c io/export/nir_read.c
 
 AX_EXPORT_LIBS = libax_io_export.la $(AX_ENGINE_LIBS)
+AX_EXPORT_TEST_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
 
-check_PROGRAMS += tests/test_export
-tests_test_export_SOURCES = tests/test_export.c
-tests_test_export_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
-tests_test_export_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-check_PROGRAMS += tests/test_dynapse
-tests_test_dynapse_SOURCES = tests/test_dynapse.c
-tests_test_dynapse_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
-tests_test_dynapse_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+# unit tests (each from tests/<name>.c, automake's default source);
+# test_spinnaker: sPyNNaker arithmetic, ring buffer/delay rules, and
+# --simulate's board model turning a unit slip into a rate change (runs
+# brunel_small 3 x 300 ms)
+check_PROGRAMS += tests/test_export tests/test_dynapse tests/test_spinnaker
+tests_test_export_LDADD = $(AX_EXPORT_TEST_LDADD)
+tests_test_dynapse_LDADD = $(AX_EXPORT_TEST_LDADD)
+tests_test_spinnaker_LDADD = $(AX_EXPORT_TEST_LDADD)
 # NIR both ways with the real nir 1.0.7 package (../shared/thirdparty/python or
 # $AXON_THIRDPARTY_PY; python3-yaml for the example specs)
 TESTS += tests/test_nir_client.py
-# sPyNNaker arithmetic, ring buffer/delay rules, and --simulate's board model
-# turning a unit slip into a rate change (runs brunel_small 3 x 300 ms)
-check_PROGRAMS += tests/test_spinnaker
-tests_test_spinnaker_SOURCES = tests/test_spinnaker.c
-tests_test_spinnaker_LDADD = $(AX_EXPORT_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
-tests_test_spinnaker_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 # test helper (not a test): the synapses axon builds, as JSON, for the client-library tests
 check_PROGRAMS += tests/hw_net_dump
 tests_hw_net_dump_SOURCES = tests/hw_net_dump.c

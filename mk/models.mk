@@ -10,7 +10,6 @@ check_PROGRAMS += tests/test_models
 tests_test_models_SOURCES = tests/test_models.c
 tests_test_models_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/models
 tests_test_models_LDADD = libax_models.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
-tests_test_models_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_models
 
 noinst_PROGRAMS += bench_models

@@ -11,7 +11,6 @@ AX_SAMPLING_LIBS = libax_io_sampling.la libax_sampling.la $(AX_ENGINE_LIBS)
 check_PROGRAMS += tests/test_sampling
 tests_test_sampling_SOURCES = tests/test_sampling.c
 tests_test_sampling_LDADD = $(AX_SAMPLING_LIBS) $(AX_EXT_LIBS) $(CUNIT_LIBS)
-tests_test_sampling_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_test_sampling_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/sampling
 TESTS += tests/test_sampling tests/test_sampling_calib.sh tests/test_sampling_bm.sh
 dist_check_SCRIPTS += tests/test_sampling_calib.sh tests/test_sampling_bm.sh \

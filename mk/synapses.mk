@@ -6,5 +6,4 @@ libax_synapses_la_SOURCES = src/synapses/stdp.c
 check_PROGRAMS += tests/test_stdp
 tests_test_stdp_SOURCES = tests/test_stdp.c
 tests_test_stdp_LDADD = libax_synapses.la libax_core.la $(AX_EXT_LIBS) $(CUNIT_LIBS)
-tests_test_stdp_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 TESTS += tests/test_stdp
