@@ -89,6 +89,34 @@ static inline uint64_t ax_rng_below(ax_rng *r, uint64_t n)
     return m >> 32;
 }
 double ax_rng_normal(ax_rng *r);                    /* standard normal */
+
+/* GSL's ziggurat (gsl_ran_gaussian_ziggurat, what ax_rng_normal draws)
+ * takes one word k per try and returns at once, without a further word,
+ * when j = k >> 8 is below a threshold of its step i = k & 0x7f (~99 % of
+ * draws): the value is then +-j times the step's width. ax_rng_zig()
+ * measures both tables of the linked GSL once (rng.c: it feeds chosen
+ * words to GSL's own function, and checks the result on every step's
+ * threshold), so ax_rng_normal_z() returns those draws inline and hands the
+ * others, the word still unread, to GSL: the same values and the same
+ * stream positions as ax_rng_normal. If the check fails (another GSL), all
+ * thresholds are 0 and every draw goes to GSL. */
+typedef struct ax_zig {
+    uint32_t k[128];    /* threshold of step i: j < k[i] returns at once */
+    double w[128];      /* width of step i: the value is +-(double)j * w[i] */
+} ax_zig;
+const ax_zig *ax_rng_zig(void);         /* measured once per process; thread-safe */
+double ax_rng_normal_gsl(ax_rng *r);    /* GSL's ziggurat on the stream */
+static inline double ax_rng_normal_z(ax_rng *r, const ax_zig *z)
+{
+    if (__builtin_expect(r->left == 0, 0)) ax_rng_refill(r);
+    const uint32_t k = r->buf[r->n - r->left], i = k & 0x7f, j = k >> 8;
+    if (__builtin_expect(j < z->k[i], 1)) {
+        r->left--;
+        const double sign = (k & 0x80) ? 1.0 : -1.0;
+        return sign * 1.0 * ((double)j * z->w[i]); /* GSL: sign * sigma * x, sigma = 1 */
+    }
+    return ax_rng_normal_gsl(r);
+}
 uint64_t ax_rng_binomial(ax_rng *r, double p, uint64_t n);
 uint64_t ax_rng_poisson(ax_rng *r, double mu);
 

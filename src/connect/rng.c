@@ -7,7 +7,9 @@
  * Words of a block are consumed in order buf[0], buf[1], ...; a u64 is two
  * consecutive words, the first one the low half.
  *
- * Invariants: no global mutable state (every function is reentrant), and a
+ * Invariants: no global mutable state (every function is reentrant; the
+ * ziggurat tables measured from GSL are written once, under pthread_once,
+ * and only read after), and a
  * stream's output depends only on (seed, kind, a, id) and how many words
  * were drawn before: the property every decomposition-independent use of
  * randomness in axon rests on. Distributions that GSL already implements
@@ -18,6 +20,8 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <string.h>
 
 #include <Random123/philox.h>
 #include <gsl/gsl_randist.h>
@@ -116,12 +120,108 @@ ax_rng *ax_rng_of_gsl(gsl_rng *g) { return (ax_rng *)g->state; }
 
 /* ---- distributions ------------------------------------------------------- */
 
-double ax_rng_normal(ax_rng *r)
+double ax_rng_normal_gsl(ax_rng *r)
 {
     /* Marsaglia-Tsang ziggurat (GSL's): about 1.02 u32 per draw on average,
      * no state beyond the stream, so any stream position gives one value. */
     AX_GSL_VIEW(g, r);
     return gsl_ran_gaussian_ziggurat(&g, 1.0);
+}
+
+double ax_rng_normal(ax_rng *r) { return ax_rng_normal_z(r, ax_rng_zig()); }
+
+/* ---- the ziggurat's fast path, measured from GSL -------------------------- */
+
+/* A gsl_rng that returns a chosen first word, then words that GSL's
+ * ziggurat accepts at once (step 1..127 in turn, j = 0), and 0.5 for
+ * uniforms; it counts what GSL drew. */
+typedef struct probe {
+    uint32_t first;
+    int words, uniforms;
+} probe;
+
+static unsigned long probe_get(void *state)
+{
+    probe *p = state;
+    int n = p->words++;
+    return n == 0 ? p->first : 0x80u | (uint32_t)(1 + (n - 1) % 127);
+}
+
+static double probe_get_double(void *state)
+{
+    ((probe *)state)->uniforms++;
+    return 0.5;
+}
+
+static void probe_set(void *state, unsigned long seed) { (void)state; (void)seed; }
+
+static const gsl_rng_type probe_type = {
+    "ax_zig_probe", 0xFFFFFFFFUL, 0, sizeof(probe), probe_set, probe_get, probe_get_double,
+};
+
+/* GSL's ziggurat on word k: its value, and whether it took k alone. */
+static double probe_draw(uint32_t k, int *alone)
+{
+    probe p = {k, 0, 0};
+    gsl_rng g = {&probe_type, &p};
+    double x = gsl_ran_gaussian_ziggurat(&g, 1.0);
+    *alone = p.words == 1 && p.uniforms == 0;
+    return x;
+}
+
+static uint32_t zig_word(uint32_t i, uint32_t j) { return j << 8 | i; }
+
+/* Every step, both signs, at j = 0, 1, 2, the threshold's neighbours, the
+ * top and 62 j between: the fast path must give GSL's value bit for bit
+ * where it applies, and GSL must need more than the word where it does not. */
+static int zig_agrees(const ax_zig *z)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        const uint32_t s = i & 0x7f, kt = z->k[s];
+        uint32_t js[8 + 64] = {0, 1, 2, kt > 0 ? kt - 1 : 0, kt, kt + 1 < (1u << 24) ? kt + 1 : kt,
+                               (1u << 24) - 1, (1u << 24) - 2};
+        for (int q = 0; q < 64; q++) js[8 + q] = (uint32_t)q * 262139u + 7u;
+        for (int q = 0; q < 72; q++) {
+            const uint32_t j = js[q] & 0xFFFFFFu, k = zig_word(i, j);
+            int alone;
+            double x = probe_draw(k, &alone);
+            if (alone != (j < kt)) return 0;
+            if (!alone) continue;
+            ax_rng r = {.left = 1, .n = 1, .buf = {k}};
+            double y = ax_rng_normal_z(&r, z);
+            if (memcmp(&x, &y, sizeof x) || r.left != 0) return 0;
+        }
+    }
+    return 1;
+}
+
+static ax_zig zig;
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+
+static void zig_measure(void)
+{
+    for (uint32_t s = 0; s < 128; s++) {
+        /* threshold: the first j that GSL does not accept on the word alone */
+        uint32_t lo = 0, hi = 1u << 24;
+        int alone;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            probe_draw(zig_word(0x80u | s, mid), &alone);
+            if (alone) lo = mid + 1;
+            else hi = mid;
+        }
+        zig.k[s] = lo;
+        /* width: the value at j = 1, positive sign, is 1 * w exactly */
+        double x = probe_draw(zig_word(0x80u | s, 1), &alone);
+        zig.w[s] = lo > 1 && alone ? x : 0.0;
+    }
+    if (!zig_agrees(&zig)) memset(zig.k, 0, sizeof zig.k); /* another GSL: always ask it */
+}
+
+const ax_zig *ax_rng_zig(void)
+{
+    pthread_once(&zig_once, zig_measure);
+    return &zig;
 }
 
 uint64_t ax_rng_binomial(ax_rng *r, double p, uint64_t n)
