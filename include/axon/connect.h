@@ -29,6 +29,22 @@ typedef ax_status (*ax_edge_sink)(void *ctx, int64_t src_gid, int64_t tgt_gid,
                                   double weight, int32_t delay_steps, int receptor,
                                   ax_error *err);
 
+/* Up to AX_EDGE_BATCH synapses of one target, in creation order: what the
+ * batched entry points hand over per call, so a sink (the engine's
+ * placement) runs one tight loop instead of one indirect call per synapse.
+ * Every synapse is the one the per-synapse sink would get, in the same
+ * order; a target with more synapses comes in several batches. */
+#define AX_EDGE_BATCH 256
+typedef struct ax_edge_batch {
+    int64_t tgt;                      /* target gid (owned by the VP) */
+    int n;                            /* synapses in this batch */
+    int64_t src[AX_EDGE_BATCH];       /* source gids */
+    double w[AX_EDGE_BATCH];          /* weights (not set by the _sources_ variant) */
+    int32_t d[AX_EDGE_BATCH];         /* delays in steps (idem) */
+    uint8_t rec[AX_EDGE_BATCH];       /* receptor ports (idem) */
+} ax_edge_batch;
+typedef ax_status (*ax_edge_batch_sink)(void *ctx, const ax_edge_batch *b, ax_error *err);
+
 /* n_receptors: of the target model (1 or 2); with 2 and AX_RECEPTOR_AUTO the
  * port is 0 for weight >= 0 and 1 for weight < 0 (NEST). h: resolution (ms). */
 ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partition *part,
@@ -41,6 +57,14 @@ ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partitio
  * first build pass uses it to size the synapse rows cheaply. */
 ax_status ax_connect_sources(const ax_spec *spec, int proj, const ax_partition *part,
                              int64_t vp, ax_edge_sink sink, void *ctx, ax_error *err);
+
+/* ax_connect_projection and ax_connect_sources with a batch sink: the same
+ * synapses in the same order, a target's consecutive synapses together. */
+ax_status ax_connect_projection_batched(const ax_spec *spec, int proj, const ax_partition *part,
+                                        int64_t vp, int n_receptors, ax_edge_batch_sink sink,
+                                        void *ctx, ax_error *err);
+ax_status ax_connect_sources_batched(const ax_spec *spec, int proj, const ax_partition *part,
+                                     int64_t vp, ax_edge_batch_sink sink, void *ctx, ax_error *err);
 
 /* Delay (ms) -> steps for resolution h, exact for multiples of h within
  * 1e-9 relative; returns -1 if the delay is not a multiple of h. */

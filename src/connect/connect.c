@@ -43,7 +43,10 @@ typedef struct conn {
     int32_t d;              /* constant delay, steps */
     int rec_fixed;          /* receptor port, or -1: by weight sign */
     int sources_only;       /* skip weight/delay draws (their streams are separate) */
-    ax_edge_sink sink;
+    ax_edge_sink sink;      /* per synapse, or NULL: */
+    ax_edge_batch_sink bsink; /* per batch of one target's synapses into *b */
+    ax_edge_batch *b;
+    const ax_zig *zig;      /* the normal draws' inline path (axon/rng.h) */
     void *ctx;
 } conn;
 
@@ -77,15 +80,53 @@ static void tstreams_open(const conn *c, tstreams *ts, int64_t tgt)
     ax_rng_open(&ts->d, c->seed, AX_RNG_DELAY, c->proj, (uint64_t)tgt);
 }
 
-/* Hand one synapse to the sink, drawing its weight and delay from the
- * target's streams when they are distributed. */
+/* One value of a distribution: ax_rng_dist, with the clipped normal (the
+ * microcircuit's weights and delays: two draws per synapse) inlined, its
+ * normals from ax_rng_normal_z. The same expression as ax_rng_dist's on
+ * the same normals, so the same value, bit for bit. */
+static inline double draw(const conn *c, ax_rng *r, const ax_dist *d)
+{
+    if (d->kind != AX_DIST_NORMAL_CLIPPED) return ax_rng_dist(r, d);
+    double x;
+    do x = d->mean + d->std * ax_rng_normal_z(r, c->zig);
+    while (!(x > d->low && x < d->high));
+    return x;
+}
+
+/* Hand the batch to the batch sink and empty it. */
+static ax_status flush(const conn *c, ax_error *err)
+{
+    if (!c->b->n) return AX_OK;
+    ax_status st = c->bsink(c->ctx, c->b, err);
+    c->b->n = 0;
+    return st;
+}
+
+/* One synapse to the sink, or to the batch (flushed first when full or
+ * when the target changes: fixed_outdegree interleaves targets). */
+static inline ax_status put(const conn *c, int64_t src, int64_t tgt, double w, int32_t d, int rec,
+                            ax_error *err)
+{
+    if (!c->b) return c->sink(c->ctx, src, tgt, w, d, rec, err);
+    ax_edge_batch *b = c->b;
+    if (b->n && (b->tgt != tgt || b->n == AX_EDGE_BATCH)) AX_TRY(flush(c, err));
+    b->tgt = tgt;
+    b->src[b->n] = src;
+    b->w[b->n] = w;
+    b->d[b->n] = d;
+    b->rec[b->n++] = (uint8_t)rec;
+    return AX_OK;
+}
+
+/* Hand one synapse over, drawing its weight and delay from the target's
+ * streams when they are distributed. */
 static inline ax_status emit(const conn *c, tstreams *ts, int64_t src, int64_t tgt, ax_error *err)
 {
-    if (c->sources_only) return c->sink(c->ctx, src, tgt, 0.0, 1, 0, err);
-    double w = c->w_const ? c->w : ax_rng_dist(&ts->w, &c->ps->weight);
-    int32_t d = c->d_const ? c->d : grid_delay(ax_rng_dist(&ts->d, &c->ps->delay), c->h);
+    if (c->sources_only) return put(c, src, tgt, 0.0, 1, 0, err);
+    double w = c->w_const ? c->w : draw(c, &ts->w, &c->ps->weight);
+    int32_t d = c->d_const ? c->d : grid_delay(draw(c, &ts->d, &c->ps->delay), c->h);
     int rec = c->rec_fixed >= 0 ? c->rec_fixed : (w < 0.0);
-    return c->sink(c->ctx, src, tgt, w, d, rec, err);
+    return put(c, src, tgt, w, d, rec, err);
 }
 
 /* Source index for candidate j in [0, s_n - excl_self): skips the target's
@@ -225,9 +266,34 @@ static ax_status uniform_sources(const conn *c, int64_t tgt, int64_t n, ax_error
     tstreams_open(c, &ts, tgt);
     uint64_t m = (uint64_t)(c->s_n - c->excl_self);
     int64_t ti = tgt - c->t_first;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t s = skip_self(c, (int64_t)ax_rng_below(&r, m), ti);
-        AX_TRY(emit(c, &ts, c->s_first + s, tgt, err));
+    if (!c->b) {
+        for (int64_t i = 0; i < n; i++) {
+            int64_t s = skip_self(c, (int64_t)ax_rng_below(&r, m), ti);
+            AX_TRY(emit(c, &ts, c->s_first + s, tgt, err));
+        }
+        return AX_OK;
+    }
+    /* Batched: sources, weights and delays each in their own loop. They
+     * come from three separate streams, each consumed in synapse order, so
+     * the values are those of the loop above. */
+    ax_edge_batch *b = c->b;
+    AX_TRY(flush(c, err));
+    for (int64_t i0 = 0; i0 < n; i0 += AX_EDGE_BATCH) {
+        const int k = (int)(n - i0 < AX_EDGE_BATCH ? n - i0 : AX_EDGE_BATCH);
+        b->tgt = tgt;
+        b->n = k;
+        for (int i = 0; i < k; i++) b->src[i] = c->s_first + skip_self(c, (int64_t)ax_rng_below(&r, m), ti);
+        if (c->sources_only) {
+            AX_TRY(flush(c, err));
+            continue;
+        }
+        if (c->w_const) for (int i = 0; i < k; i++) b->w[i] = c->w;
+        else for (int i = 0; i < k; i++) b->w[i] = draw(c, &ts.w, &c->ps->weight);
+        if (c->d_const) for (int i = 0; i < k; i++) b->d[i] = c->d;
+        else for (int i = 0; i < k; i++) b->d[i] = grid_delay(draw(c, &ts.d, &c->ps->delay), c->h);
+        if (c->rec_fixed >= 0) for (int i = 0; i < k; i++) b->rec[i] = (uint8_t)c->rec_fixed;
+        else for (int i = 0; i < k; i++) b->rec[i] = b->w[i] < 0.0;
+        AX_TRY(flush(c, err));
     }
     return AX_OK;
 }
@@ -388,14 +454,14 @@ static ax_status rule_from_list(const conn *c, ax_error *err)
         for (int64_t k = k0; k < k1; k++) {
             int64_t src = c->s_first + ps->list_src[k];
             if (c->sources_only) {
-                AX_TRY(c->sink(c->ctx, src, tgt, 0.0, 1, 0, err));
+                AX_TRY(put(c, src, tgt, 0.0, 1, 0, err));
                 continue;
             }
-            double w = ps->list_w ? ps->list_w[k] : c->w_const ? c->w : ax_rng_dist(&ts.w, &ps->weight);
-            int32_t d = !ps->list_d ? (c->d_const ? c->d : grid_delay(ax_rng_dist(&ts.d, &ps->delay), c->h))
+            double w = ps->list_w ? ps->list_w[k] : c->w_const ? c->w : draw(c, &ts.w, &ps->weight);
+            int32_t d = !ps->list_d ? (c->d_const ? c->d : grid_delay(draw(c, &ts.d, &ps->delay), c->h))
                                     : grid_delay(ps->list_d[k], c->h);
             int rec = c->rec_fixed >= 0 ? c->rec_fixed : (w < 0.0);
-            AX_TRY(c->sink(c->ctx, src, tgt, w, d, rec, err));
+            AX_TRY(put(c, src, tgt, w, d, rec, err));
         }
     }
     return AX_OK;
@@ -434,36 +500,64 @@ static ax_status conn_init(conn *c, const ax_spec *spec, int proj, const ax_part
     return AX_OK;
 }
 
+static ax_status run_rule(const conn *c, ax_error *err)
+{
+    switch (c->ps->rule) {
+    case AX_RULE_ALL_TO_ALL: return rule_all_to_all(c, err);
+    case AX_RULE_ONE_TO_ONE: return rule_one_to_one(c, err);
+    case AX_RULE_FIXED_INDEGREE: return rule_fixed_indegree(c, err);
+    case AX_RULE_FIXED_OUTDEGREE: return rule_fixed_outdegree(c, err);
+    case AX_RULE_FIXED_TOTAL_NUMBER: return rule_fixed_total_number(c, err);
+    case AX_RULE_PAIRWISE_BERNOULLI: return rule_pairwise_bernoulli(c, err);
+    case AX_RULE_FROM_LIST: return rule_from_list(c, err);
+    }
+    return AX_FAIL(err, AX_EINTERNAL, "unknown connection rule %d", (int)c->ps->rule);
+}
+
+/* Exactly one of sink, bsink is set. */
 static ax_status connect(const ax_spec *spec, int proj, const ax_partition *part, int64_t vp,
-                         int n_receptors, int sources_only, ax_edge_sink sink, void *ctx,
-                         ax_error *err)
+                         int n_receptors, int sources_only, ax_edge_sink sink,
+                         ax_edge_batch_sink bsink, void *ctx, ax_error *err)
 {
     conn c;
     AX_TRY(conn_init(&c, spec, proj, part, vp, n_receptors, err));
     c.sink = sink;
+    c.bsink = bsink;
     c.ctx = ctx;
     c.sources_only = sources_only;
-    switch (c.ps->rule) {
-    case AX_RULE_ALL_TO_ALL: return rule_all_to_all(&c, err);
-    case AX_RULE_ONE_TO_ONE: return rule_one_to_one(&c, err);
-    case AX_RULE_FIXED_INDEGREE: return rule_fixed_indegree(&c, err);
-    case AX_RULE_FIXED_OUTDEGREE: return rule_fixed_outdegree(&c, err);
-    case AX_RULE_FIXED_TOTAL_NUMBER: return rule_fixed_total_number(&c, err);
-    case AX_RULE_PAIRWISE_BERNOULLI: return rule_pairwise_bernoulli(&c, err);
-    case AX_RULE_FROM_LIST: return rule_from_list(&c, err);
-    }
-    return AX_FAIL(err, AX_EINTERNAL, "unknown connection rule %d", (int)c.ps->rule);
+    c.zig = ax_rng_zig();
+    if (!bsink) return run_rule(&c, err);
+    c.b = malloc(sizeof *c.b);
+    AX_CHECK_ALLOC(c.b, err, "a batch of synapses");
+    c.b->n = 0;
+    ax_status st = run_rule(&c, err);
+    if (st == AX_OK) st = flush(&c, err);
+    free(c.b);
+    return st;
 }
 
 ax_status ax_connect_projection(const ax_spec *spec, int proj, const ax_partition *part,
                                 int64_t vp, int n_receptors, ax_edge_sink sink, void *ctx,
                                 ax_error *err)
 {
-    return connect(spec, proj, part, vp, n_receptors, 0, sink, ctx, err);
+    return connect(spec, proj, part, vp, n_receptors, 0, sink, NULL, ctx, err);
 }
 
 ax_status ax_connect_sources(const ax_spec *spec, int proj, const ax_partition *part,
                              int64_t vp, ax_edge_sink sink, void *ctx, ax_error *err)
 {
-    return connect(spec, proj, part, vp, 1, 1, sink, ctx, err);
+    return connect(spec, proj, part, vp, 1, 1, sink, NULL, ctx, err);
+}
+
+ax_status ax_connect_projection_batched(const ax_spec *spec, int proj, const ax_partition *part,
+                                        int64_t vp, int n_receptors, ax_edge_batch_sink sink,
+                                        void *ctx, ax_error *err)
+{
+    return connect(spec, proj, part, vp, n_receptors, 0, NULL, sink, ctx, err);
+}
+
+ax_status ax_connect_sources_batched(const ax_spec *spec, int proj, const ax_partition *part,
+                                     int64_t vp, ax_edge_batch_sink sink, void *ctx, ax_error *err)
+{
+    return connect(spec, proj, part, vp, 1, 1, NULL, sink, ctx, err);
 }

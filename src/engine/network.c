@@ -158,6 +158,12 @@ static ax_status sink_count(void *ctx, int64_t src, int64_t tgt, double w, int32
     return AX_OK;
 }
 
+static ax_status sink_count_batch(void *ctx, const ax_edge_batch *b, ax_error *err)
+{
+    for (int i = 0; i < b->n; i++) AX_TRY(sink_count(ctx, b->src[i], b->tgt, 0.0, 1, 0, err));
+    return AX_OK;
+}
+
 /* Stable LSD radix sort of 32-bit keys, 2 passes of 16 bits. */
 static ax_status radix_sort_u32(uint32_t *a, int64_t n, ax_error *err)
 {
@@ -259,12 +265,11 @@ typedef struct {
     int64_t g0;
 } dense_ctx;
 
-static ax_status sink_count_dense(void *ctx, int64_t src, int64_t tgt, double w, int32_t d,
-                                  int r, ax_error *err)
+static ax_status sink_count_dense_batch(void *ctx, const ax_edge_batch *b, ax_error *err)
 {
-    (void)tgt; (void)w; (void)d; (void)r; (void)err;
+    (void)err;
     dense_ctx *c = ctx;
-    c->cnt[src - c->g0]++;
+    for (int i = 0; i < b->n; i++) c->cnt[b->src[i] - c->g0]++;
     return AX_OK;
 }
 
@@ -288,25 +293,30 @@ typedef struct {
     int64_t src_lo, src_hi, seg0; /* gids of the dense source population and its first row */
 } place_ctx;
 
+/* Row of a source outside the cached dense range: search its population's
+ * segment, and cache that population when all its neurons have rows here. */
+static ax_status find_row(place_ctx *c, int64_t src, int64_t *row, ax_error *err)
+{
+    int p = ax_spec_pop_of(c->spec, src);
+    *row = ax_store_find_in(c->st, c->spec, p, src);
+    AX_CHECK(*row >= 0, err, AX_EINTERNAL, "connection rule not deterministic (source %lld)",
+             (long long)src);
+    if (c->st->dense[p]) { /* every neuron of p has a row here: index it directly */
+        c->src_lo = c->spec->pops[p].first_gid;
+        c->src_hi = c->src_lo + c->spec->pops[p].n;
+        c->seg0 = c->st->seg[p];
+    }
+    return AX_OK;
+}
+
 static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
                             ax_error *err)
 {
     place_ctx *c = ctx;
     ax_vp *v = c->v;
     int64_t row;
-    if (src >= c->src_lo && src < c->src_hi) {
-        row = c->seg0 + (src - c->src_lo);
-    } else {
-        int p = ax_spec_pop_of(c->spec, src);
-        row = ax_store_find_in(c->st, c->spec, p, src);
-        AX_CHECK(row >= 0, err, AX_EINTERNAL, "connection rule not deterministic (source %lld)",
-                 (long long)src);
-        if (c->st->dense[p]) { /* every neuron of p has a row here: index it directly */
-            c->src_lo = c->spec->pops[p].first_gid;
-            c->src_hi = c->src_lo + c->spec->pops[p].n;
-            c->seg0 = c->st->seg[p];
-        }
-    }
+    if (src >= c->src_lo && src < c->src_hi) row = c->seg0 + (src - c->src_lo);
+    else AX_TRY(find_row(c, src, &row, err));
     if (tgt != c->last_tgt) {
         c->last_tgt = tgt;
         c->last_idx = ax_vp_local_index(v, c->part, c->tgt_pop, tgt);
@@ -327,6 +337,50 @@ static ax_status sink_place(void *ctx, int64_t src, int64_t tgt, double w, int32
         c->st->syn[pos].w = (float)w;
     }
     if (c->proj_of) c->proj_of[pos] = c->proj;
+    return AX_OK;
+}
+
+/* A batch of one target's synapses. The static and compact stores (all but
+ * plastic ones and parrot targets) take the loop below: the same rows,
+ * positions and packed words as sink_place, without its per-synapse call
+ * and tests; the others go through sink_place. */
+static ax_status sink_place_batch(void *ctx, const ax_edge_batch *b, ax_error *err)
+{
+    place_ctx *c = ctx;
+    if (c->weights_only || c->wd || c->proj_of || c->count_only) {
+        for (int i = 0; i < b->n; i++)
+            AX_TRY(sink_place(ctx, b->src[i], b->tgt, b->w[i], b->d[i], b->rec[i], err));
+        return AX_OK;
+    }
+    if (b->tgt != c->last_tgt) {
+        c->last_tgt = b->tgt;
+        c->last_idx = ax_vp_local_index(c->v, c->part, c->tgt_pop, b->tgt);
+    }
+    const uint32_t idx = (uint32_t)c->last_idx;
+    const int ib = c->v->idx_bits;
+    int64_t *restrict cursor = c->cursor;
+    ax_syn *restrict syn = c->st->syn;
+    uint32_t *restrict pk = c->st->pk;
+    for (int i = 0; i < b->n; i++) {
+        const int64_t src = b->src[i];
+        int64_t row;
+        if (__builtin_expect(src >= c->src_lo && src < c->src_hi, 1)) row = c->seg0 + (src - c->src_lo);
+        else AX_TRY(find_row(c, src, &row, err));
+        const int64_t pos = cursor[row]++;
+        const uint32_t packed = ((uint32_t)b->rec[i] << 31) | ((uint32_t)b->d[i] << ib) | idx;
+        if (pk) {
+            pk[pos] = packed; /* the weight is the source population's (cw) */
+        } else {
+            syn[pos].packed = packed;
+            syn[pos].w = (float)b->w[i];
+        }
+    }
+    return AX_OK;
+}
+
+static ax_status sink_drop_batch(void *ctx, const ax_edge_batch *b, ax_error *err)
+{
+    (void)ctx; (void)b; (void)err;
     return AX_OK;
 }
 
@@ -373,7 +427,7 @@ ax_status ax_engine_compact_pops(struct ax_engine_s *e, ax_error *err)
 }
 
 /* Run the rules of the projections of one store. */
-static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, void *ctx,
+static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_batch_sink sink, void *ctx,
                            place_ctx *pc, int which, ax_error *err)
 {
     const ax_spec *s = e->spec;
@@ -386,10 +440,10 @@ static ax_status run_rules(struct ax_engine_s *e, ax_vp *v, ax_edge_sink sink, v
             pc->last_tgt = -1; /* the caches hold for one projection */
             pc->src_lo = pc->src_hi = 0;
             pc->count_only = counts_spikes(s, tgt);
-            AX_TRY(ax_connect_projection(s, k, &e->part, v->vp, v->blocks[tgt].ops->n_receptors,
-                                         sink, ctx, err));
+            AX_TRY(ax_connect_projection_batched(s, k, &e->part, v->vp,
+                                                 v->blocks[tgt].ops->n_receptors, sink, ctx, err));
         } else {
-            AX_TRY(ax_connect_sources(s, k, &e->part, v->vp, sink, ctx, err));
+            AX_TRY(ax_connect_sources_batched(s, k, &e->part, v->vp, sink, ctx, err));
         }
     }
     return AX_OK;
@@ -550,7 +604,7 @@ static ax_status pass_a(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which
         dense_ctx dc = {calloc((size_t)(g1 - g0 > 0 ? g1 - g0 : 1), sizeof *dc.cnt), g0};
         AX_CHECK(dc.cnt, err, AX_ENOMEM, "out of memory for %lld source counters during build",
                  (long long)(g1 - g0));
-        s = run_rules(e, v, sink_count_dense, &dc, NULL, which, err);
+        s = run_rules(e, v, sink_count_dense_batch, &dc, NULL, which, err);
         if (s == AX_OK) s = make_rows_counted(e->spec, st, dc.cnt, g0, g1 - g0, err);
         free(dc.cnt);
         return s;
@@ -559,19 +613,13 @@ static ax_status pass_a(struct ax_engine_s *e, ax_vp *v, ax_store *st, int which
     cc.src = malloc((size_t)cc.cap * sizeof *cc.src);
     AX_CHECK(cc.src, err, AX_ENOMEM, "out of memory for %lld synapse sources during build",
              (long long)cc.cap);
-    s = run_rules(e, v, sink_count, &cc, NULL, which, err);
+    s = run_rules(e, v, sink_count_batch, &cc, NULL, which, err);
     if (s == AX_OK) s = radix_sort_u32(cc.src, cc.n, err);
     if (s == AX_OK) s = make_rows(e->spec, st, cc.src, cc.n, err);
     free(cc.src);
     return s;
 }
 
-static ax_status sink_drop(void *ctx, int64_t src, int64_t tgt, double w, int32_t d, int r,
-                           ax_error *err)
-{
-    (void)ctx; (void)src; (void)tgt; (void)w; (void)d; (void)r; (void)err;
-    return AX_OK;
-}
 
 /* Ask for transparent huge pages on the 2 MiB-aligned part of a large array
  * (where THP is "madvise", as on Debian): pass B writes the store in random
@@ -601,7 +649,7 @@ static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int 
     v->t_phase[AX_PH_COUNT] += t1 - t0;
     if (getenv("AXON_BUILD_PROFILE")) { /* the rules alone: what pass B spends drawing */
         place_ctx pc = {.v = v};
-        AX_TRY(run_rules(e, v, sink_drop, NULL, &pc, which, err));
+        AX_TRY(run_rules(e, v, sink_drop_batch, NULL, &pc, which, err));
         v->t_phase[AX_PH_DRAW] += ax_now() - t1;
     }
     t1 = ax_now();
@@ -623,7 +671,7 @@ static ax_status build_store(struct ax_engine_s *e, ax_vp *v, ax_store *st, int 
     memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
     place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
                     .proj_of = proj_of ? *proj_of : NULL, .wd = wd ? *wd : NULL};
-    ax_status s = run_rules(e, v, sink_place, &pc, &pc, which, err);
+    ax_status s = run_rules(e, v, sink_place_batch, &pc, &pc, which, err);
     free(cursor);
     v->t_phase[AX_PH_PLACE] += ax_now() - t1;
     return s;
@@ -640,7 +688,7 @@ ax_status ax_vp_stdp_initial_weights(struct ax_engine_s *e, ax_vp *v, ax_error *
     memcpy(cursor, st->rows, (size_t)st->n_src * sizeof *cursor);
     place_ctx pc = {.v = v, .st = st, .spec = e->spec, .part = &e->part, .cursor = cursor,
                     .wd = v->sp.w, .weights_only = 1};
-    ax_status s = run_rules(e, v, sink_place, &pc, &pc, STORE_STDP, err);
+    ax_status s = run_rules(e, v, sink_place_batch, &pc, &pc, STORE_STDP, err);
     free(cursor);
     return s;
 }
