@@ -17,7 +17,9 @@
  *                 of that target, in the target's creation order.
  * from_list draws nothing for its connections (the spec lists them, sorted
  * by target); only a weight/delay distribution without listed values draws.
- * Hot loops: one ax_rng_below() and one sink call per synapse; constant
+ * Hot loops: one ax_rng_below() per synapse and one sink call per synapse
+ * (or, through the _batched entry points the engine's build uses, one per
+ * batch of a target's synapses, drawn one stream at a time); constant
  * weights and delays cost no draw.
  */
 #include "axon/connect.h"
@@ -287,10 +289,14 @@ static ax_status uniform_sources(const conn *c, int64_t tgt, int64_t n, ax_error
             AX_TRY(flush(c, err));
             continue;
         }
+        /* local copies: the stores into b could alias the spec, and the
+         * compiler would reload the distribution for every synapse */
+        const ax_dist wd = c->ps->weight, dd = c->ps->delay;
+        const double h = c->h;
         if (c->w_const) for (int i = 0; i < k; i++) b->w[i] = c->w;
-        else for (int i = 0; i < k; i++) b->w[i] = draw(c, &ts.w, &c->ps->weight);
+        else for (int i = 0; i < k; i++) b->w[i] = draw(c, &ts.w, &wd);
         if (c->d_const) for (int i = 0; i < k; i++) b->d[i] = c->d;
-        else for (int i = 0; i < k; i++) b->d[i] = grid_delay(draw(c, &ts.d, &c->ps->delay), c->h);
+        else for (int i = 0; i < k; i++) b->d[i] = grid_delay(draw(c, &ts.d, &dd), h);
         if (c->rec_fixed >= 0) for (int i = 0; i < k; i++) b->rec[i] = (uint8_t)c->rec_fixed;
         else for (int i = 0; i < k; i++) b->rec[i] = b->w[i] < 0.0;
         AX_TRY(flush(c, err));
