@@ -1,11 +1,13 @@
-/* test_sampling.c - the sampling module without MPI runs: sampler files,
+/* test_sampling.c - the sampling module, mostly without MPI runs: sampler files,
  * free-membrane statistics (closed forms vs a simulated iaf_cond_exp with
  * its threshold disabled, driven through the model API), translation
  * round trips and the PSP-integral property, fits on known curves, the
  * event-driven state accumulator, the Boltzmann enumeration and DKL; sbs's
  * settings: tau_refrac_virtual in the translation, i_offset out of the
  * mean, the BM network with tso_parameters / weight_rescale and a network
- * background apart from the calibration's (white box: ax_bm_build_net).
+ * background apart from the calibration's (white box: ax_bm_build_net);
+ * one short single-rank BM run (samplers sharing one population vs one
+ * population each, bitwise).
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <mpi.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -288,6 +291,49 @@ static void test_bm_net(void)
     CU_ASSERT(ax_bm_check_tso(&bm, &err) == AX_OK);
 }
 
+/* Samplers that differ only in their bias share one population (one
+ * kernel call per step for all of them, bm_run.c one_pop): the network has
+ * one population and one from_list projection, and the samples are bitwise
+ * those of one population per sampler (gids, Poisson trains and the order
+ * of every sum are the same). Delay = h: every step is a slice. */
+static void test_bm_one_pop(void)
+{
+    ax_sampler s;
+    tutorial(&s);
+    ax_calibration cal[3] = {cal_of(&s, 0.795, -50.6), cal_of(&s, 0.795, -50.6),
+                             cal_of(&s, 0.795, -50.6)};
+    double W[9] = {0, 0.8, -0.6, 0.8, 0, 0.3, -0.6, 0.3, 0}, b[3] = {0.2, -0.4, 0.1};
+    double w_bio[9], v_rest[3], check[1] = {2000.0};
+    ax_bm bm = {.n = 3, .W = W, .b = b, .cal = cal, .duration = 2000, .burn_in = 100,
+                .dt = 0.1, .delay = 0.1, .seed = 7, .n_checkpoints = 1, .checkpoints = check};
+    ax_calib_tso_default(&bm.tso);
+    ax_samp_net net;
+    ax_error err = {0};
+    CU_ASSERT_FATAL(ax_bm_build_net(&bm, &net, w_bio, v_rest, &err) == AX_OK);
+    CU_ASSERT(net.spec.n_pops == 1 && net.spec.pops[0].n == 3);
+    CU_ASSERT_FATAL(net.spec.n_proj == 1 && net.spec.proj[0].rule == AX_RULE_FROM_LIST);
+    CU_ASSERT(net.spec.proj[0].n_list == 6 && net.spec.proj[0].list_w[0] == w_bio[1 * 3 + 0]);
+    ax_samp_net_free(&net);
+    ax_bm_result one, sep;
+    CU_ASSERT_FATAL(ax_bm_run(&bm, MPI_COMM_WORLD, 1, NULL, &one, &err) == AX_OK);
+    bm.separate = 1;
+    CU_ASSERT_FATAL(ax_bm_build_net(&bm, &net, w_bio, v_rest, &err) == AX_OK);
+    CU_ASSERT(net.spec.n_pops == 3 && net.spec.n_proj == 6);
+    ax_samp_net_free(&net);
+    CU_ASSERT_FATAL(ax_bm_run(&bm, MPI_COMM_WORLD, 1, NULL, &sep, &err) == AX_OK);
+    CU_ASSERT(one.n_spikes_total > 100 && one.n_spikes_total == sep.n_spikes_total);
+    CU_ASSERT(one.n_spk_rec == sep.n_spk_rec);
+    if (one.n_spk_rec == sep.n_spk_rec) {
+        size_t k = (size_t)one.n_spk_rec;
+        CU_ASSERT(!memcmp(one.spk_unit, sep.spk_unit, k * sizeof *one.spk_unit));
+        CU_ASSERT(!memcmp(one.spk_time, sep.spk_time, k * sizeof *one.spk_time));
+    }
+    CU_ASSERT(!memcmp(one.joint_sim, sep.joint_sim, 8 * sizeof(double)));
+    CU_ASSERT(!memcmp(one.zz_sim, sep.zz_sim, 9 * sizeof(double)));
+    ax_bm_result_free(&one);
+    ax_bm_result_free(&sep);
+}
+
 /* A known activation curve for the pre-calibration: logistic (center c,
  * width a), or nothing above p_max when a <= 0. Counts the scans. */
 typedef struct curve {
@@ -469,8 +515,10 @@ static void test_bm_file(void)
     remove(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
     CU_pSuite s = CU_add_suite("sampling", NULL, NULL);
     CU_add_test(s, "sampler file (PyNN and NEST names, errors)", test_config);
@@ -479,6 +527,8 @@ int main(void)
     CU_add_test(s, "translation round trip and PSP integral", test_translation);
     CU_add_test(s, "sbs's tau_refrac_virtual and i_offset", test_sbs_settings);
     CU_add_test(s, "BM network: tso_parameters, weight_rescale, network background", test_bm_net);
+    CU_add_test(s, "BM samplers in one population: bitwise as one population each",
+                test_bm_one_pop);
     CU_add_test(s, "pre-calibration window (sbs's search, narrowing, refinement)", test_prescan);
     CU_add_test(s, "logistic and erf fits", test_fit);
     CU_add_test(s, "event-driven state accumulator", test_accumulator);
@@ -488,5 +538,6 @@ int main(void)
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
     CU_cleanup_registry();
+    MPI_Finalize();
     return failed ? 1 : 0;
 }

@@ -263,6 +263,8 @@ typedef struct ax_bm {
                             * tau_rec = the target's tau_syn, no facilitation) */
     ax_calib_tso tso;      /* the calibrations' tso_parameters (all units share one, as
                             * in sbs/network.py); used only when renewing */
+    int separate;          /* 1: one population per sampler even where all could share
+                            * one (bm_run.c one_pop; tests compare the two) */
 } ax_bm;
 
 /* Read a BM file (YAML/JSON): weights, biases, sampler (cal.json path or
@@ -302,8 +304,10 @@ typedef struct ax_bm_result {
     double wall;                     /* s */
 } ax_bm_result;
 
-/* Sample: build n samplers (one population each), Poisson background,
- * one projection per nonzero W_ij; gather spikes to rank 0 in (step, gid)
+/* Sample: build n samplers (one population each, or one population of n
+ * when they differ only in their bias and the synapses are static: bitwise
+ * the same samples, one kernel call per step), Poisson background, one
+ * projection per nonzero W_ij (or one from_list projection); gather spikes to rank 0 in (step, gid)
  * order and accumulate. Collective. */
 ax_status ax_bm_run(const ax_bm *bm, MPI_Comm comm, int threads, FILE *progress,
                     ax_bm_result *res, ax_error *err);

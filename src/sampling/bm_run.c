@@ -150,6 +150,37 @@ static void renewing(ax_proj_spec *p, const ax_sampler *target, const ax_calib_t
                       .tau_rec = t->tau_rec > 0 ? t->tau_rec : tau_syn};
 }
 
+/* Do two samplers run the same neuron and background, whatever their E_L? */
+static int same_sampler(const ax_sampler *a, const ax_sampler *b)
+{
+    if (a->kind != b->kind) return 0;
+    for (int k = 0; k < AX_SAMPLER_N_NEST; k++)
+        if (ax_sampler_get(a, k) != ax_sampler_get(b, k) && strcmp(ax_sampler_nest[k].nest, "E_L"))
+            return 0;
+    return a->rate_ex == b->rate_ex && a->w_ex == b->w_ex && a->rate_in == b->rate_in &&
+           a->w_in == b->w_in && a->t_ref_virtual == b->t_ref_virtual;
+}
+
+/* One population for all samplers when they differ only in their resting
+ * potential (the bias) and the synapses are static: the models keep E_L per
+ * neuron, so the engine steps the n samplers as one block, one vectorised
+ * kernel call per step instead of n (with delay = h every step is a slice,
+ * and per-call work was most of a step). The gids, the Poisson trains
+ * (keyed by device and gid), the synapses and the order of every sum are
+ * those of one population per sampler, so the samples are bitwise the same
+ * (test_sampling runs both). Renewing synapses keep one projection per pair
+ * (their tau_rec follows the target and the weight's sign). */
+static int one_pop(const ax_bm *bm)
+{
+    if (bm->renewing || bm->separate) return 0;
+    ax_sampler s0 = ax_calib_net_sampler(&bm->cal[0]);
+    for (int i = 1; i < bm->n; i++) {
+        ax_sampler s = ax_calib_net_sampler(&bm->cal[i]);
+        if (!same_sampler(&s0, &s)) return 0;
+    }
+    return 1;
+}
+
 ax_status ax_bm_build_net(const ax_bm *bm, ax_samp_net *net, double *w_bio, double *v_rest,
                           ax_error *err)
 {
@@ -158,10 +189,11 @@ ax_status ax_bm_build_net(const ax_bm *bm, ax_samp_net *net, double *w_bio, doub
     snprintf(text, sizeof text, "Boltzmann machine: %d samplers, %g + %g ms at dt %g ms", n,
              bm->burn_in, bm->duration, bm->dt);
     AX_TRY(ax_samp_net_init(net, bm->dt, bm->burn_in + bm->duration, bm->seed, text, err));
-    for (int i = 0; i < n; i++) {
-        v_rest[i] = ax_bias_to_v_rest(&bm->cal[i], bm->b[i]);
+    const int one = one_pop(bm);
+    for (int i = 0; i < n; i++) v_rest[i] = ax_bias_to_v_rest(&bm->cal[i], bm->b[i]);
+    for (int i = 0; i < (one ? 1 : n); i++) {
         ax_sampler run = ax_calib_net_sampler(&bm->cal[i]); /* its network background */
-        AX_TRY(ax_samp_net_add_pop(net, &run, 1, v_rest[i], err));
+        AX_TRY(ax_samp_net_add_pop_v(net, &run, one ? n : 1, v_rest[i], one ? v_rest : NULL, err));
     }
     /* sbs multiplies the translated weights by weight_rescale only with
      * saturating synapses; w_bio keeps the translation itself */
@@ -171,11 +203,12 @@ ax_status ax_bm_build_net(const ax_bm *bm, ax_samp_net *net, double *w_bio, doub
             double W = bm->W[(size_t)i * n + j];
             double w = W != 0 ? ax_weight_theo_to_bio(&bm->cal[j], bm->b[j], W) : 0.0;
             w_bio[(size_t)i * n + j] = w;
-            if (w * scale == 0) continue;
+            if (w * scale == 0 || one) continue;
             AX_TRY(ax_samp_net_add_proj(net, i, j, w * scale, bm->delay, err));
             if (bm->renewing)
                 renewing(&net->spec.proj[net->spec.n_proj - 1], &bm->cal[j].s, &bm->tso);
         }
+    if (one) AX_TRY(ax_samp_net_add_list(net, 0, w_bio, bm->delay, err)); /* scale is 1 */
     return ax_samp_net_finish(net, bm->dt, err);
 }
 

@@ -68,6 +68,12 @@ static ax_status grow_pops(ax_samp_net *n, ax_error *err)
 ax_status ax_samp_net_add_pop(ax_samp_net *n, const ax_sampler *s, int64_t count, double E_L,
                               ax_error *err)
 {
+    return ax_samp_net_add_pop_v(n, s, count, E_L, NULL, err);
+}
+
+ax_status ax_samp_net_add_pop_v(ax_samp_net *n, const ax_sampler *s, int64_t count, double E_L,
+                                const double *E_Ls, ax_error *err)
+{
     ax_spec *sp = &n->spec;
     if (sp->n_pops == n->cap_pops) AX_TRY(grow_pops(n, err));
     ax_pop_spec *p = &sp->pops[sp->n_pops];
@@ -78,7 +84,16 @@ ax_status ax_samp_net_add_pop(ax_samp_net *n, const ax_sampler *s, int64_t count
     p->first_gid = sp->n_total;
     p->params = calloc(16, sizeof *p->params);
     AX_CHECK_ALLOC(p->params, err, "sampler parameters");
-    p->n_params = sampler_params(s, E_L, p->params);
+    p->n_params = sampler_params(s, E_Ls ? E_Ls[0] : E_L, p->params);
+    if (E_Ls) { /* per neuron: the model keeps E_L per neuron (no split into groups) */
+        ax_param_value *v = &p->params[1]; /* sampler_params puts E_L second */
+        v->values = malloc((size_t)count * sizeof *v->values);
+        if (!v->values) {
+            free(p->params);
+            return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %s", "sampler potentials");
+        }
+        memcpy(v->values, E_Ls, (size_t)count * sizeof *v->values);
+    }
     n->bg[sp->n_pops] = *s;
     sp->n_pops++;
     sp->n_total += count;
@@ -100,6 +115,48 @@ ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, doubl
         .allow_multapses = 1, .receptor = AX_RECEPTOR_AUTO,
         .weight = {.kind = AX_DIST_CONST, .value = w},
         .delay = {.kind = AX_DIST_CONST, .value = delay}};
+    return AX_OK;
+}
+
+ax_status ax_samp_net_add_list(ax_samp_net *n, int pop, const double *w, double delay,
+                               ax_error *err)
+{
+    ax_spec *sp = &n->spec;
+    const int64_t m = sp->pops[pop].n;
+    int64_t k = 0;
+    double wlo = INFINITY, whi = -INFINITY;
+    for (int64_t q = 0; q < m * m; q++) k += w[q] != 0;
+    int64_t *off = malloc((size_t)(m + 1) * sizeof *off), *src = malloc((size_t)(k ? k : 1) * sizeof *src);
+    double *lw = malloc((size_t)(k ? k : 1) * sizeof *lw);
+    if (!off || !src || !lw) {
+        free(off), free(src), free(lw);
+        return AX_FAIL(err, AX_ENOMEM, "out of memory allocating %s", "sampler connections");
+    }
+    k = 0;
+    for (int64_t j = 0; j < m; j++) { /* by target, each target's sources ascending */
+        off[j] = k;
+        for (int64_t i = 0; i < m; i++) {
+            double x = w[i * m + j];
+            if (x == 0) continue;
+            src[k] = i, lw[k++] = x;
+            wlo = fmin(wlo, x), whi = fmax(whi, x);
+        }
+    }
+    off[m] = k;
+    ax_status st = ax_samp_net_add_proj(n, pop, pop, 0.0, delay, err);
+    if (st != AX_OK || k == 0) { /* no connection: no projection */
+        if (st == AX_OK) sp->n_proj--;
+        free(off), free(src), free(lw);
+        return st;
+    }
+    ax_proj_spec *p = &sp->proj[sp->n_proj - 1];
+    p->rule = AX_RULE_FROM_LIST;
+    p->n_list = k;
+    p->list_off = off;
+    p->list_src = src;
+    p->list_w = lw;
+    /* the list's range stands in for the weight distribution (spec.h) */
+    p->weight = (ax_dist){.kind = AX_DIST_UNIFORM, .low = wlo, .high = whi, .mean = wlo};
     return AX_OK;
 }
 
@@ -154,7 +211,12 @@ ax_status ax_samp_net_finish(ax_samp_net *n, double delay, ax_error *err)
 void ax_samp_net_free(ax_samp_net *n)
 {
     ax_spec *sp = &n->spec;
-    for (int p = 0; p < sp->n_pops; p++) free(sp->pops[p].params);
+    for (int p = 0; p < sp->n_pops; p++) {
+        for (int k = 0; k < sp->pops[p].n_params; k++) free(sp->pops[p].params[k].values);
+        free(sp->pops[p].params);
+    }
+    for (int k = 0; k < sp->n_proj; k++)
+        free(sp->proj[k].list_off), free(sp->proj[k].list_src), free(sp->proj[k].list_w);
     for (int d = 0; d < sp->n_dev; d++) free(sp->dev[d].targets);
     AX_FREE_ALL(sp->pops, sp->proj, sp->dev, sp->text, sp->path, n->bg);
     memset(n, 0, sizeof *n);

@@ -24,6 +24,15 @@ ax_status ax_samp_net_init(ax_samp_net *n, double dt, double t_sim, uint64_t see
 /* Append a population of `count` samplers with resting potential E_L. */
 ax_status ax_samp_net_add_pop(ax_samp_net *n, const ax_sampler *s, int64_t count, double E_L,
                               ax_error *err);
+/* The same with per-neuron resting potentials E_Ls[count] (E_L unused), or
+ * E_Ls NULL: E_L for all. */
+ax_status ax_samp_net_add_pop_v(ax_samp_net *n, const ax_sampler *s, int64_t count, double E_L,
+                                const double *E_Ls, ax_error *err);
+/* Append a from_list projection within population pop (m neurons): i -> j
+ * with weight w[i * m + j] for each nonzero one, constant delay; none when
+ * all are zero. */
+ax_status ax_samp_net_add_list(ax_samp_net *n, int pop, const double *w, double delay,
+                               ax_error *err);
 /* Append a one_to_one projection src -> tgt with constant weight and delay. */
 ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, double delay,
                                ax_error *err);
