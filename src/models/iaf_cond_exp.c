@@ -89,7 +89,7 @@ static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, 
     cond_block *b = (cond_block *)nr;
     b->h = h;
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
-    b->slow = calloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
+    b->slow = calloc((size_t)((n + 7) & ~(int64_t)7) + 1, sizeof(int64_t)); /* fast_steps: whole vectors */
     decay_stages(h / p[P_TAU_SYN_EX], b->qe, &b->ee);
     decay_stages(h / p[P_TAU_SYN_IN], b->qi, &b->ei);
     AX_TRY(ax_models_finish(nr, out, err));
@@ -221,7 +221,11 @@ static void fast_steps(cond_block *b)
     const double *restrict hs = b->hstep;
     int64_t *restrict slow = b->slow;
     double *restrict oV = b->oV, *restrict oge = b->oge, *restrict ogi = b->ogi;
-    const int64_t n = b->n;
+    /* Whole vectors: the arrays are padded to 8 doubles (ax_models_alloc_arrays,
+     * zeros; slow[] too), so a few neurons (a Boltzmann machine's samplers)
+     * take no scalar tail. The padding lanes stay 0 (a zero state with zero
+     * drive) and are flagged slow, which update() never reads past n. */
+    const int64_t n = (b->n + 7) & ~(int64_t)7;
 #define FV(v, k) (a - gl * (v) + ic * (g0 * qe##k * (eex - (v)) + g1 * qi##k * (ein - (v))))
     #pragma omp simd
     for (int64_t i = 0; i < n; i++) {
