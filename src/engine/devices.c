@@ -260,22 +260,22 @@ static void poisson_counts_small(const ax_poisson *p, const uint32_t *restrict u
     }
 }
 
-/* Few targets (a Boltzmann machine's samplers): the count of each target by
- * linear search from 0 (the same count: the table is nondecreasing; small
- * means end at the first entry), and only nonzero counts are added: an
- * input cell is never -0.0 (it starts at +0.0 and x + y is -0.0 only if
- * both are), so adding a zero (+-0.0) would leave it unchanged anyway. */
+/* Few targets (a Boltzmann machine's samplers): each target's count is the
+ * number of table entries its word reaches (the table is nondecreasing, so
+ * that is the linear search's answer) counted without a data-dependent
+ * branch: the words are random, a search loop mispredicts on most draws.
+ * Adding a zero count is harmless: an input cell is never -0.0 (it starts
+ * at +0.0 and x + y is -0.0 only if both are), so cell + (+-0.0) == cell. */
 #define AX_POISSON_FEW 16
 static void poisson_add_few(const ax_poisson *p, const uint32_t *restrict u, double *restrict slot,
                             double w)
 {
     const int last = p->n_cdf - 1;
-    const uint32_t c0 = p->cdf[0];
+    const uint32_t *restrict cdf = p->cdf;
     for (int64_t j = 0; j < p->n; j++) {
         const uint32_t x = u[j];
-        if (last == 0 || x < c0) continue;
-        uint32_t c = 1;
-        while ((int)c < last && x >= p->cdf[c]) c++;
+        uint32_t c = 0;
+        for (int k = 0; k < last; k++) c += x >= cdf[k];
         slot[p->idx[j]] += c * w;
     }
 }
