@@ -98,6 +98,11 @@ static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
     return AX_OK;
 }
 
+/* Fewer targets than this take the per-target path of inject_poisson, with
+ * AX_POISSON_GROUP Philox blocks (16 steps) drawn at once. */
+#define AX_POISSON_FEW 16
+#define AX_POISSON_GROUP 16
+
 static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error *err)
 {
     const ax_dev_spec *d = &e->spec->dev[dv];
@@ -108,7 +113,8 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     p->delay = ax_delay_steps(d->delay, e->h);
     ax_device_window(d, e->h, &p->on0, &p->on1);
     AX_TRY(owned_targets(e, v, d, &p->idx, &p->gid, &p->n, err));
-    p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * sizeof *p->u);
+    /* few targets hold AX_POISSON_GROUP blocks at once (inject_poisson) */
+    p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * AX_POISSON_GROUP * sizeof *p->u);
     p->u_blk = -1;
     p->cnt = malloc((size_t)(p->n ? p->n : 1) * sizeof *p->cnt);
     AX_CHECK(p->u && p->cnt, err, AX_ENOMEM, "out of memory for poisson draws");
@@ -262,11 +268,12 @@ static void poisson_counts_small(const ax_poisson *p, const uint32_t *restrict u
 
 /* Few targets (a Boltzmann machine's samplers): each target's count is the
  * number of table entries its word reaches (the table is nondecreasing, so
- * that is the linear search's answer) counted without a data-dependent
- * branch: the words are random, a search loop mispredicts on most draws.
- * Adding a zero count is harmless: an input cell is never -0.0 (it starts
- * at +0.0 and x + y is -0.0 only if both are), so cell + (+-0.0) == cell. */
-#define AX_POISSON_FEW 16
+ * that is the linear search's answer). The words are random, so a search
+ * loop mispredicts on most draws; the first four entries (nearly all the
+ * mass at a sampler's rate per step) are counted without a branch, and the
+ * search goes on only past them, which is rare and so predicted. Adding a
+ * zero count is harmless: an input cell is never -0.0 (it starts at +0.0
+ * and x + y is -0.0 only if both are), so cell + (+-0.0) == cell. */
 static void poisson_add_few(const ax_poisson *p, const uint32_t *restrict u, double *restrict slot,
                             double w)
 {
@@ -275,7 +282,13 @@ static void poisson_add_few(const ax_poisson *p, const uint32_t *restrict u, dou
     for (int64_t j = 0; j < p->n; j++) {
         const uint32_t x = u[j];
         uint32_t c = 0;
-        for (int k = 0; k < last; k++) c += x >= cdf[k];
+        if (last >= 4) {
+            c = (uint32_t)(x >= cdf[0]) + (x >= cdf[1]) + (x >= cdf[2]) + (x >= cdf[3]);
+            if (c == 4)
+                for (int k = 4; k < last && x >= cdf[k]; k++) c++;
+        } else {
+            for (int k = 0; k < last; k++) c += x >= cdf[k];
+        }
         slot[p->idx[j]] += c * w;
     }
 }
@@ -299,6 +312,32 @@ static void philox_many(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t 
     }
 }
 
+/* The same with a block per lane: lane l = g n + j is block blk0 + g of
+ * target j, for AX_POISSON_GROUP blocks. For few targets a simd loop over
+ * n lanes would run only its scalar remainder (n is below one vector);
+ * AX_POISSON_GROUP blocks at once fill the vectors, and the words are the
+ * same (each is a pure function of block and gid). Word w of lane l goes to
+ * u[w * lanes + l]. */
+static void philox_group(uint64_t seed, uint32_t blk0, uint32_t c1, const uint64_t *restrict gid,
+                         int64_t n, uint32_t *restrict u)
+{
+    const uint32_t s0 = (uint32_t)seed, s1 = (uint32_t)(seed >> 32);
+    const int64_t lanes = n * AX_POISSON_GROUP;
+    uint64_t lg[AX_POISSON_FEW * AX_POISSON_GROUP];
+    uint32_t lb[AX_POISSON_FEW * AX_POISSON_GROUP];
+    for (int g = 0; g < AX_POISSON_GROUP; g++)
+        for (int64_t j = 0; j < n; j++) lg[g * n + j] = gid[j], lb[g * n + j] = blk0 + (uint32_t)g;
+    #pragma omp simd
+    for (int64_t l = 0; l < lanes; l++) {
+        uint32_t x0 = lb[l], x1 = c1, x2 = (uint32_t)lg[l], x3 = (uint32_t)(lg[l] >> 32);
+        ax_philox_rounds(&x0, &x1, &x2, &x3, s0, s1);
+        u[l] = x0;
+        u[lanes + l] = x1;
+        u[2 * lanes + l] = x2;
+        u[3 * lanes + l] = x3;
+    }
+}
+
 void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
                              int64_t n, uint32_t *u)
 {
@@ -317,19 +356,25 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64
     const int64_t *restrict idx = p->idx;
     const double w = p->w;
     for (int64_t blk = a0 >> 2; blk <= (a1 - 1) >> 2 && a0 < a1; blk++) {
-        if (blk != p->u_blk) philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
-        p->u_blk = blk;
+        const int few = p->n < AX_POISSON_FEW; /* samplers: per target, no vector setup */
+        const int64_t held = few ? blk - blk % AX_POISSON_GROUP : blk;
+        if (held != p->u_blk) {
+            if (few) philox_group(e->spec->sim.seed, (uint32_t)held, c1, p->gid, p->n, p->u);
+            else philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
+        }
+        p->u_blk = held;
         int64_t n0 = blk * 4 > a0 ? blk * 4 : a0, n1 = blk * 4 + 4 < a1 ? blk * 4 + 4 : a1;
         int64_t s = v->slot0 + (n0 - t0); /* n0 mod n_ring: t0's slot plus < D steps */
         s -= s >= v->n_ring ? v->n_ring : 0;
         for (int64_t n = n0; n < n1; n++, s = s + 1 == v->n_ring ? 0 : s + 1) {
             double *restrict slot = ring + (size_t)s * v->n_local;
-            const uint32_t *restrict us = p->u + (n & 3) * p->n;
             uint32_t *restrict cnt = p->cnt;
-            if (p->n < AX_POISSON_FEW) { /* few targets (samplers): per target, no vector setup */
-                poisson_add_few(p, us, slot, w);
+            if (few) {
+                const int64_t lanes = p->n * AX_POISSON_GROUP;
+                poisson_add_few(p, p->u + (n & 3) * lanes + (blk - held) * p->n, slot, w);
                 continue;
             }
+            const uint32_t *restrict us = p->u + (n & 3) * p->n;
             if (p->n_cdf <= AX_POISSON_SMALL_TABLE) poisson_counts_small(p, us, cnt);
             else
                 for (int64_t j = 0; j < p->n; j++) cnt[j] = (uint32_t)poisson_count(p, us[j]);
