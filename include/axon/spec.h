@@ -227,6 +227,13 @@ ax_status ax_spec_parse(const char *text, size_t len, const char *name,
 /* Free a spec; NULL-safe, NULLs the handle. */
 void ax_spec_destroy(ax_spec **spec);
 
+/* Make p a from_list projection that owns the lists of its n connections:
+ * off (by target, n_targets + 1 entries), src and w (spec.h's list_*). The
+ * weights' range wlo..whi stands in for the weight distribution (range and
+ * sign checks, synapse classes); it is never drawn. Can't fail. */
+void ax_proj_set_list(ax_proj_spec *p, int64_t n, int64_t *off, int64_t *src, double *w,
+                      double wlo, double whi);
+
 /* Index of a population by name, -1 if absent. */
 int ax_spec_find_pop(const ax_spec *spec, const char *name);
 

@@ -1072,3 +1072,14 @@ ax_status ax_spec_parse_devices(ax_sctx *c, const ax_yn *map)
     }
     return AX_OK;
 }
+
+void ax_proj_set_list(ax_proj_spec *p, int64_t n, int64_t *off, int64_t *src, double *w,
+                      double wlo, double whi)
+{
+    p->rule = AX_RULE_FROM_LIST;
+    p->n_list = n;
+    p->list_off = off;
+    p->list_src = src;
+    p->list_w = w;
+    p->weight = (ax_dist){.kind = AX_DIST_UNIFORM, .low = wlo, .high = whi, .mean = wlo};
+}

@@ -961,16 +961,11 @@ ax_status ax_api_proj_set_list(ax_sim *s, int k, int64_t n, const int64_t *pre,
     free(pos);
     free(all);
     free(p->list_off), free(p->list_src), free(p->list_w), free(p->list_d);
-    p->rule = AX_RULE_FROM_LIST;
+    ax_proj_set_list(p, total, off, src, lw, wlo, whi);
     p->allow_autapses = p->allow_multapses = 1;
-    p->n_list = total;
-    p->list_off = off;
-    p->list_src = src;
-    p->list_w = lw;
     p->list_d = ld;
-    /* the lists' ranges stand in for the distributions (delay range, receptor
-     * checks, synapse classes), never drawn (spec.h) */
-    p->weight = (ax_dist){.kind = AX_DIST_UNIFORM, .low = wlo, .high = whi, .mean = wlo};
+    /* the delays' range stands in for the delay distribution (delay range),
+     * never drawn (spec.h) */
     p->delay = (ax_dist){.kind = AX_DIST_UNIFORM, .low = dlo, .high = dhi, .mean = dlo};
     return ax_api_agree(s, weight_signs(s, p, wlo, whi));
 }

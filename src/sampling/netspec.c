@@ -149,14 +149,7 @@ ax_status ax_samp_net_add_list(ax_samp_net *n, int pop, const double *w, double 
         free(off), free(src), free(lw);
         return st;
     }
-    ax_proj_spec *p = &sp->proj[sp->n_proj - 1];
-    p->rule = AX_RULE_FROM_LIST;
-    p->n_list = k;
-    p->list_off = off;
-    p->list_src = src;
-    p->list_w = lw;
-    /* the list's range stands in for the weight distribution (spec.h) */
-    p->weight = (ax_dist){.kind = AX_DIST_UNIFORM, .low = wlo, .high = whi, .mean = wlo};
+    ax_proj_set_list(&sp->proj[sp->n_proj - 1], k, off, src, lw, wlo, whi);
     return AX_OK;
 }
 
