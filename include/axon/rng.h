@@ -118,6 +118,17 @@ static inline double ax_rng_normal_z(ax_rng *r, const ax_zig *z)
     }
     return ax_rng_normal_gsl(r);
 }
+/* NEST's normal_clipped: mean + std * N(0, 1), redrawn until strictly
+ * inside (low, high) (the spec loader guarantees the window has mass), its
+ * normals from ax_rng_normal_z. */
+static inline double ax_rng_normal_clipped_z(ax_rng *r, const ax_zig *z, double mean, double std,
+                                             double low, double high)
+{
+    double x;
+    do x = mean + std * ax_rng_normal_z(r, z);
+    while (!(x > low && x < high));
+    return x;
+}
 uint64_t ax_rng_binomial(ax_rng *r, double p, uint64_t n);
 uint64_t ax_rng_poisson(ax_rng *r, double mu);
 

@@ -83,16 +83,13 @@ static void tstreams_open(const conn *c, tstreams *ts, int64_t tgt)
 }
 
 /* One value of a distribution: ax_rng_dist, with the clipped normal (the
- * microcircuit's weights and delays: two draws per synapse) inlined, its
- * normals from ax_rng_normal_z. The same expression as ax_rng_dist's on
- * the same normals, so the same value, bit for bit. */
+ * microcircuit's weights and delays: two draws per synapse) inlined on the
+ * zig tables fetched once per projection: the same function, so the same
+ * value, bit for bit. */
 static inline double draw(const conn *c, ax_rng *r, const ax_dist *d)
 {
     if (d->kind != AX_DIST_NORMAL_CLIPPED) return ax_rng_dist(r, d);
-    double x;
-    do x = d->mean + d->std * ax_rng_normal_z(r, c->zig);
-    while (!(x > d->low && x < d->high));
-    return x;
+    return ax_rng_normal_clipped_z(r, c->zig, d->mean, d->std, d->low, d->high);
 }
 
 /* Hand the batch to the batch sink and empty it. */

@@ -269,14 +269,8 @@ double ax_rng_dist(ax_rng *r, const ax_dist *d)
         return d->low + (d->high - d->low) * ax_rng_uniform(r);
     case AX_DIST_NORMAL:
         return d->mean + d->std * ax_rng_normal(r);
-    case AX_DIST_NORMAL_CLIPPED: {
-        /* Redraw until strictly inside (low, high), as NEST's
-         * normal_clipped. The spec loader guarantees the window has mass. */
-        double x;
-        do x = d->mean + d->std * ax_rng_normal(r);
-        while (!(x > d->low && x < d->high));
-        return x;
-    }
+    case AX_DIST_NORMAL_CLIPPED: /* NEST's normal_clipped */
+        return ax_rng_normal_clipped_z(r, ax_rng_zig(), d->mean, d->std, d->low, d->high);
     }
     return d->value;
 }

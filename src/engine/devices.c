@@ -114,7 +114,8 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     ax_device_window(d, e->h, &p->on0, &p->on1);
     AX_TRY(owned_targets(e, v, d, &p->idx, &p->gid, &p->n, err));
     /* few targets hold AX_POISSON_GROUP blocks at once (inject_poisson) */
-    p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * AX_POISSON_GROUP * sizeof *p->u);
+    const size_t blocks = p->n < AX_POISSON_FEW ? AX_POISSON_GROUP : 1;
+    p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * blocks * sizeof *p->u);
     p->u_blk = -1;
     p->cnt = malloc((size_t)(p->n ? p->n : 1) * sizeof *p->cnt);
     AX_CHECK(p->u && p->cnt, err, AX_ENOMEM, "out of memory for poisson draws");
@@ -355,8 +356,9 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64
     const int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
     const int64_t *restrict idx = p->idx;
     const double w = p->w;
+    const int few = p->n < AX_POISSON_FEW; /* samplers: per target, no vector setup */
+    const int64_t lanes = p->n * AX_POISSON_GROUP; /* few: words per block group */
     for (int64_t blk = a0 >> 2; blk <= (a1 - 1) >> 2 && a0 < a1; blk++) {
-        const int few = p->n < AX_POISSON_FEW; /* samplers: per target, no vector setup */
         const int64_t held = few ? blk - blk % AX_POISSON_GROUP : blk;
         if (held != p->u_blk) {
             if (few) philox_group(e->spec->sim.seed, (uint32_t)held, c1, p->gid, p->n, p->u);
@@ -370,7 +372,6 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64
             double *restrict slot = ring + (size_t)s * v->n_local;
             uint32_t *restrict cnt = p->cnt;
             if (few) {
-                const int64_t lanes = p->n * AX_POISSON_GROUP;
                 poisson_add_few(p, p->u + (n & 3) * lanes + (blk - held) * p->n, slot, w);
                 continue;
             }

@@ -165,9 +165,10 @@ typedef struct ax_poisson {
     int64_t n;          /* targets */
     int64_t *idx;       /* local indices */
     uint64_t *gid;      /* their gids (stream keys) */
-    uint32_t *u;        /* 4 Philox words per target: the block of steps 4 u_blk .. +3 */
-    int64_t u_blk;      /* block held in u (-1: none); a pure function of the block, so
-                         * short slices (min delay < 4 steps) reuse it */
+    uint32_t *u;        /* 4 Philox words per target: the block of steps 4 u_blk .. +3;
+                         * with few targets AX_POISSON_GROUP blocks from u_blk (devices.c) */
+    int64_t u_blk;      /* (first) block held in u (-1: none); a pure function of the
+                         * block, so short slices (min delay < 4 steps) reuse it */
     uint32_t *cnt;      /* scratch: counts of one step */
     int contiguous;     /* idx[j] == idx[0] + j: add without scatter */
     uint32_t *cdf;      /* cdf[k] = floor(P(X <= k) * 2^32), k < n_cdf */

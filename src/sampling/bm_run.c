@@ -157,8 +157,7 @@ static int same_sampler(const ax_sampler *a, const ax_sampler *b)
     for (int k = 0; k < AX_SAMPLER_N_NEST; k++)
         if (ax_sampler_get(a, k) != ax_sampler_get(b, k) && strcmp(ax_sampler_nest[k].nest, "E_L"))
             return 0;
-    return a->rate_ex == b->rate_ex && a->w_ex == b->w_ex && a->rate_in == b->rate_in &&
-           a->w_in == b->w_in && a->t_ref_virtual == b->t_ref_virtual;
+    return ax_samp_same_bg(a, b) && a->t_ref_virtual == b->t_ref_virtual;
 }
 
 /* One population for all samplers when they differ only in their resting

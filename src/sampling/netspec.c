@@ -153,7 +153,7 @@ ax_status ax_samp_net_add_list(ax_samp_net *n, int pop, const double *w, double 
     return AX_OK;
 }
 
-static int same_bg(const ax_sampler *a, const ax_sampler *b)
+int ax_samp_same_bg(const ax_sampler *a, const ax_sampler *b)
 {
     return a->rate_ex == b->rate_ex && a->w_ex == b->w_ex && a->rate_in == b->rate_in &&
            a->w_in == b->w_in;
@@ -172,7 +172,7 @@ static ax_status add_dev(ax_samp_net *n, ax_dev_kind kind, const ax_sampler *ref
     AX_CHECK_ALLOC(d->targets, err, "device targets");
     sp->n_dev++;
     for (int p = 0; p < sp->n_pops; p++)
-        if (!ref || same_bg(ref, &n->bg[p]))
+        if (!ref || ax_samp_same_bg(ref, &n->bg[p]))
             d->targets[d->n_targets++] = (ax_dev_target){p, 0, sp->pops[p].n};
     d->start = 0.0;
     d->stop = INFINITY; /* background runs to the end of the recording (unlike sbs) */
@@ -193,7 +193,7 @@ ax_status ax_samp_net_finish(ax_samp_net *n, double delay, ax_error *err)
     AX_CHECK_ALLOC(sp->dev, err, "devices");
     for (int p = 0; p < sp->n_pops; p++) {
         int seen = 0;
-        for (int q = 0; q < p && !seen; q++) seen = same_bg(&n->bg[q], &n->bg[p]);
+        for (int q = 0; q < p && !seen; q++) seen = ax_samp_same_bg(&n->bg[q], &n->bg[p]);
         if (seen) continue;
         if (n->bg[p].rate_ex > 0) AX_TRY(add_dev(n, AX_DEV_POISSON, &n->bg[p], 0, delay, err));
         if (n->bg[p].rate_in > 0) AX_TRY(add_dev(n, AX_DEV_POISSON, &n->bg[p], 1, delay, err));

@@ -41,6 +41,8 @@ ax_status ax_samp_net_add_proj(ax_samp_net *n, int src, int tgt, double w, doubl
  * weights, and one spike recorder over every population. Call last. */
 ax_status ax_samp_net_finish(ax_samp_net *n, double delay, ax_error *err);
 void ax_samp_net_free(ax_samp_net *n);
+/* Do two samplers get the same Poisson background (rates and weights)? */
+int ax_samp_same_bg(const ax_sampler *a, const ax_sampler *b);
 
 /* The pre-calibration (precalib.c, sbs's _do_pre_calibration): scan(ctx,
  * v, n, p) fills p_on at the n resting potentials v. Finds the sloped
