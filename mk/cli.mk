@@ -39,3 +39,9 @@ dist_check_SCRIPTS += tests/test_rel_threads.sh
 # files, options without values, --checkpoint-dir.
 TESTS += tests/test_rel_small_items.sh
 dist_check_SCRIPTS += tests/test_rel_small_items.sh
+
+# Issue 19 item 4: a process started without a launcher starts MPI with the
+# singleton defaults of axon/mpi_start.h (src/comm), never overriding the
+# user's or a launcher's settings.
+TESTS += tests/test_mpi_singleton.sh
+dist_check_SCRIPTS += tests/test_mpi_singleton.sh

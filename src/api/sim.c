@@ -13,6 +13,7 @@
 #include "axon/connect.h"
 #include "axon/model.h"
 #include "axon/spec_emit.h"
+#include "axon/mpi_start.h"
 #include "api_impl.h"
 
 static int mpi_owned; /* ax_sim_mpi_init called MPI_Init_thread */
@@ -30,6 +31,7 @@ int ax_sim_mpi_init(int *rank, int *size)
     if (fin) return AX_EMPI;
     if (!init) {
         int provided = 0;
+        ax_mpi_singleton_defaults();
         if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
             return AX_EMPI;
         mpi_owned = 1;

@@ -15,6 +15,7 @@
 #include "axon/spec.h"
 #include "axon/yaml.h"
 #include "axon/threads.h"
+#include "axon/mpi_start.h"
 #include "cli_impl.h"
 
 int ax_cli_report(const char *cmd, const ax_error *err)
@@ -29,6 +30,7 @@ static int mpi_main(const char *cmd, int argc, char **argv, int level, ax_cli_ru
 {
     ax_error err = {0};
     int provided, rank = 0;
+    ax_mpi_singleton_defaults();
     MPI_Init_thread(&argc, &argv, level, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     ax_status st = provided < MPI_THREAD_FUNNELED

@@ -25,6 +25,7 @@
 #include "axon/engine.h"
 #include "axon/export.h"
 #include "axon/spec.h"
+#include "axon/mpi_start.h"
 #include "cli_impl.h"
 
 typedef struct {
@@ -280,6 +281,7 @@ static int export_main(int argc, char **argv)
 int ax_cmd_export(int argc, char **argv)
 {
     int provided;
+    ax_mpi_singleton_defaults();
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     int ret = export_main(argc, argv);
     MPI_Finalize();
