@@ -99,7 +99,7 @@ static ax_status poisson_table(ax_poisson *p, double mu, ax_error *err)
 }
 
 /* Fewer targets than this take the per-target path of inject_poisson, with
- * AX_POISSON_GROUP Philox blocks (16 steps) drawn at once. */
+ * AX_POISSON_GROUP Philox blocks (64 steps) drawn at once. */
 #define AX_POISSON_FEW 16
 #define AX_POISSON_GROUP 16
 
@@ -118,7 +118,9 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * blocks * sizeof *p->u);
     p->u_blk = -1;
     p->cnt = malloc((size_t)(p->n ? p->n : 1) * sizeof *p->cnt);
-    AX_CHECK(p->u && p->cnt, err, AX_ENOMEM, "out of memory for poisson draws");
+    p->cw = p->n < AX_POISSON_FEW ? malloc((size_t)(p->n ? p->n : 1) * 4 * blocks * sizeof *p->cw) : NULL;
+    AX_CHECK(p->u && p->cnt && (p->cw || p->n >= AX_POISSON_FEW), err, AX_ENOMEM,
+             "out of memory for poisson draws");
     p->contiguous = 1;
     for (int64_t j = 1; j < p->n; j++) p->contiguous &= p->idx[j] == p->idx[0] + j;
     return poisson_table(p, d->rate * e->h / 1000.0, err);
@@ -267,33 +269,6 @@ static void poisson_counts_small(const ax_poisson *p, const uint32_t *restrict u
     }
 }
 
-/* Few targets (a Boltzmann machine's samplers): each target's count is the
- * number of table entries its word reaches (the table is nondecreasing, so
- * that is the linear search's answer). The words are random, so a search
- * loop mispredicts on most draws; the first four entries (nearly all the
- * mass at a sampler's rate per step) are counted without a branch, and the
- * search goes on only past them, which is rare and so predicted. Adding a
- * zero count is harmless: an input cell is never -0.0 (it starts at +0.0
- * and x + y is -0.0 only if both are), so cell + (+-0.0) == cell. */
-static void poisson_add_few(const ax_poisson *p, const uint32_t *restrict u, double *restrict slot,
-                            double w)
-{
-    const int last = p->n_cdf - 1;
-    const uint32_t *restrict cdf = p->cdf;
-    for (int64_t j = 0; j < p->n; j++) {
-        const uint32_t x = u[j];
-        uint32_t c = 0;
-        if (last >= 4) {
-            c = (uint32_t)(x >= cdf[0]) + (x >= cdf[1]) + (x >= cdf[2]) + (x >= cdf[3]);
-            if (c == 4)
-                for (int k = 4; k < last && x >= cdf[k]; k++) c++;
-        } else {
-            for (int k = 0; k < last; k++) c += x >= cdf[k];
-        }
-        slot[p->idx[j]] += c * w;
-    }
-}
-
 /* Philox4x32-10 blocks for many targets at once: counter {c0, c1, gid lo,
  * gid hi}, key = seed; u[w * n + j] = word w of target j. The same function
  * as ax_philox4 (tests/test_engine checks it), written over arrays so the
@@ -339,6 +314,57 @@ static void philox_group(uint64_t seed, uint32_t blk0, uint32_t c1, const uint64
     }
 }
 
+/* Few targets (a Boltzmann machine's samplers, where every step is a
+ * slice): the counts of AX_POISSON_GROUP blocks (64 steps) are drawn at
+ * once, each as the number of table entries its word reaches (the table is
+ * nondecreasing, so that is the inverse-CDF search's answer), in one
+ * branch-free loop over all the group's words that the compiler
+ * vectorises, and kept as count * w. A step then only adds n numbers: its
+ * per-step cost was the draw loop's setup and a search that mispredicted.
+ * cw[] has u[]'s layout: step 4 (held + g) + q, target j at
+ * cw[q * lanes + g * n + j]. Adding a zero count is harmless: an input
+ * cell is never -0.0 (it starts at +0.0 and x + y is -0.0 only if both
+ * are), so cell + (+-0.0) == cell. */
+static void few_group(const struct ax_engine_s *e, ax_poisson *p, int64_t held, uint32_t c1)
+{
+    const int64_t words = 4 * p->n * AX_POISSON_GROUP;
+    const uint32_t *restrict u = p->u, *restrict cdf = p->cdf;
+    double *restrict cw = p->cw;
+    uint32_t c[4 * AX_POISSON_FEW * AX_POISSON_GROUP], top = 0;
+    philox_group(e->spec->sim.seed, (uint32_t)held, c1, p->gid, p->n, p->u);
+    #pragma omp simd reduction(max : top)
+    for (int64_t l = 0; l < words; l++) {
+        c[l] = 0;
+        top = u[l] > top ? u[l] : top;
+    }
+    /* entries above the largest word add nothing; the last absorbs the tail */
+    for (int k = 0; k < p->n_cdf - 1 && cdf[k] <= top; k++) {
+        const uint32_t ck = cdf[k];
+        #pragma omp simd
+        for (int64_t l = 0; l < words; l++) c[l] += u[l] >= ck;
+    }
+    #pragma omp simd
+    for (int64_t l = 0; l < words; l++) cw[l] = c[l] * p->w;
+    p->u_blk = held;
+}
+
+static void inject_few(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t a0, int64_t a1,
+                       int64_t s, uint32_t c1)
+{
+    double *ring = v->ring + (size_t)p->receptor * v->n_ring * v->n_local;
+    const int64_t *restrict idx = p->idx, nt = p->n, lanes = nt * AX_POISSON_GROUP;
+    for (int64_t n = a0; n < a1; n++, s = s + 1 == v->n_ring ? 0 : s + 1) {
+        const int64_t held = (n >> 2) & ~(int64_t)(AX_POISSON_GROUP - 1);
+        if (held != p->u_blk) few_group(e, p, held, c1);
+        const double *restrict cw = p->cw + (n & 3) * lanes + ((n >> 2) - held) * nt;
+        double *restrict slot = ring + (size_t)s * v->n_local;
+        if (p->contiguous)
+            for (int64_t j = 0; j < nt; j++) slot[idx[0] + j] += cw[j];
+        else
+            for (int64_t j = 0; j < nt; j++) slot[idx[j]] += cw[j];
+    }
+}
+
 void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t *gid,
                              int64_t n, uint32_t *u)
 {
@@ -350,31 +376,27 @@ void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint
 static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t t0,
                            int64_t t1)
 {
-    double *ring = v->ring + (size_t)p->receptor * v->n_ring * v->n_local;
     const uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
     const int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
     const int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
+    if (a0 >= a1) return;
+    if (p->cw) { /* few targets (samplers) */
+        int64_t s = v->slot0 + (a0 - t0); /* a0 mod n_ring: t0's slot plus < D steps */
+        inject_few(e, v, p, a0, a1, s - (s >= v->n_ring ? v->n_ring : 0), c1);
+        return;
+    }
+    double *ring = v->ring + (size_t)p->receptor * v->n_ring * v->n_local;
     const int64_t *restrict idx = p->idx;
     const double w = p->w;
-    const int few = p->n < AX_POISSON_FEW; /* samplers: per target, no vector setup */
-    const int64_t lanes = p->n * AX_POISSON_GROUP; /* few: words per block group */
-    for (int64_t blk = a0 >> 2; blk <= (a1 - 1) >> 2 && a0 < a1; blk++) {
-        const int64_t held = few ? blk - blk % AX_POISSON_GROUP : blk;
-        if (held != p->u_blk) {
-            if (few) philox_group(e->spec->sim.seed, (uint32_t)held, c1, p->gid, p->n, p->u);
-            else philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
-        }
-        p->u_blk = held;
+    for (int64_t blk = a0 >> 2; blk <= (a1 - 1) >> 2; blk++) {
+        if (blk != p->u_blk) philox_many(e->spec->sim.seed, (uint32_t)blk, c1, p->gid, p->n, p->u);
+        p->u_blk = blk;
         int64_t n0 = blk * 4 > a0 ? blk * 4 : a0, n1 = blk * 4 + 4 < a1 ? blk * 4 + 4 : a1;
         int64_t s = v->slot0 + (n0 - t0); /* n0 mod n_ring: t0's slot plus < D steps */
         s -= s >= v->n_ring ? v->n_ring : 0;
         for (int64_t n = n0; n < n1; n++, s = s + 1 == v->n_ring ? 0 : s + 1) {
             double *restrict slot = ring + (size_t)s * v->n_local;
             uint32_t *restrict cnt = p->cnt;
-            if (few) {
-                poisson_add_few(p, p->u + (n & 3) * lanes + (blk - held) * p->n, slot, w);
-                continue;
-            }
             const uint32_t *restrict us = p->u + (n & 3) * p->n;
             if (p->n_cdf <= AX_POISSON_SMALL_TABLE) poisson_counts_small(p, us, cnt);
             else
@@ -487,7 +509,7 @@ void ax_vp_devices_free(ax_vp *v)
 {
     for (int k = 0; k < v->n_poisson; k++) {
         AX_FREE_ALL(v->poisson[k].idx, v->poisson[k].gid, v->poisson[k].cdf, v->poisson[k].guide,
-                    v->poisson[k].u, v->poisson[k].cnt);
+                    v->poisson[k].u, v->poisson[k].cnt, v->poisson[k].cw);
     }
     for (int k = 0; k < v->n_spikegen; k++) {
         free(v->spikegen[k].step);

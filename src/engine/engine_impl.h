@@ -170,6 +170,7 @@ typedef struct ax_poisson {
     int64_t u_blk;      /* (first) block held in u (-1: none); a pure function of the
                          * block, so short slices (min delay < 4 steps) reuse it */
     uint32_t *cnt;      /* scratch: counts of one step */
+    double *cw;         /* few targets only: count * w of the steps of u (devices.c) */
     int contiguous;     /* idx[j] == idx[0] + j: add without scatter */
     uint32_t *cdf;      /* cdf[k] = floor(P(X <= k) * 2^32), k < n_cdf */
     int n_cdf;
@@ -602,7 +603,14 @@ ax_status ax_exchange_setup(struct ax_engine_s *e, ax_error *err);
 /* One exchange; a rank that already failed passes failed = 1 and still takes
  * part (it sends -1 counts), so no rank waits in a collective. *stop: in,
  * this rank's stop request; out, whether any rank requested a stop. */
-ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_error *err);
+ax_status ax_exchange_ranks(struct ax_engine_s *e, int failed, int *stop, ax_error *err);
+ax_status ax_exchange_self(struct ax_engine_s *e, ax_error *err); /* one rank, no failure */
+static inline ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_error *err)
+{
+    /* here, not in the callee: one-step slices paid the MPI path's prologue */
+    if (e->ranks == 1 && !failed) return ax_exchange_self(e, err); /* *stop stays this rank's */
+    return ax_exchange_ranks(e, failed, stop, err);
+}
 void ax_exchange_free(struct ax_engine_s *e);
 
 #endif
