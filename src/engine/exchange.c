@@ -153,11 +153,11 @@ static ax_status ensure(uint64_t **buf, int64_t *cap, int64_t n, ax_error *err)
 
 /* One rank: every spike stays here. No MPI call, no counts: with one-step
  * slices (Boltzmann machines) the two collectives were a fifth of a step. */
-static ax_status exchange_self(struct ax_engine_s *e, ax_error *err)
+ax_status ax_exchange_self(struct ax_engine_s *e, ax_error *err)
 {
     int64_t total = 0;
     for (int t = 0; t < e->threads; t++) total += e->vps[t].n_out;
-    AX_TRY(ensure(&e->recv, &e->cap_recv, total, err));
+    if (total > e->cap_recv) AX_TRY(ensure(&e->recv, &e->cap_recv, total, err));
     int64_t n = 0, keep = 0;
     for (int t = 0; t < e->threads; t++) {
         ax_vp *v = &e->vps[t];
@@ -181,9 +181,8 @@ static ax_status exchange_self(struct ax_engine_s *e, ax_error *err)
     return AX_OK;
 }
 
-ax_status ax_exchange_slice(struct ax_engine_s *e, int failed, int *stop, ax_error *err)
+ax_status ax_exchange_ranks(struct ax_engine_s *e, int failed, int *stop, ax_error *err)
 {
-    if (e->ranks == 1 && !failed) return exchange_self(e, err); /* *stop stays this rank's */
     if (failed) { /* take part in the count exchange with -1: every rank learns of it here */
         for (int r = 0; r < e->ranks; r++) e->scount[r] = -1;
         MPI_Request rq; /* non-blocking as on the other ranks: the two kinds never match */

@@ -36,6 +36,7 @@ typedef struct {
     int64_t flush_steps;
     int64_t next_flush;       /* the next multiple of flush_steps (no division per slice) */
     int64_t slice;            /* slices done */
+    int64_t half;             /* e->n_steps / 2: the fault hook's step (no division per slice) */
     int timed;                /* time the phases of this slice (see ax_engine_simulate) */
     int every;                /* 1 slice in `every` is timed; its phase times count `every` times */
     uint64_t k_comm, k_rec;   /* ax_ticks() */
@@ -55,7 +56,7 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
             else /* the thread's own message (a model's solver failure) */
                 st = AX_FAIL(err, e->vps[t].status, "%s", e->vps[t].err.msg);
         }
-    if (st == AX_OK && t_end >= e->n_steps / 2 && t_end - e->D < e->n_steps / 2)
+    if (st == AX_OK && t_end >= c->half && t_end - e->D < c->half)
         st = ax_engine_fault(e, AX_FAULT_SIMULATE, err); /* once, half way */
     uint64_t a = c->timed ? ax_ticks() : 0;
     int stop = e->stop && *e->stop;
@@ -78,7 +79,8 @@ static ax_status between_slices(struct ax_engine_s *e, sim_ctx *c, int64_t t_end
         if (st == AX_OK) st = w;
     }
     if (c->timed) c->k_rec += (ax_ticks() - b) * c->every;
-    progress_line(e, c->progress, t_end, ++c->slice, t_start, t_last);
+    if (c->progress) progress_line(e, c->progress, t_end, c->slice + 1, t_start, t_last);
+    c->slice++;
     if (flushed || st != AX_OK) st = ax_engine_agree_from(e, st, secondary, err);
     if (st != AX_OK) return st;
     int due = e->ckpt_steps > 0 && t_end % e->ckpt_steps == 0 && !last;
@@ -143,6 +145,7 @@ ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_erro
     c.flush_steps = (int64_t)ceil(e->spec->sim.flush_interval / e->h / (double)e->D) * e->D;
     if (c.flush_steps < e->D) c.flush_steps = e->D;
     e->n_steps = step;
+    c.half = step / 2;
     double t_start = MPI_Wtime(), t_last = t_start;
     uint64_t k_start = ax_ticks();
     /* Slices of fewer than 4 steps (Boltzmann machines: one step) time the
@@ -170,9 +173,12 @@ ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_erro
             int64_t t1 = cell_end < step ? cell_end : step;
             const int timed = (k & (c.every - 1)) == 0; /* every: 1 or 16 */
             uint64_t a = timed ? ax_ticks() : 0;
-            ax_vp_deliver(e, v, e->t_prev); /* the last slice's spikes (none at 0) */
-            ax_vp_apply(v, t0, t1);
-            ax_stdp_sweep(e, v, t0);
+            /* the tests of "nothing to do" are here, not in the callees: with
+             * one-step slices (a Boltzmann machine) the calls cost more than
+             * the tests */
+            if (e->n_recv) ax_vp_deliver(e, v, e->t_prev); /* the last slice's spikes */
+            if (v->deferred) ax_vp_apply(v, t0, t1);
+            if (v->sp.hist) ax_stdp_sweep(e, v, t0);
             uint64_t a2 = timed ? ax_ticks() : 0;
             ax_vp_inject(e, v, t0, t1);
             uint64_t b = timed ? ax_ticks() : 0;

@@ -61,6 +61,8 @@ typedef struct cond_block {
      * tau: its value at stage k is g qx[k] (k = 0..5), after the step g qx[6],
      * its error estimate |g| ex. Exact for the linear decay (create()). */
     double qe[7], qi[7], ee, ei;
+    double gl, ic; /* g_L / C_m and 1 / C_m, divided once here: at the head of every step's
+                    * dependency chain they cost a division's latency per step */
 } cond_block;
 
 #define F(field) offsetof(cond_block, field)
@@ -90,10 +92,16 @@ static ax_status create(const double *p, double h, int64_t n, ax_neurons **out, 
     b->h = h;
     b->ref_steps = ax_models_ref_steps(p[P_T_REF], h);
     b->slow = calloc((size_t)((n + 7) & ~(int64_t)7) + 1, sizeof(int64_t)); /* fast_steps: whole vectors */
+    b->gl = p[P_G_L] / p[P_C_M];
+    b->ic = 1.0 / p[P_C_M];
     decay_stages(h / p[P_TAU_SYN_EX], b->qe, &b->ee);
     decay_stages(h / p[P_TAU_SYN_IN], b->qi, &b->ei);
     AX_TRY(ax_models_finish(nr, out, err));
     for (int64_t i = 0; i < n; i++) b->hstep[i] = h; /* NEST starts each neuron's adaptive step at h */
+    /* padding lanes (zero state, zero drive) pass fast_steps()' test, so that
+     * "any lane slow" needs no lane mask (a test of i < n made GCC split the
+     * vector loop and run the neurons' part without vectors) */
+    for (int64_t i = n; i < ((n + 7) & ~(int64_t)7); i++) b->hstep[i] = 2.0 * h;
     return AX_OK;
 }
 
@@ -206,11 +214,11 @@ static void decay_stages(double x, double *q, double *e)
  * unchanged. Neurons where that does not hold are flagged in slow[]; their
  * state is restored from oV/oge/ogi before integrate() redoes the step. Same arithmetic as rkf45() with the
  * conductance stages taken from qe/qi. */
-static void fast_steps(cond_block *b)
+static int fast_steps(cond_block *b)
 {
     const double *p = b->p, h = b->h;
-    const double gl = p[P_G_L] / p[P_C_M], ic = 1.0 / p[P_C_M], eex = p[P_E_EX], ein = p[P_E_IN];
-    const double gL = p[P_G_L], iC = 1.0 / p[P_C_M];
+    const double gl = b->gl, ic = b->ic, eex = p[P_E_EX], ein = p[P_E_IN];
+    const double gL = p[P_G_L], iC = b->ic;
     const double ee = b->ee, ei = b->ei;
     const double qe0 = b->qe[0], qe1 = b->qe[1], qe2 = b->qe[2], qe3 = b->qe[3], qe4 = b->qe[4],
                  qe5 = b->qe[5], qe6 = b->qe[6];
@@ -224,8 +232,9 @@ static void fast_steps(cond_block *b)
     /* Whole vectors: the arrays are padded to 8 doubles (ax_models_alloc_arrays,
      * zeros; slow[] too), so a few neurons (a Boltzmann machine's samplers)
      * take no scalar tail. The padding lanes stay 0 (a zero state with zero
-     * drive) and are flagged slow, which update() never reads past n. */
+     * drive, accepted: create()), and step() never reads past n. */
     const int64_t n = (b->n + 7) & ~(int64_t)7;
+    int64_t any = 0; /* a neuron needs the general driver (padding lanes never do) */
 #define FV(v, k) (a - gl * (v) + ic * (g0 * qe##k * (eex - (v)) + g1 * qi##k * (ein - (v))))
     #pragma omp simd
     for (int64_t i = 0; i < n; i++) {
@@ -243,12 +252,14 @@ static void fast_steps(cond_block *b)
         double r = (m > e1 ? m : e1) * (1.0 / COND_EPS_ABS);
         int64_t ok = (hs[i] > h) & (r <= 1.1) & (vo - vo == 0.0); /* last: finite */
         slow[i] = !ok;
+        any |= !ok;
         oV[i] = v, oge[i] = g0, ogi[i] = g1; /* unconditional stores keep the loop branch-free */
         V[i] = vo;
         ge[i] = g0 * qe6;
         gi[i] = g1 * qi6;
     }
 #undef FV
+    return any != 0;
 }
 
 /* Integrates neuron i over one step of length h (gsl_odeiv2_evolve_apply
@@ -289,26 +300,35 @@ fail:
     b->hstep[i] = h;
 }
 
+/* Per neuron in NEST's order: integrate, add this step's input, then the
+ * refractory count or the threshold. Neurons are independent, so the
+ * general driver first redoes the neurons fast_steps() flagged (the loop
+ * is entered only when it flagged one), then one pass adds the input and
+ * applies the refractory count or the threshold. */
 static int64_t step(cond_block *b, const double *const *in, int64_t *spiked)
 {
-    const double *in_ex = in[0], *in_in = in[1];
+    const double *restrict in_ex = in[0], *restrict in_in = in[1];
     const double V_th = b->p[P_V_TH], V_reset = b->p[P_V_RESET];
     const int32_t ref_steps = (int32_t)b->ref_steps;
+    const int64_t n = b->n;
+    if (fast_steps(b))
+        for (int64_t i = 0; i < n; i++)
+            if (b->slow[i]) {
+                b->V[i] = b->oV[i], b->gex[i] = b->oge[i], b->gin[i] = b->ogi[i];
+                integrate(b, i);
+            }
+    double *restrict V = b->V, *restrict ge = b->gex, *restrict gi = b->gin;
+    int32_t *restrict r = b->r;
     int64_t ns = 0;
-    fast_steps(b);
-    for (int64_t i = 0; i < b->n; i++) {
-        if (b->slow[i]) {
-            b->V[i] = b->oV[i], b->gex[i] = b->oge[i], b->gin[i] = b->ogi[i];
-            integrate(b, i);
-        }
-        b->gex[i] += in_ex[i];
-        b->gin[i] += fabs(in_in[i]);
-        if (b->r[i] > 0) {
-            b->r[i]--;
-            b->V[i] = V_reset;
-        } else if (b->V[i] >= V_th) {
-            b->r[i] = ref_steps;
-            b->V[i] = V_reset;
+    for (int64_t i = 0; i < n; i++) {
+        ge[i] += in_ex[i];
+        gi[i] += fabs(in_in[i]);
+        if (r[i] > 0) {
+            r[i]--;
+            V[i] = V_reset;
+        } else if (V[i] >= V_th) {
+            r[i] = ref_steps;
+            V[i] = V_reset;
             spiked[ns++] = i;
         }
     }

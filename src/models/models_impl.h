@@ -175,7 +175,7 @@ ax_status ax_models_check_h(const ax_model_layout *L, const double *p, double h,
     {                                                                                         \
         T *b = (T *)nr;                                                                       \
         int64_t ns = step(b, in, spiked);                                                     \
-        ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);                             \
+        if (i_ext || b->y0_dirty) ax_models_take_current(b->y0, &b->y0_dirty, i_ext, b->n);  \
         return ns;                                                                            \
     }
 
