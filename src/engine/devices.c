@@ -118,9 +118,19 @@ static ax_status setup_poisson(struct ax_engine_s *e, ax_vp *v, int dv, ax_error
     p->u = malloc((size_t)(p->n ? p->n : 1) * 4 * blocks * sizeof *p->u);
     p->u_blk = -1;
     p->cnt = malloc((size_t)(p->n ? p->n : 1) * sizeof *p->cnt);
-    p->cw = p->n < AX_POISSON_FEW ? malloc((size_t)(p->n ? p->n : 1) * 4 * blocks * sizeof *p->cw) : NULL;
-    AX_CHECK(p->u && p->cnt && (p->cw || p->n >= AX_POISSON_FEW), err, AX_ENOMEM,
-             "out of memory for poisson draws");
+    if (p->n < AX_POISSON_FEW) { /* few_group's count buffer and philox_group's lane tables */
+        const size_t lanes = (size_t)(p->n ? p->n : 1) * AX_POISSON_GROUP;
+        p->cw = malloc(4 * lanes * sizeof *p->cw);
+        p->lane_gid = malloc(lanes * sizeof *p->lane_gid);
+        p->lane_g = malloc(lanes * sizeof *p->lane_g);
+        AX_CHECK(p->cw && p->lane_gid && p->lane_g, err, AX_ENOMEM, "out of memory for poisson draws");
+        for (int g = 0; g < AX_POISSON_GROUP; g++)
+            for (int64_t j = 0; j < p->n; j++) {
+                p->lane_gid[g * p->n + j] = p->gid[j];
+                p->lane_g[g * p->n + j] = (uint32_t)g;
+            }
+    }
+    AX_CHECK(p->u && p->cnt, err, AX_ENOMEM, "out of memory for poisson draws");
     p->contiguous = 1;
     for (int64_t j = 1; j < p->n; j++) p->contiguous &= p->idx[j] == p->idx[0] + j;
     return poisson_table(p, d->rate * e->h / 1000.0, err);
@@ -289,23 +299,22 @@ static void philox_many(uint64_t seed, uint32_t c0, uint32_t c1, const uint64_t 
 }
 
 /* The same with a block per lane: lane l = g n + j is block blk0 + g of
- * target j, for AX_POISSON_GROUP blocks. For few targets a simd loop over
- * n lanes would run only its scalar remainder (n is below one vector);
- * AX_POISSON_GROUP blocks at once fill the vectors, and the words are the
- * same (each is a pure function of block and gid). Word w of lane l goes to
- * u[w * lanes + l]. */
-static void philox_group(uint64_t seed, uint32_t blk0, uint32_t c1, const uint64_t *restrict gid,
-                         int64_t n, uint32_t *restrict u)
+ * target j, for AX_POISSON_GROUP blocks (the lane tables lane_gid = gid[j]
+ * and lane_g = g are built once, in setup_poisson). For few targets a simd
+ * loop over n lanes would run only its scalar remainder (n is below one
+ * vector); AX_POISSON_GROUP blocks at once fill the vectors, and the words
+ * are the same (each is a pure function of block and gid). Word w of lane l
+ * goes to u[w * lanes + l]. */
+static void philox_group(uint64_t seed, uint32_t blk0, uint32_t c1, const ax_poisson *p,
+                         uint32_t *restrict u)
 {
     const uint32_t s0 = (uint32_t)seed, s1 = (uint32_t)(seed >> 32);
-    const int64_t lanes = n * AX_POISSON_GROUP;
-    uint64_t lg[AX_POISSON_FEW * AX_POISSON_GROUP];
-    uint32_t lb[AX_POISSON_FEW * AX_POISSON_GROUP];
-    for (int g = 0; g < AX_POISSON_GROUP; g++)
-        for (int64_t j = 0; j < n; j++) lg[g * n + j] = gid[j], lb[g * n + j] = blk0 + (uint32_t)g;
+    const int64_t lanes = p->n * AX_POISSON_GROUP;
+    const uint64_t *restrict lg = p->lane_gid;
+    const uint32_t *restrict lb = p->lane_g;
     #pragma omp simd
     for (int64_t l = 0; l < lanes; l++) {
-        uint32_t x0 = lb[l], x1 = c1, x2 = (uint32_t)lg[l], x3 = (uint32_t)(lg[l] >> 32);
+        uint32_t x0 = blk0 + lb[l], x1 = c1, x2 = (uint32_t)lg[l], x3 = (uint32_t)(lg[l] >> 32);
         ax_philox_rounds(&x0, &x1, &x2, &x3, s0, s1);
         u[l] = x0;
         u[lanes + l] = x1;
@@ -331,7 +340,7 @@ static void few_group(const struct ax_engine_s *e, ax_poisson *p, int64_t held, 
     const uint32_t *restrict u = p->u, *restrict cdf = p->cdf;
     double *restrict cw = p->cw;
     uint32_t c[4 * AX_POISSON_FEW * AX_POISSON_GROUP], top = 0;
-    philox_group(e->spec->sim.seed, (uint32_t)held, c1, p->gid, p->n, p->u);
+    philox_group(e->spec->sim.seed, (uint32_t)held, c1, p, p->u);
     #pragma omp simd reduction(max : top)
     for (int64_t l = 0; l < words; l++) {
         c[l] = 0;
@@ -371,20 +380,12 @@ void ax_philox_many_for_test(uint64_t seed, uint32_t c0, uint32_t c1, const uint
     philox_many(seed, c0, c1, gid, n, u);
 }
 
-/* Add this slice's Poisson input (arrival steps t0 .. t1-1) to the ring: one
- * Philox block per target per 4 steps, one table lookup per draw. */
-static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t t0,
-                           int64_t t1)
+/* Add this slice's Poisson input (arrival steps a0 .. a1-1; t0 is the
+ * slice's first step) of a device with many targets to the ring: one Philox
+ * block per target per 4 steps, one table lookup per draw. */
+static void inject_many(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t a0, int64_t a1,
+                        int64_t t0, uint32_t c1)
 {
-    const uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
-    const int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
-    const int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
-    if (a0 >= a1) return;
-    if (p->cw) { /* few targets (samplers) */
-        int64_t s = v->slot0 + (a0 - t0); /* a0 mod n_ring: t0's slot plus < D steps */
-        inject_few(e, v, p, a0, a1, s - (s >= v->n_ring ? v->n_ring : 0), c1);
-        return;
-    }
     double *ring = v->ring + (size_t)p->receptor * v->n_ring * v->n_local;
     const int64_t *restrict idx = p->idx;
     const double w = p->w;
@@ -410,6 +411,22 @@ static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64
             }
         }
     }
+}
+
+/* Add this slice's Poisson input (arrival steps t0 .. t1-1) to the ring. */
+static void inject_poisson(struct ax_engine_s *e, ax_vp *v, ax_poisson *p, int64_t t0,
+                           int64_t t1)
+{
+    const uint32_t c1 = ((uint32_t)AX_RNG_POISSON << 24) | (uint32_t)p->dev;
+    const int64_t a0 = t0 > p->on0 + p->delay ? t0 : p->on0 + p->delay;
+    const int64_t a1 = t1 < p->on1 + p->delay ? t1 : p->on1 + p->delay;
+    if (a0 >= a1) return;
+    if (!p->cw) {
+        inject_many(e, v, p, a0, a1, t0, c1);
+        return;
+    }
+    int64_t s = v->slot0 + (a0 - t0); /* a0 mod n_ring: t0's slot plus < D steps */
+    inject_few(e, v, p, a0, a1, s - (s >= v->n_ring ? v->n_ring : 0), c1);
 }
 
 static void inject_spikegen(ax_vp *v, ax_spikegen *g, int64_t t1)
@@ -509,7 +526,8 @@ void ax_vp_devices_free(ax_vp *v)
 {
     for (int k = 0; k < v->n_poisson; k++) {
         AX_FREE_ALL(v->poisson[k].idx, v->poisson[k].gid, v->poisson[k].cdf, v->poisson[k].guide,
-                    v->poisson[k].u, v->poisson[k].cnt, v->poisson[k].cw);
+                    v->poisson[k].u, v->poisson[k].cnt, v->poisson[k].cw,
+                    v->poisson[k].lane_gid, v->poisson[k].lane_g);
     }
     for (int k = 0; k < v->n_spikegen; k++) {
         free(v->spikegen[k].step);

@@ -171,6 +171,8 @@ typedef struct ax_poisson {
                          * block, so short slices (min delay < 4 steps) reuse it */
     uint32_t *cnt;      /* scratch: counts of one step */
     double *cw;         /* few targets only: count * w of the steps of u (devices.c) */
+    uint64_t *lane_gid; /* few targets only: gid and block offset of each lane of u */
+    uint32_t *lane_g;
     int contiguous;     /* idx[j] == idx[0] + j: add without scatter */
     uint32_t *cdf;      /* cdf[k] = floor(P(X <= k) * 2^32), k < n_cdf */
     int n_cdf;
