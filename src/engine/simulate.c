@@ -149,10 +149,13 @@ ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_erro
     double t_start = MPI_Wtime(), t_last = t_start;
     uint64_t k_start = ax_ticks();
     /* Slices of fewer than 4 steps (Boltzmann machines: one step) time the
-     * phase split on one slice in 16 and count it 16 times: reading the
-     * clock 6 times per slice cost 10 % of a step. The simulate total is
-     * measured exactly. */
-    c.every = e->D < 4 ? 16 : 1;
+     * phase split on one slice in 17 and count it 17 times: reading the
+     * clock 6 times per slice cost 10 % of a step. 17, not 16: the work of
+     * a slice repeats with the Poisson draws' period (a Philox block every
+     * 4 steps, a 64-step group for few targets), and one slice in 16 was
+     * always a refill slice, which made "devices" 2-4x too large. The
+     * simulate total is measured exactly. */
+    c.every = e->D < 4 ? 17 : 1;
     c.next_flush = (e->t_now / c.flush_steps + 1) * c.flush_steps;
     volatile int stop = 0;
     ax_status st = AX_OK;
@@ -168,10 +171,12 @@ ax_status ax_engine_run_until(ax_engine e, int64_t step, FILE *progress, ax_erro
         /* A slice ends at the next multiple of D (slices never cross the
          * min-delay grid, so a continued run slices as an uninterrupted one
          * does) or at the end of this call; counted, not divided. */
-        int64_t cell_end = (e->t_now / e->D + 1) * e->D, k = 0;
-        for (int64_t t0 = e->t_now; t0 < step && !stop; k++) {
+        int64_t cell_end = (e->t_now / e->D + 1) * e->D;
+        int until = 0; /* slices to the next timed one */
+        for (int64_t t0 = e->t_now; t0 < step && !stop;) {
             int64_t t1 = cell_end < step ? cell_end : step;
-            const int timed = (k & (c.every - 1)) == 0; /* every: 1 or 16 */
+            const int timed = until == 0; /* one slice in c.every */
+            until = timed ? c.every - 1 : until - 1;
             uint64_t a = timed ? ax_ticks() : 0;
             /* the tests of "nothing to do" are here, not in the callees: with
              * one-step slices (a Boltzmann machine) the calls cost more than
