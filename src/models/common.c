@@ -248,12 +248,14 @@ ax_status ax_models_finish(ax_neurons *b, ax_neurons **out, ax_error *err)
     const double *p = &FIELD(b, L->p, double);
     int32_t *r = calloc((size_t)(n > 0 ? n : 1), sizeof(int32_t));
     FIELD(b, L->r, int32_t *) = r;
+    uint32_t *fired = calloc((size_t)(n > 0 ? n : 1), sizeof(uint32_t));
+    FIELD(b, L->fired, uint32_t *) = fired;
     double **arr[AX_MODEL_MAX_ARRAYS];
     int n_arrays = 0;
     for (; L->arrays[n_arrays]; n_arrays++) arr[n_arrays] = &FIELD(b, L->arrays[n_arrays], double *);
     double *base = ax_models_alloc_arrays(n, n_arrays, arr);
     FIELD(b, L->base, double *) = base;
-    int ok = r && base;
+    int ok = r && fired && base;
     for (int k = 0; L->owned[k]; k++) ok = ok && FIELD(b, L->owned[k], void *);
     if (!ok) {
         ax_models_destroy(b);
@@ -274,6 +276,7 @@ void ax_models_destroy(ax_neurons *nr)
     const ax_model_layout *L = layout_of(nr);
     free(FIELD(nr, L->base, double *));
     free(FIELD(nr, L->r, int32_t *));
+    free(FIELD(nr, L->fired, uint32_t *));
     for (int k = 0; L->owned[k]; k++) free(FIELD(nr, L->owned[k], void *));
     free(nr);
 }

@@ -88,6 +88,7 @@ static void derive(alpha_block *b, const double *p, double h)
     b->inh = make_prop(h, p[P_TAU_M], p[P_TAU_SYN_IN], p[P_C_M]);
 }
 
+/* One step of every neuron, in chunks (models_impl.h, AX_STEP_CHUNK). */
 static int64_t step(alpha_block *b, const double *const *in, int64_t *spiked)
 {
     double *restrict V = b->V, *restrict Iex = b->Iex, *restrict Iin = b->Iin;
@@ -95,26 +96,34 @@ static int64_t step(alpha_block *b, const double *const *in, int64_t *spiked)
     const double *restrict c = b->c, *restrict y0 = b->y0;
     const double *restrict in_ex = in[0], *restrict in_in = in[1];
     int32_t *restrict R = b->r;
+    uint32_t *restrict fired = b->fired;
     const alpha_prop ex = b->ex, inh = b->inh;
     const double P33 = b->lif.P_leak, P30 = b->lif.P_dc, V_th = b->p[P_V_TH];
     const double V_min = b->p[P_V_MIN], keep = b->lif.keep, offset = b->lif.offset;
     const int32_t ref_steps = (int32_t)b->lif.ref_steps;
     int64_t ns = 0;
-    for (int64_t i = 0; i < b->n; i++) {
-        double v = V[i], ie = Iex[i], ii = Iin[i], de = dIex[i], di = dIin[i];
-        int32_t r = R[i];
-        if (r == 0) {
-            v = P33 * v + c[i] + P30 * y0[i] + ex.P31 * de + ex.P32 * ie + inh.P31 * di +
-                inh.P32 * ii;
-            v = v < V_min ? V_min : v;
-        } else {
-            r--;
+    for (int64_t i0 = 0; i0 < b->n; i0 += AX_STEP_CHUNK) {
+        const int64_t i1 = i0 + AX_STEP_CHUNK < b->n ? i0 + AX_STEP_CHUNK : b->n;
+        uint32_t any = 0;
+        #pragma omp simd reduction(| : any)
+        for (int64_t i = i0; i < i1; i++) {
+            const double v0 = V[i], ie = Iex[i], ii = Iin[i], de = dIex[i], di = dIin[i];
+            const int32_t r0 = R[i];
+            double vu = P33 * v0 + c[i] + P30 * y0[i] + ex.P31 * de + ex.P32 * ie + inh.P31 * di +
+                        inh.P32 * ii;
+            vu = vu < V_min ? V_min : vu;
+            const double v = r0 == 0 ? vu : v0;
+            Iex[i] = ex.P21 * de + ex.P11 * ie;
+            Iin[i] = inh.P21 * di + inh.P11 * ii;
+            dIex[i] = ex.P11 * de + ex.init * in_ex[i];
+            dIin[i] = inh.P11 * di + inh.init * in_in[i];
+            const uint32_t f = v >= V_th; /* ax_lif_fire's rule; never for NaN */
+            V[i] = f ? keep * v + offset : v;
+            R[i] = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
+            fired[i] = f;
+            any |= f;
         }
-        Iex[i] = ex.P21 * de + ex.P11 * ie;
-        Iin[i] = inh.P21 * di + inh.P11 * ii;
-        dIex[i] = ex.P11 * de + ex.init * in_ex[i];
-        dIin[i] = inh.P11 * di + inh.init * in_in[i];
-        if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
+        if (any) ns = ax_models_list_fired(fired, i0, i1, spiked, ns);
     }
     return ns;
 }

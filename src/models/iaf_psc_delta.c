@@ -80,12 +80,11 @@ static void derive(delta_block *b, const double *p, double h)
         for (int64_t k = 0; k <= ref_steps; k++) b->refr_decay[k] = exp(-(double)k * h / tau_m);
 }
 
-/* The step loop; refr_input is a compile-time constant at each call site,
- * so the compiler emits two loops without the held-back-input work in the
- * common one. */
-static inline __attribute__((always_inline)) int64_t
-loop(delta_block *b, const double *restrict in, int64_t *restrict spiked, const int refr_input)
+/* The step loop with refractory_input: input arriving while refractory is
+ * held back, decayed, and added when the neuron leaves the period. */
+static int64_t loop(delta_block *b, const double *restrict in, int64_t *restrict spiked)
 {
+    const int refr_input = 1;
     double *restrict V = b->V, *restrict buf = b->refr_buf;
     const double *restrict c = b->c, *restrict y0 = b->y0, *restrict decay = b->refr_decay;
     int32_t *restrict R = b->r;
@@ -112,7 +111,40 @@ loop(delta_block *b, const double *restrict in, int64_t *restrict spiked, const 
     return ns;
 }
 
+/* Without refractory_input (the common case), one step of every neuron in
+ * chunks (models_impl.h, AX_STEP_CHUNK); loop() keeps the held-back input. */
+static int64_t step_vec(delta_block *b, const double *restrict in, int64_t *restrict spiked)
+{
+    double *restrict V = b->V;
+    const double *restrict c = b->c, *restrict y0 = b->y0;
+    int32_t *restrict R = b->r;
+    uint32_t *restrict fired = b->fired;
+    const double P33 = b->lif.P_leak, P30 = b->lif.P_dc, V_th = b->p[P_V_TH];
+    const double V_min = b->p[P_V_MIN], keep = b->lif.keep, offset = b->lif.offset;
+    const int32_t ref_steps = (int32_t)b->lif.ref_steps;
+    int64_t ns = 0;
+    for (int64_t i0 = 0; i0 < b->n; i0 += AX_STEP_CHUNK) {
+        const int64_t i1 = i0 + AX_STEP_CHUNK < b->n ? i0 + AX_STEP_CHUNK : b->n;
+        uint32_t any = 0;
+        #pragma omp simd reduction(| : any)
+        for (int64_t i = i0; i < i1; i++) {
+            const double v0 = V[i];
+            const int32_t r0 = R[i];
+            double vu = P33 * v0 + c[i] + P30 * y0[i] + in[i];
+            vu = vu < V_min ? V_min : vu;
+            const double v = r0 == 0 ? vu : v0;
+            const uint32_t f = v >= V_th; /* ax_lif_fire's rule; never for NaN */
+            V[i] = f ? keep * v + offset : v;
+            R[i] = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
+            fired[i] = f;
+            any |= f;
+        }
+        if (any) ns = ax_models_list_fired(fired, i0, i1, spiked, ns);
+    }
+    return ns;
+}
+
 static int64_t step(delta_block *b, const double *const *in, int64_t *spiked)
 {
-    return b->p[P_REFR_INPUT] == 1.0 ? loop(b, in[0], spiked, 1) : loop(b, in[0], spiked, 0);
+    return b->p[P_REFR_INPUT] == 1.0 ? loop(b, in[0], spiked) : step_vec(b, in[0], spiked);
 }

@@ -68,27 +68,36 @@ static void derive(exp_block *b, const double *p, double h)
     b->P21in = ax_prop_exp_to_v(h, p[P_TAU_M], p[P_TAU_SYN_IN], p[P_C_M]);
 }
 
+/* One step of every neuron, in chunks (models_impl.h, AX_STEP_CHUNK). */
 static int64_t step(exp_block *b, const double *const *in, int64_t *spiked)
 {
     double *restrict V = b->V, *restrict Iex = b->Iex, *restrict Iin = b->Iin;
     const double *restrict c = b->c, *restrict y0 = b->y0;
     const double *restrict in_ex = in[0], *restrict in_in = in[1];
     int32_t *restrict R = b->r;
+    uint32_t *restrict fired = b->fired;
     const double P22 = b->lif.P_leak, P20 = b->lif.P_dc, P11ex = b->P11ex, P11in = b->P11in;
     const double P21ex = b->P21ex, P21in = b->P21in, V_th = b->p[P_V_TH];
     const double keep = b->lif.keep, offset = b->lif.offset;
     const int32_t ref_steps = (int32_t)b->lif.ref_steps;
     int64_t ns = 0;
-    for (int64_t i = 0; i < b->n; i++) {
-        double v = V[i], ie = Iex[i], ii = Iin[i];
-        int32_t r = R[i];
-        if (r == 0)
-            v = P22 * v + P21ex * ie + P21in * ii + c[i] + P20 * y0[i];
-        else
-            r--;
-        Iex[i] = P11ex * ie + in_ex[i];
-        Iin[i] = P11in * ii + in_in[i];
-        if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
+    for (int64_t i0 = 0; i0 < b->n; i0 += AX_STEP_CHUNK) {
+        const int64_t i1 = i0 + AX_STEP_CHUNK < b->n ? i0 + AX_STEP_CHUNK : b->n;
+        uint32_t any = 0;
+        #pragma omp simd reduction(| : any)
+        for (int64_t i = i0; i < i1; i++) {
+            const double v0 = V[i], ie = Iex[i], ii = Iin[i];
+            const int32_t r0 = R[i];
+            const double v = r0 == 0 ? P22 * v0 + P21ex * ie + P21in * ii + c[i] + P20 * y0[i] : v0;
+            Iex[i] = P11ex * ie + in_ex[i];
+            Iin[i] = P11in * ii + in_in[i];
+            const uint32_t f = v >= V_th; /* ax_lif_fire's rule; never for NaN */
+            V[i] = f ? keep * v + offset : v;
+            R[i] = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
+            fired[i] = f;
+            any |= f;
+        }
+        if (any) ns = ax_models_list_fired(fired, i0, i1, spiked, ns);
     }
     return ns;
 }

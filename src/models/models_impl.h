@@ -67,7 +67,7 @@ typedef struct ax_model_pn { int param; size_t array; } ax_model_pn; /* p[param]
 /* Lists end at the first 0 offset (offset 0 is the layout pointer). */
 typedef struct ax_model_layout {
     const ax_model_ops *ops;
-    size_t size, p, n, r, base, y0, y0_dirty; /* sizeof the block; offsetof its common fields */
+    size_t size, p, n, r, fired, base, y0, y0_dirty; /* sizeof the block; offsetof its common fields */
     ax_param_rule rules[24];                   /* validation; ends at AX_RULE_END */
     size_t arrays[AX_MODEL_MAX_ARRAYS + 1];    /* per-neuron double arrays, one allocation */
     size_t state[AX_MODEL_MAX_ARRAYS];         /* the arrays of the state variables, state_names order */
@@ -83,20 +83,22 @@ typedef struct ax_model_layout {
 
 /* The fields every model block starts with, the layout first (the shared
  * code finds the others by the layout's offsets): the N_PARAMS parameters p,
- * y0_dirty (y0 may hold non-zeros), the refractory counters r and base, the
- * one allocation of the per-neuron arrays. */
+ * y0_dirty (y0 may hold non-zeros), the refractory counters r, fired (a
+ * scratch flag per neuron for the vectorised steps, ax_models_list_fired)
+ * and base, the one allocation of the per-neuron arrays. */
 #define AX_MODEL_HEAD                                                                         \
     const ax_model_layout *layout;                                                            \
     int64_t n;                                                                                \
     double p[N_PARAMS];                                                                       \
     int y0_dirty;                                                                             \
     int32_t *r;                                                                               \
+    uint32_t *fired; /* scratch of vectorised steps: 1 where a neuron fired */               \
     double *base
 
 /* The common fields of block type T, for a layout initialiser. */
 #define AX_MODEL_BLOCK(T)                                                                    \
     .size = sizeof(T), .p = offsetof(T, p), .n = offsetof(T, n), .r = offsetof(T, r),        \
-    .base = offsetof(T, base), .y0 = offsetof(T, y0), .y0_dirty = offsetof(T, y0_dirty)
+    .fired = offsetof(T, fired), .base = offsetof(T, base), .y0 = offsetof(T, y0), .y0_dirty = offsetof(T, y0_dirty)
 
 /* The ops table of a model file that defines kParams, kState, N_PARAMS,
  * N_STATE, kLayout, validate (AX_MODEL_VALIDATE), create and update; N_CKPT =
@@ -230,6 +232,23 @@ static inline int ax_lif_fire(double *V, int32_t *R, double v, int32_t r, double
     *V = v;
     *R = r;
     return fired;
+}
+
+/* The iaf_psc_* steps run as branch-free vector loops (the refractory test
+ * and the threshold rule as selects, each neuron's arithmetic that of the
+ * scalar rule) over chunks of AX_STEP_CHUNK neurons, setting fired[i]; only a
+ * chunk where one fired is scanned for the spike list. Spikes are rare per
+ * neuron and step, so nearly every chunk costs its vector loop alone. */
+enum { AX_STEP_CHUNK = 64 };
+
+/* Appends the neurons i0 <= i < i1 with fired[i] to spiked[ns..], in order;
+ * returns the new count. */
+static inline int64_t ax_models_list_fired(const uint32_t *fired, int64_t i0, int64_t i1,
+                                           int64_t *spiked, int64_t ns)
+{
+    for (int64_t i = i0; i < i1; i++)
+        if (fired[i]) spiked[ns++] = i;
+    return ns;
 }
 
 /* Parameters NEST's iaf_psc_* models share, with NEST's defaults. */
