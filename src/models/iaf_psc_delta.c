@@ -84,7 +84,6 @@ static void derive(delta_block *b, const double *p, double h)
  * held back, decayed, and added when the neuron leaves the period. */
 static int64_t loop(delta_block *b, const double *restrict in, int64_t *restrict spiked)
 {
-    const int refr_input = 1;
     double *restrict V = b->V, *restrict buf = b->refr_buf;
     const double *restrict c = b->c, *restrict y0 = b->y0, *restrict decay = b->refr_decay;
     int32_t *restrict R = b->r;
@@ -97,13 +96,11 @@ static int64_t loop(delta_block *b, const double *restrict in, int64_t *restrict
         int32_t r = R[i];
         if (r == 0) {
             v = P33 * v + c[i] + P30 * y0[i] + in[i];
-            if (refr_input) {
-                v += buf[i];
-                buf[i] = 0.0;
-            }
+            v += buf[i];
+            buf[i] = 0.0;
             v = v < V_min ? V_min : v;
         } else {
-            if (refr_input) buf[i] += in[i] * decay[r];
+            buf[i] += in[i] * decay[r];
             r--;
         }
         if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
