@@ -5,18 +5,20 @@
  * (/etc/openmpi/openmpi-mca-params.conf: pml = ^ucx) opens every
  * remaining messaging component in MPI_Init, and the PSM/PSM2 probes of
  * the "cm" layer alone took 0.2 s here; it also starts a helper daemon
- * (orted) that a process which never spawns does not need, and whose
- * shutdown cost 0.045 s in MPI_Finalize. With one-step Boltzmann machines
- * and sweeps that run many short jobs, that was a fifth of a run.
+ * (orted) that a process which never spawns does not need (0.1 s with its
+ * shutdown). With one-step Boltzmann machines and sweeps that run many
+ * short jobs, that was a fifth of a run.
  */
 #ifndef AXON_MPI_START_H
 #define AXON_MPI_START_H
 
 /* Call before MPI_Init. If no launcher variable is set (OMPI_COMM_WORLD_SIZE,
- * PMIX_RANK, PMI_RANK, PMI_SIZE), set OMPI_MCA_pml=ob1 and
- * OMPI_MCA_ess_singleton_isolated=1 in the environment, each only if the
- * user has not set it (theirs wins). Processes started by a launcher are
- * left alone: their messaging layer is the site's choice. */
+ * PMIX_RANK, PMI_RANK, PMI_SIZE): set OMPI_MCA_pml=ob1 unless the user set
+ * it; and unless the user set OMPI_MCA_ess_singleton_isolated or
+ * OMPI_MCA_orte_tmpdir_base, run without the orted helper (0.1 s per
+ * process) in a private session directory base $TMPDIR/axon-mpi.XXXXXX,
+ * removed at exit. Processes started by a launcher are left alone: their
+ * messaging layer is the site's choice. */
 void ax_mpi_singleton_defaults(void);
 
 #endif
