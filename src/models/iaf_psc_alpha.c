@@ -117,11 +117,7 @@ static int64_t step(alpha_block *b, const double *const *in, int64_t *spiked)
             Iin[i] = inh.P21 * di + inh.P11 * ii;
             dIex[i] = ex.P11 * de + ex.init * in_ex[i];
             dIin[i] = inh.P11 * di + inh.init * in_in[i];
-            const uint32_t f = v >= V_th; /* ax_lif_fire's rule; never for NaN */
-            V[i] = f ? keep * v + offset : v;
-            R[i] = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
-            fired[i] = f;
-            any |= f;
+            any |= ax_lif_fire(&V[i], &R[i], &fired[i], v, r0, V_th, keep, offset, ref_steps);
         }
         if (any) ns = ax_models_list_fired(fired, i0, i1, spiked, ns);
     }

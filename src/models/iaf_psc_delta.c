@@ -93,17 +93,17 @@ static int64_t loop(delta_block *b, const double *restrict in, int64_t *restrict
     int64_t ns = 0;
     for (int64_t i = 0; i < b->n; i++) {
         double v = V[i];
-        int32_t r = R[i];
-        if (r == 0) {
+        const int32_t r0 = R[i];
+        if (r0 == 0) {
             v = P33 * v + c[i] + P30 * y0[i] + in[i];
             v += buf[i];
             buf[i] = 0.0;
             v = v < V_min ? V_min : v;
         } else {
-            buf[i] += in[i] * decay[r];
-            r--;
+            buf[i] += in[i] * decay[r0];
         }
-        if (ax_lif_fire(&V[i], &R[i], v, r, V_th, keep, offset, ref_steps)) spiked[ns++] = i;
+        if (ax_lif_fire(&V[i], &R[i], &b->fired[i], v, r0, V_th, keep, offset, ref_steps))
+            spiked[ns++] = i;
     }
     return ns;
 }
@@ -130,11 +130,7 @@ static int64_t step_vec(delta_block *b, const double *restrict in, int64_t *rest
             double vu = P33 * v0 + c[i] + P30 * y0[i] + in[i];
             vu = vu < V_min ? V_min : vu;
             const double v = r0 == 0 ? vu : v0;
-            const uint32_t f = v >= V_th; /* ax_lif_fire's rule; never for NaN */
-            V[i] = f ? keep * v + offset : v;
-            R[i] = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
-            fired[i] = f;
-            any |= f;
+            any |= ax_lif_fire(&V[i], &R[i], &fired[i], v, r0, V_th, keep, offset, ref_steps);
         }
         if (any) ns = ax_models_list_fired(fired, i0, i1, spiked, ns);
     }

@@ -91,11 +91,7 @@ static int64_t step(exp_block *b, const double *const *in, int64_t *spiked)
             const double v = r0 == 0 ? P22 * v0 + P21ex * ie + P21in * ii + c[i] + P20 * y0[i] : v0;
             Iex[i] = P11ex * ie + in_ex[i];
             Iin[i] = P11in * ii + in_in[i];
-            const uint32_t f = v >= V_th; /* ax_lif_fire's rule; never for NaN */
-            V[i] = f ? keep * v + offset : v;
-            R[i] = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
-            fired[i] = f;
-            any |= f;
+            any |= ax_lif_fire(&V[i], &R[i], &fired[i], v, r0, V_th, keep, offset, ref_steps);
         }
         if (any) ns = ax_models_list_fired(fired, i0, i1, spiked, ns);
     }

@@ -218,20 +218,19 @@ typedef struct ax_lif_props {
 ax_lif_props ax_models_lif_props(double h, double tau_m, double C_m, double t_ref, double reset,
                                  double V_th, double V_reset);
 
-/* The end of the iaf_psc_* update loops for one neuron: the threshold rule
- * (if v >= V_th, never for NaN: reset v <- keep v + offset and hold it for
- * ref_steps), then *V = v, *R = r; returns 1 if it fired. */
-static inline int ax_lif_fire(double *V, int32_t *R, double v, int32_t r, double V_th,
-                              double keep, double offset, int32_t ref_steps)
+/* The end of the iaf_psc_* steps for one neuron, branch-free so that the
+ * vector loops take it as it is: v is the potential after the step (held
+ * while refractory, r0 > 0, and r0 counts down); the threshold rule (if
+ * v >= V_th, never for NaN: reset v <- keep v + offset and hold it for
+ * ref_steps); then *V, *R and *fired. Returns 1 if it fired. */
+static inline uint32_t ax_lif_fire(double *V, int32_t *R, uint32_t *fired, double v, int32_t r0,
+                                   double V_th, double keep, double offset, int32_t ref_steps)
 {
-    int fired = v >= V_th;
-    if (fired) {
-        r = ref_steps;
-        v = keep * v + offset;
-    }
-    *V = v;
-    *R = r;
-    return fired;
+    const uint32_t f = v >= V_th;
+    *V = f ? keep * v + offset : v;
+    *R = f ? ref_steps : r0 == 0 ? 0 : r0 - 1;
+    *fired = f;
+    return f;
 }
 
 /* The iaf_psc_* steps run as branch-free vector loops (the refractory test
